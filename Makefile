@@ -1,0 +1,64 @@
+# omen — build, test, demo, bench, lint.
+# Everything the targets need is installed by the targets themselves:
+# Go modules through the Go module proxy, the real servers the tests run
+# (Prometheus, VictoriaMetrics, Alertmanager) from Debian's packages.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+GO ?= go
+GOBIN := $(shell $(GO) env GOPATH)/bin
+STATICCHECK_VERSION := v0.8.2
+DEBIAN_PACKAGES := prometheus victoria-metrics prometheus-alertmanager
+SERVER_BINARIES := prometheus promtool victoria-metrics prometheus-alertmanager
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all build test demo bench lint servers fuzz clean
+
+all: build
+
+## build: compile bin/omen
+build:
+	$(GO) build -trimpath -o bin/omen ./cmd/omen
+
+## demo: run omen's main job on the embedded demo fleet (no server needed)
+demo: build
+	./bin/omen demo
+
+## servers: install the real servers the tests run, when their binaries are missing
+servers:
+	@missing=""; for b in $(SERVER_BINARIES); do command -v $$b >/dev/null 2>&1 || missing="$$missing $$b"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages for:$$missing"; \
+		$(SUDO) apt-get update -o DPkg::Lock::Timeout=600; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 $(DEBIAN_PACKAGES); \
+	fi
+
+## test: the whole suite, real servers included (the log names each server started)
+test: servers
+	$(GO) mod download
+	$(GO) test -count=1 -timeout 14m -v ./... > .test.log 2>&1 || { grep -E '^(--- FAIL|FAIL|panic:|ok )|_test.go:[0-9]+:' .test.log | tail -200; echo "make test: FAILED (full log in .test.log)"; exit 1; }
+	@grep -E '^(--- SKIP|ok |FAIL)|real server|started (prometheus|victoria-metrics|alertmanager)' .test.log || true
+	@echo "$$(grep -c -- '--- PASS' .test.log) passed, $$(grep -c -- '--- FAIL' .test.log) failed, $$(grep -c -- '--- SKIP' .test.log) skipped"
+
+## fuzz: run every fuzz target for FUZZTIME each (default 60s)
+FUZZTIME ?= 60s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz' || true); do \
+			echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+## bench: Go benchmarks of every package (figures go to bench/RESULTS.md)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## lint: gofmt, go vet and staticcheck
+lint:
+	@test -x $(GOBIN)/staticcheck || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GOBIN)/staticcheck ./...
+
+clean:
+	rm -rf bin .test.log
