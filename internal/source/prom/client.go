@@ -1,0 +1,324 @@
+package prom
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/api"
+	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	"github.com/prometheus/common/model"
+
+	"github.com/omenhq/omen/internal/source"
+	"github.com/omenhq/omen/series"
+)
+
+// Client queries a Prometheus-compatible server within a query budget. It
+// is safe for concurrent use; all its queries share one concurrency limit.
+type Client struct {
+	cfg     Config
+	display string // URL with the password masked
+	api     v1.API
+	tr      *transport
+	sem     chan struct{}
+	log     *slog.Logger
+
+	mu  sync.Mutex // guards rng
+	rng *rand.Rand
+}
+
+var _ source.Source = (*Client)(nil)
+
+// New validates cfg, reads its credential files and TLS files, and returns
+// a Client. Errors name the offending file or setting, never a credential.
+func New(cfg Config) (*Client, error) {
+	cfg = cfg.withDefaults()
+	addr, display, urlUser, urlPass, err := parseURL(cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	tr := &transport{
+		headers: make(http.Header, len(cfg.Headers)),
+		noCache: cfg.NoCache,
+		bearer:  cfg.BearerToken, bearerFile: cfg.BearerTokenFile,
+		user: cfg.BasicAuthUser, pass: cfg.BasicAuthPassword, passFile: cfg.BasicAuthPasswordFile,
+	}
+	for k, v := range cfg.Headers {
+		tr.headers.Set(k, v)
+	}
+	if urlUser != "" {
+		if tr.user != "" {
+			return nil, fmt.Errorf("server URL %s has a user name and basic auth is also configured: use one", display)
+		}
+		tr.user, tr.pass = urlUser, urlPass
+	}
+	switch {
+	case cfg.BearerToken != "" && cfg.BearerTokenFile != "":
+		return nil, errors.New("set a bearer token or a bearer token file, not both")
+	case tr.pass != "" && tr.passFile != "":
+		return nil, errors.New("set a basic auth password or a password file, not both")
+	case (tr.bearer != "" || tr.bearerFile != "") && tr.user != "":
+		return nil, errors.New("set bearer token or basic auth, not both")
+	case tr.user == "" && (tr.pass != "" || tr.passFile != ""):
+		return nil, errors.New("basic auth password is set but the user name is empty")
+	}
+	tr.remember(tr.bearer)
+	tr.remember(tr.pass)
+	if tr.user != "" && tr.pass != "" {
+		tr.remember(base64.StdEncoding.EncodeToString([]byte(tr.user + ":" + tr.pass)))
+	}
+	if tr.bearerFile != "" {
+		tok, err := readSecretFile("bearer token file", tr.bearerFile)
+		if err != nil {
+			return nil, err
+		}
+		tr.remember(tok)
+	}
+	if tr.passFile != "" {
+		if _, err := readSecretFile("basic auth password file", tr.passFile); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.RoundTripper != nil {
+		if !cfg.TLS.isZero() {
+			return nil, errors.New("TLS settings cannot be combined with a custom RoundTripper")
+		}
+		tr.base = cfg.RoundTripper
+	} else if tr.base, err = newTransport(cfg); err != nil {
+		return nil, err
+	}
+	ac, err := api.NewClient(api.Config{Address: addr, RoundTripper: tr})
+	if err != nil {
+		return nil, fmt.Errorf("invalid server URL %s: %w", display, err)
+	}
+	return &Client{
+		cfg:     cfg,
+		display: display,
+		api:     v1.NewAPI(ac),
+		tr:      tr,
+		sem:     make(chan struct{}, cfg.MaxConcurrency),
+		log:     cfg.Logger,
+		rng:     rand.New(cfg.Jitter),
+	}, nil
+}
+
+// URL returns the server's API root with any password masked.
+func (c *Client) URL() string { return c.display }
+
+// Close releases idle connections. The Client stays usable.
+func (c *Client) Close() {
+	if ci, ok := c.tr.base.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
+}
+
+// QueryRange evaluates q.Expr over [q.Start, q.End] and returns the series
+// sorted by labels, with Result.Step the step used. A zero q.Step is chosen
+// by ChooseStep; the grid starts at q.Start rounded up to a multiple of the
+// step. The range is fetched in windows (see Windows) concurrently, with
+// retries; if any window fails the whole query fails. Server warnings and
+// infos are returned in Result.Warnings, deduplicated; infos are prefixed
+// "info: ". Series holding native histograms keep only their float samples
+// and add a warning.
+func (c *Client) QueryRange(ctx context.Context, q source.Query) (*source.Result, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	step := q.Step
+	if step == 0 {
+		step = ChooseStep(q.Start, q.End)
+	}
+	if step%time.Millisecond != 0 {
+		return nil, fmt.Errorf("query %q: step %s is not a whole number of milliseconds", q.Expr, step)
+	}
+	start := alignUp(q.Start, step)
+	windows := Windows(start, q.End, step, c.cfg.MaxPointsPerQuery)
+	res := &source.Result{Step: step}
+	if len(windows) == 0 {
+		return res, nil
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type part struct {
+		ss       []series.Series
+		warnings []string
+		hist     int
+		err      error
+	}
+	parts := make([]part, len(windows))
+	var wg sync.WaitGroup
+	for i, w := range windows {
+		wg.Go(func() {
+			m, warns, err := c.fetch(ctx, q.Expr, w, step)
+			if err != nil {
+				parts[i].err = err
+				cancel() // no partial data: stop the other windows
+				return
+			}
+			parts[i].ss, parts[i].hist = convertMatrix(nil, m, w.Start.UnixMilli(), w.End.UnixMilli())
+			parts[i].warnings = warns
+		})
+	}
+	wg.Wait()
+
+	// Report the first window that failed on its own, not one cancelled
+	// because another failed.
+	failed := -1
+	for i, p := range parts {
+		if p.err == nil {
+			continue
+		}
+		if e := (*Error)(nil); errors.As(p.err, &e) {
+			failed = i
+			break
+		}
+		if failed < 0 {
+			failed = i
+		}
+	}
+	if failed >= 0 {
+		where := ""
+		if len(windows) > 1 {
+			where = fmt.Sprintf(" (window %d/%d %s)", failed+1, len(windows), windows[failed])
+		}
+		return nil, fmt.Errorf("cannot fetch %q%s: %w", q.Expr, where, parts[failed].err)
+	}
+
+	var all []series.Series
+	seen := make(map[string]bool)
+	hist := 0
+	for _, p := range parts {
+		all = append(all, p.ss...)
+		hist += p.hist
+		for _, w := range p.warnings {
+			if !seen[w] {
+				seen[w] = true
+				res.Warnings = append(res.Warnings, w)
+				c.log.Warn("server warning", "url", c.display, "query", q.Expr, "warning", w)
+			}
+		}
+	}
+	if hist > 0 {
+		w := fmt.Sprintf("query %q returned %d native histogram samples, which omen ignores", q.Expr, hist)
+		res.Warnings = append(res.Warnings, w)
+		c.log.Warn("native histograms ignored", "url", c.display, "query", q.Expr, "samples", hist)
+	}
+	res.Series = series.Merge(all)
+	return res, nil
+}
+
+// fetch runs one window's request with retries and returns its matrix and
+// the server's warnings and infos.
+func (c *Client) fetch(ctx context.Context, expr string, w Window, step time.Duration) (model.Matrix, []string, error) {
+	r := v1.Range{Start: w.Start, End: w.End, Step: step}
+	var opts []v1.Option
+	// The server-side evaluation timeout is sent in whole seconds: client_golang
+	// formats it with Duration.String, and Prometheus rejects "1.5s".
+	if st := c.cfg.Timeout.Truncate(time.Second); st > 0 {
+		opts = append(opts, v1.WithTimeout(st))
+	}
+	for attempt := 1; ; attempt++ {
+		if err := c.acquire(ctx); err != nil {
+			return nil, nil, err
+		}
+		ex := &exchange{}
+		actx, cancel := context.WithTimeout(withExchange(ctx, ex), c.cfg.Timeout)
+		t0 := time.Now()
+		val, warns, infos, err := c.api.QueryRange(actx, expr, r, opts...)
+		dur := time.Since(t0)
+		timedOut := err != nil && ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded)
+		cancel()
+		c.release()
+
+		var f failure
+		if err == nil {
+			m, ok := val.(model.Matrix)
+			if ok {
+				c.log.Debug("query_range", "path", ex.path, "query", expr, "start", w.Start, "end", w.End,
+					"points", w.Points, "attempt", attempt, "status", ex.status, "duration", dur, "series", len(m))
+				return m, warnings(warns, infos), nil
+			}
+			f = failure{kind: ErrBadResponse, msg: fmt.Sprintf("expected a matrix from query_range, got %s", val.Type())}
+		} else {
+			if ctx.Err() != nil {
+				return nil, nil, context.Cause(ctx)
+			}
+			f = classify(err, ex, c.cfg.Timeout, timedOut)
+			f.msg = c.tr.scrub(f.msg)
+		}
+		c.log.Debug("query_range", "path", ex.path, "query", expr, "start", w.Start, "end", w.End,
+			"points", w.Points, "attempt", attempt, "status", ex.status, "duration", dur, "error", f.msg)
+
+		e := &Error{URL: c.display, Kind: f.kind, Status: ex.status, Attempts: attempt, Msg: f.msg}
+		if !f.retry || attempt > c.cfg.MaxRetries {
+			return nil, nil, e
+		}
+		wait := c.backoff(attempt)
+		if f.retryAfter > MaxRetryAfter {
+			e.Msg += fmt.Sprintf(": server asked to retry after %s, more than %s", f.retryAfter, MaxRetryAfter)
+			return nil, nil, e
+		}
+		wait = max(wait, f.retryAfter)
+		if err := sleep(ctx, wait); err != nil {
+			return nil, nil, err
+		}
+	}
+}
+
+func (c *Client) acquire(ctx context.Context) error {
+	select {
+	case c.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+func (c *Client) release() { <-c.sem }
+
+// backoff returns the wait before retry n (1-based): b/2 + U[0, b/2) with
+// b = min(RetryBackoff·2^(n-1), MaxBackoff).
+func (c *Client) backoff(n int) time.Duration {
+	b := c.cfg.RetryBackoff
+	for i := 1; i < n && b < MaxBackoff; i++ {
+		b *= 2
+	}
+	b = min(b, MaxBackoff)
+	half := b / 2
+	c.mu.Lock()
+	j := time.Duration(c.rng.Int64N(int64(half) + 1))
+	c.mu.Unlock()
+	return half + j
+}
+
+// sleep waits for d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// warnings joins a response's warnings and infos, infos prefixed "info: ".
+func warnings(warns v1.Warnings, infos v1.Infos) []string {
+	if len(warns)+len(infos) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(warns)+len(infos))
+	out = append(out, warns...)
+	for _, in := range infos {
+		out = append(out, "info: "+in)
+	}
+	return out
+}
