@@ -594,9 +594,13 @@ func TestHeadersAuthAndParamsReachTheServer(t *testing.T) {
 				require.Equal(t, "p:w", p)
 			}},
 		{"a bearer token file, trimmed", Config{BearerTokenFile: file}, nil,
-			func(t *testing.T, r *http.Request) { require.Equal(t, "Bearer file-token", r.Header.Get("Authorization")) }},
+			func(t *testing.T, r *http.Request) {
+				require.Equal(t, "Bearer file-token", r.Header.Get("Authorization"))
+			}},
 		{"a path prefix like VictoriaMetrics cluster's", Config{}, func(b string) string { return b + "/select/0/prometheus/" },
-			func(t *testing.T, r *http.Request) { require.Equal(t, "/select/0/prometheus/api/v1/query_range", r.URL.Path) }},
+			func(t *testing.T, r *http.Request) {
+				require.Equal(t, "/select/0/prometheus/api/v1/query_range", r.URL.Path)
+			}},
 		{"nocache=1 when asked", Config{NoCache: true}, nil,
 			func(t *testing.T, r *http.Request) { require.Equal(t, "1", r.URL.Query().Get("nocache")) }},
 		{"no nocache by default, and the query as a POST form", Config{}, nil,
@@ -748,6 +752,7 @@ func TestParseRetryAfter(t *testing.T) {
 		{"an HTTP date in the past means none", "Sun, 31 Dec 2023 23:00:00 GMT", 0},
 		{"garbage means none", "soon", 0},
 		{"absurd values are capped at a year", "99999999999999", 365 * day},
+		{"absurd dates are capped at a year", "Mon, 01 Jan 2100 00:00:00 GMT", 365 * day},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -785,4 +790,20 @@ func FuzzBodyMessage(f *testing.F) {
 			t.Fatalf("bodyMessage(%q) = %q is not valid UTF-8", s, m)
 		}
 	})
+}
+
+func TestNativeHistogramsAreDroppedWithAWarning(t *testing.T) {
+	fake := &fakeProm{fault: func(w http.ResponseWriter, _ *http.Request, _ int64) bool {
+		fmt.Fprint(w, `{"status":"success","data":{"resultType":"matrix","result":[`+
+			`{"metric":{"__name__":"h"},"histograms":[[1704067200,{"count":"1","sum":"2","buckets":[[0,"0","1","1"]]}]]},`+
+			`{"metric":{"__name__":"m"},"values":[[1704067200,"1"]]}]}}`)
+		return true
+	}}
+	srv := startFake(t, fake)
+	c := newClient(t, Config{URL: srv.URL})
+	res, err := c.QueryRange(context.Background(), source.Query{Expr: "h or m", Start: t0, End: t0, Step: time.Minute})
+	require.NoError(t, err)
+	require.Len(t, res.Series, 1)
+	require.Equal(t, "m", res.Series[0].Labels.Name())
+	require.Equal(t, []string{`query "h or m" returned 1 native histogram samples, which omen ignores`}, res.Warnings)
 }

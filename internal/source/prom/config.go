@@ -17,10 +17,15 @@ import (
 
 // Defaults applied by New to zero Config fields.
 const (
-	DefaultTimeout           = 2 * time.Minute
-	DefaultMaxConcurrency    = 4
-	DefaultMaxRetries        = 3
-	DefaultRetryBackoff      = 500 * time.Millisecond
+	// DefaultTimeout is the default Config.Timeout.
+	DefaultTimeout = 2 * time.Minute
+	// DefaultMaxConcurrency is the default Config.MaxConcurrency.
+	DefaultMaxConcurrency = 4
+	// DefaultMaxRetries is the default Config.MaxRetries.
+	DefaultMaxRetries = 3
+	// DefaultRetryBackoff is the default Config.RetryBackoff.
+	DefaultRetryBackoff = 500 * time.Millisecond
+	// DefaultMaxPointsPerQuery is the default Config.MaxPointsPerQuery.
 	DefaultMaxPointsPerQuery = 11000
 	// MaxBackoff caps the exponential backoff between retries.
 	MaxBackoff = 30 * time.Second

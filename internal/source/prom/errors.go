@@ -197,8 +197,12 @@ func isTLSError(err error) bool {
 		errors.As(err, &hne) || errors.As(err, &cie) || errors.As(err, &rhe)
 }
 
+// maxRetryAfterParsed bounds parsed Retry-After values.
+const maxRetryAfterParsed = 365 * 24 * time.Hour
+
 // parseRetryAfter parses a Retry-After header, either delay-seconds or an
-// HTTP date, into a wait from now. Missing, malformed or past values give 0.
+// HTTP date, into a wait from now, at most a year. Missing, malformed or
+// past values give 0.
 func parseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -208,14 +212,11 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		if secs <= 0 {
 			return 0
 		}
-		if secs > int64(365*24*time.Hour/time.Second) {
-			secs = int64(365 * 24 * time.Hour / time.Second)
-		}
-		return time.Duration(secs) * time.Second
+		return time.Duration(min(secs, int64(maxRetryAfterParsed/time.Second))) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := t.Sub(now); d > 0 {
-			return d
+			return min(d, maxRetryAfterParsed)
 		}
 	}
 	return 0

@@ -131,7 +131,7 @@ func TestTLS(t *testing.T) {
 				return TLSConfig{CAFile: p.caFile, CertFile: p.clientCert, KeyFile: p.clientKey}
 			}, "", 1},
 		{"mutual TLS without a client certificate is refused", nil, loopback, true,
-			func(p *testPKI) TLSConfig { return TLSConfig{CAFile: p.caFile} }, "TLS handshake failed: remote error: tls: certificate required", 0},
+			func(p *testPKI) TLSConfig { return TLSConfig{CAFile: p.caFile} }, "remote error: tls: certificate required", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
