@@ -25,8 +25,11 @@
 //     a truncated response or a per-request timeout is retried up to
 //     Config.MaxRetries times after an exponential backoff with jitter
 //     (see Config.RetryBackoff); Retry-After is honoured on 429 and 503.
-//     Other 4xx statuses (400 bad query, 401/403, 404, 422) are never
-//     retried. Cancelling the context stops everything, including backoff sleeps.
+//     Other 4xx statuses (400 bad query, 401/403, 404, 422), certificate
+//     errors and complete bodies that do not decode are never retried
+//     (client_golang itself repeats a request refused with 403, 405 or 501
+//     once as a GET). Cancelling the context stops everything, including
+//     backoff sleeps.
 //   - All or nothing. When any window fails after its retries, the whole
 //     query fails: a Result never holds silently partial data. Server
 //     warnings (for example Thanos partial responses) and infos are returned
