@@ -1,0 +1,535 @@
+package file
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/omenhq/omen/series"
+)
+
+// ReadCSV reads series from CSV text; name is the file name used in errors.
+//
+// Layout. The first record is a header when its first field is not a
+// timestamp. The time column is the first one named timestamp, time, ts or
+// date (any case), else column 0. With a column named value (any case) the
+// file is in long format: every other column is a label, rows with equal
+// label values form one series, and a column named __name__, metric or name
+// (in that order of preference, any case) holds the metric name. Without a
+// value column the file is wide: every other column is one metric, a series
+// labelled __name__=<column header>. A file without a header must have two
+// columns, timestamp and value, and holds one series with no labels.
+//
+// Timestamps are RFC 3339 with or without fractional seconds and zone
+// ("2023-11-14T22:13:20.5Z"), the same with a space for the T
+// ("2023-11-14 22:13:20"), a date alone, all taken as UTC when no zone is
+// given; or Unix seconds (integer or decimal) — a number of absolute value at
+// least 1e11 is taken as Unix milliseconds instead. Sub-millisecond digits
+// are rounded to the nearest millisecond.
+//
+// Values are decimal numbers, NaN, +Inf or -Inf (any case); an empty field
+// is a NaN sample. Label columns with an empty field leave the label out.
+//
+// Fields may be quoted as in RFC 4180 (and then may hold commas, quotes
+// doubled and newlines); spaces and tabs around unquoted fields are trimmed.
+// Lines starting with # and blank lines are skipped, CRLF line ends and a
+// UTF-8 byte order mark are accepted. Rows need not be in time order; two
+// rows with the same timestamp in one series are an error naming both lines.
+// The series are returned sorted by labels.
+func ReadCSV(r io.Reader, name string) ([]series.Series, error) {
+	data, err := readAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", name, err)
+	}
+	return parseCSV(data, name)
+}
+
+func parseCSV(data []byte, name string) ([]series.Series, error) {
+	text := unsafeString(data)
+	bs, err := collectCSV(text, name, nil)
+	if err != nil {
+		return nil, err
+	}
+	out, dup := finish(bs)
+	if dup != nil {
+		w := &watch{labels: dup.labels, ords: dup.ords}
+		if _, err := collectCSV(text, name, w); err != nil {
+			return nil, err
+		}
+		return nil, dupErr(name, w.lines[1], dup.t, dup.labels, w.lines[0])
+	}
+	return out, nil
+}
+
+func dupErr(name string, line int, t int64, ls series.Labels, firstLine int) error {
+	return lineErr(name, line, "duplicate timestamp %s in series %s: the same as on line %d; expected one sample per series and timestamp",
+		appendTimestamp(nil, t), ls, firstLine)
+}
+
+const tsExpected = "expected RFC 3339 (2006-01-02T15:04:05Z), 2006-01-02 15:04:05, Unix seconds or Unix milliseconds"
+
+// csvLayout says which column holds what.
+type csvLayout struct {
+	ncols      int
+	headerLine int // 0 when the file has no header
+	tcol       int
+	// Long format: the value column and the label columns with their names.
+	vcol       int // -1 in wide format
+	labelCols  []int
+	labelNames []string
+	// Wide format: one series per column.
+	wideCols  []int
+	wideNames []string
+}
+
+func collectCSV(text, name string, w *watch) ([]*builder, error) {
+	text = strings.TrimPrefix(text, "\ufeff")
+	sc := &csvScanner{data: text, file: name}
+	rec, line, err := sc.next()
+	if err == io.EOF {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var lay csvLayout
+	pending := false // rec is a data row still to be used
+	if _, ok := parseTimestamp(rec[0]); ok {
+		if len(rec) != 2 {
+			return nil, lineErr(name, line, "expected 2 fields (timestamp,value) in a file without a header, found %d; add a header row naming the columns", len(rec))
+		}
+		lay = csvLayout{ncols: 2, tcol: 0, vcol: 1}
+		pending = true
+	} else if lay, err = csvHeader(rec, line, name); err != nil {
+		return nil, err
+	}
+
+	var bs []*builder
+	byKey := make(map[string]*builder)
+	var last *builder
+	var key, lastKey []byte
+	wide := make([]*builder, len(lay.wideCols))
+	for k, h := range lay.wideNames {
+		wide[k] = &builder{labels: series.Labels{{Name: series.MetricName, Value: h}}}
+		wide[k].watched = w != nil && wide[k].labels.Equal(w.labels)
+		bs = append(bs, wide[k])
+	}
+	for {
+		if !pending {
+			rec, line, err = sc.next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		pending = false
+		if len(rec) != lay.ncols {
+			if lay.headerLine > 0 {
+				return nil, lineErr(name, line, "expected %d fields as in the header on line %d, found %d", lay.ncols, lay.headerLine, len(rec))
+			}
+			return nil, lineErr(name, line, "expected 2 fields (timestamp,value), found %d", len(rec))
+		}
+		t, ok := parseTimestamp(rec[lay.tcol])
+		if !ok {
+			return nil, lineErr(name, line, "cannot parse timestamp %q in column %d: %s", rec[lay.tcol], lay.tcol+1, tsExpected)
+		}
+		if lay.vcol < 0 {
+			for k, c := range lay.wideCols {
+				v, ok := parseValue(rec[c])
+				if !ok {
+					return nil, valueErr(name, line, rec[c], c, lay.wideNames[k])
+				}
+				b := wide[k]
+				if prev := b.add(t, v, line); prev != 0 {
+					return nil, dupErr(name, line, t, b.labels, prev)
+				}
+				if b.watched {
+					w.observe(b, line)
+				}
+			}
+			continue
+		}
+		v, ok := parseValue(rec[lay.vcol])
+		if !ok {
+			return nil, valueErr(name, line, rec[lay.vcol], lay.vcol, "value")
+		}
+		b := last
+		if b == nil || len(lay.labelCols) > 0 {
+			key = key[:0]
+			for _, c := range lay.labelCols {
+				key = append(key, rec[c]...)
+				key = append(key, 0xff) // never in valid UTF-8, which label values must be
+			}
+			if b == nil || !bytes.Equal(key, lastKey) {
+				b = byKey[string(key)]
+				if b == nil {
+					if b, err = newCSVBuilder(rec, lay, name, line); err != nil {
+						return nil, err
+					}
+					b.watched = w != nil && b.labels.Equal(w.labels)
+					byKey[string(key)] = b
+					bs = append(bs, b)
+				}
+				last = b
+				lastKey = append(lastKey[:0], key...)
+			}
+		}
+		if prev := b.add(t, v, line); prev != 0 {
+			return nil, dupErr(name, line, t, b.labels, prev)
+		}
+		if b.watched {
+			w.observe(b, line)
+		}
+	}
+	return bs, nil
+}
+
+func valueErr(name string, line int, field string, col int, header string) error {
+	return lineErr(name, line, "cannot parse %s %q in column %d: expected a number, NaN, +Inf, -Inf or an empty field for a missing sample", header, field, col+1)
+}
+
+func newCSVBuilder(rec []string, lay csvLayout, name string, line int) (*builder, error) {
+	m := make(map[string]string, len(lay.labelCols))
+	for k, c := range lay.labelCols {
+		if !utf8.ValidString(rec[c]) {
+			return nil, lineErr(name, line, "label %s in column %d is not valid UTF-8", lay.labelNames[k], c+1)
+		}
+		m[lay.labelNames[k]] = strings.Clone(rec[c])
+	}
+	return &builder{labels: series.FromMap(m)}, nil
+}
+
+func csvHeader(rec []string, line int, name string) (csvLayout, error) {
+	lay := csvLayout{ncols: len(rec), headerLine: line, vcol: -1}
+	seen := make(map[string]int, len(rec))
+	for i, h := range rec {
+		switch j, dup := seen[h]; {
+		case h == "":
+			return lay, lineErr(name, line, "column %d of the header has no name; expected a name for every column", i+1)
+		case !utf8.ValidString(h):
+			return lay, lineErr(name, line, "column %d of the header is not valid UTF-8", i+1)
+		case dup:
+			return lay, lineErr(name, line, "column %d of the header repeats %q from column %d; expected unique column names", i+1, h, j+1)
+		}
+		seen[h] = i
+	}
+	find := func(skip []int, names ...string) int {
+		for _, n := range names {
+			for i, h := range rec {
+				if strings.EqualFold(h, n) && !slices.Contains(skip, i) {
+					return i
+				}
+			}
+		}
+		return -1
+	}
+	lay.tcol = 0
+	for i, h := range rec {
+		if slices.Contains([]string{"timestamp", "time", "ts", "date"}, strings.ToLower(h)) {
+			lay.tcol = i
+			break
+		}
+	}
+	for i, h := range rec {
+		if i != lay.tcol && strings.EqualFold(h, "value") {
+			lay.vcol = i
+			break
+		}
+	}
+	if lay.vcol < 0 {
+		for i, h := range rec {
+			if i != lay.tcol {
+				lay.wideCols = append(lay.wideCols, i)
+				lay.wideNames = append(lay.wideNames, strings.Clone(h))
+			}
+		}
+		if len(lay.wideCols) == 0 {
+			return lay, lineErr(name, line, "the header names only a time column; expected a value column (long format) or one column per metric (wide format)")
+		}
+		return lay, nil
+	}
+	nameCol := -1
+	for _, n := range []string{series.MetricName, "metric", "name"} {
+		if nameCol = find([]int{lay.tcol, lay.vcol}, n); nameCol >= 0 {
+			break
+		}
+	}
+	for i, h := range rec {
+		if i == lay.tcol || i == lay.vcol {
+			continue
+		}
+		lay.labelCols = append(lay.labelCols, i)
+		if i == nameCol {
+			h = series.MetricName
+		}
+		lay.labelNames = append(lay.labelNames, strings.Clone(h))
+	}
+	return lay, nil
+}
+
+// parseValue parses a sample value; an empty field is NaN.
+func parseValue(s string) (float64, bool) {
+	if s == "" {
+		return math.NaN(), true
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	return v, err == nil
+}
+
+// csvScanner splits CSV text into records of fields. Unquoted fields are
+// substrings of data, trimmed of spaces and tabs.
+type csvScanner struct {
+	data   string
+	pos    int
+	line   int // number of the line last started
+	fields []string
+	file   string
+}
+
+// next returns the next record and the line it starts on, skipping blank
+// and comment lines; io.EOF at the end of the input.
+func (c *csvScanner) next() ([]string, int, error) {
+	for c.pos < len(c.data) {
+		start := c.pos
+		c.line++
+		var line string
+		if nl := strings.IndexByte(c.data[start:], '\n'); nl >= 0 {
+			line = c.data[start : start+nl]
+			c.pos = start + nl + 1
+		} else {
+			line = c.data[start:]
+			c.pos = len(c.data)
+		}
+		if skipLine(line) {
+			continue
+		}
+		if strings.IndexByte(line, '"') >= 0 {
+			return c.quoted(start)
+		}
+		c.fields = c.fields[:0]
+		for {
+			i := strings.IndexByte(line, ',')
+			if i < 0 {
+				c.fields = append(c.fields, trimField(line))
+				break
+			}
+			c.fields = append(c.fields, trimField(line[:i]))
+			line = line[i+1:]
+		}
+		return c.fields, c.line, nil
+	}
+	return nil, 0, io.EOF
+}
+
+// skipLine reports whether a line is blank or a comment.
+func skipLine(line string) bool {
+	for i := 0; i < len(line); i++ {
+		switch line[i] {
+		case ' ', '\t', '\r':
+		case '#':
+			return true
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isBlank(c byte) bool { return c == ' ' || c == '\t' }
+
+func trimField(s string) string {
+	if len(s) > 0 && (s[0] <= ' ' || s[len(s)-1] <= ' ') {
+		return strings.Trim(s, " \t\r")
+	}
+	return s
+}
+
+// quoted parses a record with at least one quote in its first line; quoted
+// fields may span lines.
+func (c *csvScanner) quoted(start int) ([]string, int, error) {
+	recLine := c.line
+	c.fields = c.fields[:0]
+	data := c.data
+	p := start
+	for {
+		q := p
+		for q < len(data) && isBlank(data[q]) {
+			q++
+		}
+		if q < len(data) && data[q] == '"' {
+			openLine := c.line
+			var sb []byte
+			q++
+			for {
+				i := strings.IndexByte(data[q:], '"')
+				if i < 0 {
+					return nil, 0, lineErr(c.file, openLine, "quoted field in column %d is not closed; expected a closing quote", len(c.fields)+1)
+				}
+				chunk := data[q : q+i]
+				c.line += strings.Count(chunk, "\n")
+				sb = append(sb, chunk...)
+				q += i + 1
+				if q < len(data) && data[q] == '"' {
+					sb = append(sb, '"')
+					q++
+					continue
+				}
+				break
+			}
+			c.fields = append(c.fields, string(sb))
+			for q < len(data) && isBlank(data[q]) {
+				q++
+			}
+			switch {
+			case q == len(data):
+				c.pos = q
+				return c.fields, recLine, nil
+			case data[q] == ',':
+				p = q + 1
+				continue
+			case data[q] == '\n':
+				c.pos = q + 1
+				return c.fields, recLine, nil
+			case data[q] == '\r' && (q+1 == len(data) || data[q+1] == '\n'):
+				c.pos = min(q+2, len(data))
+				return c.fields, recLine, nil
+			}
+			return nil, 0, lineErr(c.file, c.line, "expected a comma or the end of the line after the closing quote of column %d, found %q", len(c.fields), data[q])
+		}
+		e := q
+		for e < len(data) && data[e] != ',' && data[e] != '\n' {
+			if data[e] == '"' {
+				return nil, 0, lineErr(c.file, c.line, "quote inside unquoted field in column %d; expected the whole field quoted, with quotes doubled", len(c.fields)+1)
+			}
+			e++
+		}
+		c.fields = append(c.fields, trimField(data[p:e]))
+		switch {
+		case e == len(data):
+			c.pos = e
+			return c.fields, recLine, nil
+		case data[e] == ',':
+			p = e + 1
+		default:
+			c.pos = e + 1
+			return c.fields, recLine, nil
+		}
+	}
+}
+
+// WriteCSV writes series in long CSV format: a header
+// "timestamp,value[,__name__],<label names sorted>" and one row per sample,
+// series grouped by metric name and then labels. Timestamps are RFC 3339 in
+// UTC with milliseconds only when not zero (integer Unix milliseconds outside
+// the years 0000–9999); values are printed with strconv 'g' -1, so ReadCSV
+// reads everything back exactly, NaN and ±Inf included. The __name__ column
+// is written when a series has a metric name or a label the reader would take
+// for one (metric, name). The time and value columns get another spelling
+// (time, Value, …) when a label already uses the name. Series without
+// samples leave no trace.
+func WriteCSV(w io.Writer, ss []series.Series) error {
+	if err := checkSeries(ss); err != nil {
+		return fmt.Errorf("cannot write CSV: %w", err)
+	}
+	names := map[string]bool{}
+	needName := false
+	for _, s := range ss {
+		for _, l := range s.Labels {
+			if l.Name == series.MetricName {
+				needName = true
+				continue
+			}
+			names[l.Name] = true
+			if strings.EqualFold(l.Name, series.MetricName) || strings.EqualFold(l.Name, "metric") || strings.EqualFold(l.Name, "name") {
+				needName = true
+			}
+		}
+	}
+	labelNames := make([]string, 0, len(names))
+	for n := range names {
+		labelNames = append(labelNames, n)
+	}
+	slices.Sort(labelNames)
+	pick := func(what string, candidates ...string) (string, error) {
+		for _, c := range candidates {
+			if !names[c] {
+				return c, nil
+			}
+		}
+		return "", fmt.Errorf("cannot write CSV: labels named %s leave no name for the %s column", strings.Join(candidates, ", "), what)
+	}
+	tname, err := pick("time", "timestamp", "time", "ts", "date", "Timestamp", "TIMESTAMP")
+	if err != nil {
+		return err
+	}
+	vname, err := pick("value", "value", "Value", "VALUE")
+	if err != nil {
+		return err
+	}
+
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var b []byte
+	b = appendCSVField(b, tname)
+	b = append(b, ',')
+	b = appendCSVField(b, vname)
+	if needName {
+		b = append(b, ","+series.MetricName...)
+	}
+	for _, n := range labelNames {
+		b = append(b, ',')
+		b = appendCSVField(b, n)
+	}
+	b = append(b, '\n')
+	var suffix []byte
+	for _, i := range sortedForWrite(ss) {
+		s := ss[i]
+		suffix = suffix[:0]
+		if needName {
+			suffix = append(suffix, ',')
+			suffix = appendCSVField(suffix, s.Labels.Name())
+		}
+		for _, n := range labelNames {
+			suffix = append(suffix, ',')
+			suffix = appendCSVField(suffix, s.Labels.Get(n))
+		}
+		suffix = append(suffix, '\n')
+		for k, t := range s.Timestamps {
+			b = appendTimestamp(b, t)
+			b = append(b, ',')
+			b = strconv.AppendFloat(b, s.Values[k], 'g', -1, 64)
+			b = append(b, suffix...)
+			if len(b) > 32<<10 {
+				if _, err := bw.Write(b); err != nil {
+					return fmt.Errorf("cannot write CSV: %w", err)
+				}
+				b = b[:0]
+			}
+		}
+	}
+	if _, err := bw.Write(b); err != nil {
+		return fmt.Errorf("cannot write CSV: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("cannot write CSV: %w", err)
+	}
+	return nil
+}
+
+// appendCSVField appends s, quoted when ReadCSV would not read it back
+// unchanged otherwise.
+func appendCSVField(b []byte, s string) []byte {
+	if !strings.ContainsAny(s, ",\"\r\n") && (s == "" || (s[0] > ' ' && s[len(s)-1] > ' ' && s[0] != '#')) {
+		return append(b, s...)
+	}
+	b = append(b, '"')
+	b = append(b, strings.ReplaceAll(s, `"`, `""`)...)
+	return append(b, '"')
+}

@@ -1,0 +1,187 @@
+package file
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/omenhq/omen/series"
+)
+
+// Format is one of the file formats the package reads.
+type Format int
+
+// The formats. FormatAuto asks Read to detect the format with DetectFormat.
+const (
+	FormatAuto Format = iota
+	FormatCSV
+	FormatPromJSON
+	FormatOpenMetrics
+)
+
+var formatNames = [...]string{"auto", "csv", "promjson", "openmetrics"}
+
+// String returns the format's name: auto, csv, promjson or openmetrics.
+func (f Format) String() string {
+	if f < 0 || int(f) >= len(formatNames) {
+		return fmt.Sprintf("Format(%d)", int(f))
+	}
+	return formatNames[f]
+}
+
+// ParseFormat returns the format named s (as printed by String; also
+// "json", "prom" and "om"), for command-line flags.
+func ParseFormat(s string) (Format, error) {
+	switch strings.ToLower(s) {
+	case "", "auto":
+		return FormatAuto, nil
+	case "csv":
+		return FormatCSV, nil
+	case "promjson", "json":
+		return FormatPromJSON, nil
+	case "openmetrics", "om", "prom", "prometheus":
+		return FormatOpenMetrics, nil
+	}
+	return FormatAuto, fmt.Errorf("unknown file format %q; expected auto, csv, promjson or openmetrics", s)
+}
+
+// DetectFormat tells the format of a file from its name and, when the
+// extension says nothing, from the first bytes of its (decompressed)
+// content. Extensions, after removing a final .gz: .csv is CSV; .json is
+// Prometheus JSON; .om, .prom, .txt and .openmetrics are OpenMetrics. Content
+// starting with '{' is JSON; content whose first non-comment line is a
+// sample line (name or name{ followed by a value), or whose comments are
+// # HELP, # TYPE, # UNIT or # EOF, is OpenMetrics; a first line with a comma
+// is CSV. It returns FormatAuto when it cannot tell.
+func DetectFormat(name string, head []byte) Format {
+	ext := strings.ToLower(filepath.Ext(strings.TrimSuffix(strings.ToLower(name), ".gz")))
+	switch ext {
+	case ".csv":
+		return FormatCSV
+	case ".json":
+		return FormatPromJSON
+	case ".om", ".prom", ".txt", ".openmetrics":
+		return FormatOpenMetrics
+	}
+	head = bytes.TrimPrefix(head, []byte("\ufeff"))
+	trimmed := bytes.TrimLeft(head, " \t\r\n")
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		return FormatPromJSON
+	}
+	for len(trimmed) > 0 {
+		line := trimmed
+		if i := bytes.IndexByte(trimmed, '\n'); i >= 0 {
+			line, trimmed = trimmed[:i], trimmed[i+1:]
+		} else {
+			trimmed = nil
+		}
+		line = bytes.TrimSpace(line)
+		switch {
+		case len(line) == 0:
+			continue
+		case line[0] == '#':
+			for _, p := range []string{"# HELP ", "# TYPE ", "# UNIT ", "# EOF"} {
+				if bytes.HasPrefix(line, []byte(p)) {
+					return FormatOpenMetrics
+				}
+			}
+			continue
+		case looksLikeSample(string(line)):
+			return FormatOpenMetrics
+		case bytes.IndexByte(line, ',') >= 0:
+			return FormatCSV
+		}
+		return FormatAuto
+	}
+	return FormatAuto
+}
+
+// looksLikeSample reports whether line starts like an exposition-format
+// sample: a metric name followed by '{' or by a blank and a value.
+func looksLikeSample(line string) bool {
+	end := seriesEnd(line)
+	if end <= 0 || !validMetricName(line[:strings.IndexAny(line+"{", "{ \t")]) {
+		return false
+	}
+	if end < len(line) && line[end-1] == '}' {
+		return true
+	}
+	tok, _ := nextToken(line[end:])
+	_, err := strconv.ParseFloat(tok, 64)
+	return end < len(line) && isBlank(line[end]) && err == nil
+}
+
+// Read reads series in format f from r; name is used in errors and, with
+// FormatAuto, to detect the format (see DetectFormat). Compressed input is
+// not recognised here; Open handles gzip.
+func Read(r io.Reader, name string, f Format) ([]series.Series, error) {
+	data, err := readAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", name, err)
+	}
+	return parse(data, name, f)
+}
+
+func parse(data []byte, name string, f Format) ([]series.Series, error) {
+	if f == FormatAuto {
+		f = DetectFormat(name, data[:min(len(data), 4096)])
+	}
+	switch f {
+	case FormatCSV:
+		return parseCSV(data, name)
+	case FormatPromJSON:
+		return parsePromJSON(data, name)
+	case FormatOpenMetrics:
+		return parseOpenMetrics(data, name)
+	case FormatAuto:
+		return nil, fmt.Errorf("cannot tell the format of %s: expected a .csv, .json or .om file name, or content in one of these formats", name)
+	}
+	return nil, fmt.Errorf("cannot read %s: unknown format %v", name, f)
+}
+
+// Open reads the file at path ("-" for standard input) into a Source. The
+// format comes from the extension or the content (see DetectFormat); a .gz
+// extension or gzip content is decompressed first.
+func Open(path string) (*Source, error) {
+	name := path
+	var r io.Reader = os.Stdin
+	hint := 0
+	if path == "-" {
+		name = "stdin"
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("cannot open metric file: %w", err)
+		}
+		defer f.Close()
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			hint = int(fi.Size())
+		}
+		r = f
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("cannot decompress %s: %w", name, err)
+		}
+		r, hint = zr, 4*hint
+	} else {
+		r = br
+	}
+	data, err := readAllHint(r, hint)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", name, err)
+	}
+	ss, err := parse(data, name, FormatAuto)
+	if err != nil {
+		return nil, err
+	}
+	return &Source{name: name, series: ss}, nil
+}

@@ -1,0 +1,182 @@
+package file
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Millisecond timestamps with an absolute value of at least msThreshold
+// are taken as Unix milliseconds, smaller ones as Unix seconds: 1e11
+// seconds is in the year 5138, 1e11 milliseconds is in March 1973.
+const msThreshold = 11 // digits of the integer part: |x| >= 1e11
+
+// parseTimestamp parses a CSV timestamp into Unix milliseconds. It accepts
+//
+//   - RFC 3339 with or without fractional seconds and zone, with 'T', 't' or
+//     a space between date and time ("2023-11-14T22:13:20.5+01:00",
+//     "2023-11-14 22:13:20", "2023-11-14T22:13"); no zone means UTC;
+//   - a date alone ("2023-11-14"), midnight UTC;
+//   - a decimal number: Unix milliseconds when its absolute value is at
+//     least 1e11, Unix seconds otherwise (fractions rounded to the nearest
+//     millisecond).
+func parseTimestamp(s string) (int64, bool) {
+	if len(s) >= 10 && s[4] == '-' && s[7] == '-' && isDigits(s[:4]) {
+		return parseDateTime(s)
+	}
+	if ms, ok := fastIntMillis(s); ok {
+		if i := strings.IndexByte(s, '.'); i <= msThreshold && (i >= 0 || len(s) <= msThreshold) {
+			return ms, true // at most 11 integer digits: seconds
+		}
+	}
+	d, ok := scanDecimal(s)
+	if !ok {
+		return 0, false
+	}
+	if d.intDigits() > msThreshold {
+		return d.scaled(0)
+	}
+	return d.scaled(3)
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return len(s) > 0
+}
+
+func atoi2(s string) (int, bool) {
+	if len(s) < 2 || s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' {
+		return 0, false
+	}
+	return int(s[0]-'0')*10 + int(s[1]-'0'), true
+}
+
+// parseDateTime parses YYYY-MM-DD[(T|t| )HH:MM[:SS[.fff…]]][Z|±HH:MM|±HHMM].
+func parseDateTime(s string) (int64, bool) {
+	y := int(s[0]-'0')*1000 + int(s[1]-'0')*100 + int(s[2]-'0')*10 + int(s[3]-'0')
+	mo, ok1 := atoi2(s[5:7])
+	d, ok2 := atoi2(s[8:10])
+	if !ok1 || !ok2 || mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) {
+		return 0, false
+	}
+	ms := daysFromCivil(y, mo, d) * 86400000
+	s = s[10:]
+	if len(s) == 0 {
+		return ms, true
+	}
+	if s[0] != 'T' && s[0] != 't' && s[0] != ' ' {
+		return 0, false
+	}
+	if len(s) < 6 || s[3] != ':' {
+		return 0, false
+	}
+	h, ok1 := atoi2(s[1:3])
+	mi, ok2 := atoi2(s[4:6])
+	if !ok1 || !ok2 || h > 23 || mi > 59 {
+		return 0, false
+	}
+	ms += int64(h)*3600000 + int64(mi)*60000
+	s = s[6:]
+	if len(s) >= 3 && s[0] == ':' {
+		sec, ok := atoi2(s[1:3])
+		if !ok || sec > 59 {
+			return 0, false
+		}
+		ms += int64(sec) * 1000
+		s = s[3:]
+		if len(s) >= 2 && (s[0] == '.' || s[0] == ',') && s[1] >= '0' && s[1] <= '9' {
+			i := 1
+			frac, mul := int64(0), int64(100)
+			for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+				switch {
+				case i <= 3:
+					frac += int64(s[i]-'0') * mul
+					mul /= 10
+				case i == 4 && s[i] >= '5':
+					frac++ // round half up to the millisecond
+				}
+			}
+			ms += frac
+			s = s[i:]
+		}
+	}
+	switch {
+	case len(s) == 0:
+		return ms, true
+	case len(s) == 1 && (s[0] == 'Z' || s[0] == 'z'):
+		return ms, true
+	case len(s) >= 3 && (s[0] == '+' || s[0] == '-'):
+		oh, ok := atoi2(s[1:3])
+		if !ok || oh > 23 {
+			return 0, false
+		}
+		rest := s[3:]
+		if len(rest) > 0 && rest[0] == ':' {
+			rest = rest[1:]
+		}
+		om := 0
+		if len(rest) > 0 {
+			var ok bool
+			om, ok = atoi2(rest)
+			if !ok || len(rest) != 2 || om > 59 {
+				return 0, false
+			}
+		}
+		off := int64(oh)*3600000 + int64(om)*60000
+		if s[0] == '-' {
+			off = -off
+		}
+		return ms - off, true
+	}
+	return 0, false
+}
+
+func isLeap(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
+
+func daysIn(y, m int) int {
+	switch m {
+	case 2:
+		if isLeap(y) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// daysFromCivil returns the number of days from 1970-01-01 to y-m-d in the
+// proleptic Gregorian calendar (Howard Hinnant's days_from_civil).
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y
+	if era < 0 {
+		era -= 399
+	}
+	era /= 400
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
+}
+
+// appendTimestamp appends a CSV timestamp that parseTimestamp reads back
+// exactly: RFC 3339 in UTC with milliseconds only when they are not zero
+// ("2023-11-14T22:13:20Z", "2023-11-14T22:13:20.5Z") for the years 0000 to
+// 9999, and the integer Unix milliseconds outside them (whose absolute value
+// is then far above the 1e11 seconds/milliseconds threshold).
+func appendTimestamp(b []byte, ms int64) []byte {
+	t := time.UnixMilli(ms).UTC()
+	if y := t.Year(); y < 0 || y > 9999 {
+		return strconv.AppendInt(b, ms, 10)
+	}
+	return t.AppendFormat(b, "2006-01-02T15:04:05.999Z07:00")
+}
