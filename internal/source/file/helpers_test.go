@@ -49,7 +49,6 @@ func withoutNaN(ss []series.Series) []series.Series {
 	return out
 }
 
-
 // formats lists each format's writer and reader.
 var formats = []struct {
 	name  string

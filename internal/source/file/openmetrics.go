@@ -125,8 +125,10 @@ func collectOpenMetrics(text, name string, w *watch) ([]*builder, error) {
 		} else {
 			end := seriesEnd(l)
 			if end < 0 {
-				_, err := parseSeriesText(l, name, line)
-				return nil, err // seriesEnd fails only on text parseSeriesText rejects
+				if _, err := parseSeriesText(l, name, line); err != nil {
+					return nil, err
+				}
+				return nil, lineErr(name, line, "expected a metric name and an optional {label=\"value\",…} set at the start of the line")
 			}
 			raw := l[:end]
 			if b = byRaw[raw]; b == nil {
@@ -265,7 +267,6 @@ func parseSeriesText(s, file string, line int) (series.Labels, error) {
 			i++
 		}
 		if i < len(s) && s[i] == '}' {
-			i++
 			break
 		}
 		start := i
@@ -354,7 +355,6 @@ func parseSeriesText(s, file string, line int) (series.Labels, error) {
 			continue
 		}
 		if i < len(s) && s[i] == '}' {
-			i++
 			break
 		}
 		return nil, errAt(i, "expected ',' or '}' after the value of label %s, found %q", lname, prefix(s[i:]))

@@ -46,7 +46,7 @@ func TestPromtoolBackfillsWhatWriteOpenMetricsWrites(t *testing.T) {
 	ss := testSeries()[:2]
 	ss = append(ss,
 		series.Series{
-			Labels: series.New(series.MetricName, "escapes", "v", `quote " backslash \ newline`+"\nend"),
+			Labels:     series.New(series.MetricName, "escapes", "v", `quote " backslash \ newline`+"\nend"),
 			Timestamps: []int64{1700000000001, 1700000000010, 1700000000100},
 			Values:     []float64{1, 2, 3},
 		},
