@@ -1,0 +1,742 @@
+package forecast
+
+import (
+	"fmt"
+	"log/slog"
+	"math"
+	"sort"
+	"strings"
+	"time"
+)
+
+// AutoOptions configures Auto. The zero value is usable: no seasonal
+// candidates (unless FitConfig.Periods are given), horizon 24, level 0.8,
+// four validation origins.
+type AutoOptions struct {
+	// Step is the sampling step; the candidate seasonal periods are derived
+	// from it with CandidatePeriods (1h → 24, 168; 5m → 288, 2016).
+	Step time.Duration
+	// Periods, when set, are the candidate periods instead of those of Step.
+	Periods []int
+	// Horizon is the validation horizon and the default forecast length;
+	// default the shortest candidate period, or 24 without one.
+	Horizon int
+	// Level is the default interval level; default 0.8.
+	Level float64
+	// Origins is the number of rolling-origin validation windows (each
+	// Horizon long, ending at the end of the history); default 4. Fewer are
+	// used when the history is short.
+	Origins int
+	// Logger receives a debug record with the validation losses; nil
+	// discards them.
+	Logger *slog.Logger
+}
+
+// AutoModel is Auto as a Model: Fit detects the seasonal periods, validates
+// the candidate members and fixes the combination; Forecast combines the
+// members' forecasts and sets the empirical interval.
+type AutoModel struct {
+	Options AutoOptions
+}
+
+// Name returns "auto".
+func (AutoModel) Name() string { return "auto" }
+
+// Auto forecasts y opts.Horizon steps ahead with the automatic method (see
+// AutoModel.Fit) at opts.Level.
+func Auto(y []float64, opts AutoOptions) (*Forecast, error) {
+	f, err := AutoModel{Options: opts}.Fit(y, FitConfig{Logger: opts.Logger})
+	if err != nil {
+		return nil, err
+	}
+	var fc Forecast
+	f.Forecast(&fc, 0, opts.Level)
+	return &fc, nil
+}
+
+// CandidatePeriods returns the seasonal periods, in samples, suggested by a
+// sampling step: a day and a week when they are whole multiples of the step
+// (for example 1h → 24, 168; 5m → 288, 2016). It returns nil for a step of
+// a day or more that divides no week into at least two samples.
+func CandidatePeriods(step time.Duration) []int {
+	if step <= 0 {
+		return nil
+	}
+	var out []int
+	for _, p := range []time.Duration{24 * time.Hour, 7 * 24 * time.Hour} {
+		if p%step == 0 && p/step >= 2 {
+			out = append(out, int(p/step))
+		}
+	}
+	return out
+}
+
+// Settings of the combination, fixed globally (see bench/FORECAST-NOTES.md
+// for the evidence behind them).
+const (
+	autoTop       = 3 // members kept in the combination
+	autoPower     = 2 // weights ∝ loss^−autoPower
+	autoLongRatio = 100.0
+)
+
+// Fit prepares y (imputing missing values), detects the seasonal periods,
+// runs rolling-origin validation of the candidate members over the last
+// Origins·Horizon values and keeps the best autoTop members with weights
+// proportional to the inverse squared validation MAE. Histories too short
+// for validation fall back to a single simple model with a warning.
+//
+// Periods: the shortest candidate p₁ is seasonal when n ≥ 2p₁ and the
+// autocorrelation at p₁ passes the 90% test of the M4 benchmarks; a longer
+// candidate p₂ (the week) is used when n ≥ p₂ + p₁ and last-p₂ values
+// predict better than last-p₁ values in sample (mean |y_t − y_{t−p₂}| <
+// mean |y_t − y_{t−p₁}|), or, without p₁, when it passes the ACF test. Only
+// MSTL needs two full seasons of a period; the seasonal-naive members use a
+// longer period from one season plus one short period of history.
+func (m AutoModel) Fit(y []float64, cfg FitConfig) (Fitted, error) {
+	o := m.Options
+	cands := o.Periods
+	if len(cands) == 0 {
+		cands = CandidatePeriods(o.Step)
+	}
+	if len(cands) == 0 {
+		cands = cfg.periods()
+	}
+	cands = usablePeriods(nil, cands, math.MaxInt)
+	first := 0
+	if len(cands) > 0 {
+		first = cands[0]
+	}
+	pr, err := prepare(y, first)
+	if err != nil {
+		return nil, err
+	}
+	log := o.Logger
+	if log == nil {
+		log = cfg.Logger
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	a := &autoFit{y: pr.y, warnings: pr.warnings, level: o.Level}
+	a.detect(cands)
+	a.h = o.Horizon
+	if a.h <= 0 {
+		a.h = 24
+		if len(cands) > 0 {
+			a.h = cands[0]
+		}
+	}
+	origins := o.Origins
+	if origins <= 0 {
+		origins = 4
+	}
+	a.validate(origins)
+	log.Debug("auto", "periods", a.periods, "members", a.memberNames(), "loss", a.loss, "weights", a.weights)
+	return a, nil
+}
+
+// memberKind enumerates the building blocks of Auto.
+type memberKind int
+
+const (
+	mNaive        memberKind = iota // last value
+	mSES                            // simple exponential smoothing
+	mDamped                         // damped Holt
+	mTheta                          // Theta, deseasonalised at p1 when seasonal
+	mSNaive                         // seasonal naive at p
+	mSNaiveLevel                    // seasonal naive at the long period, level-adjusted by the last short period
+	mSNaiveWeekly                   // seasonal naive at the short period times the long-period ratio of the target to the last short season
+	mSeasonalMean                   // mean of the last two long seasons, level-adjusted
+	mMSTL                           // MSTL + ETS on the adjusted series
+)
+
+type member struct {
+	kind   memberKind
+	p1, p2 int
+	// warm start of the smoothing parameters from one origin to the next
+	form    etsForm
+	params  etsParams
+	started bool
+}
+
+func (m *member) name() string {
+	switch m.kind {
+	case mNaive:
+		return "naive"
+	case mSES:
+		return "ses"
+	case mDamped:
+		return "holt-damped"
+	case mTheta:
+		if m.p1 > 0 {
+			return fmt.Sprintf("theta(%d)", m.p1)
+		}
+		return "theta"
+	case mSNaive:
+		return fmt.Sprintf("snaive(%d)", m.p1)
+	case mSNaiveLevel:
+		return fmt.Sprintf("snaive-level(%d)", m.p2)
+	case mSNaiveWeekly:
+		return fmt.Sprintf("snaive(%d)×ratio(%d)", m.p1, m.p2)
+	case mSeasonalMean:
+		return fmt.Sprintf("smean(2×%d)", m.p2)
+	case mMSTL:
+		if m.p2 > 0 {
+			return fmt.Sprintf("mstl(%d,%d)", m.p1, m.p2)
+		}
+		return fmt.Sprintf("mstl(%d)", m.p1)
+	}
+	return "?"
+}
+
+// minLen is the shortest history the member can forecast from.
+func (m *member) minLen() int {
+	switch m.kind {
+	case mNaive:
+		return 1
+	case mSES, mTheta:
+		if m.p1 > 0 {
+			return 2 * m.p1
+		}
+		return 4
+	case mDamped:
+		return 8
+	case mSNaive:
+		return m.p1
+	case mSNaiveLevel, mSNaiveWeekly:
+		return m.p2 + m.p1
+	case mSeasonalMean:
+		return 2*m.p2 + 1
+	case mMSTL:
+		return 2*m.p1 + 1
+	}
+	return math.MaxInt
+}
+
+// autoFit is a fitted Auto.
+type autoFit struct {
+	y        []float64
+	h        int
+	level    float64
+	periods  []int
+	detail   []string
+	members  []*member
+	loss     []float64
+	weights  []float64
+	origins  int
+	width    []float64 // interval half-width per validated step at level
+	widthLvl float64
+	scores   []float64 // nonconformity scores |e|/scale
+	scale    []float64 // per-step error scale
+	fallback Fitted
+	warnings []string
+	ws       autoWork
+}
+
+type autoWork struct {
+	mstl mstlWork
+	dec  Decomposition
+	adj  []float64
+	x    []float64
+	idx  []float64
+	s0   []float64
+	ring []float64
+}
+
+// detect sets a.periods from the candidates (ascending).
+func (a *autoFit) detect(cands []int) {
+	n := len(a.y)
+	var p1 int
+	for _, p := range cands {
+		switch {
+		case p1 == 0:
+			if n >= 2*p && seasonalACF(a.y, p) {
+				p1 = p
+				a.periods = append(a.periods, p)
+				a.detail = append(a.detail, fmt.Sprintf("%d (ACF test)", p))
+			}
+		case n >= p+p1:
+			cur, short := lagMAE(a.y, p, p), lagMAE(a.y, p1, p)
+			if cur < autoLongRatio*short {
+				a.periods = append(a.periods, p)
+				a.detail = append(a.detail, fmt.Sprintf("%d (lag-%d error %.2f× lag-%d)", p, p, cur/short, p1))
+			}
+		}
+	}
+}
+
+// seasonalACF is the 90% autocorrelation test of the M4 benchmarks at lag
+// m, requiring only n ≥ 2m.
+func seasonalACF(y []float64, m int) bool {
+	n := len(y)
+	if m < 2 || n < 2*m {
+		return false
+	}
+	mean := 0.0
+	for _, v := range y {
+		mean += v
+	}
+	mean /= float64(n)
+	den := 0.0
+	for _, v := range y {
+		den += (v - mean) * (v - mean)
+	}
+	if den == 0 {
+		return false
+	}
+	s, rm := 0.0, 0.0
+	for k := 1; k <= m; k++ {
+		c := 0.0
+		for t := 0; t+k < n; t++ {
+			c += (y[t] - mean) * (y[t+k] - mean)
+		}
+		r := c / den
+		if k < m {
+			s += r * r
+		} else {
+			rm = r
+		}
+	}
+	return rm > 1.645*math.Sqrt((1+2*s)/float64(n))
+}
+
+// lagMAE is mean |y_t − y_{t−lag}| over t ∈ [from, n).
+func lagMAE(y []float64, lag, from int) float64 {
+	s := 0.0
+	for t := from; t < len(y); t++ {
+		s += math.Abs(y[t] - y[t-lag])
+	}
+	return s / float64(len(y)-from)
+}
+
+// candidates returns the members for the detected periods.
+func (a *autoFit) candidates() []*member {
+	var ms []*member
+	switch len(a.periods) {
+	case 0:
+		ms = []*member{{kind: mNaive}, {kind: mSES}, {kind: mDamped}, {kind: mTheta}}
+	default:
+		p1 := a.periods[0]
+		ms = []*member{{kind: mSNaive, p1: p1}, {kind: mTheta, p1: p1}, {kind: mMSTL, p1: p1}}
+		for _, p2 := range a.periods[1:] {
+			ms = append(ms,
+				&member{kind: mSNaiveLevel, p1: p1, p2: p2},
+				&member{kind: mSNaiveWeekly, p1: p1, p2: p2},
+				&member{kind: mSeasonalMean, p1: p1, p2: p2})
+		}
+		if len(a.periods) > 1 {
+			ms[2].p2 = a.periods[len(a.periods)-1]
+		}
+	}
+	return ms
+}
+
+// validate chooses the members and weights by rolling-origin validation and
+// estimates the interval scale from the combination's validation errors.
+func (a *autoFit) validate(origins int) {
+	n, h := len(a.y), a.h
+	cands := a.candidates()
+	// the number of origins the history allows: every member must fit at
+	// the earliest one
+	k := origins
+	for k > 0 {
+		cut := n - k*h
+		ok := 0
+		for _, m := range cands {
+			if cut >= m.minLen() {
+				ok++
+			}
+		}
+		if cut >= h && ok >= 2 {
+			break
+		}
+		k--
+	}
+	if k == 0 {
+		a.fallbackFit()
+		return
+	}
+	cut0 := n - k*h
+	var ms []*member
+	for _, m := range cands {
+		if cut0 >= m.minLen() {
+			ms = append(ms, m)
+		}
+	}
+	a.origins = k
+	fc := make([]float64, len(ms)*k*h)
+	loss := make([]float64, len(ms))
+	for o := range k {
+		cut := cut0 + o*h
+		tr, te := a.y[:cut], a.y[cut:cut+h]
+		for i, m := range ms {
+			f := fc[(i*k+o)*h : (i*k+o+1)*h]
+			a.memberForecast(m, f, tr)
+			s := 0.0
+			for j, v := range te {
+				s += math.Abs(v - f[j])
+			}
+			loss[i] += s / float64(h*k)
+		}
+	}
+	// weights: the autoTop smallest losses, ∝ loss^−autoPower
+	ord := make([]int, len(ms))
+	for i := range ord {
+		ord[i] = i
+	}
+	sort.SliceStable(ord, func(x, y int) bool { return loss[ord[x]] < loss[ord[y]] })
+	eps := 1e-12 * (1 + math.Abs(loss[ord[0]]))
+	wsum := 0.0
+	weights := make([]float64, len(ms))
+	for r, i := range ord {
+		if r >= autoTop {
+			break
+		}
+		weights[i] = math.Pow(loss[i]+eps, -autoPower)
+		wsum += weights[i]
+	}
+	for i := range weights {
+		weights[i] /= wsum
+	}
+	a.members, a.loss, a.weights = ms, loss, weights
+	// empirical interval: errors of the combination at every origin
+	errs := make([]float64, k*h)
+	for o := range k {
+		cut := cut0 + o*h
+		for j := range h {
+			c := 0.0
+			for i := range ms {
+				c += weights[i] * fc[(i*k+o)*h+j]
+			}
+			errs[o*h+j] = a.y[cut+j] - c
+		}
+	}
+	a.setScale(errs, k, h)
+}
+
+// setScale derives the per-step error scale and the nonconformity scores
+// from the validation errors errs[o·h + j] (o origins, h steps): the scale
+// at step j is the mean absolute error at steps j−w..j+w over all origins
+// (w = h/8), floored at half the overall mean; the scores are |e|/scale.
+func (a *autoFit) setScale(errs []float64, k, h int) {
+	mae := make([]float64, h)
+	all := 0.0
+	for j := range h {
+		for o := range k {
+			mae[j] += math.Abs(errs[o*h+j])
+		}
+		all += mae[j]
+		mae[j] /= float64(k)
+	}
+	all /= float64(k * h)
+	w := h / 8
+	a.scale = make([]float64, h)
+	for j := range h {
+		s, c := 0.0, 0
+		for i := max(0, j-w); i <= min(h-1, j+w); i++ {
+			s += mae[i]
+			c++
+		}
+		a.scale[j] = math.Max(s/float64(c), 0.5*all)
+	}
+	a.scores = make([]float64, k*h)
+	for o := range k {
+		for j := range h {
+			sc := a.scale[j]
+			if sc > 0 {
+				a.scores[o*h+j] = math.Abs(errs[o*h+j]) / sc
+			}
+		}
+	}
+	sort.Float64s(a.scores)
+}
+
+// fallbackFit handles histories too short to validate: seasonal naive with
+// one season of history, SES with 4 values, naive otherwise.
+func (a *autoFit) fallbackFit() {
+	n := len(a.y)
+	var m Model = Naive{}
+	switch {
+	case len(a.periods) > 0 && n > a.periods[0]:
+		m = SeasonalNaive{Period: a.periods[0]}
+	case n >= 4:
+		m = SES{}
+	}
+	f, err := m.Fit(a.y, FitConfig{})
+	if err != nil {
+		f, _ = Naive{}.Fit(a.y, FitConfig{})
+	}
+	a.fallback = f
+	a.warnings = append(a.warnings, fmt.Sprintf("auto: %d values are too few to validate models over a horizon of %d; used %s", n, a.h, m.Name()))
+}
+
+func (a *autoFit) memberNames() []string {
+	var s []string
+	for _, m := range a.members {
+		s = append(s, m.name())
+	}
+	return s
+}
+
+// Forecast combines the members' forecasts over h steps (0 = the
+// validation horizon) with the interval [mean − q·s_j, mean + q·s_j], s_j
+// the validation error scale at step j (for steps beyond the validation
+// horizon s_H·sqrt(j/H)) and q the conformal quantile of the validation
+// scores: the ⌈(N+1)·level⌉-th smallest of N.
+func (a *autoFit) Forecast(dst *Forecast, h int, level float64) {
+	if h <= 0 {
+		h = a.h
+	}
+	if level <= 0 || level >= 1 {
+		level = a.level
+	}
+	level = normLevel(level)
+	if a.fallback != nil {
+		a.fallback.Forecast(dst, h, level)
+		inner := dst.Model
+		dst.Model = "auto:" + inner
+		dst.Reason = "history too short to validate; " + inner
+		dst.Warnings = append(append([]string(nil), a.warnings...), dst.Warnings...)
+		return
+	}
+	dst.reset(h, level)
+	for j := range dst.Mean {
+		dst.Mean[j] = 0
+	}
+	f := make([]float64, h)
+	type part struct {
+		name string
+		w    float64
+	}
+	var parts []part
+	for i, m := range a.members {
+		w := a.weights[i]
+		if w == 0 {
+			continue
+		}
+		a.memberForecast(m, f, a.y)
+		for j := range h {
+			dst.Mean[j] += w * f[j]
+		}
+		parts = append(parts, part{m.name(), w})
+	}
+	sort.SliceStable(parts, func(i, j int) bool { return parts[i].w > parts[j].w })
+	names := make([]string, len(parts))
+	var b strings.Builder
+	for i, p := range parts {
+		names[i] = p.name
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %.2f", p.name, p.w)
+	}
+	dst.Model = "auto:" + strings.Join(names, "+")
+	periods := "none seasonal"
+	if len(a.detail) > 0 {
+		periods = strings.Join(a.detail, ", ")
+	}
+	best := 0
+	for i := range a.loss {
+		if a.loss[i] < a.loss[best] {
+			best = i
+		}
+	}
+	dst.Reason = fmt.Sprintf("periods: %s; combination of the %d best of %d members by %d-origin validation MAE (best %s %.4g), weights ∝ MAE^-2: %s",
+		periods, len(parts), len(a.members), a.origins, a.members[best].name(), a.loss[best], b.String())
+	dst.Periods = append(dst.Periods, a.periods...)
+	dst.Warnings = append(dst.Warnings, a.warnings...)
+	// interval
+	N := len(a.scores)
+	r := int(math.Ceil(float64(N+1)*level)) - 1
+	q := a.scores[min(max(r, 0), N-1)]
+	if r >= N {
+		q *= float64(r+1) / float64(N) // extrapolate beyond the largest score
+	}
+	H := len(a.scale)
+	for j := range h {
+		s := 0.0
+		if j < H {
+			s = a.scale[j]
+		} else {
+			s = a.scale[H-1] * math.Sqrt(float64(j+1)/float64(H))
+		}
+		dst.Lower[j] = dst.Mean[j] - q*s
+		dst.Upper[j] = dst.Mean[j] + q*s
+	}
+}
+
+// memberForecast fits m to y and writes len(dst) point forecasts.
+func (a *autoFit) memberForecast(m *member, dst, y []float64) {
+	n, h := len(y), len(dst)
+	ws := &a.ws
+	switch m.kind {
+	case mNaive:
+		for i := range dst {
+			dst[i] = y[n-1]
+		}
+	case mSNaive:
+		p := m.p1
+		for i := range dst {
+			dst[i] = y[n-p+i%p]
+		}
+	case mSNaiveLevel:
+		p, w := m.p2, m.p1
+		cur, prev := 0.0, 0.0
+		pos := true
+		for i := n - w; i < n; i++ {
+			cur += y[i]
+			prev += y[i-p]
+			pos = pos && y[i] > 0 && y[i-p] > 0
+		}
+		for i := range dst {
+			v := y[n-p+i%p]
+			if pos {
+				dst[i] = v * cur / prev
+			} else {
+				dst[i] = v + (cur-prev)/float64(w)
+			}
+		}
+	case mSNaiveWeekly:
+		p1, p2 := m.p1, m.p2
+		// ratio of each target short season to the last short season, one
+		// long season earlier
+		base, pos := 0.0, true
+		for i := n - p2 - p1; i < n-p2; i++ {
+			base += y[i]
+			pos = pos && y[i] > 0
+		}
+		for d := 0; d*p1 < h; d++ {
+			lo := n - p2 + d*p1
+			for lo+p1 > n {
+				lo -= p2
+			}
+			tgt := 0.0
+			ok := pos
+			for i := lo; i < lo+p1; i++ {
+				tgt += y[i]
+				ok = ok && y[i] > 0
+			}
+			for j := d * p1; j < min(h, (d+1)*p1); j++ {
+				v := y[n-p1+j%p1]
+				if ok {
+					dst[j] = v * tgt / base
+				} else {
+					dst[j] = v + (tgt-base)/float64(p1)
+				}
+			}
+		}
+	case mSeasonalMean:
+		p := m.p2
+		shift := 0.0
+		for i := range p {
+			cur := y[n-p+i]
+			avg := (y[n-p+i] + y[n-2*p+i]) / 2
+			shift += cur - avg
+		}
+		shift /= float64(p)
+		for i := range dst {
+			dst[i] = (y[n-p+i%p]+y[n-2*p+i%p])/2 + shift
+		}
+	case mSES:
+		m.form = etsForm{}
+		f := a.fitMemberETS(m, y)
+		for i := range dst {
+			dst[i] = f.l
+		}
+	case mDamped:
+		m.form = etsForm{trend: true, damped: true}
+		f := a.fitMemberETS(m, y)
+		phi, ps, pw := f.p.phi, 0.0, 1.0
+		for i := range dst {
+			pw *= phi
+			ps += pw
+			dst[i] = f.l + ps*f.b
+		}
+	case mTheta:
+		x := y
+		mult := false
+		if m.p1 > 0 {
+			mult = true
+			for _, v := range y {
+				if v <= 0 {
+					mult = false
+					break
+				}
+			}
+			ws.idx = ClassicalSeasonal(ws.idx, y, m.p1, mult)
+			ws.x = grow(ws.x, n)
+			x = ws.x
+			for t, v := range y {
+				if mult {
+					x[t] = v / ws.idx[t%m.p1]
+				} else {
+					x[t] = v - ws.idx[t%m.p1]
+				}
+			}
+		}
+		m.form = etsForm{}
+		f := a.fitMemberETS(m, x)
+		_, b := olsLine(x)
+		al := math.Max(f.p.alpha, 1e-10)
+		c := (1 - math.Pow(1-al, float64(n))) / al
+		for i := range dst {
+			v := f.l + b/2*(float64(i)+c)
+			if m.p1 > 0 {
+				s := ws.idx[(n+i)%m.p1]
+				if mult {
+					v *= s
+				} else {
+					v += s
+				}
+			}
+			dst[i] = v
+		}
+	case mMSTL:
+		periods := [2]int{m.p1, m.p2}
+		ps := periods[:1]
+		if m.p2 > 0 {
+			ps = periods[:2]
+		}
+		mstlRun(&ws.mstl, y, ps, MSTLOptions{}, &ws.dec)
+		ws.adj = grow(ws.adj, n)
+		copy(ws.adj, y)
+		for i := range ws.dec.Periods {
+			for t, s := range ws.dec.Seasonal[i] {
+				ws.adj[t] -= s
+			}
+		}
+		if !m.started {
+			// choose the ETS form once, at the first origin, by AICc
+			f := selectETS(ws.adj)
+			m.form, m.params, m.started = f.form, f.p, true
+		}
+		f := a.fitMemberETS(m, ws.adj)
+		phi := 1.0
+		if m.form.damped {
+			phi = f.p.phi
+		}
+		ps2, pw := 0.0, 1.0
+		for i := range dst {
+			pw *= phi
+			ps2 += pw
+			v := f.l + ps2*f.b
+			for k, p := range ws.dec.Periods {
+				v += ws.dec.Seasonal[k][n-p+i%p]
+			}
+			dst[i] = v
+		}
+	}
+}
+
+// fitMemberETS fits m.form to y, starting from the member's previous
+// parameters (warm start across origins) when it has them.
+func (a *autoFit) fitMemberETS(m *member, y []float64) *etsFit {
+	start := etsParams{alpha: 0.2, beta: 0.02, phi: 0.95}
+	maxEval, simplex := 400, 0.5
+	if m.started {
+		start, maxEval, simplex = m.params, 60, 0.2
+	}
+	f := fitETSWith(&a.ws, y, m.form, start, maxEval, simplex)
+	m.params, m.started = f.p, true
+	return f
+}

@@ -1,0 +1,180 @@
+package forecast
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"slices"
+)
+
+// ErrNoData is returned when a history holds no finite value.
+var ErrNoData = errors.New("forecast: no finite values in the history")
+
+// ErrUnknownModel is returned by ByName for a name it does not know.
+var ErrUnknownModel = errors.New("forecast: unknown model")
+
+// DefaultLevel is the prediction interval level used when none is given.
+const DefaultLevel = 0.8
+
+// Forecast is the result of a model: the mean path and the prediction
+// interval [Lower, Upper] at Level for steps 1..len(Mean) after the last
+// observation.
+type Forecast struct {
+	// Mean is the point forecast (the conditional mean, or the combination's
+	// point forecast for Auto).
+	Mean []float64
+	// Lower and Upper bound the central prediction interval at Level.
+	Lower, Upper []float64
+	// Level is the nominal coverage of [Lower, Upper], in (0, 1).
+	Level float64
+	// Model names the model that produced the forecast.
+	Model string
+	// Reason says why this model was used (Auto) or how it was set up.
+	Reason string
+	// Periods lists the seasonal periods the model used, in samples.
+	Periods []int
+	// Warnings lists what the model had to work around: imputed values,
+	// fallbacks to simpler models for short histories.
+	Warnings []string
+}
+
+// Horizon returns the number of forecast steps.
+func (f *Forecast) Horizon() int { return len(f.Mean) }
+
+// reset sizes the slices of f for h steps, reusing their capacity, and
+// clears the descriptive fields.
+func (f *Forecast) reset(h int, level float64) {
+	f.Mean = grow(f.Mean, h)
+	f.Lower = grow(f.Lower, h)
+	f.Upper = grow(f.Upper, h)
+	f.Level = level
+	f.Model, f.Reason = "", ""
+	f.Periods = f.Periods[:0]
+	f.Warnings = f.Warnings[:0]
+}
+
+func (f *Forecast) warnf(format string, args ...any) {
+	f.Warnings = append(f.Warnings, fmt.Sprintf(format, args...))
+}
+
+// FitConfig is passed to Model.Fit. The zero value fits a non-seasonal model.
+type FitConfig struct {
+	// Periods lists the seasonal periods in samples. Single-season models use
+	// the first one unless the model sets its own period; MSTL uses all.
+	// Periods below 2 are ignored.
+	Periods []int
+	// Logger receives debug records about fitting; nil discards them.
+	Logger *slog.Logger
+}
+
+// Model is a forecasting method with its settings. Fit estimates it on the
+// history y (oldest first, NaN for missing samples) and never modifies y.
+type Model interface {
+	// Name returns a short name such as "snaive" or "hw".
+	Name() string
+	// Fit estimates the model on y.
+	Fit(y []float64, cfg FitConfig) (Fitted, error)
+}
+
+// Fitted is a model estimated on a history.
+type Fitted interface {
+	// Forecast fills dst with h steps and the central prediction interval at
+	// level (DefaultLevel when level is not in (0, 1)), reusing dst's slices.
+	Forecast(dst *Forecast, h int, level float64)
+}
+
+// Predict fits m to y and returns its h-step forecast at level, a
+// convenience for one-off use.
+func Predict(m Model, y []float64, cfg FitConfig, h int, level float64) (*Forecast, error) {
+	f, err := m.Fit(y, cfg)
+	if err != nil {
+		return nil, err
+	}
+	var fc Forecast
+	f.Forecast(&fc, h, level)
+	return &fc, nil
+}
+
+// ByName returns the model with the given name with default settings:
+// naive, snaive, drift, linear, theilsen, ses, holt, hw, hwm (multiplicative),
+// stl, mstl, theta and auto.
+func ByName(name string) (Model, error) {
+	switch name {
+	case "naive":
+		return Naive{}, nil
+	case "snaive":
+		return SeasonalNaive{}, nil
+	case "drift":
+		return Drift{}, nil
+	case "linear":
+		return Linear{}, nil
+	case "theilsen":
+		return TheilSen{}, nil
+	case "ses":
+		return SES{}, nil
+	case "holt":
+		return Holt{Damped: true}, nil
+	case "hw":
+		return HoltWinters{Damped: true}, nil
+	case "hwm":
+		return HoltWinters{Damped: true, Multiplicative: true}, nil
+	case "stl":
+		return STLModel{}, nil
+	case "mstl":
+		return MSTLModel{}, nil
+	case "theta":
+		return Theta{}, nil
+	case "auto":
+		return AutoModel{}, nil
+	}
+	return nil, fmt.Errorf("%w %q (known: %v)", ErrUnknownModel, name, ModelNames())
+}
+
+// ModelNames lists the names ByName accepts.
+func ModelNames() []string {
+	return []string{"auto", "naive", "snaive", "drift", "linear", "theilsen", "ses", "holt", "hw", "hwm", "stl", "mstl", "theta"}
+}
+
+// grow returns s resliced to n, reallocating when its capacity is short.
+func grow(s []float64, n int) []float64 {
+	if cap(s) < n {
+		return make([]float64, n)
+	}
+	return s[:n]
+}
+
+// normLevel returns level, or DefaultLevel when level is not in (0, 1).
+func normLevel(level float64) float64 {
+	if !(level > 0 && level < 1) {
+		return DefaultLevel
+	}
+	return level
+}
+
+// zQuantile returns the standard normal quantile z with P(|Z| ≤ z) = level.
+func zQuantile(level float64) float64 {
+	return math.Sqrt2 * math.Erfinv(level)
+}
+
+// firstPeriod returns the first usable period of cfg (≥ 2), or 0.
+func (c FitConfig) firstPeriod() int {
+	for _, p := range c.Periods {
+		if p >= 2 {
+			return p
+		}
+	}
+	return 0
+}
+
+// periods returns the usable periods of cfg, sorted ascending, deduplicated.
+func (c FitConfig) periods() []int {
+	var out []int
+	for _, p := range c.Periods {
+		if p >= 2 {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
