@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/omenhq/omen/series"
@@ -458,19 +459,33 @@ func WriteCSV(w io.Writer, ss []series.Series) error {
 		labelNames = append(labelNames, n)
 	}
 	slices.Sort(labelNames)
-	pick := func(what string, candidates ...string) (string, error) {
-		for _, c := range candidates {
-			if !names[c] {
-				return c, nil
+	// The reader takes the first column with one of these names, in any
+	// case, for the time and the value: write the first spelling that no
+	// label uses.
+	pick := func(what string, bases ...string) (string, error) {
+		for mask := range 1 << 9 {
+			for _, base := range bases {
+				if mask >= 1<<len(base) {
+					continue
+				}
+				c := []byte(base)
+				for i := range c {
+					if mask&(1<<i) != 0 {
+						c[i] = byte(unicode.ToUpper(rune(c[i])))
+					}
+				}
+				if !names[string(c)] {
+					return string(c), nil
+				}
 			}
 		}
-		return "", fmt.Errorf("cannot write CSV: labels named %s leave no name for the %s column", strings.Join(candidates, ", "), what)
+		return "", fmt.Errorf("cannot write CSV: labels use every spelling of %s, leaving no name for the %s column", strings.Join(bases, ", "), what)
 	}
-	tname, err := pick("time", "timestamp", "time", "ts", "date", "Timestamp", "TIMESTAMP")
+	tname, err := pick("time", "timestamp", "time", "ts", "date")
 	if err != nil {
 		return err
 	}
-	vname, err := pick("value", "value", "Value", "VALUE")
+	vname, err := pick("value", "value")
 	if err != nil {
 		return err
 	}

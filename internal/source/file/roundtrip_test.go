@@ -70,7 +70,7 @@ func TestWritersRejectSeriesTheyCannotRepresent(t *testing.T) {
 		{"no metric name", []series.Series{named("job", "x")}, []string{"OpenMetrics"}, "has no metric name"},
 		{"a dotted metric name", []series.Series{named("__name__", "cpu.usage")}, []string{"OpenMetrics"}, `metric name "cpu.usage" does not match`},
 		{"a label name with a dash", []series.Series{named("__name__", "up", "host-name", "x")}, []string{"OpenMetrics"}, `label name "host-name" does not match`},
-		{"a label named value", []series.Series{named("__name__", "a", "value", "1"), named("__name__", "a", "Value", "2"), named("__name__", "a", "VALUE", "3")}, []string{"CSV"}, "no name for the value column"},
+		{"labels named value in every case", valueLabels(), []string{"CSV"}, "no name for the value column"},
 	}
 	for _, c := range cases {
 		for _, f := range formats {
@@ -95,6 +95,21 @@ func TestWritersRejectSeriesTheyCannotRepresent(t *testing.T) {
 	}
 }
 
+// valueLabels returns series with labels named value in all 32 spellings.
+func valueLabels() []series.Series {
+	var ss []series.Series
+	for mask := range 32 {
+		n := []byte("value")
+		for i := range n {
+			if mask&(1<<i) != 0 {
+				n[i] -= 'a' - 'A'
+			}
+		}
+		ss = append(ss, series.Series{Labels: series.New("__name__", "m", string(n), "x"), Timestamps: []int64{1}, Values: []float64{1}})
+	}
+	return ss
+}
+
 func contains(ss []string, s string) bool {
 	for _, x := range ss {
 		if x == s {
@@ -106,11 +121,11 @@ func contains(ss []string, s string) bool {
 
 func TestCSVWriterRenamesColumnsThatLabelsAlreadyUse(t *testing.T) {
 	ss := []series.Series{
-		{Labels: series.New("timestamp", "t", "value", "v", "metric", "m"), Timestamps: []int64{1700000000000}, Values: []float64{2}},
+		{Labels: series.New("timestamp", "t", "Timestamp", "T", "value", "v", "metric", "m"), Timestamps: []int64{1700000000000}, Values: []float64{2}},
 	}
 	var buf bytes.Buffer
 	require.NoError(t, WriteCSV(&buf, ss))
-	require.Equal(t, "time,Value,__name__,metric,timestamp,value\n2023-11-14T22:13:20Z,2,,m,t,v\n", buf.String())
+	require.Equal(t, "time,Value,__name__,Timestamp,metric,timestamp,value\n2023-11-14T22:13:20Z,2,,T,m,t,v\n", buf.String())
 	got, err := ReadCSV(&buf, "renamed.csv")
 	require.NoError(t, err)
 	requireSameSeries(t, ss, got)

@@ -42,7 +42,7 @@ func TestQueryRangeSelectsSeriesLikePrometheus(t *testing.T) {
 		{`disk{host=~"a"}`, []string{`disk{host="a", mount="/"}`}}, // anchored: does not match "ab"
 		{`disk{host=~"a.*"}`, []string{`disk{host="a", mount="/"}`, `disk{host="ab"}`}},
 		{`disk{host!~"a|b"}`, []string{`disk{host="ab"}`}},
-		{`disk{mount=""}`, []string{`disk{host="ab"}`}},               // absent label equals ""
+		{`disk{mount=""}`, []string{`disk{host="ab"}`}}, // absent label equals ""
 		{`disk{mount!=""}`, []string{`disk{host="a", mount="/"}`, `disk{host="b", mount="/var"}`}},
 		{`{mount=~".*"}`, []string{`disk{host="a", mount="/"}`, `disk{host="ab"}`, `disk{host="b", mount="/var"}`, `mem{host="a"}`, `{host="c"}`}},
 		{`{__name__=~"d.*|m.*", host="a"}`, []string{`disk{host="a", mount="/"}`, `mem{host="a"}`}},

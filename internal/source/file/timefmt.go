@@ -55,7 +55,7 @@ func atoi2(s string) (int, bool) {
 	return int(s[0]-'0')*10 + int(s[1]-'0'), true
 }
 
-// parseDateTime parses YYYY-MM-DD[(T|t| )HH:MM[:SS[.fff…]]][Z|±HH:MM|±HHMM].
+// parseDateTime parses YYYY-MM-DD[(T|t| )H[H]:MM[:SS[.fff…]]][Z|±HH:MM|±HHMM].
 func parseDateTime(s string) (int64, bool) {
 	y := int(s[0]-'0')*1000 + int(s[1]-'0')*100 + int(s[2]-'0')*10 + int(s[3]-'0')
 	mo, ok1 := atoi2(s[5:7])
@@ -71,16 +71,21 @@ func parseDateTime(s string) (int64, bool) {
 	if s[0] != 'T' && s[0] != 't' && s[0] != ' ' {
 		return 0, false
 	}
-	if len(s) < 6 || s[3] != ':' {
+	if len(s) >= 5 && s[2] == ':' && s[1] >= '0' && s[1] <= '9' {
+		s = "0" + s[1:] // a one-digit hour, as spreadsheets write and time.Parse accepts
+	} else {
+		s = s[1:]
+	}
+	if len(s) < 5 || s[2] != ':' {
 		return 0, false
 	}
-	h, ok1 := atoi2(s[1:3])
-	mi, ok2 := atoi2(s[4:6])
+	h, ok1 := atoi2(s[0:2])
+	mi, ok2 := atoi2(s[3:5])
 	if !ok1 || !ok2 || h > 23 || mi > 59 {
 		return 0, false
 	}
 	ms += int64(h)*3600000 + int64(mi)*60000
-	s = s[6:]
+	s = s[5:]
 	if len(s) >= 3 && s[0] == ':' {
 		sec, ok := atoi2(s[1:3])
 		if !ok || sec > 59 {
