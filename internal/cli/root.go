@@ -1,0 +1,253 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/omenhq/omen/internal/source"
+	"github.com/omenhq/omen/internal/source/file"
+	"github.com/omenhq/omen/internal/source/prom"
+)
+
+// Environment variables that carry credentials, so that they never appear
+// on a command line (and so in `ps` output or shell history).
+const (
+	envBearerToken       = "OMEN_BEARER_TOKEN"
+	envBasicAuthPassword = "OMEN_BASIC_AUTH_PASSWORD"
+)
+
+// globalOptions are the flags every command shares.
+type globalOptions struct {
+	Prometheus string
+	Input      string
+	At         string
+	Format     string
+	LogLevel   string
+
+	Timeout               time.Duration
+	MaxConcurrency        int
+	BearerTokenFile       string
+	BasicAuthUser         string
+	BasicAuthPasswordFile string
+	Headers               []string
+	TLSCAFile             string
+	TLSCertFile           string
+	TLSKeyFile            string
+	TLSServerName         string
+	TLSInsecure           bool
+
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	now            func() time.Time
+	logger         *slog.Logger
+}
+
+// formats accepted by --format for tabular output.
+var tableFormats = []string{"table", "json", "csv", "markdown"}
+
+// Main runs omen with args (without the program name) and returns the
+// process exit code. It is what cmd/omen calls.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	g := &globalOptions{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, now: time.Now}
+	root := newRootCmd(g)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	code := exitCode(err)
+	var f findingsError
+	if !errors.As(err, &f) {
+		fmt.Fprintf(stderr, "omen: %v\n", err)
+		if code == ExitUsage && cmd != nil {
+			fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+		}
+	}
+	return code
+}
+
+func newRootCmd(g *globalOptions) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "omen",
+		Short: "Predict incidents before they happen and tune the alerts that catch them",
+		Long: `omen reads metric history from Prometheus, VictoriaMetrics (or anything serving the
+Prometheus query API: Thanos, Mimir, Cortex) or from files, forecasts it with seasonal
+models, detects anomalies, tells when disks fill and which containers will be OOM-killed,
+and tunes alert rules.
+
+Every command reads from --prometheus URL or from --input FILE (CSV, the JSON body of a
+Prometheus query_range response, or Prometheus/OpenMetrics text), and every analysis can
+run as of a past instant with --at, using only the data known then.
+
+Credentials never go on the command line: use --bearer-token-file or $OMEN_BEARER_TOKEN,
+--basic-auth-user with --basic-auth-password-file or $OMEN_BASIC_AUTH_PASSWORD.
+
+Exit codes: 0 success, 1 failure, 2 usage error, 3 findings at or above the configured risk.`,
+		Example: `  omen demo
+  omen fetch --prometheus http://localhost:9090 --query 'node_filesystem_avail_bytes' --range 7d
+  omen fetch --input disk.csv --format table`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return g.setup()
+		},
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.Prometheus, "prometheus", "", "base URL of a server speaking the Prometheus query API (Prometheus, VictoriaMetrics, Thanos, Mimir)")
+	pf.StringVarP(&g.Input, "input", "i", "", "read series from `FILE` instead of a server (.csv, .json, .om/.prom/.txt, optionally .gz; - for stdin)")
+	pf.StringVar(&g.At, "at", "", "analyse as of this `TIME` (RFC3339, date, Unix seconds, now-2d): no sample after it is used")
+	pf.StringVarP(&g.Format, "format", "o", "table", "output format: table, json, csv or markdown")
+	pf.StringVar(&g.LogLevel, "log-level", "info", "log level on stderr: debug, info, warn or error")
+	pf.Var(durationValue{&g.Timeout}, "timeout", "timeout of one HTTP request to the server (default 2m)")
+	pf.IntVar(&g.MaxConcurrency, "max-concurrency", 4, "maximum concurrent requests to the server")
+	pf.StringVar(&g.BearerTokenFile, "bearer-token-file", "", "read the bearer token from `FILE` (or set $"+envBearerToken+")")
+	pf.StringVar(&g.BasicAuthUser, "basic-auth-user", "", "basic auth user name")
+	pf.StringVar(&g.BasicAuthPasswordFile, "basic-auth-password-file", "", "read the basic auth password from `FILE` (or set $"+envBasicAuthPassword+")")
+	pf.StringArrayVarP(&g.Headers, "header", "H", nil, "extra HTTP header `NAME=VALUE` (repeatable), e.g. X-Scope-OrgID=tenant1")
+	pf.StringVar(&g.TLSCAFile, "tls-ca-file", "", "CA certificate `FILE` to verify the server")
+	pf.StringVar(&g.TLSCertFile, "tls-cert-file", "", "client certificate `FILE` for mutual TLS")
+	pf.StringVar(&g.TLSKeyFile, "tls-key-file", "", "client key `FILE` for mutual TLS")
+	pf.StringVar(&g.TLSServerName, "tls-server-name", "", "server name to verify in the server certificate")
+	pf.BoolVar(&g.TLSInsecure, "tls-insecure-skip-verify", false, "do not verify the server certificate (insecure)")
+
+	_ = root.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(tableFormats, cobra.ShellCompDirectiveNoFileComp))
+	_ = root.RegisterFlagCompletionFunc("log-level", cobra.FixedCompletions([]string{"debug", "info", "warn", "error"}, cobra.ShellCompDirectiveNoFileComp))
+
+	root.AddCommand(
+		newVersionCmd(g),
+		newFetchCmd(g),
+		newDemoCmd(g),
+	)
+	for _, add := range extraCommands {
+		root.AddCommand(add(g))
+	}
+	return root
+}
+
+// extraCommands lets command files register themselves without editing
+// newRootCmd, so capabilities land in their own files.
+var extraCommands []func(*globalOptions) *cobra.Command
+
+// setup validates global flags and builds the logger.
+func (g *globalOptions) setup() error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(g.LogLevel)); err != nil {
+		return usagef("invalid --log-level %q: want debug, info, warn or error", g.LogLevel)
+	}
+	g.logger = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+	if g.Prometheus != "" && g.Input != "" {
+		return usagef("--prometheus and --input are alternatives: give one")
+	}
+	return nil
+}
+
+// checkFormat returns a usage error unless --format is one of allowed.
+func (g *globalOptions) checkFormat(allowed ...string) error {
+	for _, f := range allowed {
+		if g.Format == f {
+			return nil
+		}
+	}
+	return usagef("invalid --format %q: want %s", g.Format, strings.Join(allowed, ", "))
+}
+
+// asOf returns the --at instant, or the zero time when it was not given.
+func (g *globalOptions) asOf() (time.Time, error) {
+	if g.At == "" {
+		return time.Time{}, nil
+	}
+	t, err := parseTime(g.At, g.now())
+	if err != nil {
+		return time.Time{}, usagef("invalid --at: %v", err)
+	}
+	return t, nil
+}
+
+// source opens the data source named by --prometheus or --input, limited
+// to --at when given.
+func (g *globalOptions) source() (source.Source, error) {
+	at, err := g.asOf()
+	if err != nil {
+		return nil, err
+	}
+	var src source.Source
+	switch {
+	case g.Input != "":
+		f, err := g.openInput()
+		if err != nil {
+			return nil, err
+		}
+		src = f
+	case g.Prometheus != "":
+		cfg, err := g.promConfig()
+		if err != nil {
+			return nil, err
+		}
+		c, err := prom.New(cfg)
+		if err != nil {
+			return nil, err
+		}
+		src = c
+	default:
+		return nil, usagef("no data source: give --prometheus URL or --input FILE")
+	}
+	return source.AsOf(src, at), nil
+}
+
+func (g *globalOptions) openInput() (*file.Source, error) {
+	if g.Input == "-" {
+		ss, err := file.Read(g.stdin, "<stdin>", file.FormatAuto)
+		if err != nil {
+			return nil, err
+		}
+		return file.New(ss), nil
+	}
+	return file.Open(g.Input)
+}
+
+// promConfig maps the global flags onto the adapter's configuration.
+func (g *globalOptions) promConfig() (prom.Config, error) {
+	cfg := prom.Config{
+		URL:                   g.Prometheus,
+		Timeout:               g.Timeout,
+		MaxConcurrency:        g.MaxConcurrency,
+		BearerToken:           g.getenv(envBearerToken),
+		BearerTokenFile:       g.BearerTokenFile,
+		BasicAuthUser:         g.BasicAuthUser,
+		BasicAuthPassword:     g.getenv(envBasicAuthPassword),
+		BasicAuthPasswordFile: g.BasicAuthPasswordFile,
+		TLS: prom.TLSConfig{
+			CAFile:             g.TLSCAFile,
+			CertFile:           g.TLSCertFile,
+			KeyFile:            g.TLSKeyFile,
+			ServerName:         g.TLSServerName,
+			InsecureSkipVerify: g.TLSInsecure,
+		},
+		Logger: g.logger,
+	}
+	if len(g.Headers) > 0 {
+		cfg.Headers = make(map[string]string, len(g.Headers))
+		for _, h := range g.Headers {
+			name, value, ok := strings.Cut(h, "=")
+			if !ok || strings.TrimSpace(name) == "" {
+				return cfg, usagef("invalid --header %q: want NAME=VALUE", h)
+			}
+			cfg.Headers[strings.TrimSpace(name)] = value
+		}
+	}
+	return cfg, nil
+}
