@@ -45,9 +45,24 @@ into Prometheus (promtool tsdb create-blocks-from openmetrics) or VictoriaMetric
 	return cmd
 }
 
-// demoSummary prints the fleet, one line per series.
+// demoSummary prints the fleet: a table per metric, one line per series.
 func demoSummary(w io.Writer, format string, ss []series.Series) error {
-	t := summarize(ss, 0)
-	t.Title = fmt.Sprintf("omen demo fleet: %d series, 14 days at 5-minute resolution", len(ss))
-	return writeTable(w, format, t)
+	if _, err := fmt.Fprintf(w, "omen demo fleet: %d series, 14 days at 5-minute resolution\n\n", len(ss)); err != nil {
+		return err
+	}
+	var names []string
+	byName := map[string][]series.Series{}
+	for _, s := range ss {
+		n := s.Labels.Name()
+		if _, ok := byName[n]; !ok {
+			names = append(names, n)
+		}
+		byName[n] = append(byName[n], s)
+	}
+	for _, n := range names {
+		if err := writeTable(w, format, summarize(byName[n], 0)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -159,11 +160,17 @@ func fetchQuery(g *globalOptions, o *fetchOptions, src source.Source) (source.Qu
 }
 
 // summarize describes each series on one line: labels, points, first and
-// last sample, step, gaps and the value range.
+// last sample, step, gaps and the value range. Labels shared by every
+// series go to the title, so the rows show what tells series apart. Values
+// of metrics named *_bytes are shown in binary units.
 func summarize(ss []series.Series, step time.Duration) tableData {
 	t := tableData{
 		Header: []string{"SERIES", "POINTS", "FIRST", "LAST", "STEP", "GAPS", "MISSING", "MIN", "MAX", "LAST VALUE"},
 		Right:  []int{1, 4, 5, 6, 7, 8, 9},
+	}
+	common := commonLabels(ss)
+	if len(ss) > 1 && len(common) > 0 {
+		t.Title = "common labels: " + common.String()
 	}
 	for _, s := range ss {
 		st := step.Milliseconds()
@@ -189,11 +196,48 @@ func summarize(ss []series.Series, step time.Duration) tableData {
 		if s.Len() > 0 {
 			first, lastT = fmtTime(s.First()), fmtTime(s.Last())
 		}
+		fv := fmtValue
+		if strings.HasSuffix(s.Labels.Name(), "_bytes") || s.Labels.Get("unit") == "byte" {
+			fv = fmtBytes
+		}
+		ls := s.Labels
+		if len(ss) > 1 {
+			ls = ls.Without(labelNames(common)...)
+		}
 		t.Rows = append(t.Rows, []string{
-			s.Labels.String(), strconv.Itoa(s.Len()), first, lastT,
+			ls.String(), strconv.Itoa(s.Len()), first, lastT,
 			fmtDuration(time.Duration(st) * time.Millisecond), strconv.Itoa(len(gaps)), fmtDuration(missing),
-			fmtValue(lo), fmtValue(hi), fmtValue(last),
+			fv(lo), fv(hi), fv(last),
 		})
 	}
 	return t
+}
+
+// commonLabels returns the labels every series of ss has with equal values.
+func commonLabels(ss []series.Series) series.Labels {
+	if len(ss) == 0 {
+		return nil
+	}
+	var out series.Labels
+	for _, l := range ss[0].Labels {
+		shared := true
+		for _, s := range ss[1:] {
+			if s.Labels.Get(l.Name) != l.Value {
+				shared = false
+				break
+			}
+		}
+		if shared {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func labelNames(ls series.Labels) []string {
+	names := make([]string, len(ls))
+	for i, l := range ls {
+		names[i] = l.Name
+	}
+	return names
 }

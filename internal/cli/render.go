@@ -61,14 +61,16 @@ func writeTable(w io.Writer, format string, t tableData) error {
 			if t.Title != "" {
 				out = "### " + t.Title + "\n\n"
 			}
-			out += tw.RenderMarkdown()
+			out += tw.RenderMarkdown() + "\n"
 		} else {
 			tw.SetStyle(table.StyleLight)
 			tw.Style().Format.Header = text.FormatDefault
 			if t.Title != "" {
-				tw.SetTitle(t.Title)
+				// A title line above the table, so a long title does not
+				// stretch the table.
+				out = t.Title + "\n"
 			}
-			out = tw.Render()
+			out += tw.Render()
 		}
 		_, err := io.WriteString(w, out+"\n")
 		return err
