@@ -74,9 +74,9 @@ func CandidatePeriods(step time.Duration) []int {
 // Settings of the combination, fixed globally (see bench/FORECAST-NOTES.md
 // for the evidence behind them).
 const (
-	autoTop       = 3 // members kept in the combination
-	autoPower     = 2 // weights ∝ loss^−autoPower
-	autoLongRatio = 100.0
+	autoTop     = 3 // members kept in the combination
+	autoPower   = 2 // weights ∝ loss^−autoPower
+	autoOrigins = 5 // default number of validation origins
 )
 
 // Fit prepares y (imputing missing values), detects the seasonal periods,
@@ -87,11 +87,24 @@ const (
 //
 // Periods: the shortest candidate p₁ is seasonal when n ≥ 2p₁ and the
 // autocorrelation at p₁ passes the 90% test of the M4 benchmarks; a longer
-// candidate p₂ (the week) is used when n ≥ p₂ + p₁ and last-p₂ values
-// predict better than last-p₁ values in sample (mean |y_t − y_{t−p₂}| <
-// mean |y_t − y_{t−p₁}|), or, without p₁, when it passes the ACF test. Only
-// MSTL needs two full seasons of a period; the seasonal-naive members use a
-// longer period from one season plus one short period of history.
+// candidate p₂ (the week) is then kept when n ≥ p₂ + p₁ — its members are
+// weighed by validation like the others, and the in-sample ratio
+// mean |y_t − y_{t−p₂}| / mean |y_t − y_{t−p₁}| is reported — or, without
+// p₁, when it passes the ACF test itself. Only MSTL needs two full seasons of
+// a period; the seasonal-naive members use a longer period from one season
+// plus one short period of history (two weeks are rare in monitoring data,
+// and on synth-5min the weekly members halve the error: see
+// bench/FORECAST-NOTES.md).
+//
+// Members, with p₁ seasonal: seasonal naive at p₁; Theta on the series
+// deseasonalised at p₁; MSTL (p₁ and p₂ when it has two seasons) with SES or
+// damped Holt (AICc) on the adjusted series; and with p₂: seasonal naive at
+// p₂ scaled by the ratio of the last p₁ values to the same values one p₂
+// earlier; seasonal naive at p₁ scaled by the ratio, one p₂ earlier, of the
+// target p₁ season to the last one; the mean of the last two p₂ seasons,
+// shifted to the level of the last one. Without seasonality: naive, SES,
+// damped Holt and Theta. Smoothing parameters are re-estimated at every
+// origin, warm-started from the previous one.
 func (m AutoModel) Fit(y []float64, cfg FitConfig) (Fitted, error) {
 	o := m.Options
 	cands := o.Periods
@@ -128,7 +141,7 @@ func (m AutoModel) Fit(y []float64, cfg FitConfig) (Fitted, error) {
 	}
 	origins := o.Origins
 	if origins <= 0 {
-		origins = 4
+		origins = autoOrigins
 	}
 	a.validate(origins)
 	log.Debug("auto", "periods", a.periods, "members", a.memberNames(), "loss", a.loss, "weights", a.weights)
@@ -256,11 +269,12 @@ func (a *autoFit) detect(cands []int) {
 				a.detail = append(a.detail, fmt.Sprintf("%d (ACF test)", p))
 			}
 		case n >= p+p1:
+			// kept whenever the history holds one long season and one short
+			// one: validation weighs its members; the in-sample ratio of
+			// the lag errors is reported as evidence
 			cur, short := lagMAE(a.y, p, p), lagMAE(a.y, p1, p)
-			if cur < autoLongRatio*short {
-				a.periods = append(a.periods, p)
-				a.detail = append(a.detail, fmt.Sprintf("%d (lag-%d error %.2f× lag-%d)", p, p, cur/short, p1))
-			}
+			a.periods = append(a.periods, p)
+			a.detail = append(a.detail, fmt.Sprintf("%d (lag-%d error %.2f× lag-%d)", p, p, cur/short, p1))
 		}
 	}
 }
@@ -324,8 +338,11 @@ func (a *autoFit) candidates() []*member {
 				&member{kind: mSNaiveWeekly, p1: p1, p2: p2},
 				&member{kind: mSeasonalMean, p1: p1, p2: p2})
 		}
-		if len(a.periods) > 1 {
-			ms[2].p2 = a.periods[len(a.periods)-1]
+		// MSTL takes the longest period with two full seasons of history
+		for _, p := range a.periods[1:] {
+			if 2*p < len(a.y) {
+				ms[2].p2 = p
+			}
 		}
 	}
 	return ms
@@ -335,24 +352,36 @@ func (a *autoFit) candidates() []*member {
 // estimates the interval scale from the combination's validation errors.
 func (a *autoFit) validate(origins int) {
 	n, h := len(a.y), a.h
-	cands := a.candidates()
-	// the number of origins the history allows: every member must fit at
-	// the earliest one
-	k := origins
-	for k > 0 {
-		cut := n - k*h
-		ok := 0
-		for _, m := range cands {
-			if cut >= m.minLen() {
-				ok++
-			}
+	var cands []*member
+	for _, m := range a.candidates() {
+		if m.minLen() <= n-h {
+			cands = append(cands, m)
 		}
-		if cut >= h && ok >= 2 {
-			break
-		}
-		k--
 	}
-	if k == 0 {
+	// the number of origins: as many as asked for that every member can fit
+	// at the earliest one (at least two); failing that, as many as leave at
+	// least two members
+	need := 0
+	for _, m := range cands {
+		need = max(need, m.minLen())
+	}
+	k := min(origins, (n-need)/h)
+	if k < min(2, origins) {
+		k = origins
+		for k > 0 {
+			cut, ok := n-k*h, 0
+			for _, m := range cands {
+				if cut >= m.minLen() {
+					ok++
+				}
+			}
+			if cut >= h && ok >= 2 {
+				break
+			}
+			k--
+		}
+	}
+	if k <= 0 {
 		a.fallbackFit()
 		return
 	}
@@ -379,39 +408,73 @@ func (a *autoFit) validate(origins int) {
 			loss[i] += s / float64(h*k)
 		}
 	}
-	// weights: the autoTop smallest losses, ∝ loss^−autoPower
-	ord := make([]int, len(ms))
-	for i := range ord {
-		ord[i] = i
-	}
-	sort.SliceStable(ord, func(x, y int) bool { return loss[ord[x]] < loss[ord[y]] })
-	eps := 1e-12 * (1 + math.Abs(loss[ord[0]]))
-	wsum := 0.0
-	weights := make([]float64, len(ms))
-	for r, i := range ord {
-		if r >= autoTop {
-			break
-		}
-		weights[i] = math.Pow(loss[i]+eps, -autoPower)
-		wsum += weights[i]
-	}
-	for i := range weights {
-		weights[i] /= wsum
-	}
+	weights := combineWeights(nil, loss, nil)
 	a.members, a.loss, a.weights = ms, loss, weights
-	// empirical interval: errors of the combination at every origin
+	// empirical interval: errors of the combination at every origin, the
+	// weights for origin o being chosen without origin o (so the errors are
+	// not flattered by the choice they are used to judge)
 	errs := make([]float64, k*h)
+	lo := make([]float64, len(ms))
+	wo := make([]float64, len(ms))
+	var ord []int
 	for o := range k {
 		cut := cut0 + o*h
+		wo = weights
+		if k > 1 {
+			for i := range ms {
+				lo[i] = 0
+				for oo := range k {
+					if oo == o {
+						continue
+					}
+					f := fc[(i*k+oo)*h : (i*k+oo+1)*h]
+					for j := range h {
+						lo[i] += math.Abs(a.y[cut0+oo*h+j] - f[j])
+					}
+				}
+			}
+			ord = make([]int, len(ms))
+			wo = combineWeights(make([]float64, len(ms)), lo, ord)
+		}
 		for j := range h {
 			c := 0.0
 			for i := range ms {
-				c += weights[i] * fc[(i*k+o)*h+j]
+				c += wo[i] * fc[(i*k+o)*h+j]
 			}
 			errs[o*h+j] = a.y[cut+j] - c
 		}
 	}
 	a.setScale(errs, k, h)
+}
+
+// combineWeights sets dst[i] ∝ loss[i]^−autoPower for the autoTop
+// smallest losses and 0 for the others, summing to 1. ord is scratch
+// (allocated when nil).
+func combineWeights(dst, loss []float64, ord []int) []float64 {
+	if dst == nil {
+		dst = make([]float64, len(loss))
+	}
+	if ord == nil {
+		ord = make([]int, len(loss))
+	}
+	for i := range ord {
+		ord[i] = i
+		dst[i] = 0
+	}
+	sort.SliceStable(ord, func(x, y int) bool { return loss[ord[x]] < loss[ord[y]] })
+	eps := 1e-12 * (1 + math.Abs(loss[ord[0]]))
+	wsum := 0.0
+	for r, i := range ord {
+		if r >= autoTop {
+			break
+		}
+		dst[i] = math.Pow(loss[i]+eps, -autoPower)
+		wsum += dst[i]
+	}
+	for i := range dst {
+		dst[i] /= wsum
+	}
+	return dst
 }
 
 // setScale derives the per-step error scale and the nonconformity scores
@@ -697,7 +760,7 @@ func (a *autoFit) memberForecast(m *member, dst, y []float64) {
 		if m.p2 > 0 {
 			ps = periods[:2]
 		}
-		mstlRun(&ws.mstl, y, ps, MSTLOptions{}, &ws.dec)
+		mstlRun(&ws.mstl, y, ps, MSTLOptions{Iterations: 1, Inner: 1}, &ws.dec)
 		ws.adj = grow(ws.adj, n)
 		copy(ws.adj, y)
 		for i := range ws.dec.Periods {
@@ -707,7 +770,7 @@ func (a *autoFit) memberForecast(m *member, dst, y []float64) {
 		}
 		if !m.started {
 			// choose the ETS form once, at the first origin, by AICc
-			f := selectETS(ws.adj)
+			f := selectAdjustedETS(ws.adj)
 			m.form, m.params, m.started = f.form, f.p, true
 		}
 		f := a.fitMemberETS(m, ws.adj)

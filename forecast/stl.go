@@ -510,6 +510,9 @@ type MSTLOptions struct {
 	SeasonalWindows []int
 	// Robust uses robust STL for each period.
 	Robust bool
+	// Inner overrides the inner iterations of each STL (default 2, 1 when
+	// Robust).
+	Inner int
 }
 
 // MSTL decomposes y by Multiple Seasonal-Trend decomposition using Loess
@@ -604,7 +607,7 @@ func mstlRun(ws *mstlWork, y []float64, periods []int, o MSTLOptions, d *Decompo
 			if i < len(o.SeasonalWindows) && o.SeasonalWindows[i] > 0 {
 				sw = o.SeasonalWindows[i]
 			}
-			par, _ := resolveSTL(STLOptions{Period: p, SeasonalWindow: sw, Robust: o.Robust}, n)
+			par, _ := resolveSTL(STLOptions{Period: p, SeasonalWindow: sw, Robust: o.Robust, Inner: o.Inner}, n)
 			stlRun(&ws.stl, deseas, par)
 			copy(s, ws.stl.season[:n])
 			for t := range n {

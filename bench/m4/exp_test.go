@@ -234,7 +234,9 @@ func TestExpDetail(t *testing.T) {
 	for i := range idx {
 		idx[i] = i
 	}
-	sort.Slice(idx, func(a, b int) bool { return mase["mstl"][idx[a]]+mase["sn-w"][idx[a]] > mase["mstl"][idx[b]]+mase["sn-w"][idx[b]] })
+	sort.Slice(idx, func(a, b int) bool {
+		return mase["mstl"][idx[a]]+mase["sn-w"][idx[a]] > mase["mstl"][idx[b]]+mase["sn-w"][idx[b]]
+	})
 	for _, i := range idx[:30] {
 		fmt.Printf("H%-4d n=%4d", i+1, len(d.train[i]))
 		for _, nm := range names {
@@ -435,9 +437,9 @@ func TestExpSynth(t *testing.T) {
 		}
 		for _, mode := range []string{"best", "inv"} {
 			for _, k := range []int{2, 4} {
-			f, _ := valSelect(k, mode, set, fs...)
-			s, m, o, _ := d.score(f)
-			fmt.Printf("%-5s k=%d %-50s sMAPE %7.3f MASE %6.3f OWA %.3f\n", mode, k, fmt.Sprint(set), s, m, o)
+				f, _ := valSelect(k, mode, set, fs...)
+				s, m, o, _ := d.score(f)
+				fmt.Printf("%-5s k=%d %-50s sMAPE %7.3f MASE %6.3f OWA %.3f\n", mode, k, fmt.Sprint(set), s, m, o)
 			}
 		}
 	}

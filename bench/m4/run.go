@@ -46,6 +46,10 @@ type Options struct {
 	Workers int
 	// Limit, when positive, scores only the first Limit series.
 	Limit int
+	// HoldOut scores on the last Horizon values of each training series
+	// (fitting on the values before them) and ignores TestPath: the way to
+	// study a setting without looking at the test set.
+	HoldOut bool
 	// ForecastsOut, when set, receives the point forecasts as id,F1,…,FH
 	// in the order of the train file.
 	ForecastsOut io.Writer
@@ -136,12 +140,21 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	test, err := ReadFile(opts.TestPath)
-	if err != nil {
-		return nil, err
-	}
 	if opts.Limit > 0 && opts.Limit < len(train) {
 		train = train[:opts.Limit]
+	}
+	var test []Series
+	if opts.HoldOut {
+		for i, s := range train {
+			if len(s.Values) <= 2*opts.Horizon {
+				return nil, fmt.Errorf("series %q in %s: %d values, too few to hold out %d", s.ID, opts.TrainPath, len(s.Values), opts.Horizon)
+			}
+			k := len(s.Values) - opts.Horizon
+			test = append(test, Series{ID: s.ID, Values: s.Values[k:]})
+			train[i].Values = s.Values[:k]
+		}
+	} else if test, err = ReadFile(opts.TestPath); err != nil {
+		return nil, err
 	}
 	byID := make(map[string][]float64, len(test))
 	for _, s := range test {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/omenhq/omen/bench/m4"
@@ -28,10 +29,11 @@ func main() {
 	level := flag.Float64("level", 0.8, "interval level")
 	out := flag.String("forecasts-out", "", "write the forecasts of the last model here")
 	verbose := flag.Bool("v", false, "print per-series scores")
+	holdout := flag.Bool("holdout", false, "score on the last horizon values of the training file")
 	flag.Parse()
-	fmt.Printf("%-14s %8s %7s %7s %8s %8s %10s %10s  %s\n", "model", "sMAPE", "MASE", "OWA", "cover", "MSIS", "ms/series", "wall", "choices")
+	fmt.Printf("%-14s %8s %7s %7s %8s %8s %10s %8s %10s  %s\n", "model", "sMAPE", "MASE", "OWA", "cover", "MSIS", "ms/series", "cpu ms", "wall", "choices")
 	for _, name := range strings.Split(*models, ",") {
-		opts := m4.Options{TrainPath: *train, TestPath: *test, Model: name, Period: *period, Horizon: *horizon, Workers: *workers, Limit: *limit, Level: *level}
+		opts := m4.Options{TrainPath: *train, TestPath: *test, Model: name, Period: *period, Horizon: *horizon, Workers: *workers, Limit: *limit, Level: *level, HoldOut: *holdout}
 		var f *os.File
 		if *out != "" {
 			var err error
@@ -41,7 +43,9 @@ func main() {
 			}
 			opts.ForecastsOut = f
 		}
+		cpu0 := cpuTime()
 		rep, err := m4.Run(context.Background(), opts)
+		cpu := cpuTime() - cpu0
 		if f != nil {
 			f.Close()
 		}
@@ -58,7 +62,17 @@ func main() {
 		if len(ch) > 6 {
 			ch = ch[:6]
 		}
-		fmt.Printf("%-14s %8.3f %7.3f %7.3f %8.3f %8.3f %10.3f %10s  %s\n", name, rep.SMAPE, rep.MASE, rep.OWA, rep.Coverage, rep.MSIS,
-			float64(rep.TimePerSeries)/float64(time.Millisecond), rep.WallTime.Round(time.Millisecond), strings.Join(ch, " "))
+		fmt.Printf("%-14s %8.3f %7.3f %7.3f %8.3f %8.3f %10.3f %8.3f %10s  %s\n", name, rep.SMAPE, rep.MASE, rep.OWA, rep.Coverage, rep.MSIS,
+			float64(rep.TimePerSeries)/float64(time.Millisecond), float64(cpu)/float64(time.Millisecond)/float64(rep.Series),
+			rep.WallTime.Round(time.Millisecond), strings.Join(ch, " "))
 	}
+}
+
+// cpuTime is the user+system CPU time of the process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
