@@ -53,6 +53,14 @@ type EnsembleConfig struct {
 	Scales     []int // extra averaging scales (multi-scale likelihood)
 	Bonf       bool
 	Rearm      float64 // re-arm level (0 = fixed rest only)
+	Cusum      bool
+	CusumK     float64
+	CusumH     float64
+	KL         bool
+	KLW        int
+	KLBins     int
+	KLRaw      bool // KL on residual instead of value
+	ExtraAvg   int
 	RearmRows  int
 }
 
@@ -72,6 +80,11 @@ type Ensemble struct {
 	ranks    *Rolling
 	liks     []*Likelihood
 	armed    bool
+	cs       *cusum
+	re       *relEntropy
+	csLik    *Likelihood
+	reLik    *Likelihood
+	lastRes  float64
 	quiet    int
 	dbg      string
 }
@@ -189,6 +202,48 @@ func (e *Ensemble) Update(t int64, v float64) float64 {
 		e.ranks.Push(az)
 	}
 	p := e.lik.Update(raw)
+	nev := 1
+	lc := e.cfg.Likelihood
+	if e.cfg.ExtraAvg > 0 {
+		lc.Average = e.cfg.ExtraAvg
+	}
+	if e.cfg.Cusum {
+		if e.cs == nil {
+			k, h := e.cfg.CusumK, e.cfg.CusumH
+			if k <= 0 {
+				k = 0.5
+			}
+			if h <= 0 {
+				h = 10
+			}
+			e.cs = &cusum{k: k, h: h, clip: 4}
+			e.csLik = NewLikelihood(lc)
+		}
+		p = math.Min(p, e.csLik.Update(e.cs.update(z)))
+		nev++
+	}
+	if e.cfg.KL {
+		if e.re == nil {
+			w, b := e.cfg.KLW, e.cfg.KLBins
+			if w <= 0 {
+				w = 52
+			}
+			if b <= 0 {
+				b = 8
+			}
+			e.re = newRelEntropy(w, b, e.cfg.Window)
+			e.reLik = NewLikelihood(lc)
+		}
+		x := v
+		if e.cfg.KLRaw {
+			x = z
+		}
+		p = math.Min(p, e.reLik.Update(e.re.update(x)))
+		nev++
+	}
+	if e.cfg.Bonf && nev > 1 {
+		p = math.Min(1, p*float64(nev))
+	}
 	if len(e.cfg.Scales) > 0 {
 		if e.liks == nil {
 			for _, a := range e.cfg.Scales {
