@@ -468,6 +468,11 @@ func (m HoltWinters) Fit(y []float64, cfg FitConfig) (Fitted, error) {
 		{alpha: 0.05, beta: 0.001, gamma: 0.02, phi: 0.95},
 	}
 	f := fitETS(m.Name(), p.y, form, starts, 300)
+	if form.season == mulSeason && !finite(f.sse) {
+		form.season = addSeason
+		f = fitETS(m.Name(), p.y, form, starts, 300)
+		warn = append(warn, m.Name()+": multiplicative recursions reached a non-positive level; fell back to additive seasonality")
+	}
 	f.warnings = append(append(p.warnings, warn...), f.warnings...)
 	return f, nil
 }

@@ -1,0 +1,128 @@
+package forecast
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// hourly returns n hourly values with daily and weekly patterns, a trend
+// and Gaussian noise of the given standard deviation.
+func hourly(n int, noise float64, seed uint64) []float64 {
+	r := rand.New(rand.NewPCG(seed, 99))
+	y := make([]float64, n)
+	phase := int(seed % 7)
+	for t := range y {
+		day := 20 * math.Sin(2*math.Pi*float64(t)/24)
+		week := 1.0
+		if (t/24+phase)%7 >= 5 {
+			week = 0.7
+		}
+		y[t] = (200+0.05*float64(t)+day)*week + noise*r.NormFloat64()
+	}
+	return y
+}
+
+func TestCandidatePeriodsFollowTheStep(t *testing.T) {
+	tests := []struct {
+		step time.Duration
+		want []int
+	}{
+		{time.Hour, []int{24, 168}},
+		{5 * time.Minute, []int{288, 2016}},
+		{time.Minute, []int{1440, 10080}},
+		{7 * time.Minute, []int{1440}}, // a week, not a day
+		{11 * time.Minute, nil},
+		{24 * time.Hour, []int{7}},
+		{0, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.step.String(), func(t *testing.T) {
+			got := CandidatePeriods(tc.step)
+			if len(tc.want) == 0 {
+				require.Empty(t, got)
+				return
+			}
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func TestAutoDetectsDailyAndWeeklyPeriodsAndExplainsItsChoice(t *testing.T) {
+	y := hourly(24*21, 3, 1)
+	fc, err := Auto(y, AutoOptions{Step: time.Hour, Horizon: 48})
+	require.NoError(t, err)
+	require.Equal(t, []int{24, 168}, fc.Periods)
+	require.True(t, strings.HasPrefix(fc.Model, "auto:"), fc.Model)
+	require.Contains(t, fc.Reason, "24 (ACF test)")
+	require.Contains(t, fc.Reason, "168 (lag-168 error")
+	require.Contains(t, fc.Reason, "-origin validation")
+	require.Len(t, fc.Mean, 48)
+	require.Equal(t, 0.8, fc.Level)
+	// the week-end drop after the last observed day is anticipated
+	truth := hourly(24*21+48, 0, 1)[24*21:]
+	mae := 0.0
+	for i, v := range truth {
+		mae += math.Abs(v - fc.Mean[i])
+	}
+	require.Less(t, mae/48, 6.0)
+}
+
+func TestAutoWithoutSeasonalityUsesNonSeasonalMembers(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	y := make([]float64, 400)
+	v := 50.0
+	for i := range y {
+		v += r.NormFloat64()
+		y[i] = v
+	}
+	fc, err := Auto(y, AutoOptions{Step: time.Hour, Horizon: 24})
+	require.NoError(t, err)
+	require.Empty(t, fc.Periods)
+	require.Contains(t, fc.Reason, "none seasonal")
+}
+
+func TestAutoFallsBackOnShortHistoryWithAWarning(t *testing.T) {
+	y := hourly(30, 1, 2)
+	fc, err := Auto(y, AutoOptions{Step: time.Hour, Horizon: 48})
+	require.NoError(t, err)
+	require.Len(t, fc.Mean, 48)
+	require.Contains(t, joinWarnings(fc.Warnings), "too few to validate")
+}
+
+func TestAutoForecastsBeyondTheValidationHorizon(t *testing.T) {
+	y := hourly(24*21, 3, 3)
+	f, err := AutoModel{Options: AutoOptions{Step: time.Hour, Horizon: 24}}.Fit(y, FitConfig{})
+	require.NoError(t, err)
+	var fc Forecast
+	f.Forecast(&fc, 72, 0.8)
+	require.Len(t, fc.Mean, 72)
+	require.Greater(t, fc.Upper[71]-fc.Lower[71], fc.Upper[23]-fc.Lower[23], "widths grow beyond the validated steps")
+	// reusing the destination gives the same answer
+	first := append([]float64(nil), fc.Mean...)
+	f.Forecast(&fc, 72, 0.8)
+	require.Equal(t, first, fc.Mean)
+}
+
+func TestAutoIntervalsAreCalibratedOnSimulatedSeries(t *testing.T) {
+	covered, total := 0, 0
+	for s := range 40 {
+		all := hourly(24*28+24, 5, uint64(100+s))
+		y, test := all[:24*28], all[24*28:]
+		fc, err := Auto(y, AutoOptions{Step: time.Hour, Horizon: 24})
+		require.NoError(t, err)
+		for i, v := range test {
+			if v >= fc.Lower[i] && v <= fc.Upper[i] {
+				covered++
+			}
+			total++
+		}
+	}
+	c := float64(covered) / float64(total)
+	t.Logf("coverage of the 80%% interval: %.3f", c)
+	require.InDelta(t, 0.8, c, 0.1)
+}
