@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -16,16 +17,20 @@ import (
 // readAll reads r to the end. When r can tell its size the buffer is
 // allocated once.
 func readAll(r io.Reader) ([]byte, error) {
-	hint := 0
+	return readAllHint(r, sizeHint(r))
+}
+
+// sizeHint returns the number of bytes r holds when it can tell, else 0.
+func sizeHint(r io.Reader) int {
 	switch v := r.(type) {
 	case interface{ Len() int }:
-		hint = v.Len()
+		return v.Len()
 	case *os.File:
 		if fi, err := v.Stat(); err == nil && fi.Mode().IsRegular() {
-			hint = int(fi.Size())
+			return int(fi.Size())
 		}
 	}
-	return readAllHint(r, hint)
+	return 0
 }
 
 // readAllHint reads r to the end into a buffer of initial size hint+512.
@@ -47,62 +52,44 @@ func unsafeString(b []byte) string {
 
 // builder collects the samples of one series while a file is parsed.
 type builder struct {
-	labels   series.Labels
-	ts       []int64
-	vs       []float64
-	lastLine int
+	labels series.Labels
+	ts     []int64
+	vs     []float64
+	// lines holds the line (or, for JSON, the sample index plus one) of
+	// every sample, to name both when a timestamp repeats.
+	lines []int32
 	// unsorted is set once a sample arrives before the previous one.
 	unsorted bool
-	// watched marks the series a rescan looks for (see watch).
-	watched bool
 }
 
-// add appends a sample. While the samples are in order it detects a repeated
-// timestamp at once and returns the line of the earlier sample; otherwise it
-// returns 0 and duplicates are found by finish.
+// add appends a sample found on line. While the samples are in order it
+// detects a repeated timestamp at once and returns the line of the earlier
+// sample; otherwise it returns 0 and finish finds duplicates.
 func (b *builder) add(t int64, v float64, line int) (dupLine int) {
 	if n := len(b.ts); n > 0 && !b.unsorted {
 		switch last := b.ts[n-1]; {
 		case t == last:
-			return b.lastLine
+			return int(b.lines[n-1])
 		case t < last:
 			b.unsorted = true
 		}
 	}
 	b.ts = append(b.ts, t)
 	b.vs = append(b.vs, v)
-	b.lastLine = line
+	b.lines = append(b.lines, int32(min(line, math.MaxInt32)))
 	return 0
-}
-
-// watch asks a second parse of the same input for the lines of two samples
-// (by ordinal within their series): the error path for a duplicate
-// timestamp in a series whose rows were out of order.
-type watch struct {
-	labels series.Labels
-	ords   [2]int
-	lines  [2]int
-}
-
-func (w *watch) observe(b *builder, line int) {
-	ord := len(b.ts) - 1
-	for k := range w.ords {
-		if w.ords[k] == ord {
-			w.lines[k] = line
-		}
-	}
 }
 
 // duplicate describes two samples of one series with the same timestamp.
 type duplicate struct {
 	labels series.Labels
 	t      int64
-	ords   [2]int
+	lines  [2]int // of the earlier and the later sample
 }
 
 // finish turns builders into series sorted by labels with strictly
 // increasing timestamps. Series without samples are left out. A repeated
-// timestamp is returned as a duplicate naming the two samples' ordinals.
+// timestamp is returned as a duplicate.
 func finish(bs []*builder) ([]series.Series, *duplicate) {
 	out := make([]series.Series, 0, len(bs))
 	for _, b := range bs {
@@ -110,11 +97,12 @@ func finish(bs []*builder) ([]series.Series, *duplicate) {
 			continue
 		}
 		if b.unsorted {
-			if d := sortSamples(b.ts, b.vs); d != nil {
+			if d := sortSamples(b.ts, b.vs, b.lines); d != nil {
 				d.labels = b.labels
 				return nil, d
 			}
 		}
+		b.lines = nil
 		ts, vs := b.ts, b.vs
 		if cap(ts)-len(ts) > len(ts)/4+64 {
 			ts, vs = slices.Clone(ts), slices.Clone(vs)
@@ -126,16 +114,16 @@ func finish(bs []*builder) ([]series.Series, *duplicate) {
 }
 
 // sortSamples sorts ts and vs together by time, stably. It returns the
-// ordinals of the first two samples found with equal timestamps, or nil.
-func sortSamples(ts []int64, vs []float64) *duplicate {
+// lines of the first two samples found with equal timestamps, or nil.
+func sortSamples(ts []int64, vs []float64, lines []int32) *duplicate {
 	type sample struct {
-		t   int64
-		v   float64
-		ord int
+		t    int64
+		v    float64
+		line int32
 	}
 	all := make([]sample, len(ts))
 	for i := range ts {
-		all[i] = sample{ts[i], vs[i], i}
+		all[i] = sample{ts[i], vs[i], lines[i]}
 	}
 	slices.SortStableFunc(all, func(a, b sample) int {
 		switch {
@@ -148,7 +136,7 @@ func sortSamples(ts []int64, vs []float64) *duplicate {
 	})
 	for i := 1; i < len(all); i++ {
 		if all[i].t == all[i-1].t {
-			return &duplicate{t: all[i].t, ords: [2]int{all[i-1].ord, all[i].ord}}
+			return &duplicate{t: all[i].t, lines: [2]int{int(all[i-1].line), int(all[i].line)}}
 		}
 	}
 	for i, s := range all {

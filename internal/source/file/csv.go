@@ -44,26 +44,13 @@ import (
 // rows with the same timestamp in one series are an error naming both lines.
 // The series are returned sorted by labels.
 func ReadCSV(r io.Reader, name string) ([]series.Series, error) {
-	data, err := readAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", name, err)
-	}
-	return parseCSV(data, name)
-}
-
-func parseCSV(data []byte, name string) ([]series.Series, error) {
-	text := unsafeString(data)
-	bs, err := collectCSV(text, name, nil)
+	bs, err := collectCSV(r, name)
 	if err != nil {
 		return nil, err
 	}
 	out, dup := finish(bs)
 	if dup != nil {
-		w := &watch{labels: dup.labels, ords: dup.ords}
-		if _, err := collectCSV(text, name, w); err != nil {
-			return nil, err
-		}
-		return nil, dupErr(name, w.lines[1], dup.t, dup.labels, w.lines[0])
+		return nil, dupErr(name, dup.lines[1], dup.t, dup.labels, dup.lines[0])
 	}
 	return out, nil
 }
@@ -89,9 +76,12 @@ type csvLayout struct {
 	wideNames []string
 }
 
-func collectCSV(text, name string, w *watch) ([]*builder, error) {
-	text = strings.TrimPrefix(text, "\ufeff")
-	sc := &csvScanner{data: text, file: name}
+func collectCSV(r io.Reader, name string) ([]*builder, error) {
+	br := bufio.NewReaderSize(r, 256<<10)
+	if bom, _ := br.Peek(3); string(bom) == "\ufeff" {
+		_, _ = br.Discard(3)
+	}
+	sc := &csvScanner{r: br, file: name}
 	rec, line, err := sc.next()
 	if err == io.EOF {
 		return nil, nil
@@ -118,7 +108,6 @@ func collectCSV(text, name string, w *watch) ([]*builder, error) {
 	wide := make([]*builder, len(lay.wideCols))
 	for k, h := range lay.wideNames {
 		wide[k] = &builder{labels: series.Labels{{Name: series.MetricName, Value: h}}}
-		wide[k].watched = w != nil && wide[k].labels.Equal(w.labels)
 		bs = append(bs, wide[k])
 	}
 	for {
@@ -148,12 +137,8 @@ func collectCSV(text, name string, w *watch) ([]*builder, error) {
 				if !ok {
 					return nil, valueErr(name, line, rec[c], c, lay.wideNames[k])
 				}
-				b := wide[k]
-				if prev := b.add(t, v, line); prev != 0 {
-					return nil, dupErr(name, line, t, b.labels, prev)
-				}
-				if b.watched {
-					w.observe(b, line)
+				if prev := wide[k].add(t, v, line); prev != 0 {
+					return nil, dupErr(name, line, t, wide[k].labels, prev)
 				}
 			}
 			continue
@@ -175,7 +160,6 @@ func collectCSV(text, name string, w *watch) ([]*builder, error) {
 					if b, err = newCSVBuilder(rec, lay, name, line); err != nil {
 						return nil, err
 					}
-					b.watched = w != nil && b.labels.Equal(w.labels)
 					byKey[string(key)] = b
 					bs = append(bs, b)
 				}
@@ -185,9 +169,6 @@ func collectCSV(text, name string, w *watch) ([]*builder, error) {
 		}
 		if prev := b.add(t, v, line); prev != 0 {
 			return nil, dupErr(name, line, t, b.labels, prev)
-		}
-		if b.watched {
-			w.observe(b, line)
 		}
 	}
 	return bs, nil
@@ -281,39 +262,68 @@ func parseValue(s string) (float64, bool) {
 	if s == "" {
 		return math.NaN(), true
 	}
-	v, err := strconv.ParseFloat(s, 64)
+	v, err := parseFloat(s)
 	return v, err == nil
 }
 
-// csvScanner splits CSV text into records of fields. Unquoted fields are
-// substrings of data, trimmed of spaces and tabs.
+// csvScanner splits CSV text read from a stream into records of fields.
+//
+// The fields of a record share memory with the scanner's buffers (see
+// unsafeString) and are valid only until the next call to next: callers
+// clone what they keep.
 type csvScanner struct {
-	data   string
-	pos    int
-	line   int // number of the line last started
+	r      *bufio.Reader
+	line   int // number of the last line read
 	fields []string
 	file   string
+	long   []byte // a line longer than r's buffer
+	multi  []byte // a record spanning lines
+	eof    bool
+}
+
+// readLine returns the next line without its '\n', or io.EOF.
+func (c *csvScanner) readLine() ([]byte, error) {
+	if c.eof {
+		return nil, io.EOF
+	}
+	l, err := c.r.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		c.long = append(c.long[:0], l...)
+		for err == bufio.ErrBufferFull {
+			l, err = c.r.ReadSlice('\n')
+			c.long = append(c.long, l...)
+		}
+		l = c.long
+	}
+	switch {
+	case err == io.EOF:
+		c.eof = true
+		if len(l) == 0 {
+			return nil, io.EOF
+		}
+	case err != nil:
+		return nil, fmt.Errorf("cannot read %s: %w", c.file, err)
+	default:
+		l = l[:len(l)-1]
+	}
+	c.line++
+	return l, nil
 }
 
 // next returns the next record and the line it starts on, skipping blank
 // and comment lines; io.EOF at the end of the input.
 func (c *csvScanner) next() ([]string, int, error) {
-	for c.pos < len(c.data) {
-		start := c.pos
-		c.line++
-		var line string
-		if nl := strings.IndexByte(c.data[start:], '\n'); nl >= 0 {
-			line = c.data[start : start+nl]
-			c.pos = start + nl + 1
-		} else {
-			line = c.data[start:]
-			c.pos = len(c.data)
+	for {
+		b, err := c.readLine()
+		if err != nil {
+			return nil, 0, err
 		}
+		line := unsafeString(b)
 		if skipLine(line) {
 			continue
 		}
 		if strings.IndexByte(line, '"') >= 0 {
-			return c.quoted(start)
+			return c.quoted(b)
 		}
 		c.fields = c.fields[:0]
 		for {
@@ -327,7 +337,6 @@ func (c *csvScanner) next() ([]string, int, error) {
 		}
 		return c.fields, c.line, nil
 	}
-	return nil, 0, io.EOF
 }
 
 // skipLine reports whether a line is blank or a comment.
@@ -353,20 +362,35 @@ func trimField(s string) string {
 	return s
 }
 
-// quoted parses a record with at least one quote in its first line; quoted
-// fields may span lines.
-func (c *csvScanner) quoted(start int) ([]string, int, error) {
+// quoted parses a record whose first line, first, holds a quote. While the
+// quotes read so far are unbalanced a quoted field continues on the next
+// line, which is appended.
+func (c *csvScanner) quoted(first []byte) ([]string, int, error) {
 	recLine := c.line
+	c.multi = append(c.multi[:0], first...)
+	for n := bytes.Count(first, []byte{'"'}); n%2 == 1; {
+		b, err := c.readLine()
+		if err == io.EOF {
+			break // parse reports the unclosed quote
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		c.multi = append(c.multi, '\n')
+		c.multi = append(c.multi, b...)
+		n += bytes.Count(b, []byte{'"'})
+	}
+	data := unsafeString(c.multi)
+	line := recLine
 	c.fields = c.fields[:0]
-	data := c.data
-	p := start
+	p := 0
 	for {
 		q := p
 		for q < len(data) && isBlank(data[q]) {
 			q++
 		}
 		if q < len(data) && data[q] == '"' {
-			openLine := c.line
+			openLine := line
 			var sb []byte
 			q++
 			for {
@@ -375,7 +399,7 @@ func (c *csvScanner) quoted(start int) ([]string, int, error) {
 					return nil, 0, lineErr(c.file, openLine, "quoted field in column %d is not closed; expected a closing quote", len(c.fields)+1)
 				}
 				chunk := data[q : q+i]
-				c.line += strings.Count(chunk, "\n")
+				line += strings.Count(chunk, "\n")
 				sb = append(sb, chunk...)
 				q += i + 1
 				if q < len(data) && data[q] == '"' {
@@ -390,39 +414,29 @@ func (c *csvScanner) quoted(start int) ([]string, int, error) {
 				q++
 			}
 			switch {
-			case q == len(data):
-				c.pos = q
+			case q == len(data) || (data[q] == '\r' && q+1 == len(data)):
 				return c.fields, recLine, nil
 			case data[q] == ',':
 				p = q + 1
 				continue
-			case data[q] == '\n':
-				c.pos = q + 1
-				return c.fields, recLine, nil
-			case data[q] == '\r' && (q+1 == len(data) || data[q+1] == '\n'):
-				c.pos = min(q+2, len(data))
-				return c.fields, recLine, nil
 			}
-			return nil, 0, lineErr(c.file, c.line, "expected a comma or the end of the line after the closing quote of column %d, found %q", len(c.fields), data[q])
+			return nil, 0, lineErr(c.file, line, "expected a comma or the end of the line after the closing quote of column %d, found %q", len(c.fields), data[q])
 		}
 		e := q
-		for e < len(data) && data[e] != ',' && data[e] != '\n' {
-			if data[e] == '"' {
-				return nil, 0, lineErr(c.file, c.line, "quote inside unquoted field in column %d; expected the whole field quoted, with quotes doubled", len(c.fields)+1)
+		for e < len(data) && data[e] != ',' {
+			switch data[e] {
+			case '"':
+				return nil, 0, lineErr(c.file, line, "quote inside unquoted field in column %d; expected the whole field quoted, with quotes doubled", len(c.fields)+1)
+			case '\n':
+				line++
 			}
 			e++
 		}
 		c.fields = append(c.fields, trimField(data[p:e]))
-		switch {
-		case e == len(data):
-			c.pos = e
-			return c.fields, recLine, nil
-		case data[e] == ',':
-			p = e + 1
-		default:
-			c.pos = e + 1
+		if e == len(data) {
 			return c.fields, recLine, nil
 		}
+		p = e + 1
 	}
 }
 

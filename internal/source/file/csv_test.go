@@ -129,3 +129,23 @@ func TestReadCSVErrorsNameTheFileTheLineAndWhatWasExpected(t *testing.T) {
 		})
 	}
 }
+
+func TestReadCSVHandlesLinesAndRecordsLongerThanItsBuffer(t *testing.T) {
+	long := strings.Repeat("x", 600<<10)
+	var b strings.Builder
+	b.WriteString("timestamp,value,note\n")
+	b.WriteString("1,1," + long + "\n")
+	for i := range 20000 { // push the next record across the 256 KiB read buffer
+		b.WriteString("# padding " + strings.Repeat("-", i%50) + "\n")
+	}
+	b.WriteString("2,2,\"multi\nline, " + long + "\"\"\"\n3,3," + long + "\n")
+	got, err := ReadCSV(strings.NewReader(b.String()), "long.csv")
+	require.NoError(t, err)
+	requireSameSeries(t, []series.Series{
+		{Labels: series.New("note", "multi\nline, "+long+"\""), Timestamps: []int64{2000}, Values: []float64{2}},
+		{Labels: series.New("note", long), Timestamps: []int64{1000, 3000}, Values: []float64{1, 3}},
+	}, got)
+
+	_, err = ReadCSV(strings.NewReader(b.String()+"4,x,y\n"), "long.csv")
+	require.ErrorContains(t, err, "long.csv:20006:")
+}

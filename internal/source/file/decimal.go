@@ -221,3 +221,93 @@ func appendSeconds(b []byte, ms int64) []byte {
 	}
 	return b
 }
+
+// pow10 holds the powers of ten that are exact in a float64.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// parseFloat is strconv.ParseFloat(s, 64), bit for bit, with a fast path
+// for the common decimal numbers: when the digits form an integer m ≤ 2^53
+// and the decimal exponent e is within ±22, both m and 10^|e| are exact
+// float64s and one correctly rounded multiplication or division gives the
+// correctly rounded result (Clinger's fast path, as in strconv itself).
+// Everything else — NaN, Inf, hexadecimal, more digits, errors — goes to
+// strconv.
+func parseFloat(s string) (float64, error) {
+	if v, ok := fastFloat(s); ok {
+		return v, nil
+	}
+	return strconv.ParseFloat(s, 64)
+}
+
+func fastFloat(s string) (float64, bool) {
+	i := 0
+	neg := false
+	if i < len(s) && (s[i] == '-' || s[i] == '+') {
+		neg = s[i] == '-'
+		i++
+	}
+	var m uint64
+	digits, dp := 0, 0
+	dot := false
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c >= '0' && c <= '9' {
+			if m >= 1e17 {
+				return 0, false
+			}
+			m = m*10 + uint64(c-'0')
+			digits++
+			if dot {
+				dp--
+			}
+			continue
+		}
+		if c == '.' && !dot {
+			dot = true
+			continue
+		}
+		break
+	}
+	if digits == 0 {
+		return 0, false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		eneg := false
+		if i < len(s) && (s[i] == '-' || s[i] == '+') {
+			eneg = s[i] == '-'
+			i++
+		}
+		if i == len(s) {
+			return 0, false
+		}
+		exp := 0
+		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			if exp > 1000 {
+				return 0, false
+			}
+			exp = exp*10 + int(s[i]-'0')
+		}
+		if eneg {
+			exp = -exp
+		}
+		dp += exp
+	}
+	if i != len(s) || m > 1<<53 {
+		return 0, false
+	}
+	f := float64(m)
+	if neg {
+		f = -f
+	}
+	switch {
+	case dp == 0:
+		return f, true
+	case dp > 0 && dp < len(pow10):
+		return f * pow10[dp], true
+	case dp < 0 && -dp < len(pow10):
+		return f / pow10[-dp], true
+	}
+	return 0, false
+}

@@ -118,26 +118,34 @@ func looksLikeSample(line string) bool {
 }
 
 // Read reads series in format f from r; name is used in errors and, with
-// FormatAuto, to detect the format (see DetectFormat). Compressed input is
-// not recognised here; Open handles gzip.
+// FormatAuto, to detect the format from the name or the first 4 KiB (see
+// DetectFormat). Compressed input is not recognised here; Open handles gzip.
 func Read(r io.Reader, name string, f Format) ([]series.Series, error) {
-	data, err := readAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", name, err)
-	}
-	return parse(data, name, f)
+	return read(r, name, f, sizeHint(r))
 }
 
-func parse(data []byte, name string, f Format) ([]series.Series, error) {
+// read reads r; hint is its size when known, else 0.
+func read(r io.Reader, name string, f Format, hint int) ([]series.Series, error) {
 	if f == FormatAuto {
-		f = DetectFormat(name, data[:min(len(data), 4096)])
+		br := bufio.NewReaderSize(r, 64<<10)
+		head, err := br.Peek(4096)
+		if err != nil && err != io.EOF {
+			return nil, fmt.Errorf("cannot read %s: %w", name, err)
+		}
+		f = DetectFormat(name, head)
+		r = br
 	}
 	switch f {
 	case FormatCSV:
-		return parseCSV(data, name)
-	case FormatPromJSON:
-		return parsePromJSON(data, name)
-	case FormatOpenMetrics:
+		return ReadCSV(r, name)
+	case FormatPromJSON, FormatOpenMetrics:
+		data, err := readAllHint(r, hint)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read %s: %w", name, err)
+		}
+		if f == FormatPromJSON {
+			return parsePromJSON(data, name)
+		}
 		return parseOpenMetrics(data, name)
 	case FormatAuto:
 		return nil, fmt.Errorf("cannot tell the format of %s: expected a .csv, .json or .om file name, or content in one of these formats", name)
@@ -171,15 +179,11 @@ func Open(path string) (*Source, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cannot decompress %s: %w", name, err)
 		}
-		r, hint = zr, 4*hint
+		r, hint = zr, 0
 	} else {
 		r = br
 	}
-	data, err := readAllHint(r, hint)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", name, err)
-	}
-	ss, err := parse(data, name, FormatAuto)
+	ss, err := read(r, name, FormatAuto, hint)
 	if err != nil {
 		return nil, err
 	}

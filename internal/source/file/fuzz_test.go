@@ -3,9 +3,11 @@ package file
 import (
 	"bytes"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -143,5 +145,20 @@ func FuzzParseTimestamp(f *testing.F) {
 		back, ok = parseMillis(secs)
 		require.True(t, ok, "%d written as %q", ms, secs)
 		require.Equal(t, ms, back, "%d written as %q", ms, secs)
+	})
+}
+
+// FuzzParseFloat checks parseFloat's fast path against strconv.ParseFloat.
+func FuzzParseFloat(f *testing.F) {
+	for _, s := range []string{"1.5", "-0", "4.41942912123e+11", "9007199254740993", "1e-22", "0.1e23", "NaN"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, wantErr := strconv.ParseFloat(s, 64)
+		got, gotErr := parseFloat(s)
+		require.Equal(t, wantErr != nil, gotErr != nil, "%q: errors %v and %v", s, wantErr, gotErr)
+		if !math.IsNaN(want) || !math.IsNaN(got) {
+			require.Equal(t, math.Float64bits(want), math.Float64bits(got), "%q: %v and %v", s, want, got)
+		}
 	})
 }

@@ -35,18 +35,13 @@ func ReadOpenMetrics(r io.Reader, name string) ([]series.Series, error) {
 }
 
 func parseOpenMetrics(data []byte, name string) ([]series.Series, error) {
-	text := unsafeString(data)
-	bs, err := collectOpenMetrics(text, name, nil)
+	bs, err := collectOpenMetrics(unsafeString(data), name)
 	if err != nil {
 		return nil, err
 	}
 	out, dup := finish(bs)
 	if dup != nil {
-		w := &watch{labels: dup.labels, ords: dup.ords}
-		if _, err := collectOpenMetrics(text, name, w); err != nil {
-			return nil, err
-		}
-		return nil, dupErr(name, w.lines[1], dup.t, dup.labels, w.lines[0])
+		return nil, dupErr(name, dup.lines[1], dup.t, dup.labels, dup.lines[0])
 	}
 	return out, nil
 }
@@ -77,7 +72,7 @@ func findEOF(text string) (start, end int) {
 	return -1, -1
 }
 
-func collectOpenMetrics(text, name string, w *watch) ([]*builder, error) {
+func collectOpenMetrics(text, name string) ([]*builder, error) {
 	text = strings.TrimPrefix(text, "\ufeff")
 	om := false
 	if start, end := findEOF(text); start >= 0 {
@@ -144,7 +139,7 @@ func collectOpenMetrics(text, name string, w *watch) ([]*builder, error) {
 					}
 				}
 				if b == nil {
-					b = &builder{labels: ls, watched: w != nil && ls.Equal(w.labels)}
+					b = &builder{labels: ls}
 					byLabels[fp] = append(byLabels[fp], b)
 					bs = append(bs, b)
 				}
@@ -161,7 +156,7 @@ func collectOpenMetrics(text, name string, w *watch) ([]*builder, error) {
 		if vtok == "" {
 			return nil, lineErr(name, line, "sample of %s has no value; expected a space, the value and the timestamp", b.labels)
 		}
-		v, err := strconv.ParseFloat(vtok, 64)
+		v, err := parseFloat(vtok)
 		if err != nil {
 			return nil, lineErr(name, line, "cannot parse value %q of %s: expected a number, NaN, +Inf or -Inf", vtok, b.labels)
 		}
@@ -186,9 +181,6 @@ func collectOpenMetrics(text, name string, w *watch) ([]*builder, error) {
 		}
 		if prev := b.add(t, v, line); prev != 0 {
 			return nil, dupErr(name, line, t, b.labels, prev)
-		}
-		if b.watched {
-			w.observe(b, line)
 		}
 	}
 	return bs, nil

@@ -298,7 +298,7 @@ func (p *jsonParser) response() ([]series.Series, error) {
 	out, dup := finish(p.builders)
 	if dup != nil {
 		return nil, &ParseError{File: p.name, Msg: fmt.Sprintf("series %s: samples %d and %d have the same timestamp %s; expected one sample per timestamp",
-			dup.labels, dup.ords[0], dup.ords[1], appendSeconds(nil, dup.t))}
+			dup.labels, dup.lines[0]-1, dup.lines[1]-1, appendSeconds(nil, dup.t))}
 	}
 	return out, nil
 }
@@ -417,7 +417,7 @@ func (p *jsonParser) sample(b *builder, k int, where func() string) error {
 	default:
 		return p.errAt(p.pos, "%s: sample %d: expected the value as a string such as \"1.5\", found %s", where(), k, describe(c))
 	}
-	v, err := strconv.ParseFloat(tok, 64)
+	v, err := parseFloat(tok)
 	if err != nil {
 		return p.errAt(p.pos-1, "%s: sample %d: cannot parse value %q; expected a number, NaN, +Inf or -Inf", where(), k, tok)
 	}

@@ -2,6 +2,7 @@ package file
 
 import (
 	"math"
+	"strconv"
 	"testing"
 	"time"
 
@@ -121,5 +122,21 @@ func TestParseMillisRoundsHalvesAwayFromZero(t *testing.T) {
 	for _, in := range []string{"1e99999", "9223372036854776", "", "e5", "1.2.3", "--1", "1e+", "Inf"} {
 		_, ok := parseMillis(in)
 		require.False(t, ok, in)
+	}
+}
+
+func TestParseFloatAgreesWithStrconvBitForBit(t *testing.T) {
+	for _, s := range []string{
+		"0", "-0", "+0", "1", "1.5", "-1.5", "0.1", "0.3", "123456789012345", "9007199254740992", "9007199254740993",
+		"1e22", "1e23", "1e-22", "1.7976931348623157e+308", "5e-324", "4.41942912123e+11", "0.0000001", ".5", "5.",
+		"00000000000000000000001.25", "1.2345678901234567e-5", "3.0000000000000004", "NaN", "nan", "+Inf", "-inf", "0x1p-2",
+		"1_0", "", "-", ".", "e5", "1e", "1e+", "1e400", "1e-400", "1e1001", "1.2.3", "1ee2", "12345678901234567890",
+	} {
+		want, wantErr := strconv.ParseFloat(s, 64)
+		got, gotErr := parseFloat(s)
+		require.Equal(t, wantErr != nil, gotErr != nil, "%q: errors %v and %v", s, wantErr, gotErr)
+		if !math.IsNaN(want) {
+			require.Equal(t, math.Float64bits(want), math.Float64bits(got), "%q: %v and %v", s, want, got)
+		}
 	}
 }
