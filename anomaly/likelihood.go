@@ -1,11 +1,6 @@
 package anomaly
 
-import (
-	"math"
-	"sort"
-)
-
-func sortSearch(s []float64, x float64) int { return sort.SearchFloat64s(s, x) }
+import "math"
 
 // LikelihoodConfig configures a Likelihood. The zero value uses the
 // documented defaults.
@@ -35,9 +30,6 @@ type LikelihoodConfig struct {
 	// unusual (Numenta's tailProbability reflects x < mean this way); by
 	// default only high averages are.
 	TwoSided bool
-	// POT, when > 0, replaces the Gaussian tail by an empirical one with an
-	// exponential tail fitted to the exceedances over the POT-quantile.
-	POT float64
 }
 
 func (c LikelihoodConfig) withDefaults() LikelihoodConfig {
@@ -92,8 +84,6 @@ type Likelihood struct {
 	mean   float64
 	std    float64
 	ready  bool
-	sorted *Rolling
-	u, beta float64
 }
 
 // NewLikelihood returns a Likelihood with cfg (zero fields take defaults).
@@ -125,17 +115,7 @@ func (l *Likelihood) Update(raw float64) float64 {
 	}
 	p := 1.0
 	if l.ready {
-		if l.cfg.POT > 0 {
-			p = l.potTail(avg)
-		} else {
-			p = l.tail(avg)
-		}
-	}
-	if l.cfg.POT > 0 {
-		if l.sorted == nil {
-			l.sorted = NewRolling(len(l.hist))
-		}
-		l.sorted.Push(avg)
+		p = l.tail(avg)
 	}
 	l.hist[l.hhead] = avg
 	l.hhead++
@@ -148,31 +128,7 @@ func (l *Likelihood) Update(raw float64) float64 {
 	return p
 }
 
-func (l *Likelihood) potTail(x float64) float64 {
-	s := l.sorted.sorted
-	n := len(s)
-	if x <= l.u {
-		k := n - sortSearch(s, x)
-		return float64(k+1) / float64(n+1)
-	}
-	return (1 - l.cfg.POT) * math.Exp(-(x-l.u)/l.beta)
-}
-
 func (l *Likelihood) estimate() {
-	if l.cfg.POT > 0 && l.sorted != nil && l.sorted.Len() > 0 {
-		s := l.sorted.sorted
-		l.u = quantileSorted(s, l.cfg.POT)
-		sum, k := 0.0, 0
-		for i := len(s) - 1; i >= 0 && s[i] > l.u; i-- {
-			sum += s[i] - l.u
-			k++
-		}
-		b := 0.0
-		if k > 0 {
-			b = sum / float64(k)
-		}
-		l.beta = math.Max(b, l.cfg.MinStd)
-	}
 	s, s2 := 0.0, 0.0
 	for i := 0; i < l.hn; i++ {
 		s += l.hist[i]
