@@ -55,10 +55,10 @@ func Read(r io.Reader, name string) ([]Series, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w: %w", name, ErrFormat, err)
 		}
+		line, _ := cr.FieldPos(0)
 		id := strings.TrimSpace(rec[0])
 		if id == "" {
 			return nil, fmt.Errorf("%s:%d: %w: empty series id in the first column", name, line, ErrFormat)
