@@ -248,10 +248,12 @@ func csvHeader(rec []string, line int, name string) (csvLayout, error) {
 		if i == lay.tcol || i == lay.vcol {
 			continue
 		}
-		lay.labelCols = append(lay.labelCols, i)
 		if i == nameCol {
 			h = series.MetricName
+		} else if h == series.MetricName {
+			return lay, lineErr(name, line, "columns %d and %d both give the metric name; expected one __name__, metric or name column", nameCol+1, i+1)
 		}
+		lay.labelCols = append(lay.labelCols, i)
 		lay.labelNames = append(lay.labelNames, strings.Clone(h))
 	}
 	return lay, nil

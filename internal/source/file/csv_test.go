@@ -105,6 +105,8 @@ func TestReadCSVErrorsNameTheFileTheLineAndWhatWasExpected(t *testing.T) {
 			[]string{"data.csv:1:", "column 2 of the header has no name"}},
 		{"a repeated header", "timestamp,value,host,host\n",
 			[]string{"data.csv:1:", `column 4 of the header repeats "host" from column 3`}},
+		{"two columns giving the metric name", "timestamp,value,__NAME__,__name__\n",
+			[]string{"data.csv:1:", "columns 3 and 4 both give the metric name"}},
 		{"a header with only a time column", "timestamp\n1\n",
 			[]string{"data.csv:1:", "expected a value column (long format) or one column per metric"}},
 		{"an unclosed quote", "timestamp,value,h\n1,1,\"abc\n2,2,x\n",

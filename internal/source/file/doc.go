@@ -15,11 +15,13 @@
 //     "promtool tsdb create-blocks-from openmetrics" and VictoriaMetrics'
 //     /api/v1/import/prometheus ingest.
 //
-// Readers load the whole input into memory (files are expected to be at most
-// a few hundred megabytes), return the series sorted by labels with strictly
-// increasing timestamps, and report malformed input as a *ParseError naming
-// the file, the line (and column where useful), the series and what was
-// expected. Every writer's output is read back unchanged by the matching
+// ReadCSV streams its input; the JSON and OpenMetrics readers load the whole
+// input into memory first (JSON to turn byte offsets into line:column, and
+// OpenMetrics because a final "# EOF" line decides the timestamp unit), which
+// suits files of up to a few hundred megabytes. Readers return the series
+// sorted by labels with strictly increasing timestamps, and report malformed
+// input as a *ParseError naming the file, the line (and column where
+// useful), the series and what was expected. Every writer's output is read back unchanged by the matching
 // reader, except that WriteOpenMetrics leaves NaN samples out.
 //
 // A Source built with Open or New answers source.Query with a series selector

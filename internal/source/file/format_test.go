@@ -109,3 +109,29 @@ func TestOpenAndReadErrorsNameTheFile(t *testing.T) {
 	_, err = Read(strings.NewReader("hello"), "mystery", FormatAuto)
 	require.ErrorContains(t, err, "cannot tell the format of mystery")
 }
+
+func TestOpenReadsStandardInputForADash(t *testing.T) {
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	stdin := os.Stdin
+	os.Stdin = r
+	t.Cleanup(func() { os.Stdin = stdin; r.Close() })
+	go func() {
+		_, _ = w.Write([]byte("# HELP up x\nup 1 1700000000\n# EOF\n"))
+		w.Close()
+	}()
+	src, err := Open("-")
+	require.NoError(t, err)
+	requireSameSeries(t, []series.Series{{Labels: series.New("__name__", "up"), Timestamps: []int64{1700000000000}, Values: []float64{1}}}, src.Series())
+
+	r2, w2, err := os.Pipe()
+	require.NoError(t, err)
+	os.Stdin = r2
+	t.Cleanup(func() { r2.Close() })
+	go func() {
+		_, _ = w2.Write([]byte("up 1\n"))
+		w2.Close()
+	}()
+	_, err = Open("-")
+	require.ErrorContains(t, err, "stdin:1:")
+}
