@@ -256,6 +256,28 @@ type autoWork struct {
 	ring []float64
 }
 
+// reserve sizes the buffers for histories up to n values and the given
+// periods, so that the fits at the successive origins do not reallocate.
+func (ws *autoWork) reserve(n int, periods []int) {
+	np := 1
+	for _, p := range periods {
+		np = max(np, p)
+	}
+	ws.mstl.stl.ensure(n, np)
+	ws.mstl.deseas = grow(ws.mstl.deseas, n)
+	ws.adj = grow(ws.adj, n)
+	ws.x = grow(ws.x, n)
+	d := &ws.dec
+	d.Trend = grow(d.Trend, n)
+	d.Remainder = grow(d.Remainder, n)
+	for len(d.Seasonal) < len(periods) {
+		d.Seasonal = append(d.Seasonal, make([]float64, n))
+	}
+	for i := range d.Seasonal {
+		d.Seasonal[i] = grow(d.Seasonal[i], n)
+	}
+}
+
 // detect sets a.periods from the candidates (ascending).
 func (a *autoFit) detect(cands []int) {
 	n := len(a.y)
@@ -393,6 +415,7 @@ func (a *autoFit) validate(origins int) {
 		}
 	}
 	a.origins = k
+	a.ws.reserve(n, a.periods)
 	fc := make([]float64, len(ms)*k*h)
 	loss := make([]float64, len(ms))
 	for o := range k {

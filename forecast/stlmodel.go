@@ -58,7 +58,9 @@ func selectAdjustedETS(y []float64) *etsFit {
 		return best
 	}
 	bestA := aicc(best.sse, n, 3)
-	f := fitETS("holt-damped", y, etsForm{trend: true, damped: true}, []etsParams{{alpha: 0.3, beta: 0.03, phi: 0.95}}, 400)
+	// the damped fit starts from the SES smoothing, where it usually ends
+	start := etsParams{alpha: best.p.alpha, beta: 0.05 * best.p.alpha, phi: 0.9}
+	f := fitETS("holt-damped", y, etsForm{trend: true, damped: true}, []etsParams{start}, 150)
 	if a := aicc(f.sse, n, 6); a < bestA {
 		best = f
 	}
