@@ -3,7 +3,6 @@ package file
 import (
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Millisecond timestamps with an absolute value of at least msThreshold
@@ -179,9 +178,71 @@ func daysFromCivil(y, m, d int) int64 {
 // 9999, and the integer Unix milliseconds outside them (whose absolute value
 // is then far above the 1e11 seconds/milliseconds threshold).
 func appendTimestamp(b []byte, ms int64) []byte {
-	t := time.UnixMilli(ms).UTC()
-	if y := t.Year(); y < 0 || y > 9999 {
+	const (
+		minMs = -62167219200000 // 0000-01-01T00:00:00Z
+		maxMs = 253402300799999 // 9999-12-31T23:59:59.999Z
+	)
+	if ms < minMs || ms > maxMs {
 		return strconv.AppendInt(b, ms, 10)
 	}
-	return t.AppendFormat(b, "2006-01-02T15:04:05.999Z07:00")
+	days := ms / 86400000
+	rem := ms % 86400000
+	if rem < 0 {
+		days--
+		rem += 86400000
+	}
+	y, m, d := civilFromDays(days)
+	b = append4(b, y)
+	b = append(b, '-')
+	b = append2(b, m)
+	b = append(b, '-')
+	b = append2(b, d)
+	b = append(b, 'T')
+	b = append2(b, int(rem/3600000))
+	b = append(b, ':')
+	b = append2(b, int(rem/60000%60))
+	b = append(b, ':')
+	b = append2(b, int(rem/1000%60))
+	if frac := rem % 1000; frac != 0 {
+		b = append(b, '.', byte('0'+frac/100))
+		if frac%100 != 0 {
+			b = append(b, byte('0'+frac/10%10))
+			if frac%10 != 0 {
+				b = append(b, byte('0'+frac%10))
+			}
+		}
+	}
+	return append(b, 'Z')
+}
+
+func append2(b []byte, v int) []byte { return append(b, byte('0'+v/10), byte('0'+v%10)) }
+
+func append4(b []byte, v int) []byte {
+	return append(b, byte('0'+v/1000), byte('0'+v/100%10), byte('0'+v/10%10), byte('0'+v%10))
+}
+
+// civilFromDays is the inverse of daysFromCivil (Howard Hinnant's
+// civil_from_days).
+func civilFromDays(z int64) (y, m, d int) {
+	z += 719468
+	era := z
+	if era < 0 {
+		era -= 146096
+	}
+	era /= 146097
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d = int(doy - (153*mp+2)/5 + 1)
+	if mp < 10 {
+		m = int(mp + 3)
+	} else {
+		m = int(mp - 9)
+	}
+	y = int(yoe + era*400)
+	if m <= 2 {
+		y++
+	}
+	return y, m, d
 }

@@ -140,3 +140,14 @@ func TestParseFloatAgreesWithStrconvBitForBit(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendTimestampMatchesTimeFormat(t *testing.T) {
+	for ms := int64(-62167219200000); ms <= 253402300799999; ms += 86400000*97 + 3600000*7 + 60000*13 + 1000*29 + 7 {
+		want := time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.999Z07:00")
+		require.Equal(t, want, string(appendTimestamp(nil, ms)))
+	}
+	for _, ms := range []int64{-62167219200000, 253402300799999, 0, -1, 951782400000, 951868799999} {
+		want := time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.999Z07:00")
+		require.Equal(t, want, string(appendTimestamp(nil, ms)))
+	}
+}
