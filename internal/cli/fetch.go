@@ -136,6 +136,9 @@ func fetchQuery(g *globalOptions, o *fetchOptions, src source.Source) (source.Qu
 		q.End = at
 	default:
 		q.End = now
+		if end, ok := g.inputEnd(); ok {
+			q.End = end // a file's history ends at its last sample
+		}
 	}
 	switch {
 	case o.Start != "":
@@ -147,9 +150,6 @@ func fetchQuery(g *globalOptions, o *fetchOptions, src source.Source) (source.Qu
 	case g.Input != "":
 		// A file with no range asked: everything it holds up to --end.
 		q.Start = time.UnixMilli(math.MinInt64 / 2)
-		if o.End == "" && at.IsZero() {
-			q.End = time.UnixMilli(math.MaxInt64 / 2)
-		}
 	default:
 		q.Start = q.End.Add(-24 * time.Hour)
 	}

@@ -105,6 +105,11 @@ func writeOutput(path string, stdout io.Writer, write func(io.Writer) error) (er
 	if err = write(f); err != nil {
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
+	// CreateTemp makes the file private; a report is as readable as any
+	// file the user creates (the umask still applies to the directory).
+	if err = f.Chmod(0o644); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
 	if err = f.Close(); err != nil {
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}

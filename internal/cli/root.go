@@ -49,6 +49,8 @@ type globalOptions struct {
 	getenv         func(string) string
 	now            func() time.Time
 	logger         *slog.Logger
+	// input is the file source once --input was opened.
+	input *file.Source
 }
 
 // formats accepted by --format for tabular output.
@@ -131,6 +133,8 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 findings at or above the conf
 		newVersionCmd(g),
 		newFetchCmd(g),
 		newDemoCmd(g),
+		newForecastCmd(g),
+		newBenchCmd(g),
 	)
 	for _, add := range extraCommands {
 		root.AddCommand(add(g))
@@ -191,7 +195,7 @@ func (g *globalOptions) source() (source.Source, error) {
 		if err != nil {
 			return nil, err
 		}
-		src = f
+		g.input, src = f, f
 	case g.Prometheus != "":
 		cfg, err := g.promConfig()
 		if err != nil {
@@ -206,6 +210,22 @@ func (g *globalOptions) source() (source.Source, error) {
 		return nil, usagef("no data source: give --prometheus URL or --input FILE")
 	}
 	return source.AsOf(src, at), nil
+}
+
+// inputEnd returns the instant of the last sample of the --input file: a
+// file's "now", where a range without --end or --at ends.
+func (g *globalOptions) inputEnd() (time.Time, bool) {
+	if g.input == nil {
+		return time.Time{}, false
+	}
+	var last int64
+	found := false
+	for _, s := range g.input.Series() {
+		if s.Len() > 0 && (!found || s.Last() > last) {
+			last, found = s.Last(), true
+		}
+	}
+	return time.UnixMilli(last).UTC(), found
 }
 
 func (g *globalOptions) openInput() (*file.Source, error) {

@@ -1,0 +1,249 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/omenhq/omen/forecast"
+	"github.com/omenhq/omen/internal/sink"
+	"github.com/omenhq/omen/series"
+)
+
+// forecastOptions are the flags of omen forecast.
+type forecastOptions struct {
+	fetchOptions
+	Horizon time.Duration
+	Model   string
+	Level   float64
+	Plot    string
+}
+
+func newForecastCmd(g *globalOptions) *cobra.Command {
+	o := &forecastOptions{}
+	cmd := &cobra.Command{
+		Use:   "forecast",
+		Short: "Forecast series with seasonal models and prediction intervals",
+		Long: `forecast reads the history of a query (or a file), resamples each series on a regular
+grid, and forecasts it --horizon ahead with a prediction interval (80% by default).
+
+--model auto (the default) detects daily and weekly seasonality from the step, validates
+several models on the end of the history and combines the best; the table says which
+and why. Other models: ` + strings.Join(forecast.ModelNames(), ", ") + `.
+
+The history is --range (default 14d) ending at --at or now; with --input and no range,
+the whole file up to --at.`,
+		Example: `  omen forecast --input requests.csv --horizon 1d
+  omen forecast --prometheus http://localhost:9090 --query 'sum(rate(http_requests_total[5m]))' \
+      --range 14d --step 5m --horizon 1d --format csv
+  omen forecast --input disk.csv --at 2026-11-01T00:00:00Z --model hw --plot disk.svg`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runForecast(cmd.Context(), g, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.Query, "query", "q", "", "PromQL/MetricsQL expression (with --input: a series selector; empty = every series)")
+	f.StringVar(&o.Start, "start", "", "start `TIME` of the history")
+	f.StringVar(&o.End, "end", "", "end `TIME` of the history (default --at, or now)")
+	f.Var(durationValue{&o.Range}, "range", "length of the history, e.g. 14d (default 14d for servers)")
+	f.Var(durationValue{&o.Step}, "step", "resolution of the history (default: chosen from the range, or the file's own step)")
+	f.Var(durationValue{&o.Horizon}, "horizon", "how far ahead to forecast, e.g. 1d (default 1d)")
+	f.StringVar(&o.Model, "model", "auto", "model: "+strings.Join(forecast.ModelNames(), ", "))
+	f.Float64Var(&o.Level, "level", forecast.DefaultLevel, "nominal coverage of the prediction interval, in (0,1)")
+	f.StringVar(&o.Plot, "plot", "", "draw history, forecast and interval to `FILE` (.svg or .png; one file per series, numbered when several)")
+	f.StringVar(&o.Output, "output", "", "write to `FILE` instead of stdout (atomically)")
+	_ = cmd.RegisterFlagCompletionFunc("model", cobra.FixedCompletions(forecast.ModelNames(), cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// seriesForecast is one series' forecast, as rendered.
+type seriesForecast struct {
+	Labels   map[string]string `json:"labels"`
+	Step     string            `json:"step"`
+	Model    string            `json:"model"`
+	Reason   string            `json:"reason"`
+	Level    float64           `json:"level"`
+	Warnings []string          `json:"warnings,omitempty"`
+	Points   []forecastPoint   `json:"points"`
+
+	labels  series.Labels
+	history series.Series
+}
+
+type forecastPoint struct {
+	Timestamp time.Time `json:"timestamp"`
+	Mean      float64   `json:"mean"`
+	Lower     float64   `json:"lower"`
+	Upper     float64   `json:"upper"`
+}
+
+func runForecast(ctx context.Context, g *globalOptions, o *forecastOptions) error {
+	if err := g.checkFormat(tableFormats...); err != nil {
+		return err
+	}
+	if g.Prometheus != "" && o.Query == "" {
+		return usagef("--query is required with --prometheus")
+	}
+	if o.Level <= 0 || o.Level >= 1 {
+		return usagef("invalid --level %v: want a number between 0 and 1, e.g. 0.8", o.Level)
+	}
+	model, err := forecast.ByName(o.Model)
+	if err != nil {
+		return usagef("invalid --model %q: want one of %s", o.Model, strings.Join(forecast.ModelNames(), ", "))
+	}
+	if o.Horizon == 0 {
+		o.Horizon = 24 * time.Hour
+	}
+	if g.Input == "" && o.Range == 0 && o.Start == "" {
+		o.Range = 14 * 24 * time.Hour
+	}
+	if o.Plot != "" {
+		if ext := strings.ToLower(filepath.Ext(o.Plot)); ext != ".svg" && ext != ".png" {
+			return usagef("invalid --plot %q: want a file ending in .svg or .png", o.Plot)
+		}
+	}
+	src, err := g.source()
+	if err != nil {
+		return err
+	}
+	q, err := fetchQuery(g, &o.fetchOptions, src)
+	if err != nil {
+		return err
+	}
+	res, err := src.QueryRange(ctx, q)
+	if err != nil {
+		return err
+	}
+	for _, w := range res.Warnings {
+		g.logger.Warn("source warning", "query", q.Expr, "warning", w)
+	}
+	if len(res.Series) == 0 {
+		return fmt.Errorf("the query %q returned no series between %s and %s", q.Expr, q.Start.UTC().Format(time.RFC3339), q.End.UTC().Format(time.RFC3339))
+	}
+	var out []seriesForecast
+	for _, s := range res.Series {
+		fc, err := forecastSeries(s, res.Step, model, o)
+		if err != nil {
+			return fmt.Errorf("cannot forecast %s: %w", s.Labels, err)
+		}
+		for _, w := range fc.Warnings {
+			g.logger.Warn("forecast warning", "series", s.Labels.String(), "warning", w)
+		}
+		out = append(out, fc)
+	}
+	if o.Plot != "" {
+		if err := plotForecasts(o.Plot, out); err != nil {
+			return err
+		}
+	}
+	return writeOutput(o.Output, g.stdout, func(w io.Writer) error { return renderForecasts(w, g.Format, out) })
+}
+
+// forecastSeries resamples s on a regular grid and forecasts it.
+func forecastSeries(s series.Series, step time.Duration, model forecast.Model, o *forecastOptions) (seriesForecast, error) {
+	st := step.Milliseconds()
+	if st <= 0 {
+		st = series.Step(s)
+	}
+	if st <= 0 {
+		return seriesForecast{}, fmt.Errorf("%d samples: need at least two to know the step", s.Len())
+	}
+	r := series.Range{Start: s.First(), End: s.Last(), Step: st}
+	y := series.Align(nil, s, r, st)
+	h := int(o.Horizon.Milliseconds() / st)
+	if h < 1 {
+		return seriesForecast{}, fmt.Errorf("--horizon %s is shorter than the step %s", o.Horizon, time.Duration(st)*time.Millisecond)
+	}
+	stepDur := time.Duration(st) * time.Millisecond
+	var fc *forecast.Forecast
+	var err error
+	if o.Model == "auto" {
+		fc, err = forecast.Auto(y, forecast.AutoOptions{Step: stepDur, Horizon: h, Level: o.Level})
+	} else {
+		fc, err = forecast.Predict(model, y, forecast.FitConfig{Periods: forecast.CandidatePeriods(stepDur)}, h, o.Level)
+	}
+	if err != nil {
+		return seriesForecast{}, err
+	}
+	sf := seriesForecast{
+		Labels: s.Labels.Map(), Step: fmtDuration(stepDur), Model: fc.Model, Reason: fc.Reason, Level: fc.Level,
+		Warnings: fc.Warnings, labels: s.Labels, history: series.Regular(s, r, st),
+	}
+	for i := range fc.Mean {
+		sf.Points = append(sf.Points, forecastPoint{
+			Timestamp: time.UnixMilli(r.End + int64(i+1)*st).UTC(),
+			Mean:      fc.Mean[i], Lower: fc.Lower[i], Upper: fc.Upper[i],
+		})
+	}
+	return sf, nil
+}
+
+func renderForecasts(w io.Writer, format string, fcs []seriesForecast) error {
+	switch format {
+	case "json":
+		return writeJSON(w, map[string]any{"forecasts": fcs})
+	case "csv":
+		t := tableData{Header: []string{"series", "timestamp", "mean", "lower", "upper", "model"}}
+		for _, f := range fcs {
+			for _, p := range f.Points {
+				t.Rows = append(t.Rows, []string{f.labels.String(), p.Timestamp.Format(time.RFC3339), num(p.Mean), num(p.Lower), num(p.Upper), f.Model})
+			}
+		}
+		return writeTable(w, format, t)
+	}
+	t := tableData{
+		Header: []string{"SERIES", "STEP", "MODEL", "LAST", "AT HORIZON", "LOWER", "UPPER", "WHY"},
+		Right:  []int{3, 4, 5, 6},
+	}
+	for _, f := range fcs {
+		last := math.NaN()
+		for i := f.history.Len() - 1; i >= 0; i-- {
+			if !math.IsNaN(f.history.Values[i]) {
+				last = f.history.Values[i]
+				break
+			}
+		}
+		p := f.Points[len(f.Points)-1]
+		t.Rows = append(t.Rows, []string{f.labels.String(), f.Step, f.Model, fmtValue(last), fmtValue(p.Mean), fmtValue(p.Lower), fmtValue(p.Upper), f.Reason})
+	}
+	return writeTable(w, format, t)
+}
+
+// num formats a value exactly, for machines.
+func num(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// plotForecasts draws one chart per forecast; with several, the files are
+// numbered: disk.svg → disk-1.svg, disk-2.svg, …
+func plotForecasts(path string, fcs []seriesForecast) error {
+	ext := filepath.Ext(path)
+	for i, f := range fcs {
+		p := path
+		if len(fcs) > 1 {
+			p = strings.TrimSuffix(path, ext) + "-" + strconv.Itoa(i+1) + ext
+		}
+		c := sink.Chart{
+			Title:    f.labels.String(),
+			HistoryT: f.history.Timestamps, HistoryV: f.history.Values,
+			Limit: math.NaN(),
+		}
+		for _, pt := range f.Points {
+			c.ForecastT = append(c.ForecastT, pt.Timestamp.UnixMilli())
+			c.Mean = append(c.Mean, pt.Mean)
+			c.Lower = append(c.Lower, pt.Lower)
+			c.Upper = append(c.Upper, pt.Upper)
+		}
+		err := writeOutput(p, nil, func(w io.Writer) error { return c.Render(w, strings.TrimPrefix(strings.ToLower(ext), "."), 0, 0) })
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
