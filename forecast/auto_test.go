@@ -126,3 +126,29 @@ func TestAutoIntervalsAreCalibratedOnSimulatedSeries(t *testing.T) {
 	t.Logf("coverage of the 80%% interval: %.3f", c)
 	require.InDelta(t, 0.8, c, 0.1)
 }
+
+func TestACFByFFTMatchesTheDirectSum(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 9))
+	y := make([]float64, 301)
+	for i := range y {
+		y[i] = math.Sin(float64(i)/4) + r.NormFloat64()
+	}
+	got := acf(nil, y, 40)
+	mean := 0.0
+	for _, v := range y {
+		mean += v
+	}
+	mean /= float64(len(y))
+	den := 0.0
+	for _, v := range y {
+		den += (v - mean) * (v - mean)
+	}
+	for k := 0; k <= 40; k++ {
+		c := 0.0
+		for t := 0; t+k < len(y); t++ {
+			c += (y[t] - mean) * (y[t+k] - mean)
+		}
+		require.InDelta(t, c/den, got[k], 1e-12, "lag %d", k)
+	}
+	require.Nil(t, acf(nil, []float64{3, 3, 3}, 1))
+}

@@ -45,6 +45,7 @@ func benchModel(b *testing.B, m Model, y []float64, periods []int, h int) {
 	var fc Forecast
 	cfg := FitConfig{Periods: periods}
 	b.ReportAllocs()
+	cpu0 := processCPU()
 	for b.Loop() {
 		f, err := m.Fit(y, cfg)
 		if err != nil {
@@ -52,6 +53,7 @@ func benchModel(b *testing.B, m Model, y []float64, periods []int, h int) {
 		}
 		f.Forecast(&fc, h, 0.8)
 	}
+	b.ReportMetric(float64(processCPU()-cpu0)/1e6/float64(b.N), "cpu-ms/op")
 }
 
 // BenchmarkModels fits and forecasts each model once per iteration on an
@@ -87,6 +89,7 @@ func BenchmarkFleet(b *testing.B) {
 	m := AutoModel{Options: AutoOptions{Step: 5 * time.Minute, Horizon: 288}}
 	// series are generated per worker (seeded by index) outside the timing
 	b.ReportAllocs()
+	cpu0 := processCPU()
 	for b.Loop() {
 		var next atomic.Int64
 		var wg sync.WaitGroup
@@ -113,9 +116,10 @@ func BenchmarkFleet(b *testing.B) {
 			}()
 		}
 		wg.Wait()
-		b.ReportMetric(float64(elapsed.Load())/1e6/fleet, "ms/series")
+		b.ReportMetric(float64(elapsed.Load())/1e6/fleet, "wall-ms/series")
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/fleet")
+	b.ReportMetric(float64(processCPU()-cpu0)/1e9/float64(b.N), "cpu-s/fleet")
 }
 
 // BenchmarkKernels measures the inner loops that must not allocate.

@@ -77,7 +77,8 @@ type Model interface {
 	Fit(y []float64, cfg FitConfig) (Fitted, error)
 }
 
-// Fitted is a model estimated on a history.
+// Fitted is a model estimated on a history. A Fitted is not safe for
+// concurrent use; fit one per goroutine.
 type Fitted interface {
 	// Forecast fills dst with h steps and the central prediction interval at
 	// level (DefaultLevel when level is not in (0, 1)), reusing dst's slices.

@@ -49,24 +49,6 @@ func selectETS(y []float64) *etsFit {
 	return best
 }
 
-// selectAdjustedETS chooses between SES and damped Holt by AICc, the
-// cheaper choice Auto makes for a seasonally adjusted series.
-func selectAdjustedETS(y []float64) *etsFit {
-	n := len(y)
-	best := fitETS("ses", y, etsForm{}, []etsParams{{alpha: 0.2}}, 200)
-	if n < 8 {
-		return best
-	}
-	bestA := aicc(best.sse, n, 3)
-	// the damped fit starts from the SES smoothing, where it usually ends
-	start := etsParams{alpha: best.p.alpha, beta: 0.05 * best.p.alpha, phi: 0.9}
-	f := fitETS("holt-damped", y, etsForm{trend: true, damped: true}, []etsParams{start}, 150)
-	if a := aicc(f.sse, n, 6); a < bestA {
-		best = f
-	}
-	return best
-}
-
 // aicc is the corrected Akaike criterion of a Gaussian model with k
 // parameters and residual sum of squares sse over n values.
 func aicc(sse float64, n, k int) float64 {
