@@ -250,6 +250,12 @@ func ImportVictoriaMetrics(ctx context.Context, url string, ss []series.Series) 
 	if err := post(ctx, url+"/api/v1/import/prometheus", &buf); err != nil {
 		return err
 	}
+	return FlushVictoriaMetrics(ctx, url)
+}
+
+// FlushVictoriaMetrics makes what a VictoriaMetrics at url received
+// visible to queries at once.
+func FlushVictoriaMetrics(ctx context.Context, url string) error {
 	return post(ctx, url+"/internal/force_flush", nil)
 }
 
