@@ -239,8 +239,6 @@ type autoFit struct {
 	loss     []float64
 	weights  []float64
 	origins  int
-	width    []float64 // interval half-width per validated step at level
-	widthLvl float64
 	scores   []float64 // nonconformity scores |e|/scale
 	scale    []float64 // per-step error scale
 	fallback Fitted
@@ -462,11 +460,11 @@ func (a *autoFit) validate(origins int) {
 	// not flattered by the choice they are used to judge)
 	errs := make([]float64, k*h)
 	lo := make([]float64, len(ms))
-	wo := make([]float64, len(ms))
-	var ord []int
+	wbuf := make([]float64, len(ms))
+	ord := make([]int, len(ms))
 	for o := range k {
 		cut := cut0 + o*h
-		wo = weights
+		wo := weights
 		if k > 1 {
 			for i := range ms {
 				lo[i] = 0
@@ -480,8 +478,7 @@ func (a *autoFit) validate(origins int) {
 					}
 				}
 			}
-			ord = make([]int, len(ms))
-			wo = combineWeights(make([]float64, len(ms)), lo, ord)
+			wo = combineWeights(wbuf, lo, ord)
 		}
 		for j := range h {
 			c := 0.0

@@ -16,7 +16,7 @@ func ClassicalSeasonal(dst, y []float64, m int, multiplicative bool) []float64 {
 	}
 	dst = dst[:m]
 	var cnt [64]int
-	counts := cnt[:0]
+	var counts []int
 	if m <= len(cnt) {
 		counts = cnt[:m]
 	} else {

@@ -54,10 +54,6 @@ func (f *Forecast) reset(h int, level float64) {
 	f.Warnings = f.Warnings[:0]
 }
 
-func (f *Forecast) warnf(format string, args ...any) {
-	f.Warnings = append(f.Warnings, fmt.Sprintf(format, args...))
-}
-
 // FitConfig is passed to Model.Fit. The zero value fits a non-seasonal model.
 type FitConfig struct {
 	// Periods lists the seasonal periods in samples. Single-season models use

@@ -537,7 +537,6 @@ func MSTL(y []float64, periods []int, o MSTLOptions) (*Decomposition, error) {
 type mstlWork struct {
 	stl    stlWork
 	deseas []float64
-	seas   [][]float64
 }
 
 // usablePeriods returns the periods p (ascending, unique) with 2p < n.
