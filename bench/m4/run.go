@@ -75,27 +75,40 @@ type SeriesScore struct {
 	Time time.Duration
 }
 
-// Report is the outcome of Run.
+// Report is the outcome of Run. Averages are over series, as M4 computes
+// them.
 type Report struct {
-	Model          string
-	Period         int
-	Horizon        int
-	Level          float64
-	Workers        int
-	Series         int
-	SMAPE, MASE    float64
-	OWA            float64
-	Naive2SMAPE    float64
-	Naive2MASE     float64
-	Coverage       float64
-	MSIS           float64
-	WallTime       time.Duration
-	FitTime        time.Duration // sum over series of fit+forecast time
-	TimePerSeries  time.Duration // FitTime / Series
-	Choices        map[string]int
-	WarnedSeries   int
-	PerSeries      []SeriesScore
-	ForecastsWrote bool
+	// Model, Period, Horizon, Level and Workers are the settings used.
+	Model   string
+	Period  int
+	Horizon int
+	Level   float64
+	Workers int
+	// Series is the number of series scored.
+	Series int
+	// SMAPE and MASE are the model's averages; OWA relates them to Naive2's
+	// averages Naive2SMAPE and Naive2MASE on the same series.
+	SMAPE, MASE             float64
+	OWA                     float64
+	Naive2SMAPE, Naive2MASE float64
+	// Coverage is the mean fraction of test values inside the intervals at
+	// Level; MSIS is M4's mean scaled interval score at Level.
+	Coverage float64
+	MSIS     float64
+	// WallTime is the duration of the whole run (reading excluded);
+	// FitTime sums the fit and forecast time of every series on its core
+	// and TimePerSeries is FitTime/Series.
+	WallTime      time.Duration
+	FitTime       time.Duration
+	TimePerSeries time.Duration
+	// Choices counts the forecasters' Forecast.Model values (Auto's
+	// combinations).
+	Choices map[string]int
+	// WarnedSeries counts the series whose forecast carried warnings.
+	WarnedSeries int
+	// PerSeries holds the scores of each series in the order of the train
+	// file.
+	PerSeries []SeriesScore
 }
 
 // Run fits opts.Model to every training series, forecasts opts.Horizon
@@ -280,7 +293,6 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		if err := WriteForecasts(opts.ForecastsOut, rows); err != nil {
 			return nil, err
 		}
-		rep.ForecastsWrote = true
 	}
 	return rep, nil
 }
