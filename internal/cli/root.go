@@ -135,6 +135,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 findings at or above the conf
 		newDemoCmd(g),
 		newForecastCmd(g),
 		newBenchCmd(g),
+		newRulesCmd(g),
 	)
 	for _, add := range extraCommands {
 		root.AddCommand(add(g))
