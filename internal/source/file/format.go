@@ -105,16 +105,19 @@ func DetectFormat(name string, head []byte) Format {
 // looksLikeSample reports whether line starts like an exposition-format
 // sample: a metric name followed by '{' or by a blank and a value.
 func looksLikeSample(line string) bool {
-	end := seriesEnd(line)
-	if end <= 0 || !validMetricName(line[:strings.IndexAny(line+"{", "{ \t")]) {
+	i := 0
+	for i < len(line) && (isNameChar(line[i]) || line[i] == ':') {
+		i++
+	}
+	if !validMetricName(line[:i]) || i == len(line) {
 		return false
 	}
-	if end < len(line) && line[end-1] == '}' {
+	if line[i] == '{' {
 		return true
 	}
-	tok, _ := nextToken(line[end:])
+	tok, _ := nextToken(line[i:])
 	_, err := strconv.ParseFloat(tok, 64)
-	return end < len(line) && isBlank(line[end]) && err == nil
+	return isBlank(line[i]) && err == nil
 }
 
 // Read reads series in format f from r; name is used in errors and, with

@@ -28,6 +28,7 @@ func TestDetectFormatUsesTheExtensionThenTheContent(t *testing.T) {
 		{"OpenMetrics with HELP", "data", "# HELP up x\nup 1 1\n", FormatOpenMetrics},
 		{"a sample line with labels", "data", "up{job=\"a,b\"} 1 1\n", FormatOpenMetrics},
 		{"a sample line without labels", "data", "up 1 1700000000000\n", FormatOpenMetrics},
+		{"a sample line cut short by the head", "data", "up{job=\"a,b\",instance=\"very lo", FormatOpenMetrics},
 		{"CSV after a comment", "data", "# exported\ntimestamp,value\n", FormatCSV},
 		{"headerless CSV", "data", "1700000000,1\n", FormatCSV},
 		{"wide CSV", "data.gz", "time,cpu,mem\n", FormatCSV},

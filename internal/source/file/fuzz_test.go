@@ -162,3 +162,18 @@ func FuzzParseFloat(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDetectFormat checks that format detection never panics and that a
+// file name's extension always wins over the content.
+func FuzzDetectFormat(f *testing.F) {
+	f.Add("x.csv", []byte("up 1 1\n"))
+	f.Add("data", []byte("# HELP up x\nup{a=\"b\"} 1 1\n"))
+	f.Add("data.gz", []byte("\ufeff{\"status\""))
+	f.Fuzz(func(t *testing.T, name string, head []byte) {
+		got := DetectFormat(name, head)
+		require.GreaterOrEqual(t, int(got), int(FormatAuto))
+		require.LessOrEqual(t, int(got), int(FormatOpenMetrics))
+		require.Equal(t, FormatCSV, DetectFormat(name+".csv", head))
+		require.Equal(t, FormatPromJSON, DetectFormat(name+".json.gz", head))
+	})
+}

@@ -66,7 +66,8 @@ func (s *Source) Series() []series.Series {
 // source.ErrUnsupportedQuery.
 //
 // With q.Step == 0 the raw samples are returned and Result.Step is 0. With a
-// positive step the series are sampled on the grid Start, Start+Step, … ≤
+// positive step (truncated to whole milliseconds, as Result.Step reports) the
+// series are sampled on the grid Start, Start+Step, … ≤
 // End by the Prometheus rule (the latest sample at or before each point, no
 // older than Lookback; see series.Align), and, as Prometheus does, points
 // with no such sample are left out rather than returned as NaN; a NaN sample
@@ -94,7 +95,7 @@ func (s *Source) QueryRange(ctx context.Context, q source.Query) (*source.Result
 				s.name, q.Expr, q.Step, q.End.Sub(q.Start), n, MaxPoints)
 		}
 	}
-	res := &source.Result{Step: q.Step}
+	res := &source.Result{Step: time.Duration(step) * time.Millisecond}
 	for i, x := range s.series {
 		if i%64 == 0 {
 			if err := ctx.Err(); err != nil {
