@@ -1,0 +1,524 @@
+package capacity
+
+import (
+	"math"
+)
+
+// Model settings (global, documented in doc.go).
+const (
+	// curvatureT is the HAC t statistic of the quadratic term above which
+	// growth is taken as accelerating (or decelerating below −curvatureT).
+	curvatureT = 4.0
+	// slopeT is the HAC t statistic a trend needs to count.
+	slopeT = 3.0
+	// materialFrac: a trend counts when it would cover this fraction of
+	// the headroom (or of the range without a limit) over the horizon.
+	materialFrac = 0.02
+	// envelopeDays is the recent history whose residuals give the level
+	// correction and the envelope of a fast sawtooth.
+	envelopeDays = 3.0
+	// stepF and stepSigma: a level shift is accepted when adding it to a
+	// quadratic trend of the hourly medians has an F statistic above stepF
+	// and a size above stepSigma residual standard deviations.
+	stepF     = 40.0
+	stepSigma = 6.0
+	// stepRefitDays: after a step, the trend is refitted on the data since
+	// the step once there is this much of it; before that the slope of
+	// the whole window is kept and only the level moves.
+	stepRefitDays = 1.0
+	// youngSegmentDays: a current segment younger than this with no
+	// complete earlier segment takes its slope from the segment before.
+	youngSegmentDays = 1.0
+	// plateauFrac: a saturating (warm-up) shape is accepted only when its
+	// time constant is at most this fraction of the typical segment.
+	plateauFrac = 1.0 / 3
+)
+
+var (
+	expRates = []float64{0.02, 0.04, 0.07, 0.1, 0.14, 0.2, 0.28, 0.4, 0.55, 0.75, 1}
+	powers   = []float64{1, 1.25, 1.5, 2, 2.5, 3}
+	satTaus  = []float64{1.0 / 24, 2.0 / 24, 4.0 / 24, 8.0 / 24, 16.0 / 24, 32.0 / 24}
+)
+
+// analysis is what analyze found: the fitted model of the current
+// segment and the description of the history.
+type analysis struct {
+	fit       fitResult
+	prof      profile
+	offset    float64 // level correction + envelope half-width
+	envA      float64 // width of the fast sawtooth
+	ageNow    float64 // age in days of the current segment at the last point
+	pattern   Pattern
+	model     string
+	fitLo     int // first point of the data the model was fitted on
+	segs      segmentation
+	nseg      int // segments cut at restarts and deploys
+	curStart  int // start of the current segment (0 when not cut)
+	stepAt    int // point where a level shift was found, −1
+	slope     float64
+	slopeSE   float64
+	frequent  bool
+	sigma     float64
+	rng       float64
+	decelerat bool
+}
+
+// analyze fits the history in w (oriented values on the grid).
+func (w *work) analyze(hasCounter bool, scale float64, horizonDays float64) analysis {
+	var an analysis
+	an.stepAt = -1
+	n := w.n
+	an.sigma, an.rng = w.noiseAndRange()
+	an.segs = w.segment(an.sigma, an.rng, hasCounter)
+	an.frequent = an.segs.frequent
+	w.xs = grow(w.xs, n)
+	w.age = grow(w.age, n)
+	w.seg = grow(w.seg, n)
+	w.prof = grow(w.prof, n)
+	w.z = grow(w.z, n)
+	w.res = grow(w.res, n)
+	for i := range n {
+		w.xs[i] = -float64(n-1-i) * w.stepD
+		w.prof[i] = 0
+		w.res[i] = math.NaN()
+	}
+	an.nseg = len(w.bounds)
+	if an.nseg > 1 {
+		w.analyzeSegments(&an)
+	} else {
+		w.analyzeContinuous(&an, 0)
+	}
+	w.envelope(&an)
+	f := &an.fit
+	an.slope = f.slopeAt(0, an.ageNow)
+	// Standard error of the current slope from the path variance.
+	const h = 1.0
+	g0a, g1a := f.sh.eval(h, an.ageNow+h)
+	g0b, g1b := f.sh.eval(0, an.ageNow)
+	d0, d1 := g0a-g0b, g1a-g1b
+	var v float64
+	switch f.sh.m() {
+	case 1:
+		v = d0 * d0 * f.winv[0][0]
+	case 2:
+		v = d0*d0*f.winv[0][0] + 2*d0*d1*f.winv[0][1] + d1*d1*f.winv[1][1]
+	}
+	an.slopeSE = math.Sqrt(f.hac() * f.sigma2 * v)
+	an.pattern = w.classify(&an, scale, horizonDays)
+	return an
+}
+
+// backfit alternates the trend fit on y − profile and the profile of
+// y − trend, iters times, then fits once more.
+func (w *work) backfit(sh shape, lo, nseg int, p *profile, iters int) fitResult {
+	for it := 0; ; it++ {
+		for i := lo; i < w.n; i++ {
+			w.z[i] = w.y[i] - w.prof[i]
+		}
+		f := w.fit(sh, lo, nseg, true)
+		if it >= iters || !f.ok {
+			return f
+		}
+		*p = w.estimateProfile(lo)
+	}
+}
+
+// setZ sets w.z = y − prof from lo.
+func (w *work) setZ(lo int) {
+	for i := lo; i < w.n; i++ {
+		w.z[i] = w.y[i] - w.prof[i]
+	}
+}
+
+// analyzeContinuous fits a series without restarts from point lo.
+func (w *work) analyzeContinuous(an *analysis, lo int) {
+	n := w.n
+	for i := range n {
+		w.seg[i] = 0
+		if i < lo {
+			w.seg[i] = -1
+		}
+		w.age[i] = float64(i-lo) * w.stepD
+	}
+	an.fitLo = lo
+	lin := shape{kind: shLinear}
+	an.fit = w.backfit(lin, lo, 1, &an.prof, 2)
+	// A level shift inside the window.
+	if s, ok := w.detectStep(lo); ok {
+		an.stepAt = s
+		if float64(n-1-s)*w.stepD >= stepRefitDays {
+			lo = s
+			an.fitLo = s
+			for i := range n {
+				if i < s {
+					w.seg[i] = -1
+					w.prof[i] = 0
+				}
+				w.age[i] = float64(i-s) * w.stepD
+			}
+			an.fit = w.backfit(lin, lo, 1, &an.prof, 2)
+		} else {
+			// Too little since the shift: keep the slope of the window,
+			// take the level after the shift.
+			for i := s; i < n; i++ {
+				w.seg[i] = 1
+			}
+			an.fit = w.backfit(lin, lo, 2, &an.prof, 2)
+			an.model = "linear, level shift"
+			return
+		}
+	}
+	// Curvature.
+	w.setZ(lo)
+	q := w.fit(shape{kind: shQuad}, lo, 1, false)
+	if q.ok && float64(n-1-lo)*w.stepD >= 1 {
+		c, vc := q.beta[1], q.hac()*q.sigma2*q.winv[1][1]
+		t := c / math.Sqrt(vc)
+		slopeEnd := q.beta[0] // derivative at x = 0
+		switch {
+		case t > curvatureT && slopeEnd > 0:
+			best := q
+			for _, r := range expRates {
+				e := w.fit(shape{kind: shExp, p: r}, lo, 1, false)
+				if e.ok && e.beta[0] > 0 && e.sse < best.sse {
+					best = e
+				}
+			}
+			an.fit = w.backfit(best.sh, lo, 1, &an.prof, 1)
+			return
+		case t < -curvatureT:
+			// Decelerating: the recent half gives the current rate.
+			mid := lo + (n-lo)/2
+			if float64(n-1-mid)*w.stepD >= 1 {
+				for i := lo; i < mid; i++ {
+					w.seg[i] = -1
+				}
+				an.fitLo = mid
+				an.decelerat = true
+				an.fit = w.backfit(lin, mid, 1, &an.prof, 1)
+				return
+			}
+		}
+	}
+	an.fit = w.backfit(lin, lo, 1, &an.prof, 1)
+}
+
+// detectStep looks for one lasting level shift in w.z from lo: the hourly
+// medians are regressed on a quadratic trend plus a jump at block j, for
+// every j; the best jump is accepted when it is significant (stepF) and
+// large (stepSigma). It returns the first point of the block after the
+// jump.
+func (w *work) detectStep(lo int) (int, bool) {
+	bl := max(1, int(hourMs/w.step))
+	nb := (w.n - lo) / bl
+	if nb < 12 {
+		return 0, false
+	}
+	start := w.n - nb*bl // blocks end at the last point
+	w.tmp = grow(w.tmp, 2*nb)
+	m, xk := w.tmp[:nb], w.tmp[nb:2*nb]
+	w.tmp2 = grow(w.tmp2, bl)
+	for k := range nb {
+		buf := w.tmp2[:0]
+		for i := start + k*bl; i < start+(k+1)*bl; i++ {
+			if v := w.z[i]; !math.IsNaN(v) {
+				buf = append(buf, v)
+			}
+		}
+		xk[k] = w.xs[start+k*bl+bl/2]
+		if 2*len(buf) < bl {
+			m[k] = math.NaN()
+			continue
+		}
+		m[k] = median(buf)
+	}
+	// Full sums for 1, x, x² and prefix sums from the right.
+	var s [5]float64 // Σx^0..x^4
+	var sy [3]float64
+	var cnt float64
+	for k := range nb {
+		if math.IsNaN(m[k]) {
+			continue
+		}
+		x := xk[k]
+		p := 1.0
+		for e := range 5 {
+			s[e] += p
+			if e < 3 {
+				sy[e] += p * m[k]
+			}
+			p *= x
+		}
+		cnt++
+	}
+	if cnt < 12 {
+		return 0, false
+	}
+	var syy float64
+	for k := range nb {
+		if !math.IsNaN(m[k]) {
+			syy += m[k] * m[k]
+		}
+	}
+	sseOf := func(a [4][4]float64, b [4]float64, dim int) (float64, [4]float64, bool) {
+		var inv [4][4]float64
+		bb := b
+		if !solveSym(&a, &bb, dim, &inv) {
+			return 0, bb, false
+		}
+		fit := 0.0
+		for i := range dim {
+			fit += bb[i] * b[i]
+		}
+		return syy - fit, bb, true
+	}
+	var a0 [4][4]float64
+	var b0 [4]float64
+	for i := range 3 {
+		for j := range 3 {
+			a0[i][j] = s[i+j]
+		}
+		b0[i] = sy[i]
+	}
+	sse0, _, ok := sseOf(a0, b0, 3)
+	if !ok || sse0 <= 0 {
+		return 0, false
+	}
+	bestJ, bestSSE, bestD := -1, sse0, 0.0
+	var r [3]float64 // Σ over blocks ≥ j of x^0..2
+	var ry float64
+	for j := nb - 1; j >= 3; j-- {
+		if !math.IsNaN(m[j]) {
+			x := xk[j]
+			r[0]++
+			r[1] += x
+			r[2] += x * x
+			ry += m[j]
+		}
+		if r[0] == 0 || j > nb-1 {
+			continue
+		}
+		a := a0
+		b := b0
+		for i := range 3 {
+			a[i][3] = r[i]
+			a[3][i] = r[i]
+		}
+		a[3][3] = r[0]
+		b[3] = ry
+		sse, coef, ok := sseOf(a, b, 4)
+		if ok && sse < bestSSE {
+			bestJ, bestSSE, bestD = j, sse, coef[3]
+		}
+	}
+	if bestJ < 0 || bestSSE <= 0 {
+		return 0, false
+	}
+	df := cnt - 4
+	sd := math.Sqrt(bestSSE / df)
+	f := (sse0 - bestSSE) / (bestSSE / df)
+	if f < stepF || math.Abs(bestD) < stepSigma*sd {
+		return 0, false
+	}
+	return start + bestJ*bl, true
+}
+
+// analyzeSegments fits a series cut at restarts or deploys.
+func (w *work) analyzeSegments(an *analysis) {
+	n := w.n
+	nb := len(w.bounds)
+	minRows := max(6, int(hourMs/w.step))
+	cur := nb - 1
+	an.curStart = w.bounds[cur]
+	an.ageNow = float64(n-1-an.curStart) * w.stepD
+	// Segment ids: the first (truncated, its age unknown) and short ones
+	// are left out.
+	id := int32(0)
+	complete := 0
+	var lens []float64
+	for k := range nb {
+		s := w.bounds[k]
+		e := n
+		if k+1 < nb {
+			e = w.bounds[k+1]
+		}
+		valid := 0
+		for i := s; i < e; i++ {
+			if !math.IsNaN(w.y[i]) {
+				valid++
+			}
+		}
+		sid := int32(-1)
+		if k == cur || (k > 0 && valid >= minRows) {
+			sid = id
+			id++
+			if k != cur {
+				complete++
+				lens = append(lens, float64(e-s)*w.stepD)
+			}
+		}
+		for i := s; i < e; i++ {
+			w.seg[i] = sid
+			w.age[i] = float64(i-s) * w.stepD
+		}
+	}
+	if complete == 0 && an.ageNow < youngSegmentDays {
+		// Only the truncated first segment before a young current one:
+		// the slope of the end of the first segment, from the current level.
+		first := w.bounds[1]
+		from := max(0, first-int(2*float64(dayMs)/float64(w.step)))
+		for i := range n {
+			switch {
+			case i < from:
+				w.seg[i] = -1
+			case i < first:
+				w.seg[i] = 0
+			default:
+				w.seg[i] = 1
+			}
+		}
+		an.fitLo = from
+		an.fit = w.backfit(shape{kind: shLinear}, from, 2, &an.prof, 0)
+		an.model = "linear, previous run"
+		an.ageNow = 0
+		return
+	}
+	lo := w.bounds[1]
+	if complete == 0 {
+		lo = an.curStart
+	}
+	an.fitLo = lo
+	nid := int(id)
+	base := w.backfit(shape{kind: shPow, p: 1}, lo, nid, &an.prof, 2)
+	best := base
+	w.setZ(lo)
+	for _, p := range powers[1:] {
+		if f := w.fit(shape{kind: shPow, p: p}, lo, nid, false); f.ok && f.sse < best.sse {
+			best = f
+		}
+	}
+	// A warm-up that levels off: only when the data show the plateau.
+	typ := an.ageNow
+	if len(lens) > 0 {
+		typ = medianCopy(lens)
+	}
+	for _, tau := range satTaus {
+		if tau > plateauFrac*typ {
+			break
+		}
+		if f := w.fit(shape{kind: shSat, p: tau}, lo, nid, false); f.ok && f.beta[0] > 0 && f.sse < best.sse {
+			best = f
+		}
+	}
+	an.fit = w.backfit(best.sh, lo, nid, &an.prof, 1)
+}
+
+func medianCopy(v []float64) float64 {
+	c := append([]float64(nil), v...)
+	return median(c)
+}
+
+// envelope sets the level correction and the envelope of a fast sawtooth
+// from the residuals of the last envelopeDays of the current segment.
+func (w *work) envelope(an *analysis) {
+	from := max(an.fitLo, an.curStart, w.n-1-int(envelopeDays/w.stepD))
+	w.tmp = w.tmp[:0]
+	for i := from; i < w.n; i++ {
+		if r := w.res[i]; !math.IsNaN(r) && w.seg[i] >= 0 && w.seg[i] == w.seg[w.n-1] {
+			w.tmp = append(w.tmp, r)
+		}
+	}
+	if len(w.tmp) < 20 {
+		return
+	}
+	q50 := median(w.tmp)
+	r95 := quantile(w.tmp, 0.975) - quantile(w.tmp, 0.025)
+	iqr := quantile(w.tmp, 0.75) - quantile(w.tmp, 0.25)
+	a, _ := envelopeSplit(r95, iqr)
+	an.envA = a
+	an.offset = q50 + a/2
+}
+
+// classify names the pattern.
+func (w *work) classify(an *analysis, scale, horizonDays float64) Pattern {
+	f := &an.fit
+	material := func(slope float64) bool {
+		return math.Abs(slope)*horizonDays >= materialFrac*scale &&
+			(an.slopeSE == 0 || math.Abs(slope) >= slopeT*an.slopeSE)
+	}
+	growing := an.slope > 0 && material(an.slope)
+	shrinking := an.slope < 0 && material(an.slope)
+	if an.nseg > 1 {
+		switch {
+		case f.sh.kind == shSat:
+			an.model = "warm-up since restart"
+			return PatternRampPlateau
+		case growing:
+			if an.model == "" {
+				an.model = "growth since restart"
+				if f.sh.p > 1 {
+					an.model = "accelerating growth since restart"
+				}
+			}
+			return PatternLeak
+		case shrinking:
+			if an.model == "" {
+				an.model = "trend since restart"
+			}
+			return PatternDecreasing
+		}
+		if an.model == "" {
+			an.model = "level since restart"
+		}
+		return PatternFlat
+	}
+	structure := func() Pattern {
+		switch {
+		case an.frequent || (an.envA > 0 && an.envA > 4*an.sigma):
+			return PatternSawtooth
+		case an.prof.on && an.prof.spike < 0.3 && an.prof.amp > 0:
+			return PatternDailyBatch
+		case an.prof.on && an.prof.drop > 0.5*an.prof.amp:
+			return PatternSawtooth
+		case an.prof.on:
+			return PatternSeasonal
+		}
+		return ""
+	}
+	name := "linear"
+	switch f.sh.kind {
+	case shQuad:
+		name = "quadratic"
+	case shExp:
+		name = "exponential"
+	}
+	if an.prof.on {
+		name += "+daily"
+		if an.prof.split {
+			name += "/weekend"
+		}
+	}
+	if an.envA > 0 {
+		name += "+envelope"
+	}
+	if an.model == "" {
+		an.model = name
+	}
+	switch {
+	case an.stepAt >= 0:
+		return PatternStep
+	case f.sh.kind == shQuad || f.sh.kind == shExp:
+		return PatternAccelerating
+	case shrinking:
+		return PatternDecreasing
+	case growing:
+		if s := structure(); s == PatternSawtooth {
+			return s
+		}
+		return PatternSteadyGrowth
+	}
+	if s := structure(); s != "" {
+		return s
+	}
+	return PatternFlat
+}

@@ -1,0 +1,114 @@
+package capacity
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// fmtDur formats a duration for people: 45m, 5.2h, 3.1d.
+func fmtDur(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < 2*time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 2*day:
+		return fmt.Sprintf("%.1fh", d.Hours())
+	}
+	return fmt.Sprintf("%.1fd", d.Hours()/24)
+}
+
+// fmtValue formats v in IEC units when bytes, otherwise with three
+// significant digits.
+func fmtValue(v float64, bytes bool) string {
+	if !bytes {
+		return fmt.Sprintf("%.3g", v)
+	}
+	a := math.Abs(v)
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
+	u := 0
+	for a >= 1024 && u < len(units)-1 {
+		a /= 1024
+		v /= 1024
+		u++
+	}
+	return fmt.Sprintf("%.3g %s", v, units[u])
+}
+
+func isBytes(t Target) bool {
+	return strings.HasSuffix(t.Usage.Labels.Name(), "_bytes") || strings.HasSuffix(t.Labels.Name(), "_bytes")
+}
+
+// describe says what the history shows, in a phrase.
+func (w *work) describe(an *analysis, t Target, sign float64) string {
+	b := isBytes(t)
+	rate := func(v float64) string { return fmtValue(sign*v, b) + "/day" }
+	when := func(i int) string { return time.UnixMilli(w.timeOf(i)).UTC().Format("Jan 2 15:04") }
+	switch an.pattern {
+	case PatternLeak:
+		s := fmt.Sprintf("grows %s since the restart at %s", rate(an.slope), when(an.curStart))
+		if an.nseg > 2 {
+			s += fmt.Sprintf(", as in the %d runs before it", an.nseg-2)
+		}
+		return s
+	case PatternRampPlateau:
+		return fmt.Sprintf("warms up after each restart or deploy and levels off (last at %s)", when(an.curStart))
+	case PatternAccelerating:
+		return "growth is accelerating, now " + rate(an.slope)
+	case PatternStep:
+		return fmt.Sprintf("level shift at %s, trend since %s", when(an.stepAt), rate(an.slope))
+	case PatternSawtooth:
+		return fmt.Sprintf("sawtooth whose peaks move %s", rate(an.slope))
+	case PatternDailyBatch:
+		return fmt.Sprintf("daily spike of %s over a trend of %s", fmtValue(an.prof.amp, b), rate(an.slope))
+	case PatternSeasonal:
+		return fmt.Sprintf("daily cycle of %s over a trend of %s", fmtValue(an.prof.amp, b), rate(an.slope))
+	case PatternSteadyGrowth:
+		return "steady growth of " + rate(an.slope)
+	case PatternDecreasing:
+		return "moving away from the limit at " + rate(an.slope)
+	}
+	return "no material trend (" + rate(an.slope) + ")"
+}
+
+// window says which data the model was fitted on.
+func (w *work) window(an *analysis) string {
+	d := time.Duration(w.n-1-an.fitLo) * time.Duration(w.step) * time.Millisecond
+	return "last " + fmtDur(d)
+}
+
+// reason writes the one-sentence explanation of a prediction.
+func (w *work) reason(an *analysis, t Target, p Prediction, cfg Config, lim, sign float64) string {
+	b := isBytes(t)
+	left := fmtValue(math.Abs(lim-sign*p.Current), b) + " left"
+	if !math.IsNaN(p.Capacity) && p.Capacity > 0 {
+		left += fmt.Sprintf(" (%.0f%% of %s)", 100*math.Abs(lim-sign*p.Current)/p.Capacity, fmtValue(p.Capacity, b))
+	}
+	var head string
+	switch e := p.ETA; {
+	case e != nil && e.P50 != nil && *e.P50 == 0 && e.P90 != nil && *e.P90 == 0:
+		head = "Already at or beyond the limit"
+	case e != nil && e.P50 != nil:
+		hi := "beyond " + fmtDur(cfg.Horizon)
+		if e.P90 != nil {
+			hi = fmtDur(*e.P90)
+		}
+		head = fmt.Sprintf("Runs out in about %s (80%% between %s and %s)", fmtDur(*e.P50), fmtDur(*e.P10), hi)
+	case e != nil && e.P10 != nil:
+		head = fmt.Sprintf("Unlikely to run out within %s (earliest plausible in %s)", fmtDur(cfg.Horizon), fmtDur(*e.P10))
+	default:
+		head = "Does not run out within " + fmtDur(cfg.Horizon)
+	}
+	return fmt.Sprintf("%s: %s, %s; %s of data, model %s.", head, w.describe(an, t, sign), left, w.window(an), an.model)
+}
+
+// reasonNoLimit explains a prediction for a target without a limit.
+func (w *work) reasonNoLimit(an *analysis, t Target) string {
+	sign := 1.0
+	if t.Direction == Down {
+		sign = -1
+	}
+	return fmt.Sprintf("No limit, so no exhaustion to predict: %s; %s of data, model %s.", w.describe(an, t, sign), w.window(an), an.model)
+}

@@ -1,0 +1,145 @@
+package capacity
+
+import (
+	"math"
+)
+
+// Segmentation settings (global, documented in doc.go).
+const (
+	// dropRangeFrac and dropNoise: a drop is a fall of at least
+	// max(dropRangeFrac·range, dropNoise·σ) between consecutive samples.
+	dropRangeFrac = 0.2
+	dropNoise     = 8.0
+	// maxDropGap is the longest gap a drop may span.
+	maxDropGap = hourMs
+	// maxSegmentDropsPerDay: drops more frequent than this (on average
+	// over the window, at least minSawtoothDrops of them) are a sawtooth
+	// — log rotation, garbage collection, nightly clean-ups — not restarts.
+	maxSegmentDropsPerDay = 0.75
+	minSawtoothDrops      = 3
+	// counterSnap is how many points a counter increment may be moved to
+	// coincide with the drop it records.
+	counterSnap = 3
+)
+
+// segmentation is the result of segment.
+type segmentation struct {
+	drops      int  // large persistent drops found
+	frequent   bool // drops too frequent to be restarts: a sawtooth
+	fromDrops  int  // boundaries taken from drops
+	fromCount  int  // boundaries taken from the restart counter
+	dropThresh float64
+}
+
+// segment finds where the series restarts: every change of the restart
+// counter, and every large persistent drop unless drops are frequent. It
+// fills w.bounds with the start index of each segment (w.bounds[0] = 0)
+// and w.counter with whether each boundary came from the counter.
+func (w *work) segment(sigma, rng float64, hasCounter bool) segmentation {
+	var sg segmentation
+	w.bounds = append(w.bounds[:0], 0)
+	w.counter = append(w.counter[:0], false)
+	thr := math.Max(dropRangeFrac*rng, dropNoise*sigma)
+	sg.dropThresh = thr
+	// Drops, kept in w.ts as indices.
+	w.ts = w.ts[:0]
+	if thr > 0 {
+		p := -1
+		for i := range w.n {
+			v := w.y[i]
+			if math.IsNaN(v) {
+				continue
+			}
+			if p >= 0 && int64(i-p)*w.step <= maxDropGap && v-w.y[p] < -thr && w.persistentDrop(i, w.y[p], w.y[p]-v) {
+				w.ts = append(w.ts, int64(i))
+			}
+			p = i
+		}
+	}
+	sg.drops = len(w.ts)
+	spanDays := float64(w.n-1) * w.stepD
+	if sg.drops >= minSawtoothDrops && float64(sg.drops) > maxSegmentDropsPerDay*math.Max(spanDays, 1) {
+		sg.frequent = true
+	}
+	// Counter changes.
+	var cb []int
+	if hasCounter {
+		prev := math.NaN()
+		for i := range w.n {
+			c := w.rc[i]
+			if math.IsNaN(c) {
+				continue
+			}
+			if !math.IsNaN(prev) && c != prev && i > 0 {
+				cb = append(cb, i)
+			}
+			prev = c
+		}
+	}
+	// Merge: counter boundaries snap to a nearby drop; drops are added
+	// unless frequent.
+	add := func(i int, fromCounter bool) {
+		if i <= 0 || i >= w.n {
+			return
+		}
+		last := w.bounds[len(w.bounds)-1]
+		if i <= last+counterSnap && last > 0 {
+			if fromCounter {
+				w.counter[len(w.counter)-1] = true
+			}
+			return
+		}
+		w.bounds = append(w.bounds, i)
+		w.counter = append(w.counter, fromCounter)
+	}
+	di := 0
+	for _, c := range cb {
+		// Drops before this counter change.
+		for di < len(w.ts) && int(w.ts[di]) < c-counterSnap {
+			if !sg.frequent {
+				add(int(w.ts[di]), false)
+				sg.fromDrops++
+			}
+			di++
+		}
+		at := c
+		// A drop within counterSnap of the change marks the restart.
+		for k := di; k < len(w.ts) && int(w.ts[k]) <= c+counterSnap; k++ {
+			at = int(w.ts[k])
+			di = k + 1
+		}
+		add(at, true)
+		sg.fromCount++
+	}
+	for ; di < len(w.ts); di++ {
+		if !sg.frequent {
+			add(int(w.ts[di]), false)
+			sg.fromDrops++
+		}
+	}
+	return sg
+}
+
+// persistentDrop reports whether the fall of size d at i from level before
+// lasts: the median of the value at i and the next two valid values is at
+// least d/2 below before.
+func (w *work) persistentDrop(i int, before, d float64) bool {
+	var v [3]float64
+	k := 0
+	for j := i; j < w.n && k < 3; j++ {
+		if !math.IsNaN(w.y[j]) {
+			v[k] = w.y[j]
+			k++
+		}
+	}
+	var m float64
+	switch k {
+	case 1:
+		m = v[0]
+	case 2:
+		m = math.Max(v[0], v[1])
+	default:
+		m = math.Max(math.Min(v[0], v[1]), math.Min(math.Max(v[0], v[1]), v[2]))
+	}
+	return m <= before-d/2
+}
