@@ -326,10 +326,9 @@ func seasonalACF(y []float64, m int) bool {
 // It returns nil for a constant series.
 func acf(dst, y []float64, maxLag int) []float64 {
 	n := len(y)
-	size := 1
-	for size < 2*n {
-		size <<= 1
-	}
+	// zero padding to n + maxLag avoids circular wrap-around for the lags
+	// needed; sizes with factors 2, 3 and 5 only are fast in fftpack
+	size := fastFFTSize(n + maxLag)
 	x := make([]float64, size)
 	mean := 0.0
 	for _, v := range y {
@@ -356,6 +355,22 @@ func acf(dst, y []float64, maxLag int) []float64 {
 		dst[k] = cov[k] / cov[0]
 	}
 	return dst
+}
+
+// fastFFTSize returns the smallest integer ≥ n whose only prime factors are
+// 2, 3 and 5.
+func fastFFTSize(n int) int {
+	for m := max(n, 1); ; m++ {
+		k := m
+		for _, p := range []int{2, 3, 5} {
+			for k%p == 0 {
+				k /= p
+			}
+		}
+		if k == 1 {
+			return m
+		}
+	}
 }
 
 // lagMAE is mean |y_t − y_{t−lag}| over t ∈ [from, n).
@@ -840,11 +855,13 @@ func (a *autoFit) memberForecast(m *member, dst, y []float64) {
 // parameters (warm start across origins) when it has them.
 func (a *autoFit) fitMemberETS(m *member, y []float64) *etsFit {
 	start := etsParams{alpha: 0.2, beta: 0.02, phi: 0.95}
-	maxEval, simplex := 400, 0.5
+	maxEval, simplex, tol := 400, 0.5, 1e-6
 	if m.started {
-		start, maxEval, simplex = m.params, 60, 0.2
+		// a warm start is close: a smaller simplex and a looser tolerance
+		// (1e-4 of the SSE is far below what changes a forecast)
+		start, maxEval, simplex, tol = m.params, 60, 0.2, 1e-4
 	}
-	f := fitETSWith(&a.ws, y, m.form, start, maxEval, simplex)
+	f := fitETSWith(&a.ws, y, m.form, start, maxEval, simplex, tol)
 	m.params, m.started = f.p, true
 	return f
 }

@@ -152,3 +152,9 @@ func TestACFByFFTMatchesTheDirectSum(t *testing.T) {
 	}
 	require.Nil(t, acf(nil, []float64{3, 3, 3}, 1))
 }
+
+func TestFastFFTSizeHasOnlySmallFactors(t *testing.T) {
+	for n, want := range map[int]int{0: 1, 1: 1, 7: 8, 4320: 4320, 4321: 4374, 1009: 1024} {
+		require.Equal(t, want, fastFFTSize(n), "n=%d", n)
+	}
+}

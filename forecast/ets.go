@@ -230,7 +230,7 @@ func fitETS(name string, y []float64, f etsForm, starts []etsParams, maxEval int
 	var u0 []float64
 	for _, st := range starts {
 		u0 = f.encode(u0, st)
-		u, v := minimizeNM(obj, u0, maxEval, 0.5)
+		u, v := minimizeNM(obj, u0, maxEval, 0.5, 1e-6)
 		if v < best {
 			best = v
 			fit.p = f.decode(u)
@@ -248,9 +248,9 @@ func fitETS(name string, y []float64, f etsForm, starts []etsParams, maxEval int
 	return fit
 }
 
-// fitETSWith is fitETS from a single start with the given evaluation budget
-// and simplex size, reusing the seasonal buffers of ws.
-func fitETSWith(ws *autoWork, y []float64, f etsForm, start etsParams, maxEval int, simplex float64) *etsFit {
+// fitETSWith is fitETS from a single start with the given evaluation budget,
+// simplex size and relative tolerance, reusing the seasonal buffers of ws.
+func fitETSWith(ws *autoWork, y []float64, f etsForm, start etsParams, maxEval int, simplex, tol float64) *etsFit {
 	fit := &etsFit{name: "ets", form: f, n: len(y)}
 	var s0, ring []float64
 	if f.season != noSeason {
@@ -263,7 +263,7 @@ func fitETSWith(ws *autoWork, y []float64, f etsForm, start etsParams, maxEval i
 		sse, _, _ := etsSSE(y, f, f.decode(u), l0, b0, s0, ring)
 		return sse
 	}
-	u, _ := minimizeNM(obj, f.encode(nil, start), maxEval, simplex)
+	u, _ := minimizeNM(obj, f.encode(nil, start), maxEval, simplex, tol)
 	fit.p = f.decode(u)
 	fit.sse, fit.l, fit.b = etsSSE(y, f, fit.p, l0, b0, s0, ring)
 	return fit

@@ -8,11 +8,11 @@ import (
 
 // minimizeNM minimises f from x0 with gonum's Nelder-Mead simplex method,
 // stopping after maxEval evaluations or when the best value has not improved
-// by a relative 1e-6 for 4·dim+4 iterations. Bounds are the caller's business:
+// by a relative tol for 4·dim+4 iterations. Bounds are the caller's business:
 // f works on unconstrained coordinates mapped into the feasible box (see
 // logistic). It returns the best point and value found; x0 is not modified.
 // f must not allocate: it runs once per evaluation.
-func minimizeNM(f func(x []float64) float64, x0 []float64, maxEval int, simplex float64) ([]float64, float64) {
+func minimizeNM(f func(x []float64) float64, x0 []float64, maxEval int, simplex, tol float64) ([]float64, float64) {
 	p := optimize.Problem{Func: func(x []float64) float64 {
 		v := f(x)
 		if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -22,7 +22,7 @@ func minimizeNM(f func(x []float64) float64, x0 []float64, maxEval int, simplex 
 	}}
 	settings := &optimize.Settings{
 		FuncEvaluations: maxEval,
-		Converger:       &optimize.FunctionConverge{Relative: 1e-6, Iterations: 4*len(x0) + 4},
+		Converger:       &optimize.FunctionConverge{Relative: tol, Iterations: 4*len(x0) + 4},
 	}
 	res, err := optimize.Minimize(p, x0, settings, &optimize.NelderMead{SimplexSize: simplex})
 	if res == nil || (err != nil && res.X == nil) {
