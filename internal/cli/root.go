@@ -136,6 +136,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 findings at or above the conf
 		newForecastCmd(g),
 		newBenchCmd(g),
 		newRulesCmd(g),
+		newPredictCmd(g),
 	)
 	for _, add := range extraCommands {
 		root.AddCommand(add(g))

@@ -1,0 +1,442 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/omenhq/omen/capacity"
+	"github.com/omenhq/omen/internal/engine"
+	"github.com/omenhq/omen/internal/sink"
+	"github.com/omenhq/omen/series"
+)
+
+// predictOptions are the flags of omen predict.
+type predictOptions struct {
+	Presets   []string
+	Query     string
+	Limit     string
+	Direction string
+	Horizon   time.Duration
+	Window    time.Duration
+	Step      time.Duration
+	Critical  time.Duration
+	Warning   time.Duration
+	FailOn    string
+	Output    string
+	PushTo    string
+	Workers   int
+}
+
+var predictFormats = []string{"table", "json", "csv", "markdown", "html"}
+
+func newPredictCmd(g *globalOptions) *cobra.Command {
+	o := &predictOptions{}
+	cmd := &cobra.Command{
+		Use:   "predict",
+		Short: "Predict when disks fill and containers hit their memory limit",
+		Long: `predict reads the recent history of each target, cuts it at restarts and deploys, names
+its pattern (steady growth, leak, accelerating, sawtooth, step, ramp-then-plateau,
+seasonal, flat, decreasing, daily batch) and predicts the time to exhaustion as
+P10/P50/P90 within --horizon. Sawtooth, warm-up and nightly-batch shapes are not
+reported as exhaustion unless their envelope really reaches the limit.
+
+Targets are presets — disk (node_filesystem_avail_bytes, pseudo and read-only
+filesystems skipped; Kubernetes PVCs), inodes, memory (container working set against
+kube_pod_container_resource_limits; containers without a limit are listed as such),
+memory-rss — or one custom target: --query (a selector with --input; empty means every
+series of the file) with --limit (a number or a query) and --direction.
+
+Risk: critical when the P50 is within --critical (24h), warning within --warning (7d),
+info when only the P10 is within the horizon. Results are ordered by risk, then ETA.
+--fail-on warning makes omen exit with code 3 when any target is at least a warning.`,
+		Example: `  omen predict --prometheus http://prometheus:9090 --preset disk
+  omen predict --prometheus http://prometheus:9090 --preset disk,memory --format html --output report.html
+  omen predict --input usage.csv --at 2026-11-01T00:00:00Z --limit 100 --direction up --horizon 7d --format json
+  omen predict --prometheus http://vm:8428 --preset memory --push-to http://vm:8428 --fail-on critical`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runPredict(cmd.Context(), g, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringSliceVar(&o.Presets, "preset", nil, "built-in targets: "+strings.Join(engine.PresetNames(), ", ")+" (comma-separated or repeated)")
+	f.StringVarP(&o.Query, "query", "q", "", "custom target: the usage query (with --input a selector; empty = every series)")
+	f.StringVar(&o.Limit, "limit", "", "custom target: the limit, a number or a query")
+	f.StringVar(&o.Direction, "direction", "up", "custom target: up (exhausted at value ≥ limit) or down (value ≤ limit)")
+	f.Var(durationValue{&o.Horizon}, "horizon", "how far ahead to look for exhaustion (default 7d)")
+	f.Var(durationValue{&o.Window}, "window", "history analysed, ending at --at or now (default 14d)")
+	f.Var(durationValue{&o.Step}, "step", "resolution fetched (default: chosen from the window; files: raw samples)")
+	f.Var(durationValue{&o.Critical}, "critical", "P50 under which a target is critical (default 24h)")
+	f.Var(durationValue{&o.Warning}, "warning", "P50 under which a target is a warning (default 7d)")
+	f.StringVar(&o.FailOn, "fail-on", "none", "exit with code 3 when a target is at least this risk: critical, warning, info or none")
+	f.StringVar(&o.Output, "output", "", "write to `FILE` instead of stdout (atomically; required for html)")
+	f.StringVar(&o.PushTo, "push-to", "", "write predictions back to this VictoriaMetrics or Prometheus (remote write) `URL`")
+	f.IntVar(&o.Workers, "workers", 0, "targets predicted in parallel (default: number of CPUs)")
+	_ = cmd.RegisterFlagCompletionFunc("preset", cobra.FixedCompletions(engine.PresetNames(), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(predictFormats, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// specs turns the target flags into target specs.
+func (o *predictOptions) specs(g *globalOptions) ([]engine.TargetSpec, error) {
+	var specs []engine.TargetSpec
+	for _, p := range o.Presets {
+		ps, ok := engine.Presets[strings.TrimSpace(p)]
+		if !ok {
+			return nil, usagef("unknown --preset %q: want %s", p, strings.Join(engine.PresetNames(), ", "))
+		}
+		specs = append(specs, ps...)
+	}
+	if o.Limit != "" {
+		t := engine.TargetConfig{Name: "custom", Usage: o.Query, Limit: o.Limit, Direction: o.Direction}
+		if t.Usage == "" {
+			if g.Input == "" {
+				return nil, usagef("--query is required for a custom target on a server")
+			}
+			t.Usage = `{__name__=~".*"}` // every series of the file
+		}
+		spec, err := t.Spec()
+		if err != nil {
+			return nil, usagef("custom target: %v", err)
+		}
+		specs = append(specs, spec)
+	} else if o.Query != "" {
+		return nil, usagef("--query needs --limit (a number or a query)")
+	}
+	if len(specs) == 0 {
+		return nil, usagef("nothing to predict: give --preset (%s) or --limit for a custom target", strings.Join(engine.PresetNames(), ", "))
+	}
+	return specs, nil
+}
+
+func runPredict(ctx context.Context, g *globalOptions, o *predictOptions) error {
+	if err := g.checkFormat(predictFormats...); err != nil {
+		return err
+	}
+	if g.Format == "html" && (o.Output == "" || o.Output == "-") {
+		return usagef("--format html needs --output FILE")
+	}
+	failOn, err := parseFailOn(o.FailOn)
+	if err != nil {
+		return err
+	}
+	specs, err := o.specs(g)
+	if err != nil {
+		return err
+	}
+	src, err := g.source()
+	if err != nil {
+		return err
+	}
+	at, err := g.asOf()
+	if err != nil {
+		return err
+	}
+	if at.IsZero() {
+		at = g.now()
+		if end, ok := g.inputEnd(); ok {
+			at = end // a file is predicted as of its last sample
+		}
+	}
+	rep, err := engine.Predict(ctx, src, engine.PredictOptions{
+		Specs: specs, AsOf: at, Step: o.Step, Workers: o.Workers, Logger: g.logger,
+		Capacity: capacity.Config{Horizon: o.Horizon, Window: o.Window, Critical: o.Critical, Warning: o.Warning, Logger: g.logger},
+	})
+	if err != nil {
+		return err
+	}
+	for _, w := range rep.Warnings {
+		g.logger.Warn("source warning", "warning", w)
+	}
+	if err := writeOutput(o.Output, g.stdout, func(w io.Writer) error { return renderPredictions(w, g.Format, rep) }); err != nil {
+		return err
+	}
+	if o.PushTo != "" {
+		cfg, err := g.promConfig()
+		if err != nil {
+			return err
+		}
+		ss := engine.WriteBackSeries(rep)
+		if err := sink.Push(ctx, sink.PushConfig{URL: o.PushTo, Headers: cfg.Headers, BearerToken: cfg.BearerToken, Logger: g.logger}, ss); err != nil {
+			return err
+		}
+		g.logger.Info("predictions written back", "url", redactURL(o.PushTo), "series", len(ss))
+	}
+	return failIfRisky(rep, failOn)
+}
+
+// parseFailOn reads --fail-on; -1 means never.
+func parseFailOn(s string) (capacity.Risk, error) {
+	if s == "none" || s == "" {
+		return -1, nil
+	}
+	var r capacity.Risk
+	if err := r.UnmarshalText([]byte(s)); err != nil || r == capacity.RiskOK {
+		return 0, usagef("invalid --fail-on %q: want critical, warning, info or none", s)
+	}
+	return r, nil
+}
+
+// failIfRisky returns a findings error (exit code 3) when a result is at
+// least failOn.
+func failIfRisky(rep *engine.Report, failOn capacity.Risk) error {
+	if failOn < 0 {
+		return nil
+	}
+	n := 0
+	for _, r := range rep.Results {
+		if r.Risk >= failOn {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return findingsError{fmt.Sprintf("%d targets at or above %s", n, failOn)}
+}
+
+// predictionJSON is the JSON shape of one result; the first fields are the
+// evaluation contract.
+type predictionJSON struct {
+	Labels      map[string]string `json:"labels"`
+	Current     *float64          `json:"current"`
+	Limit       *float64          `json:"limit"`
+	ETASeconds  *etaJSON          `json:"eta_seconds"`
+	Pattern     string            `json:"pattern"`
+	Model       string            `json:"model"`
+	Risk        string            `json:"risk"`
+	Target      string            `json:"target"`
+	Direction   string            `json:"direction"`
+	Capacity    *float64          `json:"capacity,omitempty"`
+	Reason      string            `json:"reason"`
+	Segments    int               `json:"segments"`
+	LastRestart *time.Time        `json:"last_restart,omitempty"`
+	Warnings    []string          `json:"warnings,omitempty"`
+}
+
+type etaJSON struct {
+	P10 *float64 `json:"p10"`
+	P50 *float64 `json:"p50"`
+	P90 *float64 `json:"p90"`
+}
+
+func finite(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+func seconds(d *time.Duration) *float64 {
+	if d == nil {
+		return nil
+	}
+	s := d.Seconds()
+	return &s
+}
+
+func toJSON(r engine.Result) predictionJSON {
+	p := predictionJSON{
+		Labels: r.Labels.Map(), Current: finite(r.Current), Limit: finite(r.Limit),
+		Pattern: string(r.Pattern), Model: r.Model, Risk: r.Risk.String(), Target: r.Spec,
+		Direction: r.Direction.String(), Capacity: finite(r.Capacity), Reason: r.Reason,
+		Segments: r.Segments, Warnings: r.Warnings,
+	}
+	if r.ETA != nil {
+		p.ETASeconds = &etaJSON{P10: seconds(r.ETA.P10), P50: seconds(r.ETA.P50), P90: seconds(r.ETA.P90)}
+	}
+	if !r.LastRestart.IsZero() {
+		t := r.LastRestart.UTC()
+		p.LastRestart = &t
+	}
+	return p
+}
+
+func renderPredictions(w io.Writer, format string, rep *engine.Report) error {
+	switch format {
+	case "json":
+		out := struct {
+			AsOf    string           `json:"as_of"`
+			Window  string           `json:"window"`
+			Results []predictionJSON `json:"results"`
+			Skipped []skippedJSON    `json:"skipped,omitempty"`
+		}{AsOf: rep.AsOf.UTC().Format(time.RFC3339), Window: fmtDuration(rep.Window), Results: []predictionJSON{}}
+		for _, r := range rep.Results {
+			out.Results = append(out.Results, toJSON(r))
+		}
+		for _, s := range rep.Skipped {
+			out.Skipped = append(out.Skipped, skippedJSON{Target: s.Spec, Labels: s.Labels.Map(), Reason: s.Reason})
+		}
+		return writeJSON(w, out)
+	case "csv":
+		t := tableData{Header: []string{"risk", "target", "series", "pattern", "current", "limit", "capacity", "eta_p10_seconds", "eta_p50_seconds", "eta_p90_seconds", "model", "reason"}}
+		for _, r := range rep.Results {
+			var e [3]string
+			if r.ETA != nil {
+				for i, d := range []*time.Duration{r.ETA.P10, r.ETA.P50, r.ETA.P90} {
+					if d != nil {
+						e[i] = strconv.FormatFloat(d.Seconds(), 'f', 0, 64)
+					}
+				}
+			}
+			t.Rows = append(t.Rows, []string{r.Risk.String(), r.Spec, r.Labels.String(), string(r.Pattern), num(r.Current), num(r.Limit), num(r.Capacity), e[0], e[1], e[2], r.Model, r.Reason})
+		}
+		return writeTable(w, format, t)
+	case "html":
+		return sink.WriteHTML(w, htmlReport(rep))
+	}
+	t := predictionTable(rep)
+	if err := writeTable(w, format, t); err != nil {
+		return err
+	}
+	if len(rep.Skipped) > 0 {
+		fmt.Fprintf(w, "%d series skipped: %s\n", len(rep.Skipped), skippedSummary(rep.Skipped))
+	}
+	return nil
+}
+
+type skippedJSON struct {
+	Target string            `json:"target"`
+	Labels map[string]string `json:"labels"`
+	Reason string            `json:"reason"`
+}
+
+func skippedSummary(sk []engine.Skipped) string {
+	counts := map[string]int{}
+	var order []string
+	for _, s := range sk {
+		if counts[s.Reason] == 0 {
+			order = append(order, s.Reason)
+		}
+		counts[s.Reason]++
+	}
+	var parts []string
+	for _, r := range order {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[r], r))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// predictionTable is the table for people: risk, what, pattern, usage,
+// time to exhaustion with its interval, and why.
+func predictionTable(rep *engine.Report) tableData {
+	t := tableData{
+		Title:  fmt.Sprintf("omen predict — as of %s, %d targets", rep.AsOf.UTC().Format("2006-01-02 15:04 MST"), len(rep.Results)),
+		Header: []string{"RISK", "TARGET", "SERIES", "PATTERN", "USAGE", "FULL IN (P50)", "P10 – P90", "WHY"},
+	}
+	for _, r := range rep.Results {
+		t.Rows = append(t.Rows, []string{r.Risk.String(), r.Spec, shortLabels(r.Labels), string(r.Pattern), usage(r), etaP50(r.Prediction), etaRange(r.Prediction), r.Reason})
+	}
+	return t
+}
+
+// shortLabels names a target by the labels people use: instance and
+// mountpoint, namespace/pod/container, or the whole set.
+func shortLabels(ls series.Labels) string {
+	switch {
+	case ls.Has("mountpoint"):
+		return strings.TrimSuffix(ls.Get("instance"), ":9100") + " " + ls.Get("mountpoint")
+	case ls.Has("persistentvolumeclaim"):
+		return ls.Get("namespace") + "/" + ls.Get("persistentvolumeclaim")
+	case ls.Has("container") && ls.Has("pod"):
+		return ls.Get("namespace") + "/" + ls.Get("pod") + "/" + ls.Get("container")
+	}
+	return ls.String()
+}
+
+// usage shows how full a target is: for free space, the used fraction of
+// the capacity; for a limit, the current value against it.
+func usage(r engine.Result) string {
+	bytes := strings.HasSuffix(r.Labels.Name(), "_bytes")
+	f := fmtValue
+	if bytes {
+		f = fmtBytes
+	}
+	switch {
+	case r.Direction == capacity.Down && !math.IsNaN(r.Capacity) && r.Capacity > 0:
+		return fmt.Sprintf("%.0f%% of %s", 100*(r.Capacity-r.Current)/r.Capacity, f(r.Capacity))
+	case math.IsNaN(r.Limit):
+		return f(r.Current) + " (no limit)"
+	case r.Direction == capacity.Up && r.Limit > 0:
+		return fmt.Sprintf("%s / %s (%.0f%%)", f(r.Current), f(r.Limit), 100*r.Current/r.Limit)
+	}
+	return fmt.Sprintf("%s (limit %s)", f(r.Current), f(r.Limit))
+}
+
+func etaP50(p capacity.Prediction) string {
+	if p.ETA == nil || p.ETA.P50 == nil {
+		return "-"
+	}
+	return fmtDuration(p.ETA.P50.Round(time.Minute))
+}
+
+func etaRange(p capacity.Prediction) string {
+	if p.ETA == nil {
+		return "-"
+	}
+	d := func(x *time.Duration) string {
+		if x == nil {
+			return "beyond"
+		}
+		return fmtDuration(x.Round(time.Minute))
+	}
+	return d(p.ETA.P10) + " – " + d(p.ETA.P90)
+}
+
+// htmlReport builds the HTML page: the table and a chart per target at
+// risk (info and above).
+func htmlReport(rep *engine.Report) sink.Report {
+	t := predictionTable(rep)
+	hr := sink.Report{Title: "omen — capacity predictions", AsOf: rep.AsOf, Columns: t.Header, Rows: t.Rows}
+	counts := map[capacity.Risk]int{}
+	for _, r := range rep.Results {
+		hr.RowRisk = append(hr.RowRisk, r.Risk.String())
+		counts[r.Risk]++
+	}
+	for _, risk := range []capacity.Risk{capacity.RiskCritical, capacity.RiskWarning, capacity.RiskInfo, capacity.RiskOK} {
+		hr.Summary = append(hr.Summary, sink.Count{Label: risk.String(), N: counts[risk]})
+	}
+	for _, r := range rep.Results {
+		if r.Risk < capacity.RiskInfo {
+			continue
+		}
+		c := sink.Chart{
+			Title:    r.Spec + " " + shortLabels(r.Labels),
+			HistoryT: r.History.Timestamps, HistoryV: r.History.Values,
+			ForecastT: r.Forecast.Timestamps, Mean: r.Forecast.Mean, Lower: r.Forecast.Lower, Upper: r.Forecast.Upper,
+			Limit: r.Limit,
+		}
+		if strings.HasSuffix(r.Labels.Name(), "_bytes") {
+			c.Scale, c.YLabel = 1<<30, "GiB"
+		}
+		if r.ETA != nil && r.ETA.P50 != nil {
+			c.Crossing = r.AsOf.Add(*r.ETA.P50)
+		}
+		hr.Charts = append(hr.Charts, sink.ReportChart{
+			Caption: fmt.Sprintf("%s — %s, %s: full in %s (P10–P90 %s). %s", r.Risk, r.Labels, r.Pattern, etaP50(r.Prediction), etaRange(r.Prediction), r.Reason),
+			Risk:    r.Risk.String(),
+			Chart:   c,
+		})
+	}
+	if len(rep.Skipped) > 0 {
+		hr.Notes = append(hr.Notes, fmt.Sprintf("%d series skipped: %s.", len(rep.Skipped), skippedSummary(rep.Skipped)))
+	}
+	return hr
+}
+
+// redactURL drops credentials from a URL for logs.
+func redactURL(s string) string {
+	if i := strings.Index(s, "@"); i > 0 {
+		if j := strings.Index(s, "://"); j > 0 && j < i {
+			return s[:j+3] + "…@" + s[i+1:]
+		}
+	}
+	return s
+}

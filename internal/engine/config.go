@@ -1,0 +1,230 @@
+package engine
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"gopkg.in/yaml.v3"
+
+	"github.com/omenhq/omen/capacity"
+)
+
+// Config is a job file (omen.yaml): where to read, what to predict, how to
+// judge risk and where results go. The zero value of every optional field
+// is a sensible default; see the field comments.
+type Config struct {
+	Source SourceConfig `yaml:"source"`
+	// At runs the job as of a past instant (RFC3339); empty means now.
+	At string `yaml:"at"`
+	// Window is the history analysed; default 14d.
+	Window Duration `yaml:"window"`
+	// Step is the resolution fetched; default: chosen from the window.
+	Step Duration `yaml:"step"`
+	// Horizon is how far ahead exhaustion is predicted; default 7d.
+	Horizon Duration   `yaml:"horizon"`
+	Risk    RiskConfig `yaml:"risk"`
+	// Presets names built-in targets: disk, inodes, memory, memory-rss.
+	Presets []string `yaml:"presets"`
+	// Targets are custom capacity targets.
+	Targets []TargetConfig `yaml:"targets"`
+	// Outputs are reports to write; none means a table on stdout.
+	Outputs []OutputConfig `yaml:"outputs"`
+	// PushTo is a VictoriaMetrics or Prometheus (remote write) URL to write
+	// the predictions back to as metrics; empty means no write-back.
+	PushTo string `yaml:"push_to"`
+}
+
+// SourceConfig is where history is read from: a server or a file.
+type SourceConfig struct {
+	Prometheus            string            `yaml:"prometheus"`
+	Input                 string            `yaml:"input"`
+	BearerTokenFile       string            `yaml:"bearer_token_file"`
+	BasicAuthUser         string            `yaml:"basic_auth_user"`
+	BasicAuthPasswordFile string            `yaml:"basic_auth_password_file"`
+	Headers               map[string]string `yaml:"headers"`
+	TLSCAFile             string            `yaml:"tls_ca_file"`
+	TLSCertFile           string            `yaml:"tls_cert_file"`
+	TLSKeyFile            string            `yaml:"tls_key_file"`
+	TLSInsecure           bool              `yaml:"tls_insecure_skip_verify"`
+	Timeout               Duration          `yaml:"timeout"`
+	MaxConcurrency        int               `yaml:"max_concurrency"`
+}
+
+// RiskConfig sets the risk levels from the P50 time to exhaustion.
+type RiskConfig struct {
+	// Critical is the P50 below which a target is critical; default 24h.
+	Critical Duration `yaml:"critical"`
+	// Warning is the P50 below which a target is a warning; default 7d.
+	Warning Duration `yaml:"warning"`
+	// FailOn is the lowest risk that makes omen run exit with code 3:
+	// critical (default), warning, info, or none.
+	FailOn string `yaml:"fail_on"`
+}
+
+// TargetConfig is a custom capacity target in the job file.
+type TargetConfig struct {
+	Name string `yaml:"name"`
+	// Usage is the query of the value approaching the limit.
+	Usage string `yaml:"usage"`
+	// Limit is a query or a number.
+	Limit string `yaml:"limit"`
+	// Direction is up (exhausted at value ≥ limit, the default) or down.
+	Direction string   `yaml:"direction"`
+	On        []string `yaml:"on"`
+	Restarts  string   `yaml:"restarts"`
+}
+
+// OutputConfig is one report: a format and a file path ("-" or empty for
+// stdout).
+type OutputConfig struct {
+	Format string `yaml:"format"`
+	Path   string `yaml:"path"`
+}
+
+// Duration is a Prometheus-style duration in YAML: 30s, 5m, 2h, 14d, 1w.
+type Duration time.Duration
+
+// UnmarshalYAML reads a duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return fmt.Errorf("line %d: want a duration such as 5m or 14d", n.Line)
+	}
+	v, err := model.ParseDuration(strings.TrimSpace(s))
+	if err != nil {
+		return fmt.Errorf("line %d: cannot parse duration %q: want a number and a unit such as 30s, 5m, 2h, 14d", n.Line, s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Outputs formats accepted in a job file.
+var outputFormats = []string{"table", "json", "csv", "markdown", "html"}
+
+// riskLevels accepted by fail_on.
+var riskLevels = []string{"critical", "warning", "info", "none"}
+
+// LoadConfig reads and validates a job file. Errors name the file, and the
+// line or field at fault.
+func LoadConfig(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read job file: %w", err)
+	}
+	cfg, err := ParseConfig(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// ParseConfig reads and validates a job file from r. Unknown fields are
+// errors, so a typo never silently disables a setting.
+func ParseConfig(r io.Reader) (*Config, error) {
+	dec := yaml.NewDecoder(r)
+	dec.KnownFields(true)
+	var cfg Config
+	if err := dec.Decode(&cfg); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("empty job file: want at least presets or targets")
+		}
+		return nil, fmt.Errorf("invalid job file: %w", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &cfg, nil
+}
+
+// Validate checks the job and names the field at fault.
+func (c *Config) Validate() error {
+	if c.Source.Prometheus != "" && c.Source.Input != "" {
+		return fmt.Errorf("source: prometheus and input are alternatives: give one")
+	}
+	if c.At != "" {
+		if _, err := time.Parse(time.RFC3339, c.At); err != nil {
+			return fmt.Errorf("at: want an RFC3339 time such as 2026-11-01T00:00:00Z, got %q", c.At)
+		}
+	}
+	for name, d := range map[string]Duration{"window": c.Window, "step": c.Step, "horizon": c.Horizon, "risk.critical": c.Risk.Critical, "risk.warning": c.Risk.Warning, "source.timeout": c.Source.Timeout} {
+		if d < 0 {
+			return fmt.Errorf("%s: must not be negative", name)
+		}
+	}
+	if c.Risk.Critical > 0 && c.Risk.Warning > 0 && c.Risk.Critical > c.Risk.Warning {
+		return fmt.Errorf("risk: critical (%s) must not be longer than warning (%s)", model.Duration(c.Risk.Critical), model.Duration(c.Risk.Warning))
+	}
+	if c.Risk.FailOn != "" && !slices.Contains(riskLevels, c.Risk.FailOn) {
+		return fmt.Errorf("risk.fail_on: want one of %s, got %q", strings.Join(riskLevels, ", "), c.Risk.FailOn)
+	}
+	if len(c.Presets) == 0 && len(c.Targets) == 0 {
+		return fmt.Errorf("presets, targets: give at least one preset (%s) or target", strings.Join(PresetNames(), ", "))
+	}
+	for i, p := range c.Presets {
+		if _, ok := Presets[p]; !ok {
+			return fmt.Errorf("presets[%d]: unknown preset %q: want one of %s", i, p, strings.Join(PresetNames(), ", "))
+		}
+	}
+	seen := map[string]bool{}
+	for i, t := range c.Targets {
+		if _, err := t.Spec(); err != nil {
+			return fmt.Errorf("targets[%d]: %w", i, err)
+		}
+		if seen[t.Name] {
+			return fmt.Errorf("targets[%d].name: %q is used twice", i, t.Name)
+		}
+		seen[t.Name] = true
+	}
+	for i, o := range c.Outputs {
+		if !slices.Contains(outputFormats, o.Format) {
+			return fmt.Errorf("outputs[%d].format: want one of %s, got %q", i, strings.Join(outputFormats, ", "), o.Format)
+		}
+		if o.Format == "html" && (o.Path == "" || o.Path == "-") {
+			return fmt.Errorf("outputs[%d].path: an html report needs a file path", i)
+		}
+	}
+	return nil
+}
+
+// Spec turns a custom target into a TargetSpec, checking its fields.
+func (t TargetConfig) Spec() (TargetSpec, error) {
+	s := TargetSpec{Name: t.Name, Usage: t.Usage, On: t.On, Restarts: t.Restarts, ReportNoLimit: true}
+	if strings.TrimSpace(t.Name) == "" {
+		return s, fmt.Errorf("name: required")
+	}
+	if strings.TrimSpace(t.Usage) == "" {
+		return s, fmt.Errorf("usage: required (a query)")
+	}
+	switch strings.ToLower(t.Direction) {
+	case "", "up":
+		s.Direction = capacity.Up
+	case "down":
+		s.Direction = capacity.Down
+	default:
+		return s, fmt.Errorf("direction: want up or down, got %q", t.Direction)
+	}
+	if strings.TrimSpace(t.Limit) == "" {
+		return s, fmt.Errorf("limit: required (a query or a number)")
+	}
+	if v, err := strconv.ParseFloat(strings.TrimSpace(t.Limit), 64); err == nil {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return s, fmt.Errorf("limit: want a finite number, got %q", t.Limit)
+		}
+		s.LimitValue = v
+	} else {
+		s.Limit = t.Limit
+	}
+	return s, nil
+}
+
+// PresetNames lists the built-in presets in a stable order.
+func PresetNames() []string { return []string{"disk", "inodes", "memory", "memory-rss"} }

@@ -1,0 +1,129 @@
+package engine_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/omenhq/omen/capacity"
+	"github.com/omenhq/omen/fixtures"
+	"github.com/omenhq/omen/internal/engine"
+)
+
+func TestParseConfigNamesTheFieldAtFault(t *testing.T) {
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"an unknown field is refused with its line", "presets: [disk]\nhorizn: 7d\n", "line 2: field horizn not found"},
+		{"an unknown preset is named", "presets: [disk, cpu]\n", `presets[1]: unknown preset "cpu"`},
+		{"a bad duration names its line", "presets: [disk]\nhorizon: soon\n", `line 2: cannot parse duration "soon"`},
+		{"a target without usage is refused", "targets:\n  - name: q\n    limit: '10'\n", "targets[0]: usage: required"},
+		{"a target with a bad direction is refused", "targets:\n  - name: q\n    usage: x\n    limit: '10'\n    direction: sideways\n", `targets[0]: direction: want up or down, got "sideways"`},
+		{"two sources are refused", "source: {prometheus: 'http://a', input: b.csv}\npresets: [disk]\n", "source: prometheus and input are alternatives"},
+		{"critical longer than warning is refused", "presets: [disk]\nrisk: {critical: 8d, warning: 7d}\n", "risk: critical (8d) must not be longer than warning (1w)"},
+		{"a bad fail_on is refused", "presets: [disk]\nrisk: {fail_on: sometimes}\n", "risk.fail_on"},
+		{"an html output needs a path", "presets: [disk]\noutputs: [{format: html}]\n", "outputs[0].path"},
+		{"nothing to do is refused", "window: 14d\n", "give at least one preset"},
+		{"an empty file is refused", "", "empty job file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := engine.ParseConfig(strings.NewReader(tt.yaml))
+			require.ErrorContains(t, err, tt.want)
+		})
+	}
+	t.Run("a full job file parses", func(t *testing.T) {
+		cfg, err := engine.ParseConfig(strings.NewReader(`
+source:
+  prometheus: http://prometheus:9090
+  headers: {X-Scope-OrgID: tenant-1}
+window: 14d
+horizon: 7d
+risk: {critical: 12h, warning: 3d, fail_on: warning}
+presets: [disk, memory]
+targets:
+  - name: kafka-lag
+    usage: kafka_consumergroup_lag
+    limit: "1e6"
+    on: [topic]
+outputs:
+  - {format: html, path: report.html}
+  - {format: json, path: "-"}
+push_to: http://vm:8428
+`))
+		require.NoError(t, err)
+		require.Equal(t, "tenant-1", cfg.Source.Headers["X-Scope-OrgID"])
+		spec, err := cfg.Targets[0].Spec()
+		require.NoError(t, err)
+		require.Equal(t, 1e6, spec.LimitValue)
+		require.Equal(t, capacity.Up, spec.Direction)
+	})
+}
+
+func TestPresetsOnTheDemoFleet(t *testing.T) {
+	src, err := fixtures.DemoSource()
+	require.NoError(t, err)
+	var specs []engine.TargetSpec
+	specs = append(specs, engine.Presets["disk"]...)
+	specs = append(specs, engine.Presets["memory"]...)
+	rep, err := engine.Predict(context.Background(), src, engine.PredictOptions{Specs: specs, AsOf: fixtures.DemoEndTime()})
+	require.NoError(t, err)
+
+	byName := map[string]engine.Result{}
+	for _, r := range rep.Results {
+		key := r.Labels.Get("mountpoint")
+		if key == "" {
+			key = r.Labels.Get("namespace") + "/" + r.Labels.Get("container")
+		}
+		byName[r.Labels.Get("instance")+key] = r
+	}
+	t.Run("pseudo filesystems are never queried", func(t *testing.T) {
+		for _, r := range rep.Results {
+			require.NotContains(t, []string{"tmpfs", "overlay"}, r.Labels.Get("fstype"), r.Labels.String())
+		}
+	})
+	t.Run("a read-only filesystem is skipped with the reason", func(t *testing.T) {
+		require.Len(t, rep.Skipped, 1)
+		require.Equal(t, "/mnt/archive", rep.Skipped[0].Labels.Get("mountpoint"))
+		require.Equal(t, "read-only filesystem", rep.Skipped[0].Reason)
+	})
+	t.Run("a container without a limit is reported as such", func(t *testing.T) {
+		r, ok := byName["worker-1monitoring/grafana"]
+		require.True(t, ok)
+		require.Equal(t, capacity.PatternNoLimit, r.Pattern)
+	})
+	t.Run("limits and restarts are matched across jobs", func(t *testing.T) {
+		r := byName["worker-1shop/checkout"]
+		require.Equal(t, 1073741824.0, r.Limit)
+		require.Greater(t, r.Segments, 1, "the restart counter cuts the history")
+	})
+	t.Run("results are ordered by risk then time to exhaustion", func(t *testing.T) {
+		require.Equal(t, capacity.RiskCritical, rep.Results[0].Risk)
+		for i := 1; i < len(rep.Results); i++ {
+			a, b := rep.Results[i-1], rep.Results[i]
+			require.GreaterOrEqual(t, a.Risk, b.Risk)
+			if a.Risk == b.Risk && a.ETA != nil && b.ETA != nil && a.ETA.P50 != nil && b.ETA.P50 != nil {
+				require.LessOrEqual(t, *a.ETA.P50, *b.ETA.P50)
+			}
+		}
+	})
+	t.Run("write-back series carry target, pattern and quantile", func(t *testing.T) {
+		ss := engine.WriteBackSeries(rep)
+		var risk, eta int
+		for _, s := range ss {
+			require.NotEmpty(t, s.Labels.Get("target"))
+			require.NotEmpty(t, s.Labels.Get("pattern"))
+			switch s.Labels.Name() {
+			case "omen_exhaustion_risk":
+				risk++
+			case "omen_exhaustion_eta_seconds":
+				eta++
+				require.Contains(t, []string{"0.1", "0.5", "0.9"}, s.Labels.Get("quantile"))
+			}
+		}
+		require.Equal(t, len(rep.Results), risk)
+		require.Positive(t, eta)
+	})
+}

@@ -1,0 +1,137 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/omenhq/omen/capacity"
+	"github.com/omenhq/omen/internal/source"
+	"github.com/omenhq/omen/series"
+)
+
+// PredictOptions configure Predict. The zero value of every field but
+// Specs is a documented default.
+type PredictOptions struct {
+	// Specs are the targets to predict (presets or custom).
+	Specs []TargetSpec
+	// AsOf is the instant predicted for: only samples at or before it are
+	// read. Zero means now.
+	AsOf time.Time
+	// Step is the resolution fetched; 0 lets the source choose (servers
+	// pick one from the window; files return their raw samples).
+	Step time.Duration
+	// Capacity holds the model settings: horizon, risk thresholds and the
+	// history window (default 14d), which is also the range fetched.
+	Capacity capacity.Config
+	// Workers is the number of targets predicted in parallel; default the
+	// number of CPUs.
+	Workers int
+	// Logger receives progress records; nil discards them.
+	Logger *slog.Logger
+}
+
+// Result is one prediction with the history it was made from.
+type Result struct {
+	capacity.Prediction
+	// Spec names the target spec (preset or custom target).
+	Spec string
+	// History is the usage series in the window, for charts.
+	History series.Series
+}
+
+// Report is the outcome of Predict.
+type Report struct {
+	AsOf time.Time
+	// Window is the history read, ending at AsOf.
+	Window time.Duration
+	// Results are ordered by risk (critical first), then by P50 time to
+	// exhaustion (soonest first, none last), then by labels.
+	Results []Result
+	// Skipped are usage series left out, with the reason.
+	Skipped []Skipped
+	// Warnings are the sources' warnings.
+	Warnings []string
+}
+
+// Predict reads the series of every spec from src over the window ending at
+// opts.AsOf and predicts when each target is exhausted.
+func Predict(ctx context.Context, src source.Source, opts PredictOptions) (*Report, error) {
+	if len(opts.Specs) == 0 {
+		return nil, fmt.Errorf("nothing to predict: give a preset or a target")
+	}
+	if opts.AsOf.IsZero() {
+		opts.AsOf = time.Now()
+	}
+	window := opts.Capacity.Window
+	if window <= 0 {
+		window = 14 * 24 * time.Hour
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	src = source.AsOf(src, opts.AsOf)
+	start := opts.AsOf.Add(-window)
+	rep := &Report{AsOf: opts.AsOf, Window: window}
+	var targets []capacity.Target
+	var specOf []string
+	for _, spec := range opts.Specs {
+		began := time.Now()
+		ts, skipped, warnings, err := Collect(ctx, src, spec, start, opts.AsOf, opts.Step)
+		if err != nil {
+			return nil, err
+		}
+		logger.Debug("collected targets", "spec", spec.Name, "targets", len(ts), "skipped", len(skipped), "took", time.Since(began))
+		targets = append(targets, ts...)
+		for range ts {
+			specOf = append(specOf, spec.Name)
+		}
+		rep.Skipped = append(rep.Skipped, skipped...)
+		rep.Warnings = append(rep.Warnings, warnings...)
+	}
+	began := time.Now()
+	preds, err := capacity.PredictAll(ctx, targets, opts.AsOf, opts.Capacity, opts.Workers)
+	if err != nil {
+		return nil, err
+	}
+	logger.Debug("predicted", "targets", len(targets), "took", time.Since(began))
+	rep.Results = make([]Result, len(preds))
+	for i, p := range preds {
+		rep.Results[i] = Result{Prediction: p, Spec: specOf[i], History: targets[i].Usage}
+	}
+	SortResults(rep.Results)
+	return rep, nil
+}
+
+// SortResults orders results by risk (critical first), then by P50 time to
+// exhaustion (soonest first, none last), then by labels.
+func SortResults(rs []Result) {
+	slices.SortStableFunc(rs, func(a, b Result) int {
+		if a.Risk != b.Risk {
+			return int(b.Risk) - int(a.Risk)
+		}
+		pa, pb := p50(a.Prediction), p50(b.Prediction)
+		switch {
+		case pa != nil && pb == nil:
+			return -1
+		case pa == nil && pb != nil:
+			return 1
+		case pa != nil && pb != nil && *pa != *pb:
+			if *pa < *pb {
+				return -1
+			}
+			return 1
+		}
+		return a.Labels.Compare(b.Labels)
+	})
+}
+
+func p50(p capacity.Prediction) *time.Duration {
+	if p.ETA == nil {
+		return nil
+	}
+	return p.ETA.P50
+}

@@ -1,0 +1,50 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/omenhq/omen/internal/sink"
+	"github.com/omenhq/omen/series"
+)
+
+// WriteBackSeries turns results into the series omen writes back, one
+// sample each at the as-of instant:
+//
+//	omen_exhaustion_eta_seconds{quantile="0.1|0.5|0.9", target, pattern, …}
+//	omen_exhaustion_risk{target, pattern, …}  (0 ok, 1 info, 2 warning, 3 critical)
+//
+// with the target's own labels (the metric name becomes the label
+// "metric"). A quantile beyond the horizon is not written: absence means
+// "not within the horizon".
+func WriteBackSeries(rep *Report) []series.Series {
+	at := rep.AsOf.UnixMilli()
+	var out []series.Series
+	for _, r := range rep.Results {
+		base := r.Labels.Without(series.MetricName)
+		if name := r.Labels.Name(); name != "" {
+			base = base.With("metric", name)
+		}
+		base = base.With("target", r.Spec).With("pattern", string(r.Pattern))
+		out = append(out, series.Series{
+			Labels:     base.With(series.MetricName, sink.MetricRisk),
+			Timestamps: []int64{at}, Values: []float64{float64(r.Risk)},
+		})
+		if r.ETA == nil {
+			continue
+		}
+		for _, q := range []struct {
+			quantile string
+			d        *time.Duration
+		}{{"0.1", r.ETA.P10}, {"0.5", r.ETA.P50}, {"0.9", r.ETA.P90}} {
+			if q.d == nil {
+				continue
+			}
+			out = append(out, series.Series{
+				Labels:     base.With(series.MetricName, sink.MetricETA).With("quantile", q.quantile),
+				Timestamps: []int64{at}, Values: []float64{q.d.Seconds()},
+			})
+		}
+	}
+	series.Sort(out)
+	return out
+}
