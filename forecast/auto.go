@@ -668,12 +668,7 @@ func (a *autoFit) Forecast(dst *Forecast, h int, level float64) {
 	dst.Periods = append(dst.Periods, a.periods...)
 	dst.Warnings = append(dst.Warnings, a.warnings...)
 	// interval
-	N := len(a.scores)
-	r := int(math.Ceil(float64(N+1)*level)) - 1
-	q := a.scores[min(max(r, 0), N-1)]
-	if r >= N {
-		q *= float64(r+1) / float64(N) // extrapolate beyond the largest score
-	}
+	q := conformalQuantile(a.scores, level)
 	H := len(a.scale)
 	for j := range h {
 		s := 0.0

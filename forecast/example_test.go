@@ -192,3 +192,18 @@ func ExampleImpute() {
 	// Output:
 	// [1 5 2 6 3 7 4 8] 1
 }
+
+func ExampleConformal() {
+	// hourly values whose day-to-day noise the analytical interval of
+	// seasonal naive would assume Gaussian; the conformal interval uses the
+	// validation errors instead
+	y := make([]float64, 24*10)
+	for t := range y {
+		y[t] = 50 + 10*math.Sin(2*math.Pi*float64(t)/24) + float64((t*7919)%5)
+	}
+	m := forecast.Conformal{Model: forecast.SeasonalNaive{Period: 24}, Horizon: 24}
+	fc, _ := forecast.Predict(m, y, forecast.FitConfig{}, 24, 0.8)
+	fmt.Printf("%s: %.2f [%.2f, %.2f]\n", fc.Model, fc.Mean[0], fc.Lower[0], fc.Upper[0])
+	// Output:
+	// snaive+conformal: 54.00 [50.00, 58.00]
+}

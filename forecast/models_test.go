@@ -162,3 +162,27 @@ func TestMedianAndQuickselect(t *testing.T) {
 	}
 	require.True(t, math.IsNaN(median(nil)))
 }
+
+func TestConformalIntervalsComeFromValidationErrors(t *testing.T) {
+	// a season of 4 whose level alternates by 1 from one season to the next:
+	// the seasonal naive errors at every origin are ±1, so the interval is ±1
+	y := make([]float64, 48)
+	for i := range y {
+		y[i] = pattern4[i%4]
+		if (i/4)%2 == 1 {
+			y[i]++
+		}
+	}
+	fc, err := Predict(Conformal{Model: SeasonalNaive{Period: 4}, Horizon: 4, Origins: 3}, y, FitConfig{}, 4, 0.8)
+	require.NoError(t, err)
+	require.Equal(t, "snaive+conformal", fc.Model)
+	for j := range 4 {
+		require.InDelta(t, 1, fc.Upper[j]-fc.Mean[j], 1e-12, "step %d", j+1)
+		require.InDelta(t, 1, fc.Mean[j]-fc.Lower[j], 1e-12, "step %d", j+1)
+	}
+	// too short to validate: the model's own interval, with a warning
+	fc, err = Predict(Conformal{Model: Naive{}, Horizon: 10}, []float64{1, 2, 3}, FitConfig{}, 2, 0.8)
+	require.NoError(t, err)
+	require.Equal(t, "naive", fc.Model)
+	require.Contains(t, joinWarnings(fc.Warnings), "too few to validate")
+}

@@ -44,6 +44,10 @@ type Options struct {
 	// Workers is the number of series forecast in parallel; default
 	// runtime.GOMAXPROCS(0).
 	Workers int
+	// Conformal replaces the model's intervals by empirical ones from
+	// rolling-origin validation over Horizon steps (forecast.Conformal);
+	// Auto's intervals are empirical already.
+	Conformal bool
 	// Limit, when positive, scores only the first Limit series.
 	Limit int
 	// HoldOut scores on the last Horizon values of each training series
@@ -148,6 +152,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		a.Options.Horizon = opts.Horizon
 		a.Options.Level = opts.Level
 		model = a
+	} else if opts.Conformal {
+		model = forecast.Conformal{Model: model, Horizon: opts.Horizon}
 	}
 	train, err := ReadFile(opts.TrainPath)
 	if err != nil {

@@ -30,10 +30,11 @@ func main() {
 	out := flag.String("forecasts-out", "", "write the forecasts of the last model here")
 	verbose := flag.Bool("v", false, "print per-series scores")
 	holdout := flag.Bool("holdout", false, "score on the last horizon values of the training file")
+	conformal := flag.Bool("conformal", false, "empirical intervals from rolling-origin validation")
 	flag.Parse()
 	fmt.Printf("%-14s %8s %7s %7s %8s %8s %10s %8s %10s  %s\n", "model", "sMAPE", "MASE", "OWA", "cover", "MSIS", "ms/series", "cpu ms", "wall", "choices")
 	for _, name := range strings.Split(*models, ",") {
-		opts := m4.Options{TrainPath: *train, TestPath: *test, Model: name, Period: *period, Horizon: *horizon, Workers: *workers, Limit: *limit, Level: *level, HoldOut: *holdout}
+		opts := m4.Options{TrainPath: *train, TestPath: *test, Model: name, Period: *period, Horizon: *horizon, Workers: *workers, Limit: *limit, Level: *level, HoldOut: *holdout, Conformal: *conformal}
 		var f *os.File
 		if *out != "" {
 			var err error
