@@ -79,31 +79,13 @@ func seasonalTest(y []float64, m int) bool {
 	if m < 2 || n < 3*m {
 		return false
 	}
-	mean := 0.0
-	for _, v := range y {
-		mean += v
-	}
-	mean /= float64(n)
-	den := 0.0
-	for _, v := range y {
-		den += (v - mean) * (v - mean)
-	}
-	if den == 0 {
+	r := acf(nil, y, m)
+	if r == nil {
 		return false
 	}
 	s := 0.0
-	rm := 0.0
-	for k := 1; k <= m; k++ {
-		c := 0.0
-		for t := 0; t+k < n; t++ {
-			c += (y[t] - mean) * (y[t+k] - mean)
-		}
-		r := c / den
-		if k < m {
-			s += r * r
-		} else {
-			rm = r
-		}
+	for k := 1; k < m; k++ {
+		s += r[k] * r[k]
 	}
-	return math.Abs(rm) > 1.645*math.Sqrt((1+2*s)/float64(n))
+	return math.Abs(r[m]) > 1.645*math.Sqrt((1+2*s)/float64(n))
 }
