@@ -105,7 +105,8 @@ const (
 // earlier; seasonal naive at p₁ scaled by the ratio, one p₂ earlier, of the
 // target p₁ season to the last one; the mean of the last two p₂ seasons,
 // shifted to the level of the last one. Without seasonality: naive, SES,
-// damped Holt and Theta. Smoothing parameters are re-estimated at every
+// damped Holt, Theta and a straight line through the recent values (four
+// horizons). Smoothing parameters are re-estimated at every
 // origin, warm-started from the previous one.
 func (m AutoModel) Fit(y []float64, cfg FitConfig) (Fitted, error) {
 	o := m.Options
@@ -163,6 +164,7 @@ const (
 	mSNaiveWeekly                   // seasonal naive at the short period times the long-period ratio of the target to the last short season
 	mSeasonalMean                   // mean of the last two long seasons, level-adjusted
 	mMSTL                           // MSTL + ETS on the adjusted series
+	mLinearRecent                   // a straight line through the recent values
 )
 
 type member struct {
@@ -195,6 +197,8 @@ func (m *member) name() string {
 		return fmt.Sprintf("snaive(%d)×ratio(%d)", m.p1, m.p2)
 	case mSeasonalMean:
 		return fmt.Sprintf("smean(2×%d)", m.p2)
+	case mLinearRecent:
+		return "linear-recent"
 	case mMSTL:
 		if m.p2 > 0 {
 			return fmt.Sprintf("mstl(%d,%d)", m.p1, m.p2)
@@ -224,6 +228,8 @@ func (m *member) minLen() int {
 		return 2*m.p2 + 1
 	case mMSTL:
 		return 2*m.p1 + 1
+	case mLinearRecent:
+		return 8
 	}
 	return math.MaxInt
 }
@@ -247,13 +253,15 @@ type autoFit struct {
 }
 
 type autoWork struct {
-	mstl mstlWork
-	dec  Decomposition
-	adj  []float64
-	x    []float64
-	idx  []float64
-	s0   []float64
-	ring []float64
+	decOK              bool
+	decN, decP1, decP2 int
+	mstl               mstlWork
+	dec                Decomposition
+	adj                []float64
+	x                  []float64
+	idx                []float64
+	s0                 []float64
+	ring               []float64
 }
 
 // reserve sizes the buffers for histories up to n values and the given
@@ -302,14 +310,35 @@ func (a *autoFit) detect(cands []int) {
 }
 
 // seasonalACF is the 90% autocorrelation test of the M4 benchmarks at lag
-// m, requiring only n ≥ 2m: r_m > 1.645·sqrt((1 + 2 Σ_{k<m} r_k²)/n), with
-// the sample autocorrelations computed by FFT (O(n log n)).
+// m, r_m > 1.645·sqrt((1 + 2 Σ_{k<m} r_k²)/n'), applied to the series minus
+// its centred moving average of order m (2×m for even m) — the classical
+// detrending, which keeps a season of length m and removes trends that
+// would otherwise make every lag look correlated — over the n' = n − 2⌊m/2⌋
+// values where that average exists. It needs n ≥ 2m. The autocorrelations
+// are computed by FFT (O(n log n)).
 func seasonalACF(y []float64, m int) bool {
 	n := len(y)
 	if m < 2 || n < 2*m {
 		return false
 	}
-	r := acf(nil, y, m)
+	half := m / 2
+	d := make([]float64, 0, n-2*half)
+	sum := 0.0
+	for j := 0; j <= 2*half; j++ {
+		sum += y[j]
+	}
+	inv := 1 / float64(m)
+	for t := half; t+half < n; t++ {
+		if t > half {
+			sum += y[t+half] - y[t-half-1]
+		}
+		tr := sum * inv
+		if m%2 == 0 {
+			tr = (sum - 0.5*y[t-half] - 0.5*y[t+half]) * inv
+		}
+		d = append(d, y[t]-tr)
+	}
+	r := acf(nil, d, m)
 	if r == nil {
 		return false
 	}
@@ -317,7 +346,7 @@ func seasonalACF(y []float64, m int) bool {
 	for k := 1; k < m; k++ {
 		s += r[k] * r[k]
 	}
-	return r[m] > 1.645*math.Sqrt((1+2*s)/float64(n))
+	return r[m] > 1.645*math.Sqrt((1+2*s)/float64(len(d)))
 }
 
 // acf returns the sample autocorrelations r_0..r_maxLag of y (R's acf
@@ -387,7 +416,7 @@ func (a *autoFit) candidates() []*member {
 	var ms []*member
 	switch len(a.periods) {
 	case 0:
-		ms = []*member{{kind: mNaive}, {kind: mSES}, {kind: mDamped}, {kind: mTheta}}
+		ms = []*member{{kind: mNaive}, {kind: mSES}, {kind: mDamped}, {kind: mTheta}, {kind: mLinearRecent}}
 	default:
 		p1 := a.periods[0]
 		ms = []*member{{kind: mSNaive, p1: p1}, {kind: mTheta, p1: p1}, {kind: mMSTL, p1: p1}}
@@ -808,20 +837,14 @@ func (a *autoFit) memberForecast(m *member, dst, y []float64) {
 			}
 			dst[i] = v
 		}
+	case mLinearRecent:
+		w := a.recentWindow(n, 0)
+		b0, b1 := olsLine(y[n-w:])
+		for i := range dst {
+			dst[i] = b0 + b1*float64(w+i+1)
+		}
 	case mMSTL:
-		periods := [2]int{m.p1, m.p2}
-		ps := periods[:1]
-		if m.p2 > 0 {
-			ps = periods[:2]
-		}
-		mstlRun(&ws.mstl, y, ps, MSTLOptions{Iterations: 1, Inner: 1}, &ws.dec)
-		ws.adj = grow(ws.adj, n)
-		copy(ws.adj, y)
-		for i := range ws.dec.Periods {
-			for t, s := range ws.dec.Seasonal[i] {
-				ws.adj[t] -= s
-			}
-		}
+		a.decompose(y, m.p1, m.p2)
 		if !m.started {
 			// choose the ETS form once, at the first origin, by AICc
 			// SES on the adjusted series: AICc between SES and damped Holt
@@ -844,6 +867,38 @@ func (a *autoFit) memberForecast(m *member, dst, y []float64) {
 			dst[i] = v
 		}
 	}
+}
+
+// recentWindow is the number of recent values the straight-line members
+// fit: four validation horizons or two short seasons, whichever is longer,
+// at most n.
+func (a *autoFit) recentWindow(n, p1 int) int {
+	return min(n, max(4*a.h, 2*p1, 8))
+}
+
+// decompose leaves the MSTL of y at periods p1 (and p2 when > 0) in ws.dec
+// and the seasonally adjusted series in ws.adj, reusing the previous result
+// when it was for the same prefix of the history (members share it).
+func (a *autoFit) decompose(y []float64, p1, p2 int) {
+	ws := &a.ws
+	n := len(y)
+	if ws.decOK && ws.decN == n && ws.decP1 == p1 && ws.decP2 == p2 {
+		return
+	}
+	periods := [2]int{p1, p2}
+	ps := periods[:1]
+	if p2 > 0 {
+		ps = periods[:2]
+	}
+	mstlRun(&ws.mstl, y, ps, MSTLOptions{Iterations: 1, Inner: 1}, &ws.dec)
+	ws.adj = grow(ws.adj, n)
+	copy(ws.adj, y)
+	for i := range ws.dec.Periods {
+		for t, s := range ws.dec.Seasonal[i] {
+			ws.adj[t] -= s
+		}
+	}
+	ws.decOK, ws.decN, ws.decP1, ws.decP2 = true, n, p1, p2
 }
 
 // fitMemberETS fits m.form to y, starting from the member's previous

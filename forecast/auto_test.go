@@ -158,3 +158,20 @@ func TestFastFFTSizeHasOnlySmallFactors(t *testing.T) {
 		require.Equal(t, want, fastFFTSize(n), "n=%d", n)
 	}
 }
+
+func TestAutoFollowsASteadyTrendWithoutSeasonality(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	y := make([]float64, 300)
+	for i := range y {
+		y[i] = 100 + 2*float64(i) + r.NormFloat64()
+	}
+	fc, err := Auto(y, AutoOptions{Step: time.Hour, Horizon: 24})
+	require.NoError(t, err)
+	require.Empty(t, fc.Periods)
+	require.Contains(t, fc.Model, "linear-recent")
+	require.InDelta(t, 100+2*float64(300+23), fc.Mean[23], 3, "the trend is continued, not damped away")
+	// the disk-full question: when does it cross 700 (at step 1 + (700−700)/2 = 1 … )
+	c := ETA(fc, 740, Up)
+	require.NotNil(t, c.P50)
+	require.InDelta(t, 21, *c.P50, 1.5)
+}
