@@ -8,8 +8,8 @@ SHELL := bash
 GO ?= go
 GOBIN := $(shell $(GO) env GOPATH)/bin
 STATICCHECK_VERSION := v0.8.2
-DEBIAN_PACKAGES := prometheus victoria-metrics prometheus-alertmanager
-SERVER_BINARIES := prometheus promtool victoria-metrics prometheus-alertmanager
+DEBIAN_PACKAGES := prometheus victoria-metrics prometheus-alertmanager chromium
+SERVER_BINARIES := prometheus promtool victoria-metrics prometheus-alertmanager chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all build test demo bench lint servers fuzz clean
@@ -24,7 +24,7 @@ build:
 demo: build
 	./bin/omen demo
 
-## servers: install the real servers the tests run, when their binaries are missing
+## servers: install the real servers (and the browser) the tests run, when their binaries are missing
 servers:
 	@missing=""; for b in $(SERVER_BINARIES); do command -v $$b >/dev/null 2>&1 || missing="$$missing $$b"; done; \
 	if [ -n "$$missing" ]; then \

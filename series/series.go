@@ -194,10 +194,11 @@ func (r Range) Timestamps(dst []int64) []int64 {
 
 // Align resamples s onto the grid r and writes the values to dst, which is
 // grown or allocated as needed (nil allocates). Grid point t takes the value
-// of the last sample in (t-lookback, t]; with lookback <= 0 it takes Step.
+// of the last sample in [t-lookback, t]; with lookback <= 0 it takes Step.
 // A point with no such sample, or whose sample is NaN, is NaN. This is the
-// Prometheus instant-vector lookback rule, so a file aligned here matches
-// what query_range returns for a plain selector.
+// instant-vector lookback rule of Prometheus 2.x and VictoriaMetrics, both
+// ends included, so a file aligned here matches what their query_range
+// returns for a plain selector. (Prometheus 3 excludes the left end.)
 func Align(dst []float64, s Series, r Range, lookback int64) []float64 {
 	n := r.Points()
 	if cap(dst) < n {
@@ -213,7 +214,7 @@ func Align(dst []float64, s Series, r Range, lookback int64) []float64 {
 		for j < len(s.Timestamps) && s.Timestamps[j] <= t {
 			j++
 		}
-		if j == 0 || s.Timestamps[j-1] <= t-lookback {
+		if j == 0 || s.Timestamps[j-1] < t-lookback {
 			dst[i] = math.NaN()
 			continue
 		}

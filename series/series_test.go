@@ -137,10 +137,11 @@ func TestRangeAndAlign(t *testing.T) {
 		lookback int64
 		want     []float64
 	}{
-		{"samples on the grid come back exactly", series.Range{0, 300, 60}, 60, []float64{1, 2, nan, nan, nan, 5}},
+		{"samples on the grid come back exactly", series.Range{0, 300, 60}, 30, []float64{1, 2, nan, nan, nan, 5}},
 		{"a longer lookback fills gaps with the last sample", series.Range{0, 300, 60}, 200, []float64{1, 2, nan, nan, nan, 5}},
-		{"a grid between samples takes the latest earlier sample", series.Range{30, 330, 60}, 60, []float64{1, 2, nan, nan, nan, 5}},
-		{"lookback excludes a sample exactly lookback old", series.Range{60, 60, 60}, 60, []float64{2}},
+		{"a grid between samples takes the latest earlier sample", series.Range{30, 330, 60}, 59, []float64{1, 2, nan, nan, nan, 5}},
+		{"a sample exactly lookback old fills the point, as in Prometheus 2", series.Range{90, 90, 30}, 30, []float64{2}},
+		{"a sample older than the lookback does not", series.Range{91, 91, 30}, 30, []float64{nan}},
 		{"a point before any sample is NaN", series.Range{-60, -60, 60}, 300, []float64{nan}},
 	}
 	for _, tt := range tests {
@@ -165,7 +166,7 @@ func TestRangeAndAlign(t *testing.T) {
 	})
 	t.Run("Align reuses a large enough destination", func(t *testing.T) {
 		dst := make([]float64, 0, 16)
-		got := series.Align(dst, s, series.Range{0, 300, 60}, 60)
+		got := series.Align(dst, s, series.Range{0, 300, 60}, 30)
 		require.Equal(t, &dst[:1][0], &got[0])
 	})
 	t.Run("Regular returns the grid's timestamps", func(t *testing.T) {
@@ -186,13 +187,14 @@ func TestGapsAndStep(t *testing.T) {
 func ExampleAlign() {
 	s := series.Series{
 		Labels:     series.New("__name__", "node_filesystem_avail_bytes", "mountpoint", "/"),
-		Timestamps: []int64{0, 60_000, 180_000},
+		Timestamps: []int64{0, 60_000, 240_000},
 		Values:     []float64{100, 90, 70},
 	}
-	// Resample on a 1-minute grid; the missing sample at 2m becomes NaN.
-	r := series.Range{Start: 0, End: 180_000, Step: 60_000}
+	// Resample on a 1-minute grid with a 1-minute lookback, as query_range
+	// would: the sample at 1m still counts at 2m, nothing is left at 3m.
+	r := series.Range{Start: 0, End: 240_000, Step: 60_000}
 	fmt.Println(series.Align(nil, s, r, 60_000))
-	// Output: [100 90 NaN 70]
+	// Output: [100 90 90 NaN 70]
 }
 
 func ExampleLabels_Fingerprint() {

@@ -1,68 +1,114 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
+	"github.com/omenhq/omen/capacity"
 	"github.com/omenhq/omen/fixtures"
+	"github.com/omenhq/omen/internal/engine"
+	"github.com/omenhq/omen/internal/sink"
 	"github.com/omenhq/omen/series"
 )
 
+var demoFormats = []string{"table", "json", "csv", "markdown", "openmetrics"}
+
 func newDemoCmd(g *globalOptions) *cobra.Command {
-	var output string
+	var output, html string
+	var fleet bool
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Run omen on its embedded demo fleet: no server needed",
-		Long: `demo runs omen's main job on the embedded demo data set: a small fleet of
-filesystems and containers over 14 days at 5-minute resolution, generated from
-fixed seeds and shipped inside the binary. No server or file is needed.
+		Short: "Run omen's main job on its embedded demo fleet: no server needed",
+		Long: `demo runs omen's main job — capacity predictions for disks and container memory — on
+the embedded demo data set: a small fleet of thirteen filesystems and twelve containers
+over 14 days at 5-minute resolution, generated from fixed seeds and shipped inside the
+binary, predicted as of its last sample (2026-11-01 00:00 UTC). No server is needed.
 
-The same data can be exported with 'omen demo --format openmetrics' and backfilled
-into Prometheus (promtool tsdb create-blocks-from openmetrics) or VictoriaMetrics.`,
+It holds the situations omen is built for: a leaking container about to be OOM-killed,
+disks filling steadily, under a sawtooth and accelerating, and the traps that make
+predict_linear alerts flap — log rotation, nightly batches, GC sawtooth, cache warm-up,
+one-off steps — which omen must not report.
+
+--html writes the report with a chart per target at risk. --fleet lists the raw series
+instead; --format openmetrics exports them for promtool or VictoriaMetrics.`,
 		Example: `  omen demo
-  omen demo --format markdown
+  omen demo --html demo-report.html
   omen demo --format openmetrics --output fleet.om`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := g.checkFormat(fetchFormats...); err != nil {
+			if err := g.checkFormat(demoFormats...); err != nil {
 				return err
 			}
-			ss, err := fixtures.DemoSeries()
-			if err != nil {
-				return fmt.Errorf("cannot load the embedded demo data: %w", err)
+			if fleet || g.Format == "openmetrics" {
+				return demoFleet(g, output)
 			}
-			return writeOutput(output, g.stdout, func(w io.Writer) error {
-				if g.Format == "table" || g.Format == "markdown" {
-					return demoSummary(w, g.Format, ss)
-				}
-				return writeSeries(w, g.Format, ss)
-			})
+			return runDemo(cmd.Context(), g, output, html)
 		},
 	}
 	cmd.Flags().StringVar(&output, "output", "", "write to `FILE` instead of stdout (atomically)")
+	cmd.Flags().StringVar(&html, "html", "", "also write the HTML report to `FILE`")
+	cmd.Flags().BoolVar(&fleet, "fleet", false, "list the fleet's raw series instead of predicting")
 	return cmd
 }
 
-// demoSummary prints the fleet: a table per metric, one line per series.
-func demoSummary(w io.Writer, format string, ss []series.Series) error {
-	if _, err := fmt.Fprintf(w, "omen demo fleet: %d series, 14 days at 5-minute resolution\n\n", len(ss)); err != nil {
+// runDemo predicts the demo fleet as of its end.
+func runDemo(ctx context.Context, g *globalOptions, output, html string) error {
+	src, err := fixtures.DemoSource()
+	if err != nil {
+		return fmt.Errorf("cannot load the embedded demo data: %w", err)
+	}
+	var specs []engine.TargetSpec
+	specs = append(specs, engine.Presets["disk"]...)
+	specs = append(specs, engine.Presets["memory"]...)
+	rep, err := engine.Predict(ctx, src, engine.PredictOptions{
+		Specs: specs, AsOf: fixtures.DemoEndTime(), Logger: g.logger,
+		Capacity: capacity.Config{Logger: g.logger},
+	})
+	if err != nil {
 		return err
 	}
-	var names []string
-	byName := map[string][]series.Series{}
-	for _, s := range ss {
-		n := s.Labels.Name()
-		if _, ok := byName[n]; !ok {
-			names = append(names, n)
-		}
-		byName[n] = append(byName[n], s)
+	if err := writeOutput(output, g.stdout, func(w io.Writer) error { return renderPredictions(w, g.Format, rep) }); err != nil {
+		return err
 	}
-	for _, n := range names {
-		if err := writeTable(w, format, summarize(byName[n], 0)); err != nil {
+	if html != "" {
+		if err := writeOutput(html, nil, func(w io.Writer) error { return sink.WriteHTML(w, htmlReport(rep)) }); err != nil {
 			return err
 		}
+		g.logger.Info("HTML report written", "path", html)
 	}
 	return nil
+}
+
+// demoFleet lists or exports the raw series of the demo fleet.
+func demoFleet(g *globalOptions, output string) error {
+	ss, err := fixtures.DemoSeries()
+	if err != nil {
+		return fmt.Errorf("cannot load the embedded demo data: %w", err)
+	}
+	return writeOutput(output, g.stdout, func(w io.Writer) error {
+		if g.Format != "table" && g.Format != "markdown" {
+			return writeSeries(w, g.Format, ss)
+		}
+		if _, err := fmt.Fprintf(w, "omen demo fleet: %d series, 14 days at 5-minute resolution\n\n", len(ss)); err != nil {
+			return err
+		}
+		var names []string
+		byName := map[string][]series.Series{}
+		for _, s := range ss {
+			n := s.Labels.Name()
+			if _, ok := byName[n]; !ok {
+				names = append(names, n)
+			}
+			byName[n] = append(byName[n], s)
+		}
+		for _, n := range names {
+			if err := writeTable(w, g.Format, summarize(byName[n], 0)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -137,6 +137,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 findings at or above the conf
 		newBenchCmd(g),
 		newRulesCmd(g),
 		newPredictCmd(g),
+		newRunCmd(g),
 	)
 	for _, add := range extraCommands {
 		root.AddCommand(add(g))

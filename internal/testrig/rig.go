@@ -30,6 +30,7 @@ var debianPackages = map[string]string{
 	"promtool":                "prometheus",
 	"victoria-metrics":        "victoria-metrics",
 	"prometheus-alertmanager": "prometheus-alertmanager",
+	"chromium":                "chromium",
 }
 
 // RequireBinary returns the path of the named server binary. When it is

@@ -119,17 +119,17 @@ func (s *Source) QueryRange(ctx context.Context, q source.Query) (*source.Result
 }
 
 // sampleOnGrid returns the points of the grid start, start+step, … ≤ end
-// that have a sample in (t-lookback, t], valued as the latest such sample:
+// that have a sample in [t-lookback, t], valued as the latest such sample:
 // the points of series.Align that come from a sample, in a new series.
 func sampleOnGrid(s series.Series, start, end, step, lookback int64) series.Series {
 	out := series.Series{Labels: slices.Clone(s.Labels)}
-	x := s.Slice(start-lookback+1, end)
+	x := s.Slice(start-lookback, end)
 	j := 0
 	for t := start; t <= end; {
 		for j < len(x.Timestamps) && x.Timestamps[j] <= t {
 			j++
 		}
-		if j > 0 && x.Timestamps[j-1] > t-lookback {
+		if j > 0 && x.Timestamps[j-1] >= t-lookback {
 			out.Timestamps = append(out.Timestamps, t)
 			out.Values = append(out.Values, x.Values[j-1])
 		} else if j < len(x.Timestamps) {

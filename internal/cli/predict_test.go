@@ -1,0 +1,165 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/omenhq/omen/fixtures"
+	"github.com/omenhq/omen/internal/testrig"
+)
+
+// contractJSON is the evaluation contract of omen predict --format json.
+type contractJSON struct {
+	AsOf    string `json:"as_of"`
+	Results []struct {
+		Labels     map[string]string `json:"labels"`
+		Current    *float64          `json:"current"`
+		Limit      *float64          `json:"limit"`
+		ETASeconds *struct {
+			P10, P50, P90 *float64
+		} `json:"eta_seconds"`
+		Pattern string `json:"pattern"`
+		Model   string `json:"model"`
+		Risk    string `json:"risk"`
+	} `json:"results"`
+}
+
+// steadyCSV writes 14 days of a usage growing 1 unit an hour from 0, every
+// 5 minutes: it reaches 400 at hour 400.
+func steadyCSV(t *testing.T) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("timestamp,value\n")
+	start := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i <= 14*288; i++ {
+		fmt.Fprintf(&b, "%d,%g\n", start.Add(time.Duration(i)*5*time.Minute).Unix(), float64(i)/12)
+	}
+	path := filepath.Join(t.TempDir(), "usage.csv")
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	return path
+}
+
+func TestPredictEvaluationContract(t *testing.T) {
+	in := steadyCSV(t)
+	t.Run("a steady fill is predicted with its ETA in seconds from as_of", func(t *testing.T) {
+		// As of day 10 (hour 240) the usage is 240: 400 is 160 hours away.
+		code, stdout, stderr := run(t, nil, "predict", "--input", in, "--at", "2026-10-11T00:00:00Z", "--limit", "400", "--direction", "up", "--horizon", "14d", "--format", "json")
+		require.Equal(t, ExitOK, code, stderr)
+		var got contractJSON
+		require.NoError(t, json.Unmarshal([]byte(stdout), &got), stdout)
+		require.Equal(t, "2026-10-11T00:00:00Z", got.AsOf)
+		require.Len(t, got.Results, 1)
+		r := got.Results[0]
+		require.InDelta(t, 240, *r.Current, 1e-9, "only samples up to --at are used")
+		require.Equal(t, 400.0, *r.Limit)
+		require.NotNil(t, r.ETASeconds)
+		require.InEpsilon(t, 160*3600, *r.ETASeconds.P50, 0.05)
+		require.LessOrEqual(t, *r.ETASeconds.P10, *r.ETASeconds.P50)
+		require.LessOrEqual(t, *r.ETASeconds.P50, *r.ETASeconds.P90)
+		require.Equal(t, "warning", r.Risk)
+		require.NotEmpty(t, r.Pattern)
+		require.NotEmpty(t, r.Model)
+	})
+	t.Run("beyond the horizon the ETA is null and the risk ok", func(t *testing.T) {
+		code, stdout, stderr := run(t, nil, "predict", "--input", in, "--at", "2026-10-11T00:00:00Z", "--limit", "400", "--horizon", "2d", "--format", "json")
+		require.Equal(t, ExitOK, code, stderr)
+		require.Contains(t, stdout, `"eta_seconds": null`)
+		require.Contains(t, stdout, `"risk": "ok"`)
+	})
+	t.Run("going down to the limit is exhaustion with direction down", func(t *testing.T) {
+		code, stdout, stderr := run(t, nil, "predict", "--input", in, "--at", "2026-10-11T00:00:00Z", "--limit", "100", "--direction", "down", "--format", "json")
+		require.Equal(t, ExitOK, code, stderr)
+		require.Contains(t, stdout, `"eta_seconds": null`, "a growing value never falls to 100")
+	})
+	t.Run("fail-on returns exit code 3 when a target is at risk", func(t *testing.T) {
+		code, _, _ := run(t, nil, "predict", "--input", in, "--at", "2026-10-11T00:00:00Z", "--limit", "400", "--fail-on", "warning")
+		require.Equal(t, ExitFindings, code)
+		code, _, _ = run(t, nil, "predict", "--input", in, "--at", "2026-10-11T00:00:00Z", "--limit", "400", "--fail-on", "critical")
+		require.Equal(t, ExitOK, code)
+	})
+	t.Run("without a target it is a usage error", func(t *testing.T) {
+		code, _, stderr := run(t, nil, "predict", "--input", in)
+		require.Equal(t, ExitUsage, code)
+		require.Contains(t, stderr, "--preset")
+	})
+}
+
+// TestPredictGivesTheSamePredictionsFromFilesAndServers runs the demo
+// fleet's memory and disk presets through --input, a real Prometheus and a
+// real VictoriaMetrics at the fleet's 5-minute step and compares the JSON.
+func TestPredictGivesTheSamePredictionsFromFilesAndServers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real servers")
+	}
+	ss, err := fixtures.DemoSeries()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "fleet.om")
+	code, _, stderr := run(t, nil, "demo", "--format", "openmetrics", "--output", in)
+	require.Equal(t, ExitOK, code, stderr)
+	promSrv := testrig.Prometheus(t, ss)
+	vmSrv := testrig.VictoriaMetrics(t, ss)
+	at := fixtures.DemoEndTime().Format(time.RFC3339)
+	args := []string{"predict", "--preset", "disk,memory", "--at", at, "--step", "5m", "--format", "json"}
+	outputs := map[string]string{}
+	for name, src := range map[string][]string{
+		"file":             {"--input", in},
+		"prometheus":       {"--prometheus", promSrv.URL},
+		"victoria-metrics": {"--prometheus", vmSrv.URL},
+	} {
+		code, stdout, stderr := run(t, nil, append(append([]string{}, args...), src...)...)
+		require.Equal(t, ExitOK, code, "%s: %s", name, stderr)
+		outputs[name] = stdout
+	}
+	require.Contains(t, outputs["file"], `"risk": "critical"`)
+	require.JSONEq(t, outputs["file"], outputs["victoria-metrics"])
+	require.JSONEq(t, outputs["file"], outputs["prometheus"])
+}
+
+// TestHTMLReportRendersInChromium opens the demo report in headless
+// Chromium and checks that the browser built a chart per target at risk.
+func TestHTMLReportRendersInChromium(t *testing.T) {
+	chromium := testrig.RequireBinary(t, "chromium")
+	dir := t.TempDir()
+	html := filepath.Join(dir, "report.html")
+	code, stdout, stderr := run(t, nil, "demo", "--format", "json", "--html", html)
+	require.Equal(t, ExitOK, code, stderr)
+	var rep struct {
+		Results []struct{ Risk string } `json:"results"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
+	atRisk := 0
+	for _, r := range rep.Results {
+		if r.Risk != "ok" {
+			atRisk++
+		}
+	}
+	require.Positive(t, atRisk)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+		"--disable-sync", "--no-first-run", "--user-data-dir=" + filepath.Join(dir, "profile")}
+	dom, err := exec.CommandContext(ctx, chromium, append(base, "--dump-dom", "file://"+html)...).Output()
+	require.NoError(t, err)
+	charts := strings.Count(string(dom), `<figure class="chart`)
+	require.Equal(t, atRisk, charts, "one chart per target at risk")
+	require.Equal(t, atRisk, strings.Count(string(dom), "<svg"), "every chart is an SVG the browser parsed")
+	require.Contains(t, string(dom), `<table id="results">`)
+
+	png := filepath.Join(dir, "report.png")
+	out, err := exec.CommandContext(ctx, chromium, append(base, "--window-size=1200,2000", "--screenshot="+png, "file://"+html)...).CombinedOutput()
+	require.NoError(t, err, string(out))
+	fi, err := os.Stat(png)
+	require.NoError(t, err)
+	require.Greater(t, fi.Size(), int64(50_000), "a rendered page, not a blank one")
+}

@@ -1,0 +1,162 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/omenhq/omen/capacity"
+	"github.com/omenhq/omen/internal/engine"
+	"github.com/omenhq/omen/internal/sink"
+)
+
+func newRunCmd(g *globalOptions) *cobra.Command {
+	var path string
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run the job of a config file: the nightly CronJob",
+		Long: `run executes the job described by a YAML file: capacity predictions for every preset and
+custom target, reports written to the configured outputs, predictions written back as
+metrics, and exit code 3 when a target is at or above risk.fail_on (default critical),
+so the CronJob's failure pages or shows up on a dashboard.
+
+Global flags override the file's source section (--prometheus, --input, credentials).
+
+  source:
+    prometheus: http://prometheus:9090     # or input: export.csv
+    headers: {X-Scope-OrgID: tenant-1}
+    bearer_token_file: /var/run/secrets/token
+  window: 14d          # history analysed
+  horizon: 7d          # how far ahead to look
+  risk: {critical: 24h, warning: 7d, fail_on: critical}
+  presets: [disk, memory]
+  targets:
+    - name: kafka-disk
+      usage: kafka_log_size_bytes_total
+      limit: kafka_log_retention_bytes   # a query or a number
+      direction: up
+      on: [topic]
+  outputs:
+    - {format: html, path: /reports/omen.html}
+    - {format: json, path: /reports/omen.json}
+    - {format: table}                       # stdout
+  push_to: http://victoriametrics:8428`,
+		Example: `  omen run --config omen.yaml
+  omen run --config omen.yaml --at 2026-11-01T00:00:00Z`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if path == "" {
+				return usagef("--config is required")
+			}
+			cfg, err := engine.LoadConfig(path)
+			if err != nil {
+				return err
+			}
+			return runJob(cmd.Context(), g, cfg)
+		},
+	}
+	cmd.Flags().StringVarP(&path, "config", "c", "", "job `FILE` (YAML)")
+	return cmd
+}
+
+// runJob executes a validated job.
+func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config) error {
+	// The file's source applies unless the command line gave one.
+	if g.Prometheus == "" && g.Input == "" {
+		g.Prometheus, g.Input = cfg.Source.Prometheus, cfg.Source.Input
+		if g.BearerTokenFile == "" {
+			g.BearerTokenFile = cfg.Source.BearerTokenFile
+		}
+		if g.BasicAuthUser == "" {
+			g.BasicAuthUser, g.BasicAuthPasswordFile = cfg.Source.BasicAuthUser, cfg.Source.BasicAuthPasswordFile
+		}
+		for k, v := range cfg.Source.Headers {
+			g.Headers = append(g.Headers, k+"="+v)
+		}
+		if g.TLSCAFile == "" {
+			g.TLSCAFile, g.TLSCertFile, g.TLSKeyFile, g.TLSInsecure = cfg.Source.TLSCAFile, cfg.Source.TLSCertFile, cfg.Source.TLSKeyFile, cfg.Source.TLSInsecure
+		}
+		if g.Timeout == 0 {
+			g.Timeout = time.Duration(cfg.Source.Timeout)
+		}
+		if cfg.Source.MaxConcurrency > 0 {
+			g.MaxConcurrency = cfg.Source.MaxConcurrency
+		}
+	}
+	if g.At == "" {
+		g.At = cfg.At
+	}
+	var specs []engine.TargetSpec
+	for _, p := range cfg.Presets {
+		specs = append(specs, engine.Presets[p]...)
+	}
+	for _, t := range cfg.Targets {
+		spec, err := t.Spec()
+		if err != nil {
+			return err // validated already; kept for safety
+		}
+		specs = append(specs, spec)
+	}
+	src, err := g.source()
+	if err != nil {
+		return err
+	}
+	at, err := g.asOf()
+	if err != nil {
+		return err
+	}
+	if at.IsZero() {
+		at = g.now()
+		if end, ok := g.inputEnd(); ok {
+			at = end
+		}
+	}
+	rep, err := engine.Predict(ctx, src, engine.PredictOptions{
+		Specs: specs, AsOf: at, Step: time.Duration(cfg.Step), Logger: g.logger,
+		Capacity: capacity.Config{
+			Horizon: time.Duration(cfg.Horizon), Window: time.Duration(cfg.Window),
+			Critical: time.Duration(cfg.Risk.Critical), Warning: time.Duration(cfg.Risk.Warning), Logger: g.logger,
+		},
+	})
+	if err != nil {
+		return err
+	}
+	for _, w := range rep.Warnings {
+		g.logger.Warn("source warning", "warning", w)
+	}
+	outputs := cfg.Outputs
+	if len(outputs) == 0 {
+		outputs = []engine.OutputConfig{{Format: "table"}}
+	}
+	for _, o := range outputs {
+		if err := writeOutput(o.Path, g.stdout, func(w io.Writer) error { return renderPredictions(w, o.Format, rep) }); err != nil {
+			return err
+		}
+		if o.Path != "" && o.Path != "-" {
+			g.logger.Info("report written", "format", o.Format, "path", o.Path)
+		}
+	}
+	if cfg.PushTo != "" {
+		pc, err := g.promConfig()
+		if err != nil {
+			return err
+		}
+		ss := engine.WriteBackSeries(rep)
+		if err := sink.Push(ctx, sink.PushConfig{URL: cfg.PushTo, Headers: pc.Headers, BearerToken: pc.BearerToken, Logger: g.logger}, ss); err != nil {
+			return err
+		}
+		g.logger.Info("predictions written back", "url", redactURL(cfg.PushTo), "series", len(ss))
+	}
+	failOn := cfg.Risk.FailOn
+	if failOn == "" {
+		failOn = "critical"
+	}
+	level, err := parseFailOn(failOn)
+	if err != nil {
+		return fmt.Errorf("risk.fail_on: %w", err)
+	}
+	return failIfRisky(rep, level)
+}
