@@ -30,6 +30,9 @@ type Chart struct {
 	Crossing time.Time
 	// Scale divides every value before drawing (e.g. 1<<30 for GiB).
 	Scale float64
+	// NoLegend leaves the legend out (the HTML report explains the
+	// colours once, under its table).
+	NoLegend bool
 }
 
 // Colours of the chart elements.
@@ -51,6 +54,9 @@ func (c Chart) Render(w io.Writer, format string, width, height vg.Length) error
 	p, err := c.plot()
 	if err != nil {
 		return err
+	}
+	if c.NoLegend {
+		p.Legend = plot.NewLegend()
 	}
 	wt, err := p.WriterTo(width, height, format)
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"gonum.org/v1/plot/vg"
 )
 
 // Report is what the HTML report shows: a fleet summary, a table of every
@@ -64,6 +66,7 @@ figure { margin: 1.5rem 0; }
 figcaption { font-size: .9rem; color: #444; margin-bottom: .3rem; }
 .chart svg { max-width: 100%; height: auto; }
 .notes { color: #666; font-size: .85rem; }
+.legend span { margin-right: 1rem; }
 </style>
 </head>
 <body>
@@ -77,6 +80,7 @@ figcaption { font-size: .9rem; color: #444; margin-bottom: .3rem; }
 {{end}}</tbody>
 </table>
 {{if .Notes}}<div class="notes">{{range .Notes}}<p>{{.}}</p>{{end}}</div>{{end}}
+{{if .Charts}}<p class="legend"><span style="color:#335599">━ history</span> <span style="color:#dd7700">╍ forecast</span> <span style="background:rgba(221,119,0,.25)">&nbsp;P10–P90&nbsp;</span> <span style="color:#cc2222">━ limit ✕ predicted crossing (P50)</span></p>{{end}}
 {{range .Charts}}<figure class="chart {{.Risk}}">
 <figcaption>{{.Caption}}</figcaption>
 {{.SVG}}
@@ -99,7 +103,9 @@ func WriteHTML(w io.Writer, r Report) error {
 	}{Report: r}
 	for _, c := range r.Charts {
 		var buf bytes.Buffer
-		if err := c.Chart.Render(&buf, "svg", 0, 0); err != nil {
+		ch := c.Chart
+		ch.NoLegend = true
+		if err := ch.Render(&buf, "svg", 24*vg.Centimeter, 9*vg.Centimeter); err != nil {
 			return err
 		}
 		svg := buf.String()
