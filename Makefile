@@ -22,7 +22,8 @@ build:
 
 ## demo: run omen's main job on the embedded demo fleet (no server needed)
 demo: build
-	./bin/omen demo
+	./bin/omen demo --html demo-report.html
+	@echo "HTML report: demo-report.html (open it in a browser)"
 
 ## servers: install the real servers (and the browser) the tests run, when their binaries are missing
 servers:
@@ -61,4 +62,4 @@ lint:
 	$(GOBIN)/staticcheck ./...
 
 clean:
-	rm -rf bin .test.log
+	rm -rf bin .test.log demo-report.html
