@@ -207,3 +207,11 @@ func ExampleConformal() {
 	// Output:
 	// snaive+conformal: 54.00 [50.00, 58.00]
 }
+
+func ExampleForStep() {
+	// what `omen forecast --model snaive --horizon 1d` does with 5-minute data
+	m, cfg, _ := forecast.ForStep("snaive", 5*time.Minute, 288)
+	fmt.Println(m.Name(), cfg.Periods)
+	// Output:
+	// snaive [288 2016]
+}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"slices"
+	"time"
 )
 
 // ErrNoData is returned when a history holds no finite value.
@@ -94,8 +95,9 @@ func Predict(m Model, y []float64, cfg FitConfig, h int, level float64) (*Foreca
 }
 
 // ByName returns the model with the given name with default settings:
-// naive, snaive, drift, linear, theilsen, ses, holt, hw, hwm (multiplicative),
-// stl, mstl, theta and auto.
+// naive, snaive, drift, linear, theilsen, ses, ets (SES or Holt by AICc),
+// holt (damped), hw and hwm (damped Holt-Winters, additive and
+// multiplicative), stl, mstl, theta and auto.
 func ByName(name string) (Model, error) {
 	switch name {
 	case "naive":
@@ -122,6 +124,8 @@ func ByName(name string) (Model, error) {
 		return MSTLModel{}, nil
 	case "theta":
 		return Theta{}, nil
+	case "ets":
+		return ETS{}, nil
 	case "auto":
 		return AutoModel{}, nil
 	}
@@ -130,7 +134,25 @@ func ByName(name string) (Model, error) {
 
 // ModelNames lists the names ByName accepts.
 func ModelNames() []string {
-	return []string{"auto", "naive", "snaive", "drift", "linear", "theilsen", "ses", "holt", "hw", "hwm", "stl", "mstl", "theta"}
+	return []string{"auto", "naive", "snaive", "drift", "linear", "theilsen", "ses", "ets", "holt", "hw", "hwm", "stl", "mstl", "theta"}
+}
+
+// ForStep returns the model called name (see ByName) set up for series
+// sampled every step and forecast horizon steps ahead, and the FitConfig to
+// fit it with: the candidate periods of the step (CandidatePeriods, the day
+// first) for every model, and for "auto" the step and the horizon as its
+// validation horizon. It is what a command line needs from a --model name.
+func ForStep(name string, step time.Duration, horizon int) (Model, FitConfig, error) {
+	m, err := ByName(name)
+	if err != nil {
+		return nil, FitConfig{}, err
+	}
+	if a, ok := m.(AutoModel); ok {
+		a.Options.Step = step
+		a.Options.Horizon = horizon
+		m = a
+	}
+	return m, FitConfig{Periods: CandidatePeriods(step)}, nil
 }
 
 // grow returns s resliced to n, reallocating when its capacity is short.
