@@ -215,3 +215,15 @@ func ExampleForStep() {
 	// Output:
 	// snaive [288 2016]
 }
+
+func ExampleETS() {
+	// a line with a little alternating noise: AICc prefers a trend to SES
+	y := make([]float64, 40)
+	for t := range y {
+		y[t] = 10 + 2*float64(t) + 0.1*float64(1-2*(t%2))
+	}
+	fc, _ := forecast.Predict(forecast.ETS{}, y, forecast.FitConfig{}, 2, 0.8)
+	fmt.Printf("%s: %.1f %.1f\n", fc.Model, fc.Mean[0], fc.Mean[1])
+	// Output:
+	// holt: 90.0 92.0
+}

@@ -59,6 +59,8 @@ func TestModelsReproduceHandComputedForecasts(t *testing.T) {
 			[]float64{32, 35}, nil, 1e-9},
 		{"ses forecasts a constant series unchanged", SES{}, []float64{4, 4, 4, 4, 4, 4}, nil,
 			[]float64{4, 4, 4}, []float64{0, 0, 0}, 1e-9},
+		{"ets picks a trend for a noisy line", ETS{}, periodic(40, 10, 2, []float64{0.1, -0.1}), nil,
+			[]float64{90, 92, 94}, nil, 0.5},
 		{"holt continues an exact line", Holt{}, periodic(30, 10, 2, []float64{0}), nil,
 			[]float64{70, 72, 74}, nil, 1e-6},
 		{"additive holt-winters continues line plus season", HoltWinters{Period: 4}, periodic(40, 10, 0.5, pattern4), nil,

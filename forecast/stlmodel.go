@@ -55,6 +55,9 @@ func aicc(sse float64, n, k int) float64 {
 	if n-k-1 <= 0 {
 		return math.Inf(1)
 	}
+	// a perfect fit would give −Inf for every model; floor the error so the
+	// penalty still decides
+	sse = math.Max(sse, 1e-300)
 	return float64(n)*math.Log(sse/float64(n)) + 2*float64(k) + 2*float64(k*(k+1))/float64(n-k-1)
 }
 
