@@ -29,6 +29,10 @@ type PredictOptions struct {
 	// Workers is the number of targets predicted in parallel; default the
 	// number of CPUs.
 	Workers int
+	// BatchSize bounds how many usage series are fetched and predicted at
+	// a time (see DefaultBatchSize, the default); negative fetches each
+	// spec whole.
+	BatchSize int
 	// Logger receives progress records; nil discards them.
 	Logger *slog.Logger
 }
@@ -76,31 +80,40 @@ func Predict(ctx context.Context, src source.Source, opts PredictOptions) (*Repo
 	src = source.AsOf(src, opts.AsOf)
 	start := opts.AsOf.Add(-window)
 	rep := &Report{AsOf: opts.AsOf, Window: window}
-	var targets []capacity.Target
-	var specOf []string
+	size := opts.BatchSize
+	if size == 0 {
+		size = DefaultBatchSize
+	}
 	for _, spec := range opts.Specs {
 		began := time.Now()
-		ts, skipped, warnings, err := Collect(ctx, src, spec, start, opts.AsOf, opts.Step)
+		batches, err := split(ctx, src, spec, opts.AsOf, size)
 		if err != nil {
 			return nil, err
 		}
-		logger.Debug("collected targets", "spec", spec.Name, "targets", len(ts), "skipped", len(skipped), "took", time.Since(began))
-		targets = append(targets, ts...)
-		for range ts {
-			specOf = append(specOf, spec.Name)
+		n := 0
+		for _, b := range batches {
+			targets, skipped, warnings, err := Collect(ctx, src, b, start, opts.AsOf, opts.Step)
+			if err != nil {
+				return nil, err
+			}
+			rep.Skipped = append(rep.Skipped, skipped...)
+			rep.Warnings = append(rep.Warnings, warnings...)
+			preds, err := capacity.PredictAll(ctx, targets, opts.AsOf, opts.Capacity, opts.Workers)
+			if err != nil {
+				return nil, err
+			}
+			for i, p := range preds {
+				r := Result{Prediction: p, Spec: spec.Name}
+				// Only charts of targets at risk need the history; the
+				// rest is let go, so memory stays bounded by a batch.
+				if p.Risk >= capacity.RiskInfo {
+					r.History = targets[i].Usage
+				}
+				rep.Results = append(rep.Results, r)
+			}
+			n += len(targets)
 		}
-		rep.Skipped = append(rep.Skipped, skipped...)
-		rep.Warnings = append(rep.Warnings, warnings...)
-	}
-	began := time.Now()
-	preds, err := capacity.PredictAll(ctx, targets, opts.AsOf, opts.Capacity, opts.Workers)
-	if err != nil {
-		return nil, err
-	}
-	logger.Debug("predicted", "targets", len(targets), "took", time.Since(began))
-	rep.Results = make([]Result, len(preds))
-	for i, p := range preds {
-		rep.Results[i] = Result{Prediction: p, Spec: specOf[i], History: targets[i].Usage}
+		logger.Debug("predicted", "spec", spec.Name, "targets", n, "batches", len(batches), "took", time.Since(began))
 	}
 	SortResults(rep.Results)
 	return rep, nil
