@@ -671,11 +671,15 @@ func (a *autoFit) Forecast(dst *Forecast, h int, level float64) {
 		}
 		parts = append(parts, part{m.name(), w})
 	}
-	sort.SliceStable(parts, func(i, j int) bool { return parts[i].w > parts[j].w })
+	// Model lists the members in their fixed order (so that equal choices
+	// read the same); Reason lists them by weight
 	names := make([]string, len(parts))
-	var b strings.Builder
 	for i, p := range parts {
 		names[i] = p.name
+	}
+	sort.SliceStable(parts, func(i, j int) bool { return parts[i].w > parts[j].w })
+	var b strings.Builder
+	for i, p := range parts {
 		if i > 0 {
 			b.WriteString(", ")
 		}
