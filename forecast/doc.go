@@ -16,9 +16,11 @@
 // sampling step, validates a few strong and diverse members on the end of
 // the history (rolling origin), and forecasts with the best member or a
 // combination of them; the Forecast says which and why. Intervals are
-// analytical where the model has a formula and otherwise empirical, from
-// rolling-origin validation errors; their calibration is measured in
-// bench/m4 (see bench/RESULTS.md).
+// analytical where the model has a formula; Auto's are empirical, from its
+// rolling-origin validation errors (split-conformal), and Conformal gives
+// any model such intervals. Their calibration is measured in bench/m4 (see
+// bench/RESULTS.md). ForStep sets a model up from a sampling step and a
+// horizon, as a command line needs.
 //
 // ETA turns a Forecast into the time to the first crossing of a limit as
 // P10/P50/P90.
