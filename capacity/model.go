@@ -17,6 +17,11 @@ const (
 	// envelopeDays is the recent history whose residuals give the level
 	// correction and the envelope of a fast sawtooth.
 	envelopeDays = 3.0
+	// envelopeMinRatio: the uniform part of the residuals counts as a fast
+	// sawtooth only when its width is at least this many noise standard
+	// deviations (otherwise sampling noise of the quantiles would make
+	// every series look like a sawtooth and every ETA early).
+	envelopeMinRatio = 3.0
 	// stepF and stepSigma: a level shift is accepted when adding it to a
 	// quadratic trend of the hourly medians has an F statistic above stepF
 	// and a size above stepSigma residual standard deviations.
@@ -47,6 +52,11 @@ type analysis struct {
 	prof      profile
 	offset    float64 // level correction + envelope half-width
 	envA      float64 // width of the fast sawtooth
+	levelVar  float64 // variance of the level correction
+	// structured is true when the residuals are part of the signal (a
+	// sawtooth, day-to-day variation of daily peaks) rather than
+	// measurement noise: the ETA is then simulated with them (simulate).
+	structured bool
 	ageNow    float64 // age in days of the current segment at the last point
 	pattern   Pattern
 	model     string
@@ -183,6 +193,9 @@ func (w *work) analyzeContinuous(an *analysis, lo int) {
 				if e.ok && e.beta[0] > 0 && e.sse < best.sse {
 					best = e
 				}
+			}
+			if best.sh.kind == shExp {
+				best = w.refine(best, lo, 1, expRates[0]/2, expRates[len(expRates)-1])
 			}
 			an.fit = w.backfit(best.sh, lo, 1, &an.prof, 1)
 			return
@@ -397,6 +410,9 @@ func (w *work) analyzeSegments(an *analysis) {
 			best = f
 		}
 	}
+	if best.sh.p > 1 {
+		best = w.refine(best, lo, nid, 1, powers[len(powers)-1])
+	}
 	// A warm-up that levels off: only when the data show the plateau.
 	typ := an.ageNow
 	if len(lens) > 0 {
@@ -411,6 +427,38 @@ func (w *work) analyzeSegments(an *analysis) {
 		}
 	}
 	an.fit = w.backfit(best.sh, lo, nid, &an.prof, 1)
+}
+
+// refine searches the parameter of f's shape around its value (between the
+// neighbouring grid points, within [lo, hi]) for the smallest residual sum
+// of squares by golden-section search, on the current w.z.
+func (w *work) refine(f fitResult, from, nseg int, lo, hi float64) fitResult {
+	p := f.sh.p
+	a, b := math.Max(lo, p/1.5), math.Min(hi, p*1.5)
+	const g = 0.6180339887498949
+	fitAt := func(x float64) fitResult { return w.fit(shape{kind: f.sh.kind, p: x}, from, nseg, false) }
+	c, d := b-g*(b-a), a+g*(b-a)
+	fc, fd := fitAt(c), fitAt(d)
+	for range 12 {
+		if !fc.ok || !fd.ok {
+			break
+		}
+		if fc.sse < fd.sse {
+			b, d, fd = d, c, fc
+			c = b - g*(b-a)
+			fc = fitAt(c)
+		} else {
+			a, c, fc = c, d, fd
+			d = a + g*(b-a)
+			fd = fitAt(d)
+		}
+	}
+	for _, x := range []fitResult{fc, fd} {
+		if x.ok && x.sse < f.sse && (x.sh.kind != shExp || x.beta[0] > 0) {
+			f = x
+		}
+	}
+	return f
 }
 
 func medianCopy(v []float64) float64 {
@@ -434,9 +482,18 @@ func (w *work) envelope(an *analysis) {
 	q50 := median(w.tmp)
 	r95 := quantile(w.tmp, 0.975) - quantile(w.tmp, 0.025)
 	iqr := quantile(w.tmp, 0.75) - quantile(w.tmp, 0.25)
-	a, _ := envelopeSplit(r95, iqr)
-	an.envA = a
-	an.offset = q50 + a/2
+	a, sigma := envelopeSplit(r95, iqr)
+	if a >= envelopeMinRatio*sigma {
+		an.envA = a
+	}
+	an.structured = an.envA > 0 || (an.frequent && an.prof.on)
+	an.offset = q50
+	var ss float64
+	for _, r := range w.tmp {
+		ss += (r - q50) * (r - q50)
+	}
+	// Variance of a median of AR(1) values: π/2 · σ² · HAC / n.
+	an.levelVar = math.Pi / 2 * ss / float64(len(w.tmp)) * an.fit.hac() / float64(len(w.tmp))
 }
 
 // classify names the pattern.

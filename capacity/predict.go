@@ -117,7 +117,8 @@ func Predict(t Target, asOf time.Time, cfg Config) (Prediction, error) {
 	}
 	cfg.Logger.Debug("capacity: analysed", "labels", t.Labels.String(), "pattern", an.pattern, "model", an.model,
 		"points", w.n, "step", time.Duration(w.step)*time.Millisecond, "segments", an.nseg, "slope_per_day", an.slope,
-		"offset", an.offset, "envelope", an.envA, "phi", an.fit.phi)
+		"offset", an.offset, "envelope", an.envA, "structured", an.structured,
+		"phi", an.fit.phi, "drops", an.segs.drops, "frequent", an.frequent, "profile", an.prof.on, "fit_from", w.timeOf(an.fitLo))
 
 	// Paths over the horizon from the last sample.
 	end := at + cfg.Horizon.Milliseconds()
@@ -132,7 +133,7 @@ func Predict(t Target, asOf time.Time, cfg Config) (Prediction, error) {
 		p.Forecast = w.forecastPoints(cfg, steps, sign)
 		return p, nil
 	}
-	eta := w.crossings(&an, lim, steps, at)
+	eta := w.crossings(&an, lim, steps, at, cfg.Seed^t.Labels.Fingerprint())
 	switch {
 	case exhausted:
 		zero := time.Duration(0)
@@ -170,8 +171,9 @@ func (w *work) paths(an *analysis, steps int) {
 		x := float64(h) * w.stepD
 		age := an.ageNow + x
 		g0, g1 := f.sh.eval(x, age)
-		m := f.aCur + f.beta[0]*g0 + f.beta[1]*g1 + w.profileAt(&an.prof, w.tEnd+int64(h)*w.step) + an.offset
-		sd := math.Sqrt(f.pathVar(g0, g1))
+		t := w.tEnd + int64(h)*w.step
+		m := f.aCur + f.beta[0]*g0 + f.beta[1]*g1 + w.profileAt(&an.prof, t) + an.offset
+		sd := math.Sqrt(f.pathVar(g0, g1) + w.profileVar(&an.prof, t) + an.levelVar)
 		w.mean[h] = m
 		w.lo[h] = m - normQuantile80*sd
 		w.hi[h] = m + normQuantile80*sd
@@ -198,9 +200,14 @@ func (w *work) firstCrossing(path []float64, lim float64) (int64, bool) {
 }
 
 // crossings turns the paths into an ETA from at, nil beyond the horizon.
-func (w *work) crossings(an *analysis, lim float64, steps int, at int64) ETA {
+func (w *work) crossings(an *analysis, lim float64, steps int, at int64, seed uint64) ETA {
 	var e ETA
 	end := at + int64(steps)*w.step
+	if an.structured {
+		if e, ok := w.simulate(an, lim, steps, at, seed); ok {
+			return e
+		}
+	}
 	conv := func(path []float64) *time.Duration {
 		tc, ok := w.firstCrossing(path, lim)
 		if !ok || tc > end {

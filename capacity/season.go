@@ -28,6 +28,9 @@ type profile struct {
 	// spike is the fraction of the day the profile spends above the
 	// middle of its range: short for a nightly job.
 	spike float64
+	// varWD and varWE are the variances of a weekday and a weekend bin
+	// mean: the within-bin variance over the number of days in a bin.
+	varWD, varWE float64
 }
 
 func (w *work) bins() int {
@@ -61,6 +64,19 @@ func (w *work) profileAt(p *profile, t int64) float64 {
 		return w.profWE[b]
 	}
 	return w.prof1[b]
+}
+
+// profileVar returns the variance of the profile value at Unix ms t.
+func (w *work) profileVar(p *profile, t int64) float64 {
+	if !p.on {
+		return 0
+	}
+	if p.split {
+		if _, we := w.binOf(t, p.bins); we {
+			return p.varWE
+		}
+	}
+	return p.varWD
 }
 
 // estimateProfile estimates the daily profile of v[i] = w.res[i] +
@@ -165,7 +181,17 @@ func (w *work) estimateProfile(lo int) profile {
 			p.split = f2 > profileF
 		}
 	}
+	var cntWD, cntWE float64
+	for b := range nb {
+		cntWD += cwd[b]
+		cntWE += cwe[b]
+	}
+	within := ssw1 / math.Max(n-filled, 1)
+	p.varWD = within / math.Max(n/float64(nb), 1)
+	p.varWE = p.varWD
 	if p.split {
+		p.varWD = within / math.Max(cntWD/float64(nb), 1)
+		p.varWE = within / math.Max(cntWE/float64(nb), 1)
 		for b := range nb {
 			if cwe[b] == 0 {
 				swe[b] = s1[b]

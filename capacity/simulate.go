@@ -1,0 +1,118 @@
+package capacity
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+)
+
+// simulations is the number of simulated futures of a structured series.
+const simulations = 200
+
+// simulate estimates the ETA of a series whose residuals are part of the
+// signal by a residual day-block bootstrap: each simulated future is the
+// mean path, plus the trend uncertainty (one standard normal draw z per
+// future times the path's standard deviation), plus, for every future UTC
+// day, the residuals of a history day drawn at random, bin by bin of the
+// time of day. The ETA quantiles are those of the first crossings of the
+// simulated futures (none counts as beyond the horizon). It returns false
+// when the history has no usable day (a coarse step or too few points).
+func (w *work) simulate(an *analysis, lim float64, steps int, at int64, seed uint64) (ETA, bool) {
+	var e ETA
+	nb := w.bins()
+	if nb < 12 {
+		return e, false
+	}
+	lo := an.fitLo
+	firstDay := floorDiv(w.timeOf(lo), dayMs)
+	lastDay := floorDiv(w.tEnd, dayMs)
+	nd := int(lastDay - firstDay + 1)
+	w.tmp = grow(w.tmp, nd*nb)
+	mat := w.tmp
+	for i := range mat {
+		mat[i] = math.NaN()
+	}
+	cur := w.seg[w.n-1]
+	for i := lo; i < w.n; i++ {
+		r := w.res[i]
+		if math.IsNaN(r) || (an.nseg > 1 && w.seg[i] != cur && an.curStart > lo && i < an.curStart && false) {
+			continue
+		}
+		t := w.timeOf(i)
+		d := int(floorDiv(t, dayMs) - firstDay)
+		b, _ := w.binOf(t, nb)
+		mat[d*nb+b] = r
+	}
+	// Usable days: at least half of their bins known.
+	days := w.ts[:0]
+	for d := range nd {
+		k := 0
+		for _, v := range mat[d*nb : (d+1)*nb] {
+			if !math.IsNaN(v) {
+				k++
+			}
+		}
+		if 2*k >= nb {
+			days = append(days, int64(d))
+		}
+	}
+	w.ts = days
+	if len(days) == 0 {
+		return e, false
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
+	w.tmp2 = grow(w.tmp2, simulations)
+	hits := w.tmp2
+	end := at + int64(steps)*w.step
+	for s := range simulations {
+		z := rng.NormFloat64()
+		hits[s] = math.Inf(1)
+		day := int64(math.MinInt64)
+		var row []float64
+		prev := w.mean[0] + z*(w.hi[0]-w.mean[0])/normQuantile80
+		for h := 1; h <= steps; h++ {
+			t := w.tEnd + int64(h)*w.step
+			if d := floorDiv(t, dayMs); d != day {
+				day = d
+				k := days[rng.IntN(len(days))]
+				row = mat[int(k)*nb : int(k+1)*nb]
+			}
+			b, _ := w.binOf(t, nb)
+			r := row[b]
+			if math.IsNaN(r) {
+				r = 0
+			}
+			v := w.mean[h] + z*(w.hi[h]-w.mean[h])/normQuantile80 + r
+			if v >= lim {
+				frac := 1.0
+				if v > prev && prev < lim {
+					frac = (lim - prev) / (v - prev)
+				}
+				hits[s] = float64(w.tEnd) + (float64(h-1)+frac)*float64(w.step)
+				break
+			}
+			prev = v
+		}
+	}
+	slices.Sort(hits)
+	q := func(p float64) *time.Duration {
+		v := hits[int(p*float64(simulations-1)+0.5)]
+		if math.IsInf(v, 1) || v > float64(end) {
+			return nil
+		}
+		d := time.Duration(max(0, int64(v)-at)) * time.Millisecond
+		return &d
+	}
+	e.P10, e.P50, e.P90 = q(0.1), q(0.5), q(0.9)
+	return e, true
+}
+
+// floorDiv returns ⌊a/b⌋ for b > 0.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}
