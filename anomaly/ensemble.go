@@ -111,10 +111,12 @@ type Config struct {
 	Likelihood LikelihoodConfig
 	// Warmup is the number of first samples scored 0; default 150.
 	Warmup int
-	// RangeTolerance: after Warmup, a value more than RangeTolerance times
+	// RangeTolerance: after Warmup (and a whole day when the series has a
+	// daily period, so that the range of a daily cycle is known), a value
+	// more than RangeTolerance times
 	// the range of all values seen so far beyond their minimum or maximum
-	// scores 1 (Numenta's "spatial anomaly"). Default 0.05; negative
-	// disables.
+	// scores 1 (Numenta's "spatial anomaly"; on a series constant so far,
+	// any other value does). Default 0.05; negative disables.
 	RangeTolerance float64
 	// Suppression configures how often an event is reported.
 	Suppression SuppressionConfig
@@ -183,8 +185,9 @@ func (e *evidence) update(t int64, v float64) float64 {
 		e.take(e.liks[k].Update(e.change.Update(t, v)), EvidenceChange)
 	}
 	e.score = LogScore(e.p)
-	if e.cfg.RangeTolerance > 0 && e.n > e.cfg.Warmup && e.max > e.min {
-		tol := (e.max - e.min) * e.cfg.RangeTolerance
+	if e.cfg.RangeTolerance > 0 && e.n > e.cfg.Warmup && e.n > e.seasonal.Period() {
+		// A series constant so far breaks its range with any other value.
+		tol := math.Max((e.max-e.min)*e.cfg.RangeTolerance, 1e-9*math.Max(1, math.Abs(e.max)))
 		if v > e.max+tol || v < e.min-tol {
 			e.score, e.kind, e.p = 1, EvidenceRange, 0
 		}
