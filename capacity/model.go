@@ -48,29 +48,29 @@ var (
 // analysis is what analyze found: the fitted model of the current
 // segment and the description of the history.
 type analysis struct {
-	fit       fitResult
-	prof      profile
-	offset    float64 // level correction + envelope half-width
-	envA      float64 // width of the fast sawtooth
-	levelVar  float64 // variance of the level correction
+	fit      fitResult
+	prof     profile
+	offset   float64 // level correction + envelope half-width
+	envA     float64 // width of the fast sawtooth
+	levelVar float64 // variance of the level correction
 	// structured is true when the residuals are part of the signal (a
 	// sawtooth, day-to-day variation of daily peaks) rather than
 	// measurement noise: the ETA is then simulated with them (simulate).
 	structured bool
-	ageNow    float64 // age in days of the current segment at the last point
-	pattern   Pattern
-	model     string
-	fitLo     int // first point of the data the model was fitted on
-	segs      segmentation
-	nseg      int // segments cut at restarts and deploys
-	curStart  int // start of the current segment (0 when not cut)
-	stepAt    int // point where a level shift was found, −1
-	slope     float64
-	slopeSE   float64
-	frequent  bool
-	sigma     float64
-	rng       float64
-	decelerat bool
+	ageNow     float64 // age in days of the current segment at the last point
+	pattern    Pattern
+	model      string
+	fitLo      int // first point of the data the model was fitted on
+	segs       segmentation
+	nseg       int // segments cut at restarts and deploys
+	curStart   int // start of the current segment (0 when not cut)
+	stepAt     int // point where a level shift was found, −1
+	slope      float64
+	slopeSE    float64
+	frequent   bool
+	sigma      float64
+	rng        float64
+	decelerat  bool
 }
 
 // analyze fits the history in w (oriented values on the grid).
