@@ -141,7 +141,7 @@ func ReadInterpretation(r io.Reader, name string) ([]Interpretation, error) {
 		seg, dims, ok := strings.Cut(t, ":")
 		a, b, ok2 := strings.Cut(seg, "-")
 		if !ok || !ok2 {
-			return nil, fmt.Errorf("%s:%d: %w: %q, want start-end:d1,d2,...", name, line, ErrFormat, t)
+			return nil, fmt.Errorf("%s:%d: %w: %q, want start-end:d1,d2 (0-based rows, 1-based columns)", name, line, ErrFormat, t)
 		}
 		s, err1 := strconv.Atoi(strings.TrimSpace(a))
 		e, err2 := strconv.Atoi(strings.TrimSpace(b))
