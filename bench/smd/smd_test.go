@@ -20,11 +20,11 @@ func flags(s string) []bool {
 
 func TestEventScores(t *testing.T) {
 	for _, tc := range []struct {
-		name                  string
-		labels, flags         string
-		gap                   int
+		name                   string
+		labels, flags          string
+		gap                    int
 		caught, alarms, false_ int
-		precision             float64
+		precision              float64
 	}{
 		{"one row flagged in each event catches both", "0111000110", "0010000010", 1, 2, 2, 0, 1},
 		{"a flag outside is a false alarm", "0111000000", "0100001000", 1, 1, 2, 1, 0.5},
