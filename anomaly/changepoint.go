@@ -63,10 +63,11 @@ func NewCUSUM(cfg CUSUMConfig) *CUSUM {
 	return &CUSUM{cfg: cfg, win: NewRolling(cfg.Window)}
 }
 
-// Update implements Detector; it returns max(S⁺, S⁻)/H.
+// Update implements Detector; it returns max(S⁺, S⁻)/H (0 for a missing
+// sample, which leaves the sums as they are).
 func (c *CUSUM) Update(_ int64, v float64) float64 {
 	if !finite(v) {
-		return math.Max(c.pos, c.neg) / c.cfg.H
+		return 0
 	}
 	if c.win.Len() >= 10 {
 		med := c.win.Median()

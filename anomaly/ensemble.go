@@ -226,8 +226,9 @@ func (e *evidence) take(p float64, k Evidence) {
 // quiet again. Scores are in [0, 1] and comparable across series.
 //
 // Cost per sample: the sum of its parts, O(Window) dominated by the
-// rolling MADs (about 2 µs on one core); memory about 200 KB per series
-// with the defaults, bounded by the configuration.
+// rolling MADs (about 5 µs on one core: the 296,000 rows of NAB take 1.4 s
+// of CPU); memory about 150–200 KB per series with the defaults, bounded
+// by the configuration.
 type Ensemble struct {
 	ev  *evidence
 	sup suppressor
