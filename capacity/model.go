@@ -34,6 +34,11 @@ const (
 	// youngSegmentDays: a current segment younger than this with no
 	// complete earlier segment takes its slope from the segment before.
 	youngSegmentDays = 1.0
+	// batchSpike: a daily profile with a sharp drop that spends less than
+	// this fraction of the day above the middle of its range is a nightly
+	// job (a sawtooth spends about half of it there, a smooth daily hump
+	// about a quarter).
+	batchSpike = 0.22
 	// plateauFrac: a saturating (warm-up) shape is accepted only when its
 	// time constant is at most this fraction of the typical segment.
 	plateauFrac = 1.0 / 3
@@ -57,20 +62,27 @@ type analysis struct {
 	// sawtooth, day-to-day variation of daily peaks) rather than
 	// measurement noise: the ETA is then simulated with them (simulate).
 	structured bool
-	ageNow     float64 // age in days of the current segment at the last point
-	pattern    Pattern
-	model      string
-	fitLo      int // first point of the data the model was fitted on
-	segs       segmentation
-	nseg       int // segments cut at restarts and deploys
-	curStart   int // start of the current segment (0 when not cut)
-	stepAt     int // point where a level shift was found, −1
-	slope      float64
-	slopeSE    float64
-	frequent   bool
-	sigma      float64
-	rng        float64
-	decelerat  bool
+	// alt is the fit with the shape parameter moved by altDelta, and
+	// pVar the variance of the parameter: the trend's uncertainty from
+	// the parameter is ((alt − fit)/altDelta)²·pVar.
+	alt       fitResult
+	altDelta  float64
+	pVar      float64
+	ageNow    float64 // age in days of the current segment at the last point
+	pattern   Pattern
+	model     string
+	fitLo     int // first point of the data the model was fitted on
+	segs      segmentation
+	nseg      int // segments cut at restarts and deploys
+	curStart  int // start of the current segment (0 when not cut)
+	stepAt    int // point where a level shift was found, −1
+	slope     float64
+	slopeSE   float64
+	frequent  bool
+	sigma     float64
+	rng       float64
+	decelerat bool
+	growing   bool // the trend towards the limit is material
 }
 
 // analyze fits the history in w (oriented values on the grid).
@@ -98,6 +110,7 @@ func (w *work) analyze(hasCounter bool, scale float64, horizonDays float64) anal
 	} else {
 		w.analyzeContinuous(&an, 0)
 	}
+	w.shapeUncertainty(&an)
 	w.envelope(&an)
 	f := &an.fit
 	an.slope = f.slopeAt(0, an.ageNow)
@@ -187,15 +200,20 @@ func (w *work) analyzeContinuous(an *analysis, lo int) {
 		slopeEnd := q.beta[0] // derivative at x = 0
 		switch {
 		case t > curvatureT && slopeEnd > 0:
-			best := q
+			// The exponential's fit is sharp in ρ: refine around the best
+			// grid rate before comparing with the quadratic.
+			var be fitResult
 			for _, r := range expRates {
 				e := w.fit(shape{kind: shExp, p: r}, lo, 1, false)
-				if e.ok && e.beta[0] > 0 && e.sse < best.sse {
-					best = e
+				if e.ok && e.beta[0] > 0 && (!be.ok || e.sse < be.sse) {
+					be = e
 				}
 			}
-			if best.sh.kind == shExp {
-				best = w.refine(best, lo, 1, expRates[0]/2, expRates[len(expRates)-1])
+			best := q
+			if be.ok {
+				if be = w.refine(be, lo, 1, expRates[0]/2, 2*expRates[len(expRates)-1]); be.sse < q.sse {
+					best = be
+				}
 			}
 			an.fit = w.backfit(best.sh, lo, 1, &an.prof, 1)
 			return
@@ -466,6 +484,33 @@ func medianCopy(v []float64) float64 {
 	return median(c)
 }
 
+// shapeUncertainty estimates the variance of the shape parameter of a
+// non-linear trend (ρ, p or τ) from the curvature of the residual sum of
+// squares: var(θ) ≈ 2·σ²·HAC / (d²SSE/dθ²), and keeps the fit at θ+δ to
+// propagate it to the path.
+func (w *work) shapeUncertainty(an *analysis) {
+	f := &an.fit
+	switch f.sh.kind {
+	case shExp, shPow, shSat:
+	default:
+		return
+	}
+	p := f.sh.p
+	d := 0.02 * p
+	nseg := f.nseg
+	up := w.fit(shape{kind: f.sh.kind, p: p + d}, f.lo, nseg, false)
+	dn := w.fit(shape{kind: f.sh.kind, p: p - d}, f.lo, nseg, false)
+	if !up.ok || !dn.ok {
+		return
+	}
+	curv := (up.sse - 2*f.sse + dn.sse) / (d * d)
+	if !(curv > 0) {
+		return
+	}
+	an.alt, an.altDelta = up, d
+	an.pVar = 2 * f.sigma2 * f.hac() / curv
+}
+
 // envelope sets the level correction and the envelope of a fast sawtooth
 // from the residuals of the last envelopeDays of the current segment.
 func (w *work) envelope(an *analysis) {
@@ -504,6 +549,7 @@ func (w *work) classify(an *analysis, scale, horizonDays float64) Pattern {
 			(an.slopeSE == 0 || math.Abs(slope) >= slopeT*an.slopeSE)
 	}
 	growing := an.slope > 0 && material(an.slope)
+	an.growing = growing
 	shrinking := an.slope < 0 && material(an.slope)
 	if an.nseg > 1 {
 		switch {
@@ -530,12 +576,11 @@ func (w *work) classify(an *analysis, scale, horizonDays float64) Pattern {
 		return PatternFlat
 	}
 	structure := func() Pattern {
+		sharp := an.prof.on && an.prof.drop > 0.5*an.prof.amp
 		switch {
-		case an.frequent || (an.envA > 0 && an.envA > 4*an.sigma):
-			return PatternSawtooth
-		case an.prof.on && an.prof.spike < 0.3 && an.prof.amp > 0:
+		case sharp && an.prof.spike < batchSpike:
 			return PatternDailyBatch
-		case an.prof.on && an.prof.drop > 0.5*an.prof.amp:
+		case an.frequent || an.envA > 0 || sharp:
 			return PatternSawtooth
 		case an.prof.on:
 			return PatternSeasonal

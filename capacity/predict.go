@@ -173,7 +173,12 @@ func (w *work) paths(an *analysis, steps int) {
 		g0, g1 := f.sh.eval(x, age)
 		t := w.tEnd + int64(h)*w.step
 		m := f.aCur + f.beta[0]*g0 + f.beta[1]*g1 + w.profileAt(&an.prof, t) + an.offset
-		sd := math.Sqrt(f.pathVar(g0, g1) + w.profileVar(&an.prof, t) + an.levelVar)
+		v := f.pathVar(g0, g1) + w.profileVar(&an.prof, t) + an.levelVar
+		if an.pVar > 0 {
+			d := (an.alt.value(x, age) - f.value(x, age)) / an.altDelta
+			v += d * d * an.pVar
+		}
+		sd := math.Sqrt(v)
 		w.mean[h] = m
 		w.lo[h] = m - normQuantile80*sd
 		w.hi[h] = m + normQuantile80*sd

@@ -41,10 +41,12 @@ func isBytes(t Target) bool {
 	return strings.HasSuffix(t.Usage.Labels.Name(), "_bytes") || strings.HasSuffix(t.Labels.Name(), "_bytes")
 }
 
-// describe says what the history shows, in a phrase.
-func (w *work) describe(an *analysis, t Target, sign float64) string {
+// describe says what the history shows, in a phrase. Rates are towards
+// the limit: for a Down target (available bytes) a positive rate is space
+// being used up.
+func (w *work) describe(an *analysis, t Target) string {
 	b := isBytes(t)
-	rate := func(v float64) string { return fmtValue(sign*v, b) + "/day" }
+	rate := func(v float64) string { return fmtValue(v, b) + "/day" }
 	when := func(i int) string { return time.UnixMilli(w.timeOf(i)).UTC().Format("Jan 2 15:04") }
 	switch an.pattern {
 	case PatternLeak:
@@ -58,17 +60,20 @@ func (w *work) describe(an *analysis, t Target, sign float64) string {
 	case PatternAccelerating:
 		return "growth is accelerating, now " + rate(an.slope)
 	case PatternStep:
-		return fmt.Sprintf("level shift at %s, trend since %s", when(an.stepAt), rate(an.slope))
+		return fmt.Sprintf("level shift at %s, then %s", when(an.stepAt), rate(an.slope))
 	case PatternSawtooth:
-		return fmt.Sprintf("sawtooth whose peaks move %s", rate(an.slope))
+		if an.growing {
+			return fmt.Sprintf("sawtooth whose peaks rise %s", rate(an.slope))
+		}
+		return fmt.Sprintf("sawtooth whose peaks do not rise (%s)", rate(an.slope))
 	case PatternDailyBatch:
-		return fmt.Sprintf("daily spike of %s over a trend of %s", fmtValue(an.prof.amp, b), rate(an.slope))
+		return fmt.Sprintf("daily spike of %s, base trend %s", fmtValue(an.prof.amp, b), rate(an.slope))
 	case PatternSeasonal:
-		return fmt.Sprintf("daily cycle of %s over a trend of %s", fmtValue(an.prof.amp, b), rate(an.slope))
+		return fmt.Sprintf("daily cycle of %s, trend %s", fmtValue(an.prof.amp, b), rate(an.slope))
 	case PatternSteadyGrowth:
 		return "steady growth of " + rate(an.slope)
 	case PatternDecreasing:
-		return "moving away from the limit at " + rate(an.slope)
+		return "moving away from the limit at " + rate(-an.slope)
 	}
 	return "no material trend (" + rate(an.slope) + ")"
 }
@@ -101,14 +106,10 @@ func (w *work) reason(an *analysis, t Target, p Prediction, cfg Config, lim, sig
 	default:
 		head = "Does not run out within " + fmtDur(cfg.Horizon)
 	}
-	return fmt.Sprintf("%s: %s, %s; %s of data, model %s.", head, w.describe(an, t, sign), left, w.window(an), an.model)
+	return fmt.Sprintf("%s: %s, %s; %s of data, model %s.", head, w.describe(an, t), left, w.window(an), an.model)
 }
 
 // reasonNoLimit explains a prediction for a target without a limit.
 func (w *work) reasonNoLimit(an *analysis, t Target) string {
-	sign := 1.0
-	if t.Direction == Down {
-		sign = -1
-	}
-	return fmt.Sprintf("No limit, so no exhaustion to predict: %s; %s of data, model %s.", w.describe(an, t, sign), w.window(an), an.model)
+	return fmt.Sprintf("No limit, so no exhaustion to predict: %s; %s of data, model %s.", w.describe(an, t), w.window(an), an.model)
 }

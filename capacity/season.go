@@ -24,7 +24,7 @@ type profile struct {
 	bins  int
 	f     float64 // F statistic of the daily profile
 	amp   float64 // max − min of the profile
-	drop  float64 // largest fall between consecutive bins
+	drop  float64 // largest fall of the profile within an hour
 	// spike is the fraction of the day the profile spends above the
 	// middle of its range: short for a nightly job.
 	spike float64
@@ -142,9 +142,12 @@ func (w *work) estimateProfile(lo int) profile {
 	mean := sum / n
 	ssw1 := sumSq - ssb1
 	ssb1 -= n * mean * mean
-	if filled < 2 || ssw1 <= 0 {
+	switch {
+	case filled < 2 || ssb1 <= 1e-12*sumSq:
+		p.f = 0
+	case ssw1 <= 0:
 		p.f = math.Inf(1)
-	} else {
+	default:
 		p.f = (ssb1 / (filled - 1)) / (ssw1 / (n - filled))
 	}
 	if !(p.f > profileF) {
@@ -234,12 +237,14 @@ func (w *work) estimateProfile(lo int) profile {
 	p.amp = hi1 - lo1
 	mid := (lo1 + hi1) / 2
 	var above float64
+	hour := max(1, nb/24)
 	for b := range nb {
 		if s1[b] > mid {
 			above++
 		}
-		prev := s1[(b+nb-1)%nb]
-		p.drop = math.Max(p.drop, prev-s1[b])
+		for k := 1; k <= hour; k++ {
+			p.drop = math.Max(p.drop, s1[(b+nb-k)%nb]-s1[b])
+		}
 	}
 	p.spike = above / float64(nb)
 	return p

@@ -41,8 +41,12 @@ func (w *work) segment(sigma, rng float64, hasCounter bool) segmentation {
 	w.counter = append(w.counter[:0], false)
 	thr := math.Max(dropRangeFrac*rng, dropNoise*sigma)
 	sg.dropThresh = thr
-	// Drops, kept in w.ts as indices.
+	// Drops, kept in w.ts as indices. Drops of half the threshold count
+	// towards the sawtooth decision, so that a regular drop close to the
+	// threshold is not taken for a rare restart when it is missed a few
+	// times.
 	w.ts = w.ts[:0]
+	small := 0
 	if thr > 0 {
 		p := -1
 		for i := range w.n {
@@ -50,15 +54,18 @@ func (w *work) segment(sigma, rng float64, hasCounter bool) segmentation {
 			if math.IsNaN(v) {
 				continue
 			}
-			if p >= 0 && int64(i-p)*w.step <= maxDropGap && v-w.y[p] < -thr && w.persistentDrop(i, w.y[p], w.y[p]-v) {
-				w.ts = append(w.ts, int64(i))
+			if p >= 0 && int64(i-p)*w.step <= maxDropGap && v-w.y[p] < -thr/2 && w.persistentDrop(i, w.y[p], w.y[p]-v) {
+				small++
+				if v-w.y[p] < -thr {
+					w.ts = append(w.ts, int64(i))
+				}
 			}
 			p = i
 		}
 	}
 	sg.drops = len(w.ts)
 	spanDays := float64(w.n-1) * w.stepD
-	if sg.drops >= minSawtoothDrops && float64(sg.drops) > maxSegmentDropsPerDay*math.Max(spanDays, 1) {
+	if small >= minSawtoothDrops && float64(small) > maxSegmentDropsPerDay*math.Max(spanDays, 1) {
 		sg.frequent = true
 	}
 	// Counter changes.
