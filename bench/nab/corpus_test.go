@@ -3,6 +3,7 @@ package nab
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"os"
@@ -220,4 +221,12 @@ func FuzzThresholdsRoundTrip(f *testing.F) {
 		require.NoError(t, err)
 		require.Equal(t, thr, th[profile])
 	})
+}
+
+func TestReportMarshalsToJSON(t *testing.T) {
+	rep, err := Run(context.Background(), Options{DataDir: filepath.Join("testdata", "mini")})
+	require.NoError(t, err)
+	b, err := json.Marshal(rep)
+	require.NoError(t, err)
+	require.Contains(t, string(b), `"Category":"synthetic"`)
 }

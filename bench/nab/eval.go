@@ -78,11 +78,13 @@ type ProfileResult struct {
 }
 
 // CategoryResult is a ProfileResult restricted to one folder of the corpus.
-// Score is NaN when the category has no window (only FPs can happen there).
+// A category without windows has no NAB score (only false positives can
+// happen there): Scored is false and Score 0.
 type CategoryResult struct {
 	Category                     string
 	Files, Windows, Detected, FP int
 	Raw, Score                   float64
+	Scored                       bool
 }
 
 // Score scores the corpus for profile p at threshold. scores is indexed
@@ -112,7 +114,9 @@ func (e *Evaluator) Score(scores [][]float64, p Profile, threshold float64) Prof
 	r.Perfect = p.TP * float64(r.Windows)
 	r.Score = Normalize(r.Raw, r.Windows, p)
 	for _, c := range cats {
-		c.Score = Normalize(c.Raw, c.Windows, p)
+		if c.Windows > 0 {
+			c.Score, c.Scored = Normalize(c.Raw, c.Windows, p), true
+		}
 		r.Categories = append(r.Categories, *c)
 	}
 	sort.Slice(r.Categories, func(i, j int) bool { return r.Categories[i].Category < r.Categories[j].Category })

@@ -12,7 +12,6 @@ import (
 	"encoding/csv"
 	"flag"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -95,7 +94,7 @@ func markdown(rep *nab.Report, dir string, cpu time.Duration) {
 	fmt.Println("|---|---:|---:|---:|---:|")
 	for _, c := range rep.Results[0].Categories {
 		s := "–"
-		if !math.IsNaN(c.Score) {
+		if c.Scored {
 			s = fmt.Sprintf("%.2f", c.Score)
 		}
 		fmt.Printf("| %s | %d | %s | %d/%d | %d |\n", c.Category, c.Files, s, c.Detected, c.Windows, c.FP)
