@@ -123,6 +123,58 @@ func TestPredictGivesTheSamePredictionsFromFilesAndServers(t *testing.T) {
 	require.Contains(t, outputs["file"], `"risk": "critical"`)
 	require.JSONEq(t, outputs["file"], outputs["victoria-metrics"])
 	require.JSONEq(t, outputs["file"], outputs["prometheus"])
+
+	t.Run("predictions pushed back can be queried as metrics", func(t *testing.T) {
+		code, _, stderr := run(t, nil, "predict", "--input", in, "--preset", "memory", "--at", at, "--push-to", vmSrv.URL)
+		require.Equal(t, ExitOK, code, stderr)
+		require.NoError(t, testrig.FlushVictoriaMetrics(context.Background(), vmSrv.URL))
+		var stdout string
+		require.Eventually(t, func() bool {
+			// New series take a moment to become searchable.
+			code, stdout, stderr = run(t, nil, "fetch", "--prometheus", vmSrv.URL, "--query", `omen_exhaustion_risk{target="memory",container="checkout"}`,
+				"--start", at, "--end", at, "--step", "1m", "--format", "csv")
+			return code == ExitOK && strings.Contains(stdout, "pattern")
+		}, 10*time.Second, 200*time.Millisecond, "%s %s", stdout, stderr)
+		lines := strings.Split(strings.TrimSpace(stdout), "\n")
+		require.Len(t, lines, 2, "a header and the one sample written: %s", stdout)
+		require.True(t, strings.HasPrefix(lines[1], "2026-11-01T00:00:00Z,3,"), "risk 3 = critical: %s", lines[1])
+	})
+}
+
+func TestRunExecutesAJobFile(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "fleet.om")
+	code, _, stderr := run(t, nil, "demo", "--format", "openmetrics", "--output", in)
+	require.Equal(t, ExitOK, code, stderr)
+	job := filepath.Join(dir, "omen.yaml")
+	report := filepath.Join(dir, "report.json")
+	require.NoError(t, os.WriteFile(job, []byte(fmt.Sprintf(`
+source: {input: %q}
+presets: [disk, memory]
+risk: {fail_on: critical}
+outputs:
+  - {format: json, path: %q}
+  - {format: markdown}
+`, in, report)), 0o644))
+
+	code, stdout, stderr := run(t, nil, "run", "--config", job)
+	require.Equal(t, ExitFindings, code, "a critical target makes the CronJob fail: %s", stderr)
+	require.Contains(t, stdout, "| critical | memory |")
+	var got contractJSON
+	b, err := os.ReadFile(report)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &got))
+	require.Equal(t, "2026-11-01T00:00:00Z", got.AsOf)
+	require.Len(t, got.Results, 21)
+
+	t.Run("a job file with a typo names the line", func(t *testing.T) {
+		bad := filepath.Join(dir, "bad.yaml")
+		require.NoError(t, os.WriteFile(bad, []byte("presets: [disk]\nhorizon: 7d\nwindw: 14d\n"), 0o644))
+		code, _, stderr := run(t, nil, "run", "--config", bad)
+		require.Equal(t, ExitFailure, code)
+		require.Contains(t, stderr, "bad.yaml")
+		require.Contains(t, stderr, "line 3: field windw not found")
+	})
 }
 
 // TestHTMLReportRendersInChromium opens the demo report in headless

@@ -113,6 +113,12 @@ func TestSourceContract(t *testing.T) {
 				require.NoError(t, err)
 				requireSeriesEqual(t, []series.Series{data[2].AsOf(at.UnixMilli())}, res.Series)
 			})
+			t.Run("a range of a single instant returns that sample", func(t *testing.T) {
+				at := contractStart.Add(10 * 24 * time.Hour)
+				res, err := src.QueryRange(ctx, source.Query{Expr: `http_requests_total`, Start: at, End: at, Step: time.Minute})
+				require.NoError(t, err)
+				requireSeriesEqual(t, []series.Series{data[3].Slice(at.UnixMilli(), at.UnixMilli())}, res.Series)
+			})
 			t.Run("label matchers select series with their labels intact", func(t *testing.T) {
 				res, err := src.QueryRange(ctx, source.Query{Expr: `node_filesystem_avail_bytes{mountpoint=~"/var/.*",fstype!="xfs"}`, Start: end.Add(-time.Hour), End: end, Step: time.Minute})
 				require.NoError(t, err)

@@ -156,7 +156,14 @@ func (c *Client) QueryRange(ctx context.Context, q source.Query) (*source.Result
 	var wg sync.WaitGroup
 	for i, w := range windows {
 		wg.Go(func() {
-			m, warns, err := c.fetch(ctx, q.Expr, w, step)
+			fw := w
+			if fw.Points == 1 {
+				// VictoriaMetrics answers a range of a single point with no
+				// series at all: ask for two points; convertMatrix keeps
+				// the one asked for.
+				fw.End, fw.Points = fw.End.Add(step), 2
+			}
+			m, warns, err := c.fetch(ctx, q.Expr, fw, step)
 			if err != nil {
 				parts[i].err = err
 				cancel() // no partial data: stop the other windows
