@@ -9,6 +9,9 @@ const (
 	// curvatureT is the HAC t statistic of the quadratic term above which
 	// growth is taken as accelerating (or decelerating below −curvatureT).
 	curvatureT = 4.0
+	// curvatureMaterial: the quadratic term must add at least this
+	// fraction of the linear projection over the horizon to count.
+	curvatureMaterial = 0.05
 	// slopeT is the HAC t statistic a trend needs to count.
 	slopeT = 3.0
 	// materialFrac: a trend counts when it would cover this fraction of
@@ -88,9 +91,15 @@ type analysis struct {
 // analyze fits the history in w (oriented values on the grid).
 func (w *work) analyze(hasCounter bool, scale float64, horizonDays float64) analysis {
 	var an analysis
+	w.scale, w.horizonDays = scale, horizonDays
 	an.stepAt = -1
 	n := w.n
 	an.sigma, an.rng = w.noiseAndRange()
+	if !(scale > 0) {
+		// No limit (or at it): material is relative to the range seen.
+		scale = an.rng
+		w.scale = scale
+	}
 	an.segs = w.segment(an.sigma, an.rng, hasCounter)
 	an.frequent = an.segs.frequent
 	w.xs = grow(w.xs, n)
@@ -199,7 +208,7 @@ func (w *work) analyzeContinuous(an *analysis, lo int) {
 		t := c / math.Sqrt(vc)
 		slopeEnd := q.beta[0] // derivative at x = 0
 		switch {
-		case t > curvatureT && slopeEnd > 0:
+		case t > curvatureT && slopeEnd > 0 && c*w.horizonDays*w.horizonDays > curvatureMaterial*math.Max(slopeEnd*w.horizonDays, materialFrac*w.scale):
 			// The exponential's fit is sharp in ρ: refine around the best
 			// grid rate before comparing with the quadratic.
 			var be fitResult
@@ -522,6 +531,10 @@ func (w *work) envelope(an *analysis) {
 		}
 	}
 	if len(w.tmp) < 20 {
+		return
+	}
+	// Rounding noise of an exact line is no sawtooth.
+	if iqr := quantile(w.tmp, 0.75) - quantile(w.tmp, 0.25); iqr <= 1e-9*(math.Abs(w.y[w.n-1])+an.rng) {
 		return
 	}
 	q50 := median(w.tmp)

@@ -97,6 +97,9 @@ func Predict(t Target, asOf time.Time, cfg Config) (Prediction, error) {
 		}
 		return p, nil
 	}
+	if w.nonFinite > 0 {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("%d infinite samples ignored", w.nonFinite))
+	}
 	if gaps := w.gapWarning(); gaps != "" {
 		p.Warnings = append(p.Warnings, gaps)
 	}
@@ -106,10 +109,10 @@ func Predict(t Target, asOf time.Time, cfg Config) (Prediction, error) {
 	}
 	scale := math.Abs(lim - sign*cur)
 	horizonDays := float64(cfg.Horizon) / float64(day)
-	an := w.analyze(hasCounter, scale, horizonDays)
 	if noLimit {
-		scale = an.rng
+		scale = math.NaN()
 	}
+	an := w.analyze(hasCounter, scale, horizonDays)
 	p.Pattern, p.Model = an.pattern, an.model
 	if an.nseg > 1 {
 		p.Segments = an.nseg

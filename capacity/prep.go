@@ -45,6 +45,11 @@ type work struct {
 	prof1, profWE []float64
 	profCnt       []float64
 
+	// What a material change is: the headroom and the horizon in days.
+	scale, horizonDays float64
+	// nonFinite counts the infinite samples skipped by buildGrid.
+	nonFinite int
+
 	// Forecast paths (oriented).
 	mean, lo, hi []float64
 }
@@ -67,11 +72,15 @@ func (w *work) timeOf(i int) int64 { return w.tEnd - int64(w.n-1-i)*w.step }
 func (w *work) buildGrid(s series.Series, lo, hi int64, maxPoints int, sign float64) int {
 	s = s.Slice(lo+1, hi)
 	w.ts = w.ts[:0]
+	w.nonFinite = 0
 	prev := int64(math.MinInt64)
 	first, last := int64(0), int64(0)
 	valid := 0
 	for i, t := range s.Timestamps {
 		v := s.Values[i]
+		if math.IsInf(v, 0) {
+			w.nonFinite++
+		}
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			continue
 		}
