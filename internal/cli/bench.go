@@ -22,10 +22,12 @@ func newBenchCmd(g *globalOptions) *cobra.Command {
 		Short: "Score omen on public benchmark data",
 		Long: `bench runs omen's analyses on public benchmark data sets and scores them exactly as the
 benchmarks' authors do, so every accuracy claim can be checked on your own machine.`,
-		Example: `  omen bench m4 --train Hourly-train.csv --test Hourly-test.csv`,
+		Example: `  omen bench m4 --train Hourly-train.csv --test Hourly-test.csv
+  omen bench nab --data ../shared/data/nab
+  omen bench smd --data ../shared/data/smd`,
 		Args:    cobra.NoArgs,
 	}
-	cmd.AddCommand(newBenchM4Cmd(g))
+	cmd.AddCommand(newBenchM4Cmd(g), newBenchNABCmd(g), newBenchSMDCmd(g))
 	return cmd
 }
 

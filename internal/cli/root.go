@@ -138,16 +138,10 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 findings at or above the conf
 		newRulesCmd(g),
 		newPredictCmd(g),
 		newRunCmd(g),
+		newDetectCmd(g),
 	)
-	for _, add := range extraCommands {
-		root.AddCommand(add(g))
-	}
 	return root
 }
-
-// extraCommands lets command files register themselves without editing
-// newRootCmd, so capabilities land in their own files.
-var extraCommands []func(*globalOptions) *cobra.Command
 
 // setup validates global flags and builds the logger.
 func (g *globalOptions) setup() error {

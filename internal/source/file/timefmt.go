@@ -246,3 +246,8 @@ func civilFromDays(z int64) (y, m, d int) {
 	}
 	return y, m, d
 }
+
+// ParseTimestamp reads a timestamp as ReadCSV does — RFC 3339, Unix seconds
+// or milliseconds, or "YYYY-MM-DD HH:MM:SS" as UTC — and returns it in Unix
+// milliseconds; ok is false when s is none of those.
+func ParseTimestamp(s string) (ms int64, ok bool) { return parseTimestamp(s) }

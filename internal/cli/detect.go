@@ -1,0 +1,337 @@
+package cli
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/omenhq/omen/anomaly"
+	"github.com/omenhq/omen/internal/sink"
+	"github.com/omenhq/omen/internal/source/file"
+	"github.com/omenhq/omen/series"
+)
+
+// detectOptions are the flags of omen detect.
+type detectOptions struct {
+	fetchOptions
+	Machine bool
+	PushTo  string
+}
+
+func newDetectCmd(g *globalOptions) *cobra.Command {
+	o := &detectOptions{}
+	cmd := &cobra.Command{
+		Use:   "detect",
+		Short: "Find anomalies with a causal, seasonal-aware streaming detector",
+		Long: `detect scores every sample of every series with omen's streaming detector — a seasonal
+baseline with robust residuals, a distribution-shift detector and an anomaly-likelihood
+stage, combined into a score in [0,1]. It is causal: the score of a sample depends only on
+the samples before it, so what it reports on history is what it would have said live.
+A sample is anomalous when its score is at least 0.5.
+
+--format csv prints every input row with its score (timestamp,value,anomaly_score,anomaly;
+with several series a series column first). Other formats list the anomalous intervals:
+start, end, peak score, the series, and for a machine the metrics that contributed.
+
+--machine scores all the series of the query as one machine (or a multi-column CSV, one
+metric per column, which is read that way by default): per-metric deviations are combined
+and each interval names the metrics behind it. --push-to writes omen_anomaly_score back.`,
+		Example: `  omen detect --input requests.csv --format csv
+  omen detect --prometheus http://prometheus:9090 --query 'sum by (job) (rate(http_requests_total[5m]))' --range 7d
+  omen detect --prometheus http://prometheus:9090 --query '{instance="db-1:9100",__name__=~"node_load1|node_memory_Active_bytes"}' --machine
+  omen detect --input machine.csv --format markdown`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runDetect(cmd.Context(), g, o) },
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.Query, "query", "q", "", "PromQL/MetricsQL expression (with --input: a series selector; empty = every series)")
+	f.StringVar(&o.Start, "start", "", "start `TIME` of the range")
+	f.StringVar(&o.End, "end", "", "end `TIME` of the range (default --at, or now)")
+	f.Var(durationValue{&o.Range}, "range", "length of the range, e.g. 7d (default 7d for servers; the whole file for --input)")
+	f.Var(durationValue{&o.Step}, "step", "resolution (default: chosen from the range; files: raw samples)")
+	f.BoolVar(&o.Machine, "machine", false, "score all series together as the metrics of one machine")
+	f.StringVar(&o.PushTo, "push-to", "", "write omen_anomaly_score back to this VictoriaMetrics or Prometheus (remote write) `URL`")
+	f.StringVar(&o.Output, "output", "", "write to `FILE` instead of stdout (atomically)")
+	return cmd
+}
+
+// detected is the outcome for one series (or one machine).
+type detected struct {
+	labels  series.Labels
+	ts      []int64
+	values  []float64 // nil for a machine
+	scores  []float64
+	metrics []string // a machine's metrics
+	ivals   []anomaly.Interval
+}
+
+func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
+	if err := g.checkFormat(tableFormats...); err != nil {
+		return err
+	}
+	if g.Prometheus != "" && o.Query == "" {
+		return usagef("--query is required with --prometheus")
+	}
+	if g.Input == "" && o.Range == 0 && o.Start == "" {
+		o.Range = 7 * 24 * time.Hour
+	}
+	src, err := g.source()
+	if err != nil {
+		return err
+	}
+	q, err := fetchQuery(g, &o.fetchOptions, src)
+	if err != nil {
+		return err
+	}
+	res, err := src.QueryRange(ctx, q)
+	if err != nil {
+		return err
+	}
+	for _, w := range res.Warnings {
+		g.logger.Warn("source warning", "query", q.Expr, "warning", w)
+	}
+	if len(res.Series) == 0 {
+		return fmt.Errorf("the query %q returned no series between %s and %s", q.Expr, q.Start.UTC().Format(time.RFC3339), q.End.UTC().Format(time.RFC3339))
+	}
+	machine := o.Machine || (g.Input != "" && len(res.Series) > 1 && wide(res.Series))
+	var out []detected
+	if machine {
+		out = append(out, detectMachine(res.Series))
+	} else {
+		for _, s := range res.Series {
+			r := anomaly.Detect(s.Timestamps, s.Values, anomaly.Config{}, anomaly.IntervalConfig{})
+			out = append(out, detected{labels: s.Labels, ts: s.Timestamps, values: s.Values, scores: r.Scores, ivals: r.Intervals})
+		}
+	}
+	err = writeOutput(o.Output, g.stdout, func(w io.Writer) error {
+		if g.Format == "csv" {
+			return detectCSV(w, g.Input, out)
+		}
+		return detectIntervals(w, g.Format, out)
+	})
+	if err != nil {
+		return err
+	}
+	if o.PushTo != "" {
+		cfg, err := g.promConfig()
+		if err != nil {
+			return err
+		}
+		var ss []series.Series
+		for _, d := range out {
+			ls := d.labels.Without(series.MetricName)
+			if n := d.labels.Name(); n != "" {
+				ls = ls.With("metric", n)
+			}
+			ss = append(ss, series.Series{Labels: ls.With(series.MetricName, "omen_anomaly_score"), Timestamps: d.ts, Values: d.scores})
+		}
+		if err := sink.Push(ctx, sink.PushConfig{URL: o.PushTo, Headers: cfg.Headers, BearerToken: cfg.BearerToken, Logger: g.logger}, ss); err != nil {
+			return err
+		}
+		g.logger.Info("anomaly scores written back", "url", redactURL(o.PushTo), "series", len(ss))
+	}
+	return nil
+}
+
+// wide reports whether the series look like the columns of a multi-column
+// CSV: nothing but a metric name each.
+func wide(ss []series.Series) bool {
+	for _, s := range ss {
+		if len(s.Labels) != 1 || s.Labels.Name() == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// detectMachine scores the series as one machine's metrics on the union
+// of their timestamps (a metric without a sample at an instant is NaN).
+func detectMachine(ss []series.Series) detected {
+	var ts []int64
+	for _, s := range ss {
+		ts = append(ts, s.Timestamps...)
+	}
+	slices.Sort(ts)
+	ts = slices.Compact(ts)
+	metrics := make([]string, len(ss))
+	rows := make([][]float64, len(ts))
+	flat := make([]float64, len(ts)*len(ss))
+	for i := range rows {
+		rows[i] = flat[i*len(ss) : (i+1)*len(ss)]
+		for j := range rows[i] {
+			rows[i][j] = math.NaN()
+		}
+	}
+	for j, s := range ss {
+		metrics[j] = s.Labels.String()
+		if len(s.Labels) == 1 {
+			metrics[j] = s.Labels.Name()
+		}
+		k := 0
+		for i, t := range s.Timestamps {
+			for ts[k] < t {
+				k++
+			}
+			rows[k][j] = s.Values[i]
+		}
+	}
+	r := anomaly.DetectMachine(ts, rows, metrics, anomaly.MachineOptions{})
+	return detected{labels: series.New("machine", "input"), ts: ts, scores: r.Scores, metrics: metrics, ivals: r.Intervals}
+}
+
+// detectCSV prints every row with its score. For a single-series CSV input
+// the timestamps and values are echoed as written, in input order.
+func detectCSV(w io.Writer, input string, out []detected) error {
+	cw := csv.NewWriter(w)
+	flag := func(s float64) string {
+		if s >= anomaly.Threshold {
+			return "1"
+		}
+		return "0"
+	}
+	score := func(s float64) string { return strconv.FormatFloat(s, 'f', 6, 64) }
+	switch {
+	case len(out) == 1 && out[0].values != nil && strings.EqualFold(filepath.Ext(input), ".csv"):
+		if rows, ok := rawRows(input, out[0]); ok {
+			_ = cw.Write([]string{"timestamp", "value", "anomaly_score", "anomaly"})
+			for _, r := range rows {
+				_ = cw.Write([]string{r.ts, r.value, score(r.score), flag(r.score)})
+			}
+			cw.Flush()
+			return cw.Error()
+		}
+		fallthrough
+	case len(out) == 1 && out[0].values != nil:
+		_ = cw.Write([]string{"timestamp", "value", "anomaly_score", "anomaly"})
+		d := out[0]
+		for i, t := range d.ts {
+			_ = cw.Write([]string{time.UnixMilli(t).UTC().Format(time.RFC3339Nano), num(d.values[i]), score(d.scores[i]), flag(d.scores[i])})
+		}
+	case len(out) == 1:
+		_ = cw.Write([]string{"timestamp", "anomaly_score", "anomaly", "top_metrics"})
+		d := out[0]
+		for i, t := range d.ts {
+			_ = cw.Write([]string{time.UnixMilli(t).UTC().Format(time.RFC3339Nano), score(d.scores[i]), flag(d.scores[i]), ""})
+		}
+	default:
+		_ = cw.Write([]string{"series", "timestamp", "value", "anomaly_score", "anomaly"})
+		for _, d := range out {
+			for i, t := range d.ts {
+				_ = cw.Write([]string{d.labels.String(), time.UnixMilli(t).UTC().Format(time.RFC3339Nano), num(d.values[i]), score(d.scores[i]), flag(d.scores[i])})
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+type rawRow struct {
+	ts, value string
+	score     float64
+}
+
+// rawRows re-reads a single-series CSV to echo its rows as written, in
+// input order, each with the score of its timestamp. It gives up (ok false)
+// on anything it cannot map one to one.
+func rawRows(path string, d detected) ([]rawRow, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.Comment = '#'
+	r.FieldsPerRecord = -1
+	recs, err := r.ReadAll()
+	if err != nil || len(recs) == 0 {
+		return nil, false
+	}
+	tcol, vcol := 0, 1
+	if len(recs[0]) > 0 {
+		first := strings.TrimPrefix(recs[0][0], "\ufeff")
+		if _, ok := file.ParseTimestamp(strings.TrimSpace(first)); !ok {
+			for i, h := range recs[0] {
+				switch strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))) {
+				case "timestamp", "time", "ts", "date":
+					tcol = i
+				case "value":
+					vcol = i
+				}
+			}
+			recs = recs[1:]
+		}
+	}
+	idx := make(map[int64]int, len(d.ts))
+	for i, t := range d.ts {
+		idx[t] = i
+	}
+	out := make([]rawRow, 0, len(recs))
+	for _, rec := range recs {
+		if len(rec) <= max(tcol, vcol) {
+			return nil, false
+		}
+		t, ok := file.ParseTimestamp(strings.TrimSpace(rec[tcol]))
+		if !ok {
+			return nil, false
+		}
+		i, ok := idx[t]
+		if !ok {
+			return nil, false
+		}
+		out = append(out, rawRow{ts: rec[tcol], value: rec[vcol], score: d.scores[i]})
+	}
+	return out, len(out) == len(d.ts)
+}
+
+// detectIntervals lists the anomalous intervals, most anomalous first.
+func detectIntervals(w io.Writer, format string, out []detected) error {
+	type ivalJSON struct {
+		Series  map[string]string `json:"series"`
+		Start   time.Time         `json:"start"`
+		End     time.Time         `json:"end"`
+		Peak    float64           `json:"peak_score"`
+		PeakAt  time.Time         `json:"peak_at"`
+		Metrics []string          `json:"metrics,omitempty"`
+	}
+	var all []ivalJSON
+	for _, d := range out {
+		for _, iv := range d.ivals {
+			j := ivalJSON{Series: d.labels.Map(), Start: time.UnixMilli(iv.Start).UTC(), End: time.UnixMilli(iv.End).UTC(), Peak: iv.Peak, PeakAt: time.UnixMilli(iv.PeakAt).UTC()}
+			for _, c := range iv.Metrics {
+				j.Metrics = append(j.Metrics, fmt.Sprintf("%s (%.2f)", c.Metric, c.Score))
+			}
+			all = append(all, j)
+		}
+	}
+	slices.SortStableFunc(all, func(a, b ivalJSON) int { return a.Start.Compare(b.Start) })
+	if format == "json" {
+		if all == nil {
+			all = []ivalJSON{}
+		}
+		return writeJSON(w, map[string]any{"intervals": all})
+	}
+	n := 0
+	for _, d := range out {
+		n += len(d.ts)
+	}
+	t := tableData{
+		Title:  fmt.Sprintf("omen detect: %d anomalous intervals in %d series (%d samples)", len(all), len(out), n),
+		Header: []string{"START", "END", "DURATION", "PEAK", "SERIES", "METRICS"},
+		Right:  []int{2, 3},
+	}
+	for _, iv := range all {
+		t.Rows = append(t.Rows, []string{iv.Start.Format("2006-01-02 15:04"), iv.End.Format("2006-01-02 15:04"), fmtDuration(iv.End.Sub(iv.Start)),
+			strconv.FormatFloat(iv.Peak, 'f', 2, 64), series.FromMap(iv.Series).String(), strings.Join(iv.Metrics, ", ")})
+	}
+	return writeTable(w, format, t)
+}
