@@ -2,12 +2,9 @@ package cli
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"time"
 
@@ -80,7 +77,7 @@ func runBenchNAB(ctx context.Context, g *globalOptions, o *benchNABOptions) erro
 		row = append(row, strconv.FormatFloat(r.Score, 'f', 2, 64))
 	}
 	scores.Rows = append(scores.Rows, row)
-	if board, err := scoreboard(filepath.Join(o.Data, "results", "derived_scores_shared51_files.csv")); err == nil && o.ThresholdsFrom == "" {
+	if board, err := nab.ReadScoreboard(filepath.Join(o.Data, "results", "derived_scores_shared51_files.csv")); err == nil && o.ThresholdsFrom == "" {
 		scores.Rows = append(scores.Rows, board...)
 	}
 	if err := writeTable(g.stdout, g.Format, scores); err != nil {
@@ -106,32 +103,6 @@ func runBenchNAB(ctx context.Context, g *globalOptions, o *benchNABOptions) erro
 	}
 	_, err = fmt.Fprintf(g.stdout, "%d workers: detection %s, whole run %s\n", rep.Workers, rep.Detect.Round(time.Millisecond), rep.Total.Round(time.Millisecond))
 	return err
-}
-
-// scoreboard reads NAB's published per-detector scores (detector,
-// standard, reward_low_FP_rate, reward_low_FN_rate), best first.
-func scoreboard(path string) ([][]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil || len(rows) < 2 {
-		return nil, fmt.Errorf("cannot read the scoreboard %s: %v", path, err)
-	}
-	rows = rows[1:]
-	sort.SliceStable(rows, func(i, j int) bool {
-		a, _ := strconv.ParseFloat(rows[i][1], 64)
-		b, _ := strconv.ParseFloat(rows[j][1], 64)
-		return a > b
-	})
-	for i := range rows {
-		if len(rows[i]) > 4 {
-			rows[i] = rows[i][:4]
-		}
-	}
-	return rows, nil
 }
 
 func newBenchSMDCmd(g *globalOptions) *cobra.Command {

@@ -79,29 +79,9 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 	if err := g.checkFormat(tableFormats...); err != nil {
 		return err
 	}
-	if g.Prometheus != "" && o.Query == "" {
-		return usagef("--query is required with --prometheus")
-	}
-	if g.Input == "" && o.Range == 0 && o.Start == "" {
-		o.Range = 7 * 24 * time.Hour
-	}
-	src, err := g.source()
+	res, _, err := g.query(ctx, &o.fetchOptions, 7*24*time.Hour, true)
 	if err != nil {
 		return err
-	}
-	q, err := fetchQuery(g, &o.fetchOptions, src)
-	if err != nil {
-		return err
-	}
-	res, err := src.QueryRange(ctx, q)
-	if err != nil {
-		return err
-	}
-	for _, w := range res.Warnings {
-		g.logger.Warn("source warning", "query", q.Expr, "warning", w)
-	}
-	if len(res.Series) == 0 {
-		return fmt.Errorf("the query %q returned no series between %s and %s", q.Expr, q.Start.UTC().Format(time.RFC3339), q.End.UTC().Format(time.RFC3339))
 	}
 	machine := o.Machine || (g.Input != "" && len(res.Series) > 1 && wide(res.Series))
 	var out []detected

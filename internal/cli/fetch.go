@@ -74,26 +74,9 @@ func runFetch(ctx context.Context, g *globalOptions, o *fetchOptions) error {
 	if err := g.checkFormat(fetchFormats...); err != nil {
 		return err
 	}
-	if g.Prometheus != "" && o.Query == "" {
-		return usagef("--query is required with --prometheus")
-	}
-	src, err := g.source()
+	res, _, err := g.query(ctx, o, 0, false)
 	if err != nil {
 		return err
-	}
-	q, err := fetchQuery(g, o, src)
-	if err != nil {
-		return err
-	}
-	res, err := src.QueryRange(ctx, q)
-	if err != nil {
-		return err
-	}
-	for _, w := range res.Warnings {
-		g.logger.Warn("source warning", "query", q.Expr, "warning", w)
-	}
-	if len(res.Series) == 0 {
-		g.logger.Warn("the query returned no series", "query", q.Expr, "start", q.Start.UTC().Format(time.RFC3339), "end", q.End.UTC().Format(time.RFC3339))
 	}
 	return writeOutput(o.Output, g.stdout, func(w io.Writer) error {
 		if g.Format == "table" || g.Format == "markdown" {
@@ -116,8 +99,43 @@ func writeSeries(w io.Writer, format string, ss []series.Series) error {
 	return fmt.Errorf("cannot write series as %q", format)
 }
 
+// query opens the source, resolves the range flags into a query (with
+// defaultRange when neither --start nor --range is given for a server) and
+// runs it. Source warnings are logged; no series at all is an error when
+// need is set, a warning otherwise.
+func (g *globalOptions) query(ctx context.Context, o *fetchOptions, defaultRange time.Duration, need bool) (*source.Result, source.Query, error) {
+	if g.Prometheus != "" && o.Query == "" {
+		return nil, source.Query{}, usagef("--query is required with --prometheus")
+	}
+	if g.Input == "" && o.Range == 0 && o.Start == "" && defaultRange > 0 {
+		o.Range = defaultRange
+	}
+	src, err := g.source()
+	if err != nil {
+		return nil, source.Query{}, err
+	}
+	q, err := fetchQuery(g, o)
+	if err != nil {
+		return nil, q, err
+	}
+	res, err := src.QueryRange(ctx, q)
+	if err != nil {
+		return nil, q, err
+	}
+	for _, w := range res.Warnings {
+		g.logger.Warn("source warning", "query", q.Expr, "warning", w)
+	}
+	if len(res.Series) == 0 {
+		if need {
+			return nil, q, fmt.Errorf("the query %q returned no series between %s and %s", q.Expr, q.Start.UTC().Format(time.RFC3339), q.End.UTC().Format(time.RFC3339))
+		}
+		g.logger.Warn("the query returned no series", "query", q.Expr, "start", q.Start.UTC().Format(time.RFC3339), "end", q.End.UTC().Format(time.RFC3339))
+	}
+	return res, q, nil
+}
+
 // fetchQuery resolves the range flags into a query.
-func fetchQuery(g *globalOptions, o *fetchOptions, src source.Source) (source.Query, error) {
+func fetchQuery(g *globalOptions, o *fetchOptions) (source.Query, error) {
 	now := g.now()
 	q := source.Query{Expr: o.Query, Step: o.Step}
 	at, err := g.asOf()

@@ -89,9 +89,6 @@ func runForecast(ctx context.Context, g *globalOptions, o *forecastOptions) erro
 	if err := g.checkFormat(tableFormats...); err != nil {
 		return err
 	}
-	if g.Prometheus != "" && o.Query == "" {
-		return usagef("--query is required with --prometheus")
-	}
 	if o.Level <= 0 || o.Level >= 1 {
 		return usagef("invalid --level %v: want a number between 0 and 1, e.g. 0.8", o.Level)
 	}
@@ -102,31 +99,14 @@ func runForecast(ctx context.Context, g *globalOptions, o *forecastOptions) erro
 	if o.Horizon == 0 {
 		o.Horizon = 24 * time.Hour
 	}
-	if g.Input == "" && o.Range == 0 && o.Start == "" {
-		o.Range = 14 * 24 * time.Hour
-	}
 	if o.Plot != "" {
 		if ext := strings.ToLower(filepath.Ext(o.Plot)); ext != ".svg" && ext != ".png" {
 			return usagef("invalid --plot %q: want a file ending in .svg or .png", o.Plot)
 		}
 	}
-	src, err := g.source()
+	res, _, err := g.query(ctx, &o.fetchOptions, 14*24*time.Hour, true)
 	if err != nil {
 		return err
-	}
-	q, err := fetchQuery(g, &o.fetchOptions, src)
-	if err != nil {
-		return err
-	}
-	res, err := src.QueryRange(ctx, q)
-	if err != nil {
-		return err
-	}
-	for _, w := range res.Warnings {
-		g.logger.Warn("source warning", "query", q.Expr, "warning", w)
-	}
-	if len(res.Series) == 0 {
-		return fmt.Errorf("the query %q returned no series between %s and %s", q.Expr, q.Start.UTC().Format(time.RFC3339), q.End.UTC().Format(time.RFC3339))
 	}
 	var out []seriesForecast
 	for _, s := range res.Series {

@@ -92,3 +92,15 @@ func TestBenchM4(t *testing.T) {
 	require.True(t, strings.HasPrefix(lines[0], "id,F1,"))
 	require.True(t, strings.HasSuffix(lines[0], ",F48"))
 }
+
+func TestBenchNAB(t *testing.T) {
+	data := filepath.Join("..", "..", "..", "shared", "data", "nab")
+	if _, err := os.Stat(data); err != nil {
+		t.Skipf("NAB data not beside the checkout (%v)", err)
+	}
+	code, stdout, stderr := run(t, nil, "bench", "nab", "--data", data, "--format", "markdown")
+	require.Equal(t, ExitOK, code, stderr)
+	require.Contains(t, stdout, "| omen (this run) |")
+	require.Contains(t, stdout, "| numenta | 72.97 | 65.83 | 76.82 |", "the published scoreboard is shown beside omen")
+	require.Contains(t, stdout, "realTweets")
+}

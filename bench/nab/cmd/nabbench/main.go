@@ -9,13 +9,10 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
 	"syscall"
 	"time"
 
@@ -78,7 +75,7 @@ func markdown(rep *nab.Report, dir string, cpu time.Duration) {
 	fmt.Println("| detector | standard | reward_low_FP_rate | reward_low_FN_rate |")
 	fmt.Println("|---|---:|---:|---:|")
 	fmt.Printf("| **omen** (this run) | **%.2f** | **%.2f** | **%.2f** |\n", rep.Results[0].Score, rep.Results[1].Score, rep.Results[2].Score)
-	if rows, err := scoreboard(filepath.Join(dir, "results", "derived_scores_shared51_files.csv")); err == nil {
+	if rows, err := nab.ReadScoreboard(filepath.Join(dir, "results", "derived_scores_shared51_files.csv")); err == nil {
 		for _, r := range rows {
 			fmt.Printf("| %s | %s | %s | %s |\n", r[0], r[1], r[2], r[3])
 		}
@@ -105,28 +102,6 @@ func markdown(rep *nab.Report, dir string, cpu time.Duration) {
 
 // scoreboard reads derived_scores_shared51_files.csv (detector and the
 // three profiles).
-func scoreboard(path string) ([][]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil || len(rows) < 2 {
-		return nil, fmt.Errorf("bad scoreboard %s: %v", path, err)
-	}
-	rows = rows[1:]
-	sort.SliceStable(rows, func(i, j int) bool {
-		a, _ := strconv.ParseFloat(rows[i][1], 64)
-		b, _ := strconv.ParseFloat(rows[j][1], 64)
-		return a > b
-	})
-	return rows, nil
-}
-
-// transfer scores each group of files at the thresholds optimised on the
-// other groups (categories, then alternate files) and compares with each
-// group optimising its own.
 func transfer(rep *nab.Report) {
 	for _, mode := range []string{"leave one category out", "two halves (alternate files)"} {
 		var groups [][]int
