@@ -108,6 +108,8 @@ func (w *work) fit(sh shape, lo, nseg int, writeRes bool) fitResult {
 		w.segN[k] = 0
 		w.segSum[k] = [3]float64{}
 	}
+	w.g0 = grow(w.g0, w.n)
+	w.g1 = grow(w.g1, w.n)
 	for i := lo; i < w.n; i++ {
 		k := w.seg[i]
 		zi := w.z[i]
@@ -115,6 +117,7 @@ func (w *work) fit(sh shape, lo, nseg int, writeRes bool) fitResult {
 			continue
 		}
 		g0, g1 := sh.eval(w.xs[i], w.age[i])
+		w.g0[i], w.g1[i] = g0, g1
 		w.segN[k]++
 		s := &w.segSum[k]
 		s[0] += zi
@@ -142,9 +145,8 @@ func (w *work) fit(sh shape, lo, nseg int, writeRes bool) fitResult {
 			if k < 0 || math.IsNaN(zi) {
 				continue
 			}
-			g0, g1 := sh.eval(w.xs[i], w.age[i])
 			s := &w.segSum[k]
-			d0, d1, dz := g0-s[1], g1-s[2], zi-s[0]
+			d0, d1, dz := w.g0[i]-s[1], w.g1[i]-s[2], zi-s[0]
 			a[0][0] += d0 * d0
 			b[0] += d0 * dz
 			if m == 2 {
@@ -177,9 +179,8 @@ func (w *work) fit(sh shape, lo, nseg int, writeRes bool) fitResult {
 			}
 			continue
 		}
-		g0, g1 := sh.eval(w.xs[i], w.age[i])
 		s := &w.segSum[k]
-		r := zi - s[0] - f.beta[0]*(g0-s[1]) - f.beta[1]*(g1-s[2])
+		r := zi - s[0] - f.beta[0]*(w.g0[i]-s[1]) - f.beta[1]*(w.g1[i]-s[2])
 		if writeRes {
 			w.res[i] = r
 		}
@@ -213,4 +214,75 @@ func (f *fitResult) value(x, age float64) float64 {
 func (f *fitResult) slopeAt(x, age float64) float64 {
 	const h = 1e-3
 	return (f.value(x+h, age+h) - f.value(x-h, age-h)) / (2 * h)
+}
+
+// fitSSE returns the residual sum of squares and the first trend
+// coefficient of the fit of w.z on a one-regressor shape (see fit) in a
+// single pass over the data, from raw sums; ok is false when the
+// regressor does not vary within segments. It is the fast path of the
+// searches over shape parameters.
+func (w *work) fitSSE(sh shape, lo, nseg int) (sse, beta float64, ok bool) {
+	w.segN = grow(w.segN, nseg)
+	w.segSum = grow(w.segSum, 2*nseg)
+	w.segRef = grow(w.segRef, nseg)
+	for k := range nseg {
+		w.segN[k] = 0
+		w.segSum[2*k] = [3]float64{}
+		w.segSum[2*k+1] = [3]float64{}
+	}
+	// e^{ρx} on the regular grid is a geometric sequence: one product per
+	// point instead of an exponential (relative drift below 1e-12).
+	var eg, ratio float64
+	if sh.kind == shExp {
+		eg, ratio = math.Exp(sh.p*w.xs[lo]), math.Exp(sh.p*w.stepD)
+	}
+	for i := lo; i < w.n; i++ {
+		var g float64
+		switch sh.kind {
+		case shExp:
+			g = eg
+			eg *= ratio
+		case shPow:
+			if a := w.age[i]; a > 0 {
+				g = math.Exp(sh.p * w.lnAge[i])
+			}
+		}
+		k := w.seg[i]
+		zi := w.z[i]
+		if k < 0 || math.IsNaN(zi) {
+			continue
+		}
+		// Values relative to the segment's first one keep the raw sums
+		// of squares accurate.
+		if w.segN[k] == 0 {
+			w.segRef[k] = zi
+		}
+		zi -= w.segRef[k]
+		if sh.kind != shExp && sh.kind != shPow {
+			g, _ = sh.eval(w.xs[i], w.age[i])
+		}
+		w.segN[k]++
+		a, b := &w.segSum[2*k], &w.segSum[2*k+1]
+		a[0] += zi
+		a[1] += g
+		a[2] += zi * zi
+		b[0] += g * g
+		b[1] += g * zi
+	}
+	var sgg, sgz, szz float64
+	for k := range nseg {
+		n := w.segN[k]
+		if n == 0 {
+			continue
+		}
+		a, b := w.segSum[2*k], w.segSum[2*k+1]
+		sgg += b[0] - a[1]*a[1]/n
+		sgz += b[1] - a[1]*a[0]/n
+		szz += a[2] - a[0]*a[0]/n
+	}
+	if !(sgg > 1e-12*(1+math.Abs(sgg))) {
+		return 0, 0, false
+	}
+	beta = sgz / sgg
+	return math.Max(szz-beta*sgz, 0), beta, true
 }

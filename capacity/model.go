@@ -108,10 +108,15 @@ func (w *work) analyze(hasCounter bool, scale float64, horizonDays float64) anal
 	w.prof = grow(w.prof, n)
 	w.z = grow(w.z, n)
 	w.res = grow(w.res, n)
+	w.bin = grow(w.bin, n)
+	w.we = grow(w.we, n)
+	w.nb = w.bins()
 	for i := range n {
 		w.xs[i] = -float64(n-1-i) * w.stepD
 		w.prof[i] = 0
 		w.res[i] = math.NaN()
+		b, we := w.binOf(w.timeOf(i), max(w.nb, 1))
+		w.bin[i], w.we[i] = int32(b), we
 	}
 	an.nseg = len(w.bounds)
 	if an.nseg > 1 {
@@ -211,17 +216,17 @@ func (w *work) analyzeContinuous(an *analysis, lo int) {
 		case t > curvatureT && slopeEnd > 0 && c*w.horizonDays*w.horizonDays > curvatureMaterial*math.Max(slopeEnd*w.horizonDays, materialFrac*w.scale):
 			// The exponential's fit is sharp in ρ: refine around the best
 			// grid rate before comparing with the quadratic.
-			var be fitResult
+			bestR, bestSSE := 0.0, math.Inf(1)
 			for _, r := range expRates {
-				e := w.fit(shape{kind: shExp, p: r}, lo, 1, false)
-				if e.ok && e.beta[0] > 0 && (!be.ok || e.sse < be.sse) {
-					be = e
+				if sse, beta, ok := w.fitSSE(shape{kind: shExp, p: r}, lo, 1); ok && beta > 0 && sse < bestSSE {
+					bestR, bestSSE = r, sse
 				}
 			}
 			best := q
-			if be.ok {
-				if be = w.refine(be, lo, 1, expRates[0]/2, 2*expRates[len(expRates)-1]); be.sse < q.sse {
-					best = be
+			if bestR > 0 {
+				r, sse := w.refine(shExp, bestR, bestSSE, lo, 1, expRates[0]/2, 2*expRates[len(expRates)-1])
+				if sse < q.sse {
+					best = w.fit(shape{kind: shExp, p: r}, lo, 1, false)
 				}
 			}
 			an.fit = w.backfit(best.sh, lo, 1, &an.prof, 1)
@@ -429,16 +434,18 @@ func (w *work) analyzeSegments(an *analysis) {
 	}
 	an.fitLo = lo
 	nid := int(id)
+	w.setLnAge()
 	base := w.backfit(shape{kind: shPow, p: 1}, lo, nid, &an.prof, 2)
-	best := base
+	best := base.sh
+	bestSSE := base.sse
 	w.setZ(lo)
 	for _, p := range powers[1:] {
-		if f := w.fit(shape{kind: shPow, p: p}, lo, nid, false); f.ok && f.sse < best.sse {
-			best = f
+		if sse, _, ok := w.fitSSE(shape{kind: shPow, p: p}, lo, nid); ok && sse < bestSSE {
+			best, bestSSE = shape{kind: shPow, p: p}, sse
 		}
 	}
-	if best.sh.p > 1 {
-		best = w.refine(best, lo, nid, 1, powers[len(powers)-1])
+	if best.p > 1 {
+		best.p, bestSSE = w.refine(shPow, best.p, bestSSE, lo, nid, 1, powers[len(powers)-1])
 	}
 	// A warm-up that levels off: only when the data show the plateau.
 	typ := an.ageNow
@@ -449,43 +456,49 @@ func (w *work) analyzeSegments(an *analysis) {
 		if tau > plateauFrac*typ {
 			break
 		}
-		if f := w.fit(shape{kind: shSat, p: tau}, lo, nid, false); f.ok && f.beta[0] > 0 && f.sse < best.sse {
-			best = f
+		if sse, beta, ok := w.fitSSE(shape{kind: shSat, p: tau}, lo, nid); ok && beta > 0 && sse < bestSSE {
+			best, bestSSE = shape{kind: shSat, p: tau}, sse
 		}
 	}
-	an.fit = w.backfit(best.sh, lo, nid, &an.prof, 1)
+	an.fit = w.backfit(best, lo, nid, &an.prof, 1)
 }
 
-// refine searches the parameter of f's shape around its value (between the
-// neighbouring grid points, within [lo, hi]) for the smallest residual sum
-// of squares by golden-section search, on the current w.z.
-func (w *work) refine(f fitResult, from, nseg int, lo, hi float64) fitResult {
-	p := f.sh.p
+// refine searches the parameter p of a one-regressor shape of the given
+// kind around its value (from p/1.5 to 1.5·p, within [lo, hi]) for the
+// smallest residual sum of squares on the current w.z, by golden-section
+// search; sse is the sum of squares at p. It returns the best parameter and
+// its sum of squares. Exponential and saturating shapes must keep a
+// positive coefficient.
+func (w *work) refine(kind shapeKind, p, sse float64, from, nseg int, lo, hi float64) (float64, float64) {
 	a, b := math.Max(lo, p/1.5), math.Min(hi, p*1.5)
 	const g = 0.6180339887498949
-	fitAt := func(x float64) fitResult { return w.fit(shape{kind: f.sh.kind, p: x}, from, nseg, false) }
-	c, d := b-g*(b-a), a+g*(b-a)
-	fc, fd := fitAt(c), fitAt(d)
-	for range 12 {
-		if !fc.ok || !fd.ok {
-			break
+	at := func(x float64) float64 {
+		s, beta, ok := w.fitSSE(shape{kind: kind, p: x}, from, nseg)
+		if !ok || (kind != shPow && beta <= 0) {
+			return math.Inf(1)
 		}
-		if fc.sse < fd.sse {
+		return s
+	}
+	c, d := b-g*(b-a), a+g*(b-a)
+	fc, fd := at(c), at(d)
+	for range 10 {
+		if fc < fd {
 			b, d, fd = d, c, fc
 			c = b - g*(b-a)
-			fc = fitAt(c)
+			fc = at(c)
 		} else {
 			a, c, fc = c, d, fd
 			d = a + g*(b-a)
-			fd = fitAt(d)
+			fd = at(d)
 		}
 	}
-	for _, x := range []fitResult{fc, fd} {
-		if x.ok && x.sse < f.sse && (x.sh.kind != shExp || x.beta[0] > 0) {
-			f = x
-		}
+	if fc < sse {
+		p, sse = c, fc
 	}
-	return f
+	if fd < sse {
+		p, sse = d, fd
+	}
+	return p, sse
 }
 
 func medianCopy(v []float64) float64 {

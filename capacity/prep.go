@@ -25,19 +25,26 @@ type work struct {
 	y  []float64 // oriented values: exhaustion is y ≥ lim; NaN missing
 	rc []float64 // restart counter on the grid; NaN unknown
 
-	seg  []int32   // segment of each row in the current fit, −1 excluded
-	xs   []float64 // time of each point in days from tEnd (≤ 0)
-	age  []float64 // days since the start of the point's segment
-	prof []float64 // seasonal profile value of each point
-	z    []float64 // y − prof
-	res  []float64 // residual of the current fit
-	tmp  []float64 // scratch
-	tmp2 []float64 // scratch
-	ts   []int64   // scratch
+	seg   []int32   // segment of each row in the current fit, −1 excluded
+	xs    []float64 // time of each point in days from tEnd (≤ 0)
+	age   []float64 // days since the start of the point's segment
+	lnAge []float64 // log of age (for power shapes), set by setLnAge
+	prof  []float64 // seasonal profile value of each point
+	bin   []int32   // time-of-day bin of each point (nb bins per day)
+	we    []bool    // whether each point falls on a Saturday or Sunday (UTC)
+	nb    int       // bins per day
+	g0    []float64 // regressors of the current fit
+	g1    []float64
+	z     []float64 // y − prof
+	res   []float64 // residual of the current fit
+	tmp   []float64 // scratch
+	tmp2  []float64 // scratch
+	ts    []int64   // scratch
 
 	// Per segment sums of the regression.
 	segN    []float64
 	segSum  [][3]float64
+	segRef  []float64
 	bounds  []int
 	counter []bool
 
@@ -50,8 +57,11 @@ type work struct {
 	// nonFinite counts the infinite samples skipped by buildGrid.
 	nonFinite int
 
-	// Forecast paths (oriented).
+	// Forecast paths (oriented), and for simulate the standard deviation
+	// of the trend and the bin and day of every future step.
 	mean, lo, hi []float64
+	sd           []float64
+	fbin         []int32
 }
 
 var workPool = sync.Pool{New: func() any { return new(work) }}
@@ -189,4 +199,12 @@ func (w *work) noiseAndRange() (sigma, r float64) {
 		r = quantile(w.tmp2, 0.99) - quantile(w.tmp2, 0.01)
 	}
 	return sigma, r
+}
+
+// setLnAge stores ln(age) of every point for the power-shape searches.
+func (w *work) setLnAge() {
+	w.lnAge = grow(w.lnAge, w.n)
+	for i, a := range w.age[:w.n] {
+		w.lnAge[i] = math.Log(a)
+	}
 }

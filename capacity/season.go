@@ -110,7 +110,7 @@ func (w *work) estimateProfile(lo int) profile {
 			continue
 		}
 		v := r + w.prof[i]
-		b, we := w.binOf(w.timeOf(i), nb)
+		b, we := w.bin[i], w.we[i]
 		s1[b] += v
 		c1[b]++
 		if we {
@@ -212,7 +212,7 @@ func (w *work) estimateProfile(lo int) profile {
 	// Centre on the fitted rows so the trend keeps the level.
 	var pm float64
 	for i := lo; i < w.n; i++ {
-		b, we := w.binOf(w.timeOf(i), nb)
+		b, we := w.bin[i], w.we[i]
 		v := s1[b]
 		if p.split && we {
 			v = swe[b]

@@ -33,16 +33,13 @@ func (w *work) simulate(an *analysis, lim float64, steps int, at int64, seed uin
 	for i := range mat {
 		mat[i] = math.NaN()
 	}
-	cur := w.seg[w.n-1]
 	for i := lo; i < w.n; i++ {
 		r := w.res[i]
-		if math.IsNaN(r) || (an.nseg > 1 && w.seg[i] != cur && an.curStart > lo && i < an.curStart && false) {
+		if math.IsNaN(r) {
 			continue
 		}
-		t := w.timeOf(i)
-		d := int(floorDiv(t, dayMs) - firstDay)
-		b, _ := w.binOf(t, nb)
-		mat[d*nb+b] = r
+		d := int(floorDiv(w.timeOf(i), dayMs) - firstDay)
+		mat[d*nb+int(w.bin[i])] = r
 	}
 	// Usable days: at least half of their bins known.
 	days := w.ts[:0]
@@ -61,6 +58,24 @@ func (w *work) simulate(an *analysis, lim float64, steps int, at int64, seed uin
 	if len(days) == 0 {
 		return e, false
 	}
+	// Per future step: the standard deviation of the trend, the bin and
+	// the day (relative to the last one).
+	w.sd = grow(w.sd, steps+1)
+	w.fbin = grow(w.fbin, 2*(steps+1))
+	for h := 0; h <= steps; h++ {
+		t := w.tEnd + int64(h)*w.step
+		w.sd[h] = (w.hi[h] - w.mean[h]) / normQuantile80
+		b, _ := w.binOf(t, nb)
+		w.fbin[2*h] = int32(b)
+		w.fbin[2*h+1] = int32(floorDiv(t, dayMs) - lastDay)
+	}
+	rmax := math.Inf(-1)
+	for _, r := range mat {
+		if r > rmax {
+			rmax = r
+		}
+	}
+	rmax = math.Max(rmax, 0)
 	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
 	w.tmp2 = grow(w.tmp2, simulations)
 	hits := w.tmp2
@@ -68,25 +83,34 @@ func (w *work) simulate(an *analysis, lim float64, steps int, at int64, seed uin
 	for s := range simulations {
 		z := rng.NormFloat64()
 		hits[s] = math.Inf(1)
-		day := int64(math.MinInt64)
-		var row []float64
-		prev := w.mean[0] + z*(w.hi[0]-w.mean[0])/normQuantile80
+		// The first step at which even the largest residual could cross.
+		h0 := -1
 		for h := 1; h <= steps; h++ {
-			t := w.tEnd + int64(h)*w.step
-			if d := floorDiv(t, dayMs); d != day {
+			if w.mean[h]+z*w.sd[h]+rmax >= lim {
+				h0 = h
+				break
+			}
+		}
+		if h0 < 0 {
+			continue
+		}
+		day := int32(math.MinInt32)
+		var row []float64
+		prev := math.NaN()
+		for h := max(1, h0-1); h <= steps; h++ {
+			if d := w.fbin[2*h+1]; d != day {
 				day = d
 				k := days[rng.IntN(len(days))]
 				row = mat[int(k)*nb : int(k+1)*nb]
 			}
-			b, _ := w.binOf(t, nb)
-			r := row[b]
+			r := row[w.fbin[2*h]]
 			if math.IsNaN(r) {
 				r = 0
 			}
-			v := w.mean[h] + z*(w.hi[h]-w.mean[h])/normQuantile80 + r
-			if v >= lim {
+			v := w.mean[h] + z*w.sd[h] + r
+			if h >= h0 && v >= lim {
 				frac := 1.0
-				if v > prev && prev < lim {
+				if !math.IsNaN(prev) && v > prev && prev < lim {
 					frac = (lim - prev) / (v - prev)
 				}
 				hits[s] = float64(w.tEnd) + (float64(h-1)+frac)*float64(w.step)

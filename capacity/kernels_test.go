@@ -1,0 +1,176 @@
+package capacity
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestQuantileMatchesSortedInterpolation(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{1, 2, 3, 15, 16, 17, 100, 1001} {
+		for _, q := range []float64{0, 0.01, 0.25, 0.5, 0.9, 0.975, 1} {
+			v := make([]float64, n)
+			for i := range v {
+				v[i] = math.Floor(r.NormFloat64() * 10) // ties on purpose
+			}
+			s := slices.Clone(v)
+			slices.Sort(s)
+			h := q * float64(n-1)
+			k := int(h)
+			want := s[k]
+			if k+1 < n {
+				want += (h - float64(k)) * (s[k+1] - s[k])
+			}
+			require.InDelta(t, want, quantile(v, q), 1e-12, "n=%d q=%g", n, q)
+		}
+	}
+	require.True(t, math.IsNaN(quantile(nil, 0.5)))
+}
+
+func TestEnvelopeSplitSeparatesSawtoothFromNoise(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	cases := []struct {
+		name     string
+		a, sigma float64
+	}{
+		{"pure gaussian noise has no sawtooth", 0, 1},
+		{"a pure uniform sawtooth has no noise", 10, 0},
+		{"a sawtooth 6σ wide over noise", 6, 1},
+		{"a sawtooth 20σ wide over noise", 20, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			v := make([]float64, 20000)
+			for i := range v {
+				v[i] = c.a*(r.Float64()-0.5) + c.sigma*r.NormFloat64()
+			}
+			r95 := quantile(v, 0.975) - quantile(v, 0.025)
+			iqr := quantile(v, 0.75) - quantile(v, 0.25)
+			a, sigma := envelopeSplit(r95, iqr)
+			require.InDelta(t, c.a, a, 0.1*c.a+0.6)
+			require.InDelta(t, c.sigma, sigma, 0.1*c.sigma+0.03*c.a+0.05)
+		})
+	}
+	a, s := envelopeSplit(0, 0)
+	require.Zero(t, a)
+	require.Zero(t, s)
+	a, s = envelopeSplit(math.NaN(), 1)
+	require.Zero(t, a)
+	require.Zero(t, s)
+}
+
+func TestUniformGaussCDF(t *testing.T) {
+	for _, s := range []float64{0, 0.5, 3, 50} {
+		require.InDelta(t, 0.5, uniformGaussCDF(0, s), 1e-12)
+		for _, x := range []float64{0.3, 1, 4} {
+			require.InDelta(t, 1, uniformGaussCDF(x, s)+uniformGaussCDF(-x, s), 1e-12)
+		}
+		require.InDelta(t, 0.975, uniformGaussCDF(uniformGaussQuantile(0.975, s), s), 1e-9)
+	}
+	require.InDelta(t, 0.8413447460685429, uniformGaussCDF(1, 0), 1e-12)
+}
+
+func TestSolveSym(t *testing.T) {
+	a := [4][4]float64{{4, 1, 0.5}, {1, 3, 0.2}, {0.5, 0.2, 2}}
+	b := [4]float64{1, 2, 3}
+	var inv [4][4]float64
+	a0, b0 := a, b
+	require.True(t, solveSym(&a, &b, 3, &inv))
+	for i := range 3 {
+		var s float64
+		for j := range 3 {
+			s += a0[i][j] * b[j]
+		}
+		require.InDelta(t, b0[i], s, 1e-12)
+		for j := range 3 {
+			var p float64
+			for k := range 3 {
+				p += a0[i][k] * inv[k][j]
+			}
+			want := 0.0
+			if i == j {
+				want = 1
+			}
+			require.InDelta(t, want, p, 1e-12)
+		}
+	}
+	sing := [4][4]float64{{1, 1}, {1, 1}}
+	bs := [4]float64{1, 1}
+	require.False(t, solveSym(&sing, &bs, 2, &inv))
+}
+
+// newTestWork puts y on a 5-minute grid ending at a fixed instant.
+func newTestWork(y []float64) *work {
+	w := &work{n: len(y), step: 300000, tEnd: 1792281600000}
+	w.stepD = float64(w.step) / float64(dayMs)
+	w.y = y
+	return w
+}
+
+func TestAnalyzeFindsAStep(t *testing.T) {
+	n := 14 * 288
+	y := make([]float64, n)
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := range y {
+		y[i] = 100 + r.NormFloat64()
+		if i >= n-3*288 {
+			y[i] += 40
+		}
+	}
+	w := newTestWork(y)
+	an := w.analyze(false, 500, 7)
+	require.Equal(t, PatternStep, an.pattern)
+	require.InDelta(t, n-3*288, an.stepAt, 12)
+	require.InDelta(t, 0, an.slope, 1)
+}
+
+func TestAnalyzeFitsAnExponential(t *testing.T) {
+	n := 14 * 288
+	y := make([]float64, n)
+	for i := range y {
+		d := float64(i) / 288
+		y[i] = 10 * math.Expm1(0.15*d) / 0.15
+	}
+	w := newTestWork(y)
+	an := w.analyze(false, 1000, 7)
+	require.Equal(t, PatternAccelerating, an.pattern)
+	require.Equal(t, shExp, an.fit.sh.kind)
+	require.InDelta(t, 0.15, an.fit.sh.p, 0.001)
+	require.InDelta(t, 10*math.Exp(0.15*float64(n-1)/288), an.slope, 0.01*an.slope)
+}
+
+func BenchmarkQuantile(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	v := make([]float64, 4032)
+	for i := range v {
+		v[i] = r.NormFloat64()
+	}
+	w := make([]float64, len(v))
+	b.ReportAllocs()
+	for b.Loop() {
+		copy(w, v)
+		quantile(w, 0.975)
+	}
+}
+
+func BenchmarkFitLinear(b *testing.B) {
+	n := 4032
+	y := make([]float64, n)
+	for i := range y {
+		y[i] = float64(i) + math.Sin(float64(i))
+	}
+	w := newTestWork(y)
+	w.xs, w.age, w.seg, w.z, w.res = make([]float64, n), make([]float64, n), make([]int32, n), make([]float64, n), make([]float64, n)
+	for i := range n {
+		w.xs[i] = -float64(n-1-i) * w.stepD
+		w.z[i] = y[i]
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		w.fit(shape{kind: shLinear}, 0, 1, true)
+	}
+}
