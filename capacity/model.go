@@ -25,6 +25,9 @@ const (
 	// deviations (otherwise sampling noise of the quantiles would make
 	// every series look like a sawtooth and every ETA early).
 	envelopeMinRatio = 3.0
+	// envelopeMinPoints: fewer recent residuals than this are too few to
+	// tell a sawtooth from noise by the shape of their distribution.
+	envelopeMinPoints = 200
 	// stepF and stepSigma: a level shift is accepted when adding it to a
 	// quadratic trend of the hourly medians has an F statistic above stepF
 	// and a size above stepSigma residual standard deviations.
@@ -546,11 +549,21 @@ func (w *work) envelope(an *analysis) {
 	if len(w.tmp) < 20 {
 		return
 	}
+	q50 := median(w.tmp)
+	var ss float64
+	for _, r := range w.tmp {
+		ss += (r - q50) * (r - q50)
+	}
+	// Variance of a median of AR(1) values: π/2 · σ² · HAC / n.
+	an.offset = q50
+	an.levelVar = math.Pi / 2 * ss / float64(len(w.tmp)) * an.fit.hac() / float64(len(w.tmp))
+	if len(w.tmp) < envelopeMinPoints {
+		return
+	}
 	// Rounding noise of an exact line is no sawtooth.
 	if iqr := quantile(w.tmp, 0.75) - quantile(w.tmp, 0.25); iqr <= 1e-9*(math.Abs(w.y[w.n-1])+an.rng) {
 		return
 	}
-	q50 := median(w.tmp)
 	r95 := quantile(w.tmp, 0.975) - quantile(w.tmp, 0.025)
 	iqr := quantile(w.tmp, 0.75) - quantile(w.tmp, 0.25)
 	a, sigma := envelopeSplit(r95, iqr)
@@ -558,13 +571,6 @@ func (w *work) envelope(an *analysis) {
 		an.envA = a
 	}
 	an.structured = an.envA > 0 || (an.frequent && an.prof.on)
-	an.offset = q50
-	var ss float64
-	for _, r := range w.tmp {
-		ss += (r - q50) * (r - q50)
-	}
-	// Variance of a median of AR(1) values: π/2 · σ² · HAC / n.
-	an.levelVar = math.Pi / 2 * ss / float64(len(w.tmp)) * an.fit.hac() / float64(len(w.tmp))
 }
 
 // classify names the pattern.

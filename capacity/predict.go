@@ -97,6 +97,9 @@ func Predict(t Target, asOf time.Time, cfg Config) (Prediction, error) {
 		}
 		return p, nil
 	}
+	if span < 3*day {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("short history (%s): a daily cycle cannot be told from growth before 2 days, nor steps from trends", fmtDur(span)))
+	}
 	if w.nonFinite > 0 {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("%d infinite samples ignored", w.nonFinite))
 	}

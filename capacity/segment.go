@@ -16,7 +16,7 @@ const (
 	// over the window, at least minSawtoothDrops of them) are a sawtooth
 	// — log rotation, garbage collection, nightly clean-ups — not restarts.
 	maxSegmentDropsPerDay = 0.75
-	minSawtoothDrops      = 3
+	minSawtoothDrops      = 2
 	// counterSnap is how many points a counter increment may be moved to
 	// coincide with the drop it records.
 	counterSnap = 3
@@ -40,6 +40,7 @@ func (w *work) segment(sigma, rng float64, hasCounter bool) segmentation {
 	w.bounds = append(w.bounds[:0], 0)
 	w.counter = append(w.counter[:0], false)
 	thr := math.Max(dropRangeFrac*rng, dropNoise*sigma)
+	smallThr := math.Max(dropRangeFrac*rng/2, dropNoise*sigma)
 	sg.dropThresh = thr
 	// Drops, kept in w.ts as indices. Drops of half the threshold count
 	// towards the sawtooth decision, so that a regular drop close to the
@@ -54,7 +55,7 @@ func (w *work) segment(sigma, rng float64, hasCounter bool) segmentation {
 			if math.IsNaN(v) {
 				continue
 			}
-			if p >= 0 && int64(i-p)*w.step <= maxDropGap && v-w.y[p] < -thr/2 && w.persistentDrop(i, w.y[p], w.y[p]-v) {
+			if p >= 0 && int64(i-p)*w.step <= maxDropGap && v-w.y[p] < -smallThr && w.persistentDrop(i, w.y[p], w.y[p]-v) {
 				small++
 				if v-w.y[p] < -thr {
 					w.ts = append(w.ts, int64(i))
