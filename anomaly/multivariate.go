@@ -10,30 +10,43 @@ import (
 // MachineConfig configures a Machine. The zero value uses the documented
 // defaults.
 type MachineConfig struct {
-	// History is the number of past values kept per metric for its robust
-	// location and scale; default 1024.
+	// HalfLife is the half-life, in samples, of each metric's exponentially
+	// weighted mean and variance; default 10080 (a week of 1-minute
+	// samples, five weeks of 5-minute samples). Until a metric has seen
+	// 1/α samples (α = 1 − 2^(−1/HalfLife), about 1.44·HalfLife) they are
+	// the plain mean and variance of all its samples so far.
+	HalfLife int
+	// History is ignored.
+	//
+	// Deprecated: the Machine keeps no window of past values since it
+	// standardises by exponentially weighted moments; see HalfLife.
 	History int
-	// Every keeps one value in Every, so the history spans History·Every
-	// samples (default 8: 8192 samples, 5.7 days of 1-minute data, 28 days
-	// of 5-minute data) at the memory cost of History values.
+	// Every is ignored.
+	//
+	// Deprecated: see HalfLife.
 	Every int
-	// Top is the number of largest per-metric deviations averaged into the
-	// machine's; default 2 (an incident rarely moves a single metric, a
-	// noisy metric often does).
+	// Top caps the number k of largest per-metric deviations averaged into
+	// the machine's; default 3. k is the number of metrics divided by 10
+	// (rounded down), at least 1 and at most Top: with many metrics one
+	// noisy metric often jumps while an incident rarely moves a single
+	// one, with a handful of metrics a single one is evidence enough.
 	Top int
-	// Half is the averaged deviation, in robust σ, that scores 0.5
-	// (score = d/(d+Half)); default 20.
+	// Half is the averaged deviation, in standard deviations, that scores
+	// 0.5 (score = d/(d+Half)); default 20.
 	Half float64
-	// Floor is the smallest scale, as a fraction of the 1%–99% range of
-	// the metric's kept values; default 0.01. It keeps a metric that is
-	// nearly constant (most of the time) from turning every small change
-	// into a huge deviation.
+	// Floor is ignored.
+	//
+	// Deprecated: a standard deviation already reflects how much a
+	// metric usually moves, bursts included; see MinScale.
 	Floor float64
-	// MinScale is an absolute floor on every metric's scale, in the
-	// metrics' units; default 0 (none). Data scaled to [0, 1], like the
-	// Server Machine Dataset, is well served by 1e−3.
+	// MinScale is an absolute floor on every metric's standard deviation,
+	// in the metrics' units; default 0 (none; the floor is then
+	// 1e−9·max(1, |mean|), so that any change of a metric constant so far
+	// stands out). Data scaled to [0, 1], like the Server Machine Dataset,
+	// is well served by 1e−3.
 	MinScale float64
-	// Warmup is the number of first samples scored 0; default 256.
+	// Warmup: a row scores 0 until the Machine has learnt Warmup rows
+	// (training rows count); default 256.
 	Warmup int
 	// Suppression configures how an event is reported once; Fire defaults
 	// to Threshold.
@@ -41,14 +54,11 @@ type MachineConfig struct {
 }
 
 func (c MachineConfig) withDefaults() MachineConfig {
-	if c.History <= 0 {
-		c.History = 1024
-	}
-	if c.Every <= 0 {
-		c.Every = 8
+	if c.HalfLife <= 0 {
+		c.HalfLife = 10080
 	}
 	if c.Top <= 0 {
-		c.Top = 2
+		c.Top = 3
 	}
 	if c.Half <= 0 {
 		c.Half = 20
@@ -56,87 +66,98 @@ func (c MachineConfig) withDefaults() MachineConfig {
 	if c.Warmup <= 0 {
 		c.Warmup = 256
 	}
-	if c.Floor == 0 {
-		c.Floor = 0.01
-	}
-	if c.Floor < 0 {
-		c.Floor = 0
+	if c.MinScale < 0 {
+		c.MinScale = 0
 	}
 	c.Suppression = c.Suppression.withDefaults()
 	return c
 }
 
-// longScale keeps a robust location and scale over a long history by
-// keeping every every-th value in a Rolling window of n values (so it
-// spans n·every samples) and refreshing the median and scale every n/32
-// values kept. Cost per sample O(1) amortised plus O(n) per refresh;
-// memory 16·n bytes.
-type longScale struct {
-	win          *Rolling
-	every, count int
-	kept         int
-	refresh      int
-	med, scale   float64
-	floor, rel   float64
-	abs          float64
+// minMoments is the number of samples a metric needs before it is scored.
+const minMoments = 32
+
+// moments is one metric's exponentially weighted mean and variance
+// (Finch 2009, "Incremental calculation of weighted mean and variance"):
+//
+//	w = max(1/n, α)    (n: samples learnt, this one included)
+//	δ = x − μ
+//	μ ← μ + w·δ
+//	σ² ← (1 − w)·(σ² + w·δ²)
+//
+// so they are the plain (population) moments of all samples until n
+// reaches 1/α, then forget with half-life HalfLife. O(1) per sample, 32
+// bytes per metric.
+type moments struct {
+	n          int
+	alpha      float64
+	mean, vari float64
+	abs        float64
 }
 
-func newLongScale(n, every int, floor, minScale float64) *longScale {
-	return &longScale{win: NewRolling(n), every: every, refresh: max(1, n/32), med: math.NaN(), rel: floor, abs: minScale}
+func newMoments(halfLife int, minScale float64) moments {
+	return moments{alpha: -math.Expm1(-math.Ln2 / float64(halfLife)), abs: minScale}
 }
 
-// z returns |v − median|/scale (NaN until 32 values are kept, or for a
-// missing v) and then learns v. The scale is floored at rel times the kept
-// values' 1%–99% range (and 1e−9·max(1, |median|)), so a metric that was
-// constant makes any change stand out without dividing by zero.
-func (l *longScale) z(v float64) float64 {
-	if !finite(v) {
+// z returns |v − μ|/σ with σ floored at max(MinScale, 1e−9·max(1, |μ|)):
+// NaN for a missing (NaN or ±Inf) v or until minMoments samples are learnt.
+func (m *moments) z(v float64) float64 {
+	if m.n < minMoments || !finite(v) {
 		return math.NaN()
 	}
-	z := math.NaN()
-	if l.win.Len() >= 32 {
-		z = math.Abs(v-l.med) / math.Max(l.scale, l.floor)
+	sd := math.Max(math.Sqrt(m.vari), math.Max(m.abs, 1e-9*math.Max(1, math.Abs(m.mean))))
+	return math.Abs(v-m.mean) / sd
+}
+
+// learn adds v to the moments; a missing v is skipped.
+func (m *moments) learn(v float64) {
+	if !finite(v) {
+		return
 	}
-	if l.count%l.every == 0 {
-		l.win.Push(v)
-		l.kept++
-		if l.kept%l.refresh == 0 || l.win.Len() <= 64 {
-			l.med = l.win.Median()
-			l.scale = robustScale(l.win)
-			l.floor = math.Max(math.Max(l.rel*(l.win.Quantile(0.99)-l.win.Quantile(0.01)), 1e-9*math.Max(1, math.Abs(l.med))), l.abs)
-		}
-	}
-	l.count++
-	return z
+	m.n++
+	w := math.Max(1/float64(m.n), m.alpha)
+	d := v - m.mean
+	m.mean += w * d
+	m.vari = (1 - w) * (m.vari + w*d*d)
 }
 
 // Machine scores many metrics of one machine together.
 //
-// Each metric's deviation is measured against its own long history:
+// Each metric's deviation is measured in standard deviations against its
+// own past:
 //
-//	z_j = |x_j − median_j| / (1.4826·MAD_j)
+//	z_j = |x_j − μ_j| / σ_j
 //
-// with the median and MAD of the metric's last History kept values (one in
-// Every samples, so days to weeks). The machine's deviation d is the mean
-// of the Top largest z_j (a concordance rule: an incident rarely moves one
-// metric only, while one noisy metric often jumps), and its score is
-// d/(d+Half) in [0, 1). Event suppression then applies, so one incident
-// touching ten metrics is reported once; Contributions names the metrics
-// behind a score. It assumes each metric is stationary over the history
-// span; unlike Ensemble it does not learn daily patterns, so a daily spike
-// bigger than anything else in the history stays anomalous (the Server
-// Machine Dataset labels such spikes anomalous).
+// with μ_j, σ_j the metric's exponentially weighted mean and standard
+// deviation over the samples before this one (half-life HalfLife; the
+// plain moments until the memory fills). Rows learnt first with Learn (a
+// training period) set them up, the way a z-score fitted on training data
+// would, and the Machine keeps learning from every row it scores unless
+// frozen. The machine's deviation d is the mean of the k largest z_j (a
+// concordance rule, see Top) and its score is d/(d+Half) in [0, 1). Event
+// suppression then applies, so one incident touching ten metrics is
+// reported once; Contributions names the metrics behind a score.
 //
-// Cost per sample: O(metrics·Top) plus, per metric, an O(History) refresh
-// every History/32 kept values; memory 16·History bytes per metric.
+// It assumes each metric is stationary over the memory. The standard
+// deviation, not a robust scale, is deliberate: it includes a metric's
+// usual bursts, so a metric that often spikes needs a bigger spike to
+// count, while a robust scale (median/MAD) lets such a metric dominate
+// every row (measured on the Server Machine Dataset, bench/ANOMALY-NOTES.md).
+// Unlike Ensemble it does not learn daily patterns, so a daily spike that is
+// large against the metric's spread stays anomalous (the Server Machine
+// Dataset labels some such spikes anomalous). NaN or ±Inf values are
+// missing: not learnt, and left out of the combination.
+//
+// Cost per row: O(metrics·k), no allocation; memory 32 bytes per metric.
 type Machine struct {
 	cfg    MachineConfig
 	names  []string
-	scales []*longScale
+	scales []moments
 	z      []float64 // per-metric deviations of the last sample
 	top    []float64
+	k      int
 	sup    suppressor
-	n      int
+	learnt int // rows learnt
+	frozen bool
 	out    float64
 	unsup  float64
 }
@@ -149,49 +170,84 @@ func NewMachine(metrics []string, cfg MachineConfig) *Machine {
 	}
 	cfg = cfg.withDefaults()
 	m := &Machine{
-		cfg:   cfg,
-		names: append([]string(nil), metrics...),
-		z:     make([]float64, len(metrics)),
-		top:   make([]float64, 0, cfg.Top),
-		sup:   newSuppressor(cfg.Suppression),
+		cfg:    cfg,
+		names:  append([]string(nil), metrics...),
+		scales: make([]moments, len(metrics)),
+		z:      make([]float64, len(metrics)),
+		k:      topK(len(metrics), cfg.Top),
+		sup:    newSuppressor(cfg.Suppression),
 	}
-	for range metrics {
-		m.scales = append(m.scales, newLongScale(cfg.History, cfg.Every, cfg.Floor, cfg.MinScale))
+	m.top = make([]float64, 0, m.k)
+	for j := range m.scales {
+		m.scales[j] = newMoments(cfg.HalfLife, cfg.MinScale)
 	}
 	return m
+}
+
+// topK returns the number of deviations averaged for a machine of m
+// metrics: ⌊m/10⌋, at least 1 and at most top.
+func topK(m, top int) int {
+	return max(1, min(top, m/10))
 }
 
 // Metrics returns the metric names, in column order.
 func (m *Machine) Metrics() []string { return m.names }
 
-// Update scores one sample of every metric (values in column order; NaN for
-// a missing one) and returns the machine score in [0, 1). It panics if
-// len(values) differs from the number of metrics.
-func (m *Machine) Update(t int64, values []float64) float64 {
-	if len(values) != len(m.scales) {
-		panic(fmt.Sprintf("anomaly: Machine.Update got %d values for %d metrics", len(values), len(m.scales)))
+// Learn learns one row (values in column order; NaN for a missing one)
+// without scoring it: a row of a training period or of history. It learns
+// even when the Machine is frozen. It panics if len(values) differs from
+// the number of metrics.
+func (m *Machine) Learn(values []float64) {
+	m.checkWidth("Learn", values)
+	for j, v := range values {
+		m.scales[j].learn(v)
 	}
+	m.learnt++
+}
+
+// Freeze stops the Machine learning from the rows it scores: later Updates
+// score against the moments learnt so far (a fixed reference period, as a
+// train/test split does). Learn still learns.
+func (m *Machine) Freeze() { m.frozen = true }
+
+func (m *Machine) checkWidth(op string, values []float64) {
+	if len(values) != len(m.scales) {
+		panic(fmt.Sprintf("anomaly: Machine.%s got %d values for %d metrics", op, len(values), len(m.scales)))
+	}
+}
+
+// Update scores one row of every metric (values in column order; NaN for
+// a missing one), learns it unless the Machine is frozen, and returns the
+// machine score in [0, 1). It panics if len(values) differs from the
+// number of metrics.
+func (m *Machine) Update(t int64, values []float64) float64 {
+	m.checkWidth("Update", values)
 	for j, v := range values {
 		m.z[j] = m.scales[j].z(v)
+		if !m.frozen {
+			m.scales[j].learn(v)
+		}
 	}
-	m.n++
 	s := m.combine()
-	if m.n <= m.cfg.Warmup {
+	if m.learnt < m.cfg.Warmup {
 		s = 0
+	}
+	if !m.frozen {
+		m.learnt++
 	}
 	m.unsup = s
 	m.out = m.sup.apply(s)
 	return m.out
 }
 
-// combine returns d/(d+Half) with d the mean of the Top largest finite z.
+// combine returns d/(d+Half) with d the mean of the k largest finite z.
 func (m *Machine) combine() float64 {
 	top := m.top[:0]
 	for _, z := range m.z {
 		if math.IsNaN(z) {
 			continue
 		}
-		if len(top) < m.cfg.Top {
+		if len(top) < m.k {
 			top = append(top, z)
 			for k := len(top) - 1; k > 0 && top[k] > top[k-1]; k-- {
 				top[k], top[k-1] = top[k-1], top[k]
@@ -304,11 +360,22 @@ type MachineOptions struct {
 	// Workers is the number of metrics scored in parallel; default 1.
 	// The result does not depend on it.
 	Workers int
+	// Train holds rows that precede the scored ones in time (a training
+	// period or history), in the same columns: the Machine learns them
+	// first (Machine.Learn) and scores none of them. Scores stay causal:
+	// row i's depends on Train and rows ≤ i only.
+	Train [][]float64
+	// Freeze scores the rows against what was learnt from Train only
+	// (Machine.Freeze): no row is learnt from. With Train set to the
+	// scored rows themselves it gives in-sample training scores, the way a
+	// z-score fitted on its training rows scores them.
+	Freeze bool
 }
 
 // DetectMachine scores a machine: rows[i][j] is metric j at ts[i]. It gives
-// the same scores as feeding the rows one by one to a Machine, but measures
-// the metrics' deviations in parallel. It panics if the shapes disagree.
+// the same scores as a Machine that learns opts.Train, is frozen if
+// opts.Freeze, and then updates with the rows one by one, but measures the
+// metrics' deviations in parallel. It panics if the shapes disagree.
 func DetectMachine(ts []int64, rows [][]float64, metrics []string, opts MachineOptions) *MachineResult {
 	if len(ts) != len(rows) {
 		panic("anomaly: DetectMachine needs one row per timestamp")
@@ -316,6 +383,11 @@ func DetectMachine(ts []int64, rows [][]float64, metrics []string, opts MachineO
 	for i, row := range rows {
 		if len(row) != len(metrics) {
 			panic(fmt.Sprintf("anomaly: DetectMachine row %d has %d values for %d metrics", i, len(row), len(metrics)))
+		}
+	}
+	for i, row := range opts.Train {
+		if len(row) != len(metrics) {
+			panic(fmt.Sprintf("anomaly: DetectMachine training row %d has %d values for %d metrics", i, len(row), len(metrics)))
 		}
 	}
 	m := NewMachine(metrics, opts.Config)
@@ -335,9 +407,15 @@ func DetectMachine(ts []int64, rows [][]float64, metrics []string, opts MachineO
 			defer wg.Done()
 			for j := range jobs {
 				z, sc := make([]float64, n), make([]float64, n)
-				ls := m.scales[j]
+				ls := &m.scales[j]
+				for _, row := range opts.Train {
+					ls.learn(row[j])
+				}
 				for i, row := range rows {
 					z[i] = ls.z(row[j])
+					if !opts.Freeze {
+						ls.learn(row[j])
+					}
 					sc[i] = metricScore(z[i], m.cfg.Half)
 				}
 				zs[j], r.MetricScores[j] = z, sc
@@ -349,17 +427,23 @@ func DetectMachine(ts []int64, rows [][]float64, metrics []string, opts MachineO
 	}
 	close(jobs)
 	wg.Wait()
+	m.learnt = len(opts.Train)
+	m.frozen = opts.Freeze
 	for i := range rows {
 		for j := range m.z {
 			m.z[j] = zs[j][i]
 		}
-		m.n++
 		s := m.combine()
-		if m.n <= m.cfg.Warmup {
+		if m.learnt < m.cfg.Warmup {
 			s = 0
 		}
+		if !m.frozen {
+			m.learnt++
+		}
+		m.unsup = s
 		r.Unsuppressed[i] = s
 		r.Scores[i] = m.sup.apply(s)
+		m.out = r.Scores[i]
 	}
 	r.Intervals = Intervals(ts, r.Unsuppressed, opts.Intervals)
 	attachMetrics(r.Intervals, r.MetricScores, r.Metrics, opts.Intervals)

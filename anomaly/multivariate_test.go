@@ -3,6 +3,7 @@ package anomaly
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -101,6 +102,166 @@ func TestMachine(t *testing.T) {
 	})
 }
 
+func TestMachineMoments(t *testing.T) {
+	t.Run("they are the plain mean and variance until the memory fills", func(t *testing.T) {
+		m := newMoments(1000, 0)
+		xs := []float64{3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3, 8, 4, 6, 2, 6, 4, 3, 3, 8, 3, 2, 7, 9, 5, 0, 2}
+		mean, sq := 0.0, 0.0
+		for _, x := range xs {
+			m.learn(x)
+			mean += x
+		}
+		mean /= float64(len(xs))
+		for _, x := range xs {
+			sq += (x - mean) * (x - mean)
+		}
+		sd := math.Sqrt(sq / float64(len(xs)))
+		require.InDelta(t, mean, m.mean, 1e-12)
+		require.InDelta(t, sd*sd, m.vari, 1e-12)
+		require.InDelta(t, math.Abs(10-mean)/sd, m.z(10), 1e-12)
+	})
+	t.Run("then they forget with the half-life", func(t *testing.T) {
+		m := newMoments(100, 0)
+		for i := 0; i < 10_000; i++ {
+			m.learn(0)
+		}
+		for i := 0; i < 100; i++ {
+			m.learn(1)
+		}
+		require.InDelta(t, 0.5, m.mean, 1e-9)
+	})
+	t.Run("missing values are not learnt and score NaN", func(t *testing.T) {
+		m := newMoments(100, 0)
+		for i := 0; i < minMoments; i++ {
+			require.True(t, math.IsNaN(m.z(1)), "scored before %d samples", minMoments)
+			m.learn(float64(i % 2))
+			m.learn(math.NaN())
+			m.learn(math.Inf(1))
+		}
+		require.Equal(t, minMoments, m.n)
+		require.InDelta(t, 0.5, m.mean, 1e-12)
+		require.True(t, math.IsNaN(m.z(math.Inf(-1))))
+		require.InDelta(t, 1.0, m.z(1), 1e-12)
+	})
+	t.Run("a constant metric gets a tiny floor, or MinScale", func(t *testing.T) {
+		for _, tc := range []struct {
+			minScale, want float64
+		}{{0, 1 / (1e-9 * 2)}, {0.5, 2}} {
+			m := newMoments(100, tc.minScale)
+			for i := 0; i < 50; i++ {
+				m.learn(2)
+			}
+			require.InDelta(t, tc.want, m.z(3), 1e-6*tc.want)
+		}
+	})
+}
+
+func TestMachineTopK(t *testing.T) {
+	for _, tc := range []struct{ metrics, top, want int }{
+		{1, 3, 1}, {4, 3, 1}, {19, 3, 1}, {20, 3, 2}, {38, 3, 3}, {500, 3, 3}, {38, 1, 1}, {100, 8, 8},
+	} {
+		t.Run(formatG(float64(tc.metrics))+" metrics with Top "+formatG(float64(tc.top))+" average "+formatG(float64(tc.want)), func(t *testing.T) {
+			require.Equal(t, tc.want, topK(tc.metrics, tc.top))
+		})
+	}
+}
+
+func TestMachineTraining(t *testing.T) {
+	ts, rows, names := machineRows(3000, 30, 2500, 4)
+	train, test := rows[:2000], rows[2000:]
+	t.Run("DetectMachine with Train equals a Machine that learns them first", func(t *testing.T) {
+		for _, freeze := range []bool{false, true} {
+			m := NewMachine(names, MachineConfig{})
+			for _, row := range train {
+				m.Learn(row)
+			}
+			if freeze {
+				m.Freeze()
+			}
+			want := make([]float64, len(test))
+			for i, row := range test {
+				want[i] = m.Update(ts[2000+i], row)
+			}
+			for _, w := range []int{1, 4} {
+				got := DetectMachine(ts[2000:], test, names, MachineOptions{Train: train, Freeze: freeze, Workers: w})
+				require.Equal(t, want, got.Scores, "freeze %v, %d workers", freeze, w)
+			}
+		}
+	})
+	t.Run("training and then scoring equals scoring everything, after the training rows", func(t *testing.T) {
+		all := DetectMachine(ts, rows, names, MachineOptions{})
+		part := DetectMachine(ts[2000:], test, names, MachineOptions{Train: train})
+		require.Equal(t, all.Unsuppressed[2000:], part.Unsuppressed)
+	})
+	t.Run("scores stay causal with a training period", func(t *testing.T) {
+		for _, freeze := range []bool{false, true} {
+			full := DetectMachine(ts[2000:], test, names, MachineOptions{Train: train, Freeze: freeze})
+			for _, k := range []int{1, 499, 501, 1000} {
+				p := DetectMachine(ts[2000:2000+k], test[:k], names, MachineOptions{Train: train, Freeze: freeze})
+				require.Equal(t, full.Scores[:k], p.Scores)
+			}
+		}
+	})
+	t.Run("frozen on its own training rows it is a z-score averaged over the top metrics", func(t *testing.T) {
+		small := rows[:300]
+		res := DetectMachine(ts[:300], small, names[:30], MachineOptions{Train: small, Freeze: true})
+		mu, sd := make([]float64, 30), make([]float64, 30)
+		for j := range mu {
+			for _, row := range small {
+				mu[j] += row[j]
+			}
+			mu[j] /= 300
+			for _, row := range small {
+				sd[j] += (row[j] - mu[j]) * (row[j] - mu[j])
+			}
+			sd[j] = math.Sqrt(sd[j] / 300)
+		}
+		for _, i := range []int{0, 17, 299} {
+			z := make([]float64, 30)
+			for j := range z {
+				z[j] = math.Abs(small[i][j]-mu[j]) / sd[j]
+			}
+			slices.Sort(z)
+			d := (z[29] + z[28] + z[27]) / 3 // 30 metrics: the top 3
+			require.InDelta(t, d/(d+20), res.Unsuppressed[i], 1e-9)
+			require.InDelta(t, z[29]/(z[29]+20), maxOver(res.MetricScores, i), 1e-9)
+		}
+	})
+	t.Run("training rows count towards the warm-up", func(t *testing.T) {
+		res := DetectMachine(ts[:10], rows[:10], names, MachineOptions{Train: train[:300]})
+		require.Greater(t, minOf(res.Unsuppressed), 0.0)
+		res = DetectMachine(ts[:10], rows[:10], names, MachineOptions{Train: train[:100]})
+		require.Equal(t, 0.0, maxOf(res.Unsuppressed))
+	})
+	t.Run("the incident after the training period stands out", func(t *testing.T) {
+		res := DetectMachine(ts[2000:], test, names, MachineOptions{Train: train})
+		require.GreaterOrEqual(t, res.Unsuppressed[500], Threshold)
+		require.Less(t, maxOf(res.Unsuppressed[:500]), 0.3)
+	})
+	t.Run("it panics on a training row of the wrong width", func(t *testing.T) {
+		require.Panics(t, func() {
+			DetectMachine(ts[:1], rows[:1], names, MachineOptions{Train: [][]float64{{1}}})
+		})
+		require.Panics(t, func() { NewMachine([]string{"a"}, MachineConfig{}).Learn([]float64{1, 2}) })
+	})
+}
+
+func maxOver(cols [][]float64, i int) float64 {
+	m := math.Inf(-1)
+	for _, c := range cols {
+		m = math.Max(m, c[i])
+	}
+	return m
+}
+
+func minOf(s []float64) float64 {
+	m := math.Inf(1)
+	for _, v := range s {
+		m = math.Min(m, v)
+	}
+	return m
+}
+
 func TestIntervals(t *testing.T) {
 	ts := make([]int64, 40)
 	for i := range ts {
@@ -168,4 +329,24 @@ func BenchmarkMachineUpdate(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		m.Update(int64(i), rows[i&8191])
 	}
+}
+
+func BenchmarkMachineLearn(b *testing.B) {
+	_, rows, names := machineRows(8192, 38, 1<<30, 2)
+	m := NewMachine(names, MachineConfig{})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.Learn(rows[i&8191])
+	}
+}
+
+func BenchmarkDetectMachine(b *testing.B) {
+	ts, rows, names := machineRows(8192, 38, 1<<30, 2)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		DetectMachine(ts[4096:], rows[4096:], names, MachineOptions{Train: rows[:4096]})
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*4096), "ns/row")
 }
