@@ -24,15 +24,18 @@
 // point-wise F1 and the point-adjusted F1 of the SMD literature (a labelled
 // event counts as fully detected when any of its rows is flagged).
 //
-// Two detectors are compared on each machine: omen's anomaly.Machine
-// (every metric scored causally, the train rows first as history; its
-// unsuppressed score, which its intervals are built from) and a plain
-// per-metric z-score baseline (score = max_j |x_j − μ_j|/σ_j with μ, σ from
-// the train rows, σ floored at 1e−3). Thresholds are chosen two ways, both
-// reported:
+// Two detectors are compared on each machine: omen's anomaly.Machine and a
+// plain per-metric z-score baseline (score = max_j |x_j − μ_j|/σ_j with μ,
+// σ from the train rows, σ floored at 1e−3). Both get the train rows. omen
+// learns them (anomaly.MachineOptions.Train) and then scores the test rows
+// causally, learning from each as it goes; its score is the unsuppressed
+// machine score, which its intervals are built from. Its train scores are
+// in-sample like the baseline's: the train rows scored against what was
+// learnt from them, frozen (MachineOptions.Freeze). Thresholds are chosen
+// two ways, both reported:
 //
 //   - a priori, without labels, the same rule for both: the 99.9th
-//     percentile of the detector's own scores on the train rows;
+//     percentile of the detector's own scores on all the train rows;
 //   - oracle: the threshold with the best F1 on the test labels (an upper
 //     bound, as in much of the SMD literature).
 package smd

@@ -59,7 +59,8 @@ type MachineReport struct {
 	// top contributing metric among the labelled ones; Interpreted is the
 	// number of such events.
 	Explained, Interpreted int
-	// Detect is the time omen took on train+test rows.
+	// Detect is the time omen took: learning the train rows and scoring
+	// the test rows, then scoring the train rows in-sample (its threshold).
 	Detect time.Duration
 }
 
@@ -129,24 +130,31 @@ func evaluate(m *Machine, opts Options) MachineReport {
 	events := m.Events()
 	mr.Events = len(events)
 
-	// omen: train rows first (history), one minute apart.
-	rows := append(append([][]float64(nil), m.Train...), m.Test...)
-	ts := make([]int64, len(rows))
-	for i := range ts {
-		ts[i] = int64(i) * 60_000
-	}
+	// omen: learns the train rows, then scores the test rows causally
+	// (learning from them as it goes). Its train scores, for the a-priori
+	// threshold, are in-sample like the baseline's: the train rows scored
+	// against what was learnt from them, frozen.
 	names := make([]string, m.Metrics())
 	for j := range names {
 		names[j] = "d" + strconv.Itoa(j+1)
 	}
+	minutes := func(n, from int) []int64 {
+		ts := make([]int64, n)
+		for i := range ts {
+			ts[i] = int64(from+i) * 60_000
+		}
+		return ts
+	}
 	t0 := time.Now()
-	res := anomaly.DetectMachine(ts, rows, names, anomaly.MachineOptions{Config: opts.Config, Workers: opts.Workers})
+	res := anomaly.DetectMachine(minutes(len(m.Test), len(m.Train)), m.Test, names,
+		anomaly.MachineOptions{Config: opts.Config, Workers: opts.Workers, Train: m.Train})
+	train := anomaly.DetectMachine(minutes(len(m.Train), 0), m.Train, names,
+		anomaly.MachineOptions{Config: opts.Config, Workers: opts.Workers, Train: m.Train, Freeze: true})
 	mr.Detect = time.Since(t0)
 	// Evaluated on the unsuppressed machine score: the score omen's
 	// intervals are built from (suppression only thins repeated reports).
-	omen := res.Unsuppressed[len(m.Train):]
-	warm := min(len(m.Train)/4, 1440) // omen's own warm-up on the train rows
-	omenThr := quantile(res.Unsuppressed[warm:len(m.Train)], opts.BaselineQuantile)
+	omen := res.Unsuppressed
+	omenThr := quantile(train.Unsuppressed, opts.BaselineQuantile)
 
 	// z-score baseline.
 	mu, sd := trainMoments(m.Train)
@@ -172,7 +180,6 @@ func evaluate(m *Machine, opts Options) MachineReport {
 
 	// explanation: top contributing metric of omen's first flag (a priori
 	// threshold) in each interpreted event.
-	off := len(m.Train)
 	for _, in := range m.Interpretation {
 		for i := in.Start; i < in.End && i < len(omen); i++ {
 			if omen[i] < omenThr {
@@ -181,7 +188,7 @@ func evaluate(m *Machine, opts Options) MachineReport {
 			mr.Interpreted++
 			top, best := -1, -1.0
 			for j := range res.MetricScores {
-				if s := res.MetricScores[j][off+i]; s > best {
+				if s := res.MetricScores[j][i]; s > best {
 					top, best = j, s
 				}
 			}
