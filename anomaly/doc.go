@@ -22,7 +22,9 @@
 // [0, 1] calibrated across very different series, with Threshold (0.5) as
 // the level at which a sample is called anomalous, each event reported once,
 // and Explain saying which evidence fired. Machine scores many metrics of
-// one machine together and names the metrics that contributed. Intervals,
+// one machine together (each in standard deviations of its own past,
+// optionally learnt from a training period first, the largest deviations
+// averaged) and names the metrics that contributed. Intervals,
 // Detect and DetectMachine turn scores into anomalous intervals (start,
 // end, peak, contributing metrics) for reports.
 //

@@ -94,3 +94,37 @@ func ExampleDetectMachine() {
 	// Output:
 	// 3500 3519 cpu disk_io
 }
+
+// DetectMachine can learn a training period first (here the day before),
+// the way a z-score is fitted on training data, and then score new rows
+// causally; Freeze would keep the training statistics fixed.
+func ExampleDetectMachine_training() {
+	metrics := []string{"cpu", "memory", "disk_io", "net_in"}
+	row := func(i int) []float64 {
+		return []float64{
+			50 + 5*math.Sin(float64(i)/7),
+			60 + 3*math.Cos(float64(i)/11),
+			20 + 4*math.Sin(float64(i)/5),
+			30 + 6*math.Cos(float64(i)/3),
+		}
+	}
+	var train, rows [][]float64
+	var ts []int64
+	for i := 0; i < 1440; i++ {
+		train = append(train, row(i))
+	}
+	for i := 1440; i < 1800; i++ {
+		r := row(i)
+		if i >= 1700 && i < 1710 { // memory leak, then a restart
+			r[1] += 60
+		}
+		ts = append(ts, int64(i)*60_000)
+		rows = append(rows, r)
+	}
+	r := anomaly.DetectMachine(ts, rows, metrics, anomaly.MachineOptions{Train: train})
+	for _, iv := range r.Intervals {
+		fmt.Println(iv.StartIndex+1440, iv.EndIndex+1440, iv.Metrics[0].Metric)
+	}
+	// Output:
+	// 1700 1709 memory
+}
