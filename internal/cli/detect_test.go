@@ -110,6 +110,12 @@ func TestDetectScoresAMultiColumnCSVAsOneMachine(t *testing.T) {
 	}
 	require.GreaterOrEqual(t, bestAt, n-200, "the highest score is in the memory excursion")
 	require.Less(t, bestAt, n-170)
+
+	code, stdout, stderr = run(t, nil, "detect", "--input", in, "--format", "json")
+	require.Equal(t, ExitOK, code, stderr)
+	require.Contains(t, stdout, `"machine": "input"`)
+	require.Contains(t, stdout, `"memory (`, "the interval names the metric behind it")
+	require.NotContains(t, stdout, `"cpu (`)
 }
 
 func TestDetectOnAServerListsIntervals(t *testing.T) {
