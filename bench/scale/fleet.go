@@ -50,6 +50,11 @@ type Config struct {
 	// means DefaultPerNamespace. The memory preset fetches by namespace,
 	// so this sets how finely a fleet's containers can be batched.
 	PerNamespace int
+	// CloudNames names disks' instances and containers' nodes like EC2
+	// private DNS names, ip-10-A-B-C.eu-west-1.compute.internal (up to 45
+	// characters, as in many real fleets), instead of the short
+	// node-IIIII and k8s-node-NNNN.
+	CloudNames bool
 }
 
 // withDefaults validates c and fills in the defaults.
@@ -117,7 +122,8 @@ type Resource struct {
 //   - a disk's instance becomes node-IIIII:9100;
 //   - a container's pod becomes <container>-IIIII-<suffix>, its namespace
 //     team-NNN (PerNamespace containers each) and its node, which is also
-//     its cAdvisor instance, k8s-node-NNNN (DefaultPerNode containers each).
+//     its cAdvisor instance, k8s-node-NNNN (DefaultPerNode containers each);
+//   - with CloudNames, hosts are named as cloudName says instead.
 func Generate(cfg Config, yield func([]Resource) error) error {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -172,6 +178,9 @@ func relabel(cfg Config, i int, sc fixtures.Scenario, at time.Time) Resource {
 		newPod := fmt.Sprintf("%s-%05d-%s", sc.Series.Labels.Get("container"), i, suffix)
 		ns := fmt.Sprintf("team-%03d", c/cfg.PerNamespace)
 		node := fmt.Sprintf("k8s-node-%04d", c/DefaultPerNode)
+		if cfg.CloudNames {
+			node = cloudName(1<<16 + c/DefaultPerNode) // apart from the disks' hosts
+		}
 		set = func(ls series.Labels) series.Labels {
 			ls = ls.With("pod", newPod).With("namespace", ns).With("node", node)
 			if ls.Get("job") == "kubelet" { // cAdvisor's instance is the node
@@ -181,6 +190,9 @@ func relabel(cfg Config, i int, sc fixtures.Scenario, at time.Time) Resource {
 		}
 	} else {
 		instance := fmt.Sprintf("node-%05d:9100", i)
+		if cfg.CloudNames {
+			instance = cloudName(i) + ":9100"
+		}
 		set = func(ls series.Labels) series.Labels { return ls.With("instance", instance) }
 	}
 	r := Resource{
@@ -192,4 +204,10 @@ func relabel(cfg Config, i int, sc fixtures.Scenario, at time.Time) Resource {
 		r.Series[k].Labels = set(r.Series[k].Labels)
 	}
 	return r
+}
+
+// cloudName returns the EC2-style private DNS name of host k < 2²⁴:
+// ip-10-A-B-C.eu-west-1.compute.internal with A.B.C the bytes of k.
+func cloudName(k int) string {
+	return fmt.Sprintf("ip-10-%d-%d-%d.eu-west-1.compute.internal", k>>16&255, k>>8&255, k&255)
 }

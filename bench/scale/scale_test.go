@@ -3,8 +3,11 @@ package scale
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,6 +38,8 @@ const (
 	// Config.PerNamespace.
 	envSize         = "OMEN_BENCH_SCALE_SIZE"
 	envPerNamespace = "OMEN_BENCH_SCALE_PER_NAMESPACE"
+	// envCloudNames set to 1 sets Config.CloudNames.
+	envCloudNames = "OMEN_BENCH_SCALE_CLOUD_NAMES"
 	// envArgs adds arguments to omen predict, e.g. "--log-level debug".
 	envArgs = "OMEN_BENCH_SCALE_ARGS"
 	// envKeep names a directory where the report and omen's log are kept.
@@ -49,7 +54,9 @@ type fleetIndex map[string]Resource
 
 func (ix fleetIndex) add(rs []Resource) {
 	for _, r := range rs {
-		r.Series = nil // keep only what identifies the resource
+		// Keep what identifies the resource and the last timestamp of its
+		// usage series (for messages), not the samples.
+		r.Series = []series.Series{{Labels: r.Usage, Timestamps: []int64{r.Series[0].Last()}, Values: []float64{0}}}
 		ix[usageKey(r.Usage)] = r
 	}
 }
@@ -59,7 +66,6 @@ func (ix fleetIndex) add(rs []Resource) {
 func checkReport(t require.TestingT, rep *Report, ix fleetIndex, n int) {
 	require.Equal(t, At().Format(time.RFC3339), rep.AsOf)
 	require.Empty(t, rep.Skipped, "nothing of the fleet may be skipped")
-	require.Len(t, rep.Results, n)
 	seen := make(map[string]bool, n)
 	for _, res := range rep.Results {
 		k := usageKey(series.FromMap(res.Labels))
@@ -74,6 +80,17 @@ func checkReport(t require.TestingT, rep *Report, ix fleetIndex, n int) {
 		require.Equal(t, want, res.Target, "target of %s (%s)", k, r.Scenario)
 		require.NotEmpty(t, res.Pattern, "pattern of %s", k)
 	}
+	var missing []string
+	for k, r := range ix {
+		if !seen[k] {
+			last := r.Series[0].Last()
+			missing = append(missing, fmt.Sprintf("%s (resource %d, %s, last usage sample %s)",
+				k, r.Index, r.Scenario, time.UnixMilli(last).UTC().Format(time.RFC3339)))
+		}
+	}
+	slices.Sort(missing)
+	require.Empty(t, missing, "%d of %d resources have no result", len(missing), n)
+	require.Equal(t, n, len(rep.Results), "results")
 }
 
 func TestGenerate(t *testing.T) {
@@ -148,19 +165,27 @@ func TestGenerate(t *testing.T) {
 		require.Equal(t, fixtures.KindDisk, disk.Kind)
 		require.Equal(t, fixtures.KindMemory, mem.Kind)
 		disk.Related, mem.Related = nil, nil
-		seen := map[string]bool{}
-		cfg, err := Config{}.withDefaults()
-		require.NoError(t, err)
-		for i := range DefaultSize {
-			sc := disk
-			if i%2 == 1 {
-				sc = mem
+		for _, cloud := range []bool{false, true} {
+			seen := map[string]bool{}
+			hosts := map[string]bool{}
+			cfg, err := Config{CloudNames: cloud}.withDefaults()
+			require.NoError(t, err)
+			for i := range DefaultSize {
+				sc := disk
+				if i%2 == 1 {
+					sc = mem
+				}
+				sc.Series.Timestamps, sc.Series.Values = nil, nil
+				sc.Limit, sc.Restarts = series.Series{}, series.Series{}
+				u := relabel(cfg, i, sc, At()).Usage
+				k := usageKey(u)
+				require.False(t, seen[k], "index %d repeats %s", i, k)
+				seen[k] = true
+				if sc.Kind == fixtures.KindDisk {
+					require.False(t, hosts[u.Get("instance")], "disk %d on a host of another resource: %s", i, u)
+				}
+				hosts[u.Get("instance")] = true
 			}
-			sc.Series.Timestamps, sc.Series.Values = nil, nil
-			sc.Limit, sc.Restarts = series.Series{}, series.Series{}
-			k := usageKey(relabel(cfg, i, sc, At()).Usage)
-			require.False(t, seen[k], "index %d repeats %s", i, k)
-			seen[k] = true
 		}
 	})
 
@@ -239,14 +264,23 @@ func envInt(b *testing.B, name string) int {
 	return n
 }
 
+// benchConfig returns the fleet the environment asks for.
+func benchConfig(b *testing.B) Config {
+	return Config{Size: envInt(b, envSize), PerNamespace: envInt(b, envPerNamespace), CloudNames: os.Getenv(envCloudNames) == "1"}
+}
+
 // fleet returns the URL of a VictoriaMetrics holding the fleet of cfg and
-// what it holds (nil when $OMEN_BENCH_SCALE_URL names a server already
-// loaded, which is trusted), importing it into a new server otherwise.
+// what it holds: $OMEN_BENCH_SCALE_URL, a server already loaded with the
+// same fleet (not checked), or a new server the fleet is imported into.
 func fleet(b *testing.B, cfg Config) (string, fleetIndex) {
 	b.Helper()
 	if url := os.Getenv(envURL); url != "" {
 		b.Logf("using the fleet already in %s", url)
-		return url, nil
+		ix := fleetIndex{}
+		if err := Generate(cfg, func(rs []Resource) error { ix.add(rs); return nil }); err != nil {
+			b.Fatal(err)
+		}
+		return url, ix
 	}
 	vm := testrig.VictoriaMetrics(b, nil)
 	ix := fleetIndex{}
@@ -269,8 +303,7 @@ func fleet(b *testing.B, cfg Config) (string, fleetIndex) {
 // the time to generate and import the fleet (import-s).
 func BenchmarkFleet10k(b *testing.B) {
 	heavy(b)
-	cfg := Config{Size: envInt(b, envSize), PerNamespace: envInt(b, envPerNamespace)}
-	cfg, err := cfg.withDefaults()
+	cfg, err := benchConfig(b).withDefaults()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -293,11 +326,6 @@ func BenchmarkFleet10k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if ix != nil {
-			checkReport(b, rep, ix, cfg.Size)
-		} else if len(rep.Results) != cfg.Size {
-			b.Fatalf("omen predicted %d series, want %d", len(rep.Results), cfg.Size)
-		}
 		b.ReportMetric(run.Wall.Seconds(), "e2e-s")
 		b.ReportMetric(run.CPU().Seconds(), "cpu-s")
 		b.ReportMetric(float64(run.MaxRSS)/(1<<20), "peak-MiB")
@@ -307,6 +335,7 @@ func BenchmarkFleet10k(b *testing.B) {
 			len(rep.Results), run.Wall.Round(time.Millisecond), run.User.Round(time.Millisecond), run.System.Round(time.Millisecond),
 			float64(run.MaxRSS)/(1<<20), run.LoadBefore[0], run.LoadBefore[1], run.LoadBefore[2], run.LoadAfter[0], run.LoadAfter[1], run.LoadAfter[2])
 		b.Logf("risk %v; pattern %v", sortedTally(rep.Tally(func(r Result) string { return r.Risk })), sortedTally(rep.Tally(func(r Result) string { return r.Pattern })))
+		checkReport(b, rep, ix, cfg.Size)
 		b.StartTimer()
 	}
 }
@@ -317,13 +346,25 @@ func BenchmarkFleet10k(b *testing.B) {
 // and the memory go. Like BenchmarkFleet10k it runs only when asked.
 func BenchmarkFleet10kInProcess(b *testing.B) {
 	heavy(b)
-	cfg := Config{Size: envInt(b, envSize), PerNamespace: envInt(b, envPerNamespace)}
-	cfg, err := cfg.withDefaults()
+	cfg, err := benchConfig(b).withDefaults()
 	if err != nil {
 		b.Fatal(err)
 	}
 	url, _ := fleet(b, cfg)
-	src, err := prom.New(prom.Config{URL: url})
+	// With $OMEN_BENCH_SCALE_KEEP, the engine's and the source's debug
+	// records go to engine.log there, and a heap profile taken while the
+	// report is still held to heap.pprof.
+	keep := os.Getenv(envKeep)
+	logger := slog.New(slog.DiscardHandler)
+	if keep != "" {
+		f, err := os.Create(filepath.Join(keep, "engine.log"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		logger = slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	src, err := prom.New(prom.Config{URL: url, Logger: logger})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -336,16 +377,38 @@ func BenchmarkFleet10kInProcess(b *testing.B) {
 	for range b.N {
 		began := time.Now()
 		rep, err := engine.Predict(context.Background(), src, engine.PredictOptions{
-			Specs: specs, AsOf: At(), Step: Step, Capacity: capacity.Config{Window: Window},
+			Specs: specs, AsOf: At(), Step: Step, Capacity: capacity.Config{Window: Window}, Logger: logger,
 		})
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(rep.Results) != cfg.Size {
-			b.Fatalf("predicted %d series, want %d", len(rep.Results), cfg.Size)
-		}
 		b.ReportMetric(time.Since(began).Seconds(), "e2e-s")
+		if keep != "" {
+			b.StopTimer()
+			writeHeapProfile(b, filepath.Join(keep, "heap.pprof"))
+			b.StartTimer()
+		}
+		if len(rep.Results) != cfg.Size {
+			b.Errorf("predicted %d series, want %d", len(rep.Results), cfg.Size)
+		}
 	}
+}
+
+// writeHeapProfile writes the live heap after a collection to path.
+func writeHeapProfile(b *testing.B, path string) {
+	b.Helper()
+	runtime.GC()
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		b.Fatal(err)
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.Logf("live heap with the report held: %.0f MiB (heap profile in %s)", float64(ms.HeapAlloc)/(1<<20), path)
 }
 
 func sortedTally(m map[string]int) string {
