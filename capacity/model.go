@@ -37,6 +37,9 @@ const (
 	// the step once there is this much of it; before that the slope of
 	// the whole window is kept and only the level moves.
 	stepRefitDays = 1.0
+	// stepMinRefitDays: a new slope after the step that differs
+	// significantly from the old one is used from this much data on.
+	stepMinRefitDays = 0.5
 	// youngSegmentDays: a current segment younger than this with no
 	// complete earlier segment takes its slope from the segment before.
 	youngSegmentDays = 1.0
@@ -184,9 +187,14 @@ func (w *work) analyzeContinuous(an *analysis, lo int) {
 	lin := shape{kind: shLinear}
 	an.fit = w.backfit(lin, lo, 1, &an.prof, 2)
 	// A level shift inside the window.
-	if s, ok := w.detectStep(lo); ok {
+	if st, ok := w.detectStep(lo); ok {
+		s := st.at
 		an.stepAt = s
-		if float64(n-1-s)*w.stepD >= stepRefitDays {
+		post := float64(n-1-s) * w.stepD
+		if post >= stepRefitDays || (st.slopeChanged && post >= stepMinRefitDays) {
+			// Leave out the hour after the break: a step takes minutes
+			// (copying a file), which would tilt a short refit.
+			s = min(s+int(hourMs/w.step), n-2)
 			lo = s
 			an.fitLo = s
 			for i := range n {
@@ -251,16 +259,25 @@ func (w *work) analyzeContinuous(an *analysis, lo int) {
 	an.fit = w.backfit(lin, lo, 1, &an.prof, 1)
 }
 
-// detectStep looks for one lasting level shift in w.z from lo: the hourly
-// medians are regressed on a quadratic trend plus a jump at block j, for
-// every j; the best jump is accepted when it is significant (stepF) and
-// large (stepSigma). It returns the first point of the block after the
-// jump.
-func (w *work) detectStep(lo int) (int, bool) {
+// stepResult is what detectStep found.
+type stepResult struct {
+	at           int  // first point after the break
+	slopeChanged bool // the slopes before and after differ significantly
+}
+
+// detectStep looks for one lasting shift of level in w.z from lo: the
+// hourly medians are fitted with two independent lines broken at block j
+// (for every j leaving at least 3 blocks on each side), and the best break
+// is accepted when it beats a single quadratic (F statistic above stepF)
+// and the lines are apart at the break by stepSigma residual standard
+// deviations. A curved trend is absorbed by the quadratic; a shift of
+// level, with or without a new slope, is not.
+func (w *work) detectStep(lo int) (stepResult, bool) {
+	var st stepResult
 	bl := max(1, int(hourMs/w.step))
 	nb := (w.n - lo) / bl
 	if nb < 12 {
-		return 0, false
+		return st, false
 	}
 	start := w.n - nb*bl // blocks end at the last point
 	w.tmp = grow(w.tmp, 2*nb)
@@ -280,10 +297,20 @@ func (w *work) detectStep(lo int) (int, bool) {
 		}
 		m[k] = median(buf)
 	}
-	// Full sums for 1, x, x² and prefix sums from the right.
+	// Centre values for accurate sums of squares.
+	ref := math.NaN()
+	for k := range nb {
+		if !math.IsNaN(m[k]) {
+			if math.IsNaN(ref) {
+				ref = m[k]
+			}
+			m[k] -= ref
+		}
+	}
+	// Sums for the quadratic null model.
 	var s [5]float64 // Σx^0..x^4
 	var sy [3]float64
-	var cnt float64
+	var syy, cnt float64
 	for k := range nb {
 		if math.IsNaN(m[k]) {
 			continue
@@ -297,28 +324,11 @@ func (w *work) detectStep(lo int) (int, bool) {
 			}
 			p *= x
 		}
+		syy += m[k] * m[k]
 		cnt++
 	}
 	if cnt < 12 {
-		return 0, false
-	}
-	var syy float64
-	for k := range nb {
-		if !math.IsNaN(m[k]) {
-			syy += m[k] * m[k]
-		}
-	}
-	sseOf := func(a [4][4]float64, b [4]float64, dim int) (float64, [4]float64, bool) {
-		var inv [4][4]float64
-		bb := b
-		if !solveSym(&a, &bb, dim, &inv) {
-			return 0, bb, false
-		}
-		fit := 0.0
-		for i := range dim {
-			fit += bb[i] * b[i]
-		}
-		return syy - fit, bb, true
+		return st, false
 	}
 	var a0 [4][4]float64
 	var b0 [4]float64
@@ -328,47 +338,72 @@ func (w *work) detectStep(lo int) (int, bool) {
 		}
 		b0[i] = sy[i]
 	}
-	sse0, _, ok := sseOf(a0, b0, 3)
-	if !ok || sse0 <= 0 {
-		return 0, false
+	var inv [4][4]float64
+	bq := b0
+	if !solveSym(&a0, &bq, 3, &inv) {
+		return st, false
 	}
-	bestJ, bestSSE, bestD := -1, sse0, 0.0
-	var r [3]float64 // Σ over blocks ≥ j of x^0..2
-	var ry float64
-	for j := nb - 1; j >= 3; j-- {
-		if !math.IsNaN(m[j]) {
-			x := xk[j]
-			r[0]++
-			r[1] += x
-			r[2] += x * x
-			ry += m[j]
+	sse0 := syy - (bq[0]*b0[0] + bq[1]*b0[1] + bq[2]*b0[2])
+	if !(sse0 > 0) {
+		return st, false
+	}
+	// line fits the sums (n, Σx, Σx², Σy, Σxy, Σy²) of one piece.
+	type sums struct{ n, x, xx, y, xy, yy float64 }
+	line := func(p sums) (a, b, sse, sxx float64) {
+		sxx = p.xx - p.x*p.x/p.n
+		sxy := p.xy - p.x*p.y/p.n
+		syy := p.yy - p.y*p.y/p.n
+		if sxx <= 0 {
+			return p.y / p.n, 0, math.Max(syy, 0), 0
 		}
-		if r[0] == 0 || j > nb-1 {
+		b = sxy / sxx
+		a = (p.y - b*p.x) / p.n
+		return a, b, math.Max(syy-b*sxy, 0), sxx
+	}
+	total := sums{n: s[0], x: s[1], xx: s[2], y: sy[0], xy: sy[1], yy: syy}
+	var right sums
+	bestJ, bestSSE := -1, sse0
+	var bestJump, bestT float64
+	for j := nb - 1; j >= 3; j-- {
+		if y := m[j]; !math.IsNaN(y) {
+			x := xk[j]
+			right.n++
+			right.x += x
+			right.xx += x * x
+			right.y += y
+			right.xy += x * y
+			right.yy += y * y
+		}
+		left := sums{total.n - right.n, total.x - right.x, total.xx - right.xx, total.y - right.y, total.xy - right.xy, total.yy - right.yy}
+		if right.n < 3 || left.n < 3 {
 			continue
 		}
-		a := a0
-		b := b0
-		for i := range 3 {
-			a[i][3] = r[i]
-			a[3][i] = r[i]
-		}
-		a[3][3] = r[0]
-		b[3] = ry
-		sse, coef, ok := sseOf(a, b, 4)
-		if ok && sse < bestSSE {
-			bestJ, bestSSE, bestD = j, sse, coef[3]
+		aL, bL, sseL, sxxL := line(left)
+		aR, bR, sseR, sxxR := line(right)
+		if sse := sseL + sseR; sse < bestSSE {
+			bestJ, bestSSE = j, sse
+			x := xk[j]
+			bestJump = (aR + bR*x) - (aL + bL*x)
+			v := sse / math.Max(cnt-4, 1)
+			if sxxL > 0 && sxxR > 0 {
+				bestT = math.Abs(bR-bL) / math.Sqrt(v/sxxL+v/sxxR)
+			} else {
+				bestT = 0
+			}
 		}
 	}
 	if bestJ < 0 || bestSSE <= 0 {
-		return 0, false
+		return st, false
 	}
 	df := cnt - 4
 	sd := math.Sqrt(bestSSE / df)
 	f := (sse0 - bestSSE) / (bestSSE / df)
-	if f < stepF || math.Abs(bestD) < stepSigma*sd {
-		return 0, false
+	if f < stepF || math.Abs(bestJump) < stepSigma*sd {
+		return st, false
 	}
-	return start + bestJ*bl, true
+	st.at = start + bestJ*bl
+	st.slopeChanged = bestT > slopeT
+	return st, true
 }
 
 // analyzeSegments fits a series cut at restarts or deploys.
