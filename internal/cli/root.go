@@ -215,14 +215,8 @@ func (g *globalOptions) inputEnd() (time.Time, bool) {
 	if g.input == nil {
 		return time.Time{}, false
 	}
-	var last int64
-	found := false
-	for _, s := range g.input.Series() {
-		if s.Len() > 0 && (!found || s.Last() > last) {
-			last, found = s.Last(), true
-		}
-	}
-	return time.UnixMilli(last).UTC(), found
+	last, ok := g.input.Last()
+	return time.UnixMilli(last).UTC(), ok
 }
 
 func (g *globalOptions) openInput() (*file.Source, error) {

@@ -58,6 +58,19 @@ func (s *Source) Series() []series.Series {
 	return out
 }
 
+// Last returns the timestamp (Unix ms) of the latest sample of any series,
+// and false when the source holds no sample: a file's "now".
+func (s *Source) Last() (int64, bool) {
+	var last int64
+	found := false
+	for _, x := range s.series {
+		if x.Len() > 0 && (!found || x.Last() > last) {
+			last, found = x.Last(), true
+		}
+	}
+	return last, found
+}
+
 // QueryRange returns the series matching q.Expr with their samples in
 // [q.Start, q.End], both inclusive. q.Expr is "" for every series or a
 // series selector — a metric name and/or label matchers with =, !=, =~ and

@@ -173,3 +173,15 @@ func TestNewPanicsOnInvalidSeries(t *testing.T) {
 		New([]series.Series{{Labels: series.New("a", "1"), Timestamps: []int64{2, 1}, Values: []float64{1, 1}}})
 	})
 }
+
+func TestSourceLastIsTheLatestSampleOfAnySeries(t *testing.T) {
+	src := New([]series.Series{
+		{Labels: series.New("__name__", "a"), Timestamps: []int64{1, 5}, Values: []float64{1, 2}},
+		{Labels: series.New("__name__", "b"), Timestamps: []int64{3, 9}, Values: []float64{1, 2}},
+	})
+	last, ok := src.Last()
+	require.True(t, ok)
+	require.Equal(t, int64(9), last)
+	_, ok = New(nil).Last()
+	require.False(t, ok)
+}
