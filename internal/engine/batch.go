@@ -79,6 +79,7 @@ func narrow(spec TargetSpec, label string, values []string) TargetSpec {
 	m := label + "=~" + strconv.Quote(strings.Join(alts, "|"))
 	spec.Usage = addMatcher(spec.Usage, m)
 	spec.Limit = addMatcher(spec.Limit, m)
+	spec.LimitFallback = addMatcher(spec.LimitFallback, m)
 	spec.Capacity = addMatcher(spec.Capacity, m)
 	spec.Restarts = addMatcher(spec.Restarts, m)
 	spec.ReadOnly = addMatcher(spec.ReadOnly, m)

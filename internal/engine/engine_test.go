@@ -4,12 +4,15 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/omenhq/omen/capacity"
 	"github.com/omenhq/omen/fixtures"
 	"github.com/omenhq/omen/internal/engine"
+	"github.com/omenhq/omen/internal/source/file"
+	"github.com/omenhq/omen/series"
 )
 
 func TestParseConfigNamesTheFieldAtFault(t *testing.T) {
@@ -126,4 +129,24 @@ func TestPresetsOnTheDemoFleet(t *testing.T) {
 		require.Equal(t, len(rep.Results), risk)
 		require.Positive(t, eta)
 	})
+}
+
+func TestMemoryLimitFallsBackToCAdvisor(t *testing.T) {
+	end := fixtures.DemoEndTime()
+	ts := []int64{end.Add(-10 * time.Minute).UnixMilli(), end.Add(-5 * time.Minute).UnixMilli(), end.UnixMilli()}
+	mk := func(ls series.Labels, v float64) series.Series {
+		return series.Series{Labels: ls, Timestamps: ts, Values: []float64{v, v, v}}
+	}
+	ss := []series.Series{
+		mk(series.New("__name__", "container_memory_working_set_bytes", "namespace", "a", "pod", "p", "container", "c"), 100),
+		mk(series.New("__name__", "container_spec_memory_limit_bytes", "namespace", "a", "pod", "p", "container", "c"), 1000),
+		mk(series.New("__name__", "container_memory_working_set_bytes", "namespace", "a", "pod", "q", "container", "c"), 100),
+		mk(series.New("__name__", "container_spec_memory_limit_bytes", "namespace", "a", "pod", "q", "container", "c"), 0),
+	}
+	series.Sort(ss)
+	targets, _, _, err := engine.Collect(context.Background(), file.New(ss), engine.Presets["memory"][0], end.Add(-time.Hour), end, 0)
+	require.NoError(t, err)
+	require.Len(t, targets, 2)
+	require.Equal(t, []float64{1000, 1000, 1000}, targets[0].Limit.Values, "cAdvisor's limit is used without kube-state-metrics")
+	require.Equal(t, []float64{0, 0, 0}, targets[1].Limit.Values, "0 is cAdvisor's 'unlimited', which capacity reports as no limit")
 }

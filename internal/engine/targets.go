@@ -24,6 +24,10 @@ type TargetSpec struct {
 	// Limit is the selector of the limit series. When empty, LimitValue is
 	// the limit of every usage series.
 	Limit string
+	// LimitFallback is an optional selector of the limit used for usage
+	// series that Limit does not match (memory: cAdvisor's
+	// container_spec_memory_limit_bytes when kube-state-metrics is absent).
+	LimitFallback string
 	// LimitValue is a constant limit, used when Limit is empty.
 	LimitValue float64
 	// Capacity is an optional selector of the resource's total size
@@ -55,8 +59,9 @@ type TargetSpec struct {
 //     kubelet_volume_stats_available_bytes / _capacity_bytes;
 //   - inodes: node_filesystem_files_free falling to 0;
 //   - memory: container_memory_working_set_bytes rising to the container's
-//     limit from kube_pod_container_resource_limits{resource="memory"};
-//     containers without a limit are reported as such;
+//     limit from kube_pod_container_resource_limits{resource="memory"}, or
+//     else cAdvisor's container_spec_memory_limit_bytes; containers without
+//     a limit are reported as such;
 //   - memory-rss: the same with container_memory_rss.
 var Presets = map[string][]TargetSpec{
 	"disk": {
@@ -99,6 +104,7 @@ func memorySpec(name, metric string) TargetSpec {
 		Name:          name,
 		Usage:         metric + `{container!="",container!="POD"}`,
 		Limit:         `kube_pod_container_resource_limits{resource="memory"}`,
+		LimitFallback: `container_spec_memory_limit_bytes{container!="",container!="POD"}`,
 		Restarts:      `kube_pod_container_status_restarts_total`,
 		Direction:     capacity.Up,
 		On:            []string{"namespace", "pod", "container"},
@@ -174,6 +180,10 @@ func Collect(ctx context.Context, src source.Source, spec TargetSpec, start, end
 	if err != nil {
 		return nil, nil, warnings, err
 	}
+	fallbacks, err := index(spec.LimitFallback)
+	if err != nil {
+		return nil, nil, warnings, err
+	}
 	capacities, err := index(spec.Capacity)
 	if err != nil {
 		return nil, nil, warnings, err
@@ -201,6 +211,9 @@ func Collect(ctx context.Context, src source.Source, spec TargetSpec, start, end
 			t.LimitValue = spec.LimitValue
 		default:
 			l, ok := limits[key]
+			if !ok || l.Len() == 0 {
+				l, ok = fallbacks[key]
+			}
 			if !ok || l.Len() == 0 {
 				if !spec.ReportNoLimit {
 					skipped = append(skipped, Skipped{Spec: spec.Name, Labels: u.Labels, Reason: "no matching limit series"})
