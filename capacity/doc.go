@@ -1,4 +1,98 @@
 // Package capacity predicts when a resource runs out — a filesystem fills,
-// a container reaches its memory limit — as a time to exhaustion with an
-// interval (P10/P50/P90), a pattern label and a one-sentence reason.
+// a container reaches its memory limit, any series reaches a threshold — as
+// a time to exhaustion with an interval (P10/P50/P90), a pattern label, a
+// risk level and a one-sentence reason. It is a library: it never prints,
+// and logs decisions only to the slog.Logger of its Config.
+//
+// # Input
+//
+// A Target is a usage series, the threshold it must not reach (a series
+// or a constant) and a Direction: Up is exhausted when usage ≥ limit
+// (working set against the memory limit), Down when usage ≤ limit
+// (available bytes against 0 — the threshold of a disk is 0, its size goes
+// in Target.Capacity). An optional restart counter cuts the series into
+// runs. Predict uses only the samples at or before its as-of instant and
+// within Config.Window (default 14 days), so a prediction can be replayed
+// as of any past instant.
+//
+// # Method
+//
+// Values are put on a regular grid at the median sampling interval (a
+// denser series is subsampled to at most Config.MaxPoints, the last sample
+// of each bucket, as a range query at a coarser step returns it) and
+// oriented so that exhaustion is always upwards.
+//
+//  1. Segments. Every change of the restart counter starts a new run, and
+//     so does a large persistent drop — at least max(20% of the range,
+//     8·σ) between consecutive samples, σ the noise scale from the median
+//     absolute first difference — unless drops (counted from half that
+//     size, never below 8·σ) come more than 0.75 times a day and at least
+//     twice: then they are a sawtooth (log rotation, garbage collection,
+//     a nightly clean-up), not restarts.
+//
+//  2. Runs. A series cut into runs is fitted with one intercept per run and
+//     a shape of the run's age shared by all complete runs and the current
+//     one: leak growth b·age^p (p from 1 to 3, by grid then golden-section
+//     search on the residual sum of squares), or a warm-up b·(1−e^{−age/τ})
+//     that levels off, accepted only when τ is at most a third of a typical
+//     run (the plateau is in the data). The exhaustion is then the next
+//     kill of the current run. A current run younger than a day with no
+//     complete run before it takes the slope of the end of the run before.
+//
+//  3. Continuous series. A straight line and a daily profile (288 bins at
+//     5 minutes; separate Saturday–Sunday bins when they differ, UTC) are
+//     fitted by backfitting; the profile is kept when its F statistic
+//     exceeds 4. A shift of level is looked for on hourly medians of the
+//     deseasonalised series: two independent lines broken at each hour
+//     against one quadratic, accepted at F > 40 with the lines 6 residual
+//     standard deviations apart at the break; the trend is then refitted
+//     on the data after the break (after a day, or after 12 hours when the
+//     new slope differs significantly), otherwise the window's slope is
+//     kept from the new level. Growth is accelerating when the quadratic
+//     term has a HAC t statistic above 4 and adds at least 5% to the
+//     linear projection over the horizon: the better of the quadratic and
+//     a + b·e^{ρx} (ρ refined) is used; significant deceleration uses the
+//     line of the recent half.
+//
+//  4. Level and envelope. The median residual of the last 3 days corrects
+//     the level. Their distribution is split into a uniform part of width
+//     A — a ramp sampled at random phases, the signature of a fast
+//     sawtooth — and Gaussian measurement noise σ, from the ratio of the
+//     central 95% range to the interquartile range (2.906 for a Gaussian,
+//     1.9 for a uniform distribution). A counts when A ≥ 3σ over at least
+//     200 residuals: the resource runs out when the top of the sawtooth,
+//     not its middle, reaches the limit.
+//
+//  5. ETA. The mean path is the trend plus the profile plus the level
+//     correction; its standard deviation combines the parameter variance
+//     (with the HAC factor (1+φ)/(1−φ) of AR(1) residuals), the variance
+//     of the profile bin, of the level correction and of the shape
+//     parameter (from the curvature of the residual sum of squares). P10,
+//     P50 and P90 are the first crossings of the limit by the paths mean ±
+//     1.2816 standard deviations. When the residuals are part of the
+//     signal (a significant sawtooth, or frequent drops under a daily
+//     profile), 200 futures are simulated instead — a draw of the trend
+//     plus, for each future UTC day, the residuals of a random history day
+//     (a residual day-block bootstrap, seeded by Config.Seed and the
+//     labels) — and the ETA quantiles are those of their first crossings.
+//     A quantile beyond Config.Horizon (default 7 days) is nil.
+//
+//  6. Risk. Critical when P50 < Config.Critical (default 24h) or the
+//     resource is already exhausted; warning when P50 < Config.Warning
+//     (default 7 days); info when only P10 is within the horizon; ok
+//     otherwise.
+//
+// The pattern names what was found: leak and ramp-plateau for runs that
+// grow or level off, step, accelerating, decreasing, steady-growth, then
+// the structure of a series without material growth — daily-batch (a
+// daily profile with a sharp fall that spends less than 22% of the day
+// above the middle of its range), sawtooth, seasonal — and flat; no-limit
+// and insufficient-data (under 12 samples or 2 hours) say why there is no
+// ETA. A trend is material when it covers 2% of the headroom over the
+// horizon with a HAC t statistic of 3.
+//
+// Every setting is a documented constant of the method, the same for
+// every series; bench/capacity measures the method on the fixtures
+// capacity suite beside the node-exporter predict_linear alert, and
+// bench/RESULTS.md holds the figures.
 package capacity

@@ -15,6 +15,8 @@ const (
 	// minSamples and minSpan: less history than this is insufficient data.
 	minSamples = 12
 	minSpan    = 2 * time.Hour
+	// maxPathSteps caps the steps of the forecast paths over the horizon.
+	maxPathSteps = 4096
 	// staleAfter: a last sample older than this before the as-of instant
 	// is reported in the warnings.
 	staleAfter = time.Hour
@@ -128,7 +130,14 @@ func Predict(t Target, asOf time.Time, cfg Config) (Prediction, error) {
 
 	// Paths over the horizon from the last sample.
 	end := at + cfg.Horizon.Milliseconds()
-	steps := int((end - w.tEnd + w.step - 1) / w.step)
+	// The paths step at the data step, coarsened to at most maxPathSteps
+	// steps over the horizon.
+	w.pstep = w.step
+	if k := (end - w.tEnd) / (w.step * maxPathSteps); k >= 1 {
+		w.pstep = w.step * (k + 1)
+	}
+	w.pstepD = float64(w.pstep) / float64(dayMs)
+	steps := int((end - w.tEnd + w.pstep - 1) / w.pstep)
 	if steps < 1 {
 		steps = 1
 	}
@@ -174,10 +183,10 @@ func (w *work) paths(an *analysis, steps int) {
 	w.hi = grow(w.hi, steps+1)
 	f := &an.fit
 	for h := 0; h <= steps; h++ {
-		x := float64(h) * w.stepD
+		x := float64(h) * w.pstepD
 		age := an.ageNow + x
 		g0, g1 := f.sh.eval(x, age)
-		t := w.tEnd + int64(h)*w.step
+		t := w.tEnd + int64(h)*w.pstep
 		m := f.aCur + f.beta[0]*g0 + f.beta[1]*g1 + w.profileAt(&an.prof, t) + an.offset
 		v := f.pathVar(g0, g1) + w.profileVar(&an.prof, t) + an.levelVar
 		if an.pVar > 0 {
@@ -204,7 +213,7 @@ func (w *work) firstCrossing(path []float64, lim float64) (int64, bool) {
 			if path[h] > prev {
 				frac = (lim - prev) / (path[h] - prev)
 			}
-			return w.tEnd + int64((float64(h-1)+frac)*float64(w.step)), true
+			return w.tEnd + int64((float64(h-1)+frac)*float64(w.pstep)), true
 		}
 	}
 	return 0, false
@@ -213,7 +222,7 @@ func (w *work) firstCrossing(path []float64, lim float64) (int64, bool) {
 // crossings turns the paths into an ETA from at, nil beyond the horizon.
 func (w *work) crossings(an *analysis, lim float64, steps int, at int64, seed uint64) ETA {
 	var e ETA
-	end := at + int64(steps)*w.step
+	end := at + int64(steps)*w.pstep
 	if an.structured {
 		if e, ok := w.simulate(an, lim, steps, at, seed); ok {
 			return e
@@ -259,7 +268,7 @@ func (w *work) forecastPoints(cfg Config, steps int, sign float64) ForecastPoint
 	fp.Upper = make([]float64, n)
 	for j := range n {
 		h := (j + 1) * k
-		fp.Timestamps[j] = w.tEnd + int64(h)*w.step
+		fp.Timestamps[j] = w.tEnd + int64(h)*w.pstep
 		m, lo, hi := sign*w.mean[h], sign*w.lo[h], sign*w.hi[h]
 		if sign < 0 {
 			lo, hi = hi, lo

@@ -21,6 +21,9 @@ type work struct {
 	step  int64
 	tEnd  int64
 	stepD float64 // step in days
+	// The forecast paths' step (a whole multiple of step), ms and days.
+	pstep  int64
+	pstepD float64
 
 	y  []float64 // oriented values: exhaustion is y ≥ lim; NaN missing
 	rc []float64 // restart counter on the grid; NaN unknown

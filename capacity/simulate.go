@@ -63,7 +63,7 @@ func (w *work) simulate(an *analysis, lim float64, steps int, at int64, seed uin
 	w.sd = grow(w.sd, steps+1)
 	w.fbin = grow(w.fbin, 2*(steps+1))
 	for h := 0; h <= steps; h++ {
-		t := w.tEnd + int64(h)*w.step
+		t := w.tEnd + int64(h)*w.pstep
 		w.sd[h] = (w.hi[h] - w.mean[h]) / normQuantile80
 		b, _ := w.binOf(t, nb)
 		w.fbin[2*h] = int32(b)
@@ -79,7 +79,7 @@ func (w *work) simulate(an *analysis, lim float64, steps int, at int64, seed uin
 	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
 	w.tmp2 = grow(w.tmp2, simulations)
 	hits := w.tmp2
-	end := at + int64(steps)*w.step
+	end := at + int64(steps)*w.pstep
 	for s := range simulations {
 		z := rng.NormFloat64()
 		hits[s] = math.Inf(1)
@@ -113,7 +113,7 @@ func (w *work) simulate(an *analysis, lim float64, steps int, at int64, seed uin
 				if !math.IsNaN(prev) && v > prev && prev < lim {
 					frac = (lim - prev) / (v - prev)
 				}
-				hits[s] = float64(w.tEnd) + (float64(h-1)+frac)*float64(w.step)
+				hits[s] = float64(w.tEnd) + (float64(h-1)+frac)*float64(w.pstep)
 				break
 			}
 			prev = v
