@@ -1,6 +1,7 @@
 package capacity_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/omenhq/omen/capacity"
@@ -30,4 +31,22 @@ func BenchmarkPredict(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkPredictAll predicts the 160 targets of the capacity suite with
+// two workers; ns/target is the wall time per target.
+func BenchmarkPredictAll(b *testing.B) {
+	scs := fixtures.CapacitySuite(1, 160)
+	targets := make([]capacity.Target, len(scs))
+	for i, sc := range scs {
+		targets[i] = target(sc)
+	}
+	at := fixtures.SuiteAt()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := capacity.PredictAll(context.Background(), targets, at, capacity.Config{}, 2); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(targets)), "ns/target")
 }
