@@ -12,10 +12,10 @@ func (r *Report) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d scenarios (seed %d) × %d as-of instants = %d scored pairs; %.0f trap series-days; \"full within %s\", horizon %s.\n\n",
 		r.Scenarios, r.Seed, r.AsOfs, r.Pairs, r.TrapDays, fmtD(r.Within), fmtD(r.Horizon))
-	b.WriteString("| predictor | precision | recall | F1 | false alarms / trap series-day | trap time alarmed |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| predictor | precision | recall | F1 | false alarms on traps | per trap series-day | trap time alarmed |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, s := range append([]Score{r.Omen}, r.Rules...) {
-		fmt.Fprintf(&b, "| %s | %.3f | %.3f | %.3f | %.3f | %.1f%% |\n", s.Name, s.Precision, s.Recall, s.F1, s.FalseAlarms, 100*s.AlarmedFraction)
+		fmt.Fprintf(&b, "| %s | %.3f | %.3f | %.3f | %d | %.3f | %.2f%% |\n", s.Name, s.Precision, s.Recall, s.F1, s.Alarms, s.FalseAlarms, 100*s.AlarmedFraction)
 	}
 	fmt.Fprintf(&b, "\nomen ETA where the truth is within the horizon (%d pairs): median relative error %.1f%%, P90 %.1f%%, P10–P90 coverage %.1f%%, P50 beyond the horizon %d.\n",
 		r.Omen.ETAPairs, 100*r.Omen.MedianRelErr, 100*r.Omen.P90RelErr, 100*r.Omen.Coverage, r.Omen.MissedInRange)

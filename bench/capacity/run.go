@@ -84,6 +84,8 @@ type Score struct {
 	// check before), per trap series-day; omen is checked every TrapStep,
 	// a rule at every evaluation.
 	FalseAlarms float64
+	// Alarms is the number of alarms started on the traps.
+	Alarms int
 	// AlarmedFraction is the fraction of trap checks with a positive
 	// decision.
 	AlarmedFraction float64
@@ -421,6 +423,7 @@ func score(name string, rs []scenarioResult, within time.Duration, pos func(*sce
 	if s.Precision+s.Recall > 0 {
 		s.F1 = 2 * s.Precision * s.Recall / (s.Precision + s.Recall)
 	}
+	s.Alarms = starts
 	if days > 0 {
 		s.FalseAlarms = float64(starts) / days
 	}
