@@ -13,6 +13,7 @@ import (
 
 	"github.com/omenhq/omen/capacity"
 	"github.com/omenhq/omen/fixtures"
+	"github.com/omenhq/omen/series"
 )
 
 // Options configure Run. The zero value runs the default benchmark.
@@ -39,6 +40,10 @@ type Options struct {
 	Config capacity.Config
 	// Rules are the baselines; nil means Rules().
 	Rules []Rule
+	// UsageOnly predicts from the usage series and a constant limit alone,
+	// without restart counters, limit series or sizes: what the CSV
+	// evaluation contract (omen predict --input) gives.
+	UsageOnly bool
 }
 
 func (o Options) withDefaults() Options {
@@ -317,6 +322,13 @@ func meaningful(sc fixtures.Scenario, at time.Time) bool {
 func runScenario(sc fixtures.Scenario, asofs []time.Time, first, last time.Time, o Options, horizon time.Duration) scenarioResult {
 	r := scenarioResult{sc: sc}
 	tgt := Target(sc)
+	if o.UsageOnly {
+		tgt.Restarts, tgt.Capacity = series.Series{}, series.Series{}
+		if tgt.Limit.Len() > 0 {
+			tgt.LimitValue = tgt.Limit.Values[tgt.Limit.Len()-1]
+			tgt.Limit = series.Series{}
+		}
+	}
 	predict := func(at time.Time) (capacity.Prediction, error) {
 		t0 := time.Now()
 		p, err := capacity.Predict(asOfTarget(tgt, at), at, o.Config)
