@@ -20,11 +20,23 @@ func (r *Report) Markdown() string {
 	fmt.Fprintf(&b, "\nomen ETA where the truth is within the horizon (%d pairs): median relative error %.1f%%, P90 %.1f%%, P10–P90 coverage %.1f%%, P50 beyond the horizon %d.\n",
 		r.Omen.ETAPairs, 100*r.Omen.MedianRelErr, 100*r.Omen.P90RelErr, 100*r.Omen.Coverage, r.Omen.MissedInRange)
 	fmt.Fprintf(&b, "\n%d predictions, %s each on average, %s in all.\n\n", r.Predictions, r.PerPrediction.Round(time.Microsecond), r.Elapsed.Round(time.Millisecond))
-	b.WriteString("| template | trap | n | TP | FP | FN | false alarms/day | median rel. err | P90 rel. err | coverage | ETA pairs |\n")
-	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("omen per template; the last columns are the F1 (fills) or false alarms per series-day (traps) of the first two rules.\n\n")
+	b.WriteString("| template | trap | n | TP | FP | FN | false alarms/day | median rel. err | P90 rel. err | coverage | ETA pairs | rule 1 | rule 2 |\n")
+	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, t := range r.Templates {
-		fmt.Fprintf(&b, "| %s | %v | %d | %d | %d | %d | %.3f | %.1f%% | %.1f%% | %.1f%% | %d |\n", t.Template, t.Trap, t.Scenarios,
+		fmt.Fprintf(&b, "| %s | %v | %d | %d | %d | %d | %.3f | %.1f%% | %.1f%% | %.1f%% | %d |", t.Template, t.Trap, t.Scenarios,
 			t.TP, t.FP, t.FN, t.FalseAlarms, 100*t.MedianRelErr, 100*t.P90RelErr, 100*t.Coverage, t.ETAPairs)
+		for k := range 2 {
+			switch {
+			case k >= len(t.Rules):
+				b.WriteString(" |")
+			case t.Trap:
+				fmt.Fprintf(&b, " %.3f/day |", t.Rules[k].FalseAlarms)
+			default:
+				fmt.Fprintf(&b, " F1 %.2f |", t.Rules[k].F1)
+			}
+		}
+		b.WriteString("\n")
 	}
 	return b.String()
 }

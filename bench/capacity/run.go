@@ -112,6 +112,8 @@ type TemplateScore struct {
 	Trap      bool
 	Scenarios int
 	Score
+	// Rules are the rules' scores on the same scenarios.
+	Rules []Score
 }
 
 // Report is the result of Run.
@@ -296,7 +298,13 @@ feed:
 			return p != nil && *p <= o.Within
 		}, func(r *scenarioResult) []bool { return r.omenTrap })
 		s.addETA(rs, horizon)
-		rep.Templates = append(rep.Templates, TemplateScore{Template: k, Trap: rs[0].sc.Trap, Scenarios: len(rs), Score: s})
+		ts := TemplateScore{Template: k, Trap: rs[0].sc.Trap, Scenarios: len(rs), Score: s}
+		for ri, rule := range o.Rules {
+			ts.Rules = append(ts.Rules, score(rule.Name, rs, o.Within, func(r *scenarioResult, j int) bool {
+				return r.rulesPos[ri][j]
+			}, func(r *scenarioResult) []bool { return r.rulesTrap[ri] }))
+		}
+		rep.Templates = append(rep.Templates, ts)
 	}
 	return rep, nil
 }
