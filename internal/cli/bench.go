@@ -25,7 +25,7 @@ benchmarks' authors do, so every accuracy claim can be checked on your own machi
 		Example: `  omen bench m4 --train Hourly-train.csv --test Hourly-test.csv
   omen bench nab --data ../shared/data/nab
   omen bench smd --data ../shared/data/smd`,
-		Args:    cobra.NoArgs,
+		Args: cobra.NoArgs,
 	}
 	cmd.AddCommand(newBenchM4Cmd(g), newBenchNABCmd(g), newBenchSMDCmd(g), newBenchCapacityCmd(g))
 	return cmd
