@@ -91,6 +91,22 @@ func (w *work) reason(an *analysis, t Target, p Prediction, cfg Config, lim, sig
 	if !math.IsNaN(p.Capacity) && p.Capacity > 0 {
 		left += fmt.Sprintf(" (%.0f%% of %s)", 100*math.Abs(lim-sign*p.Current)/p.Capacity, fmtValue(p.Capacity, b))
 	}
+	// A sawtooth, a daily spike or cycle: say how close the peaks of the
+	// coming day get, which is what decides.
+	switch an.pattern {
+	case PatternSawtooth, PatternDailyBatch, PatternSeasonal:
+		peak := math.Inf(-1)
+		for h := 0; h < len(w.mean) && int64(h)*w.pstep <= dayMs; h++ {
+			peak = math.Max(peak, w.mean[h])
+		}
+		peak += an.envA / 2
+		if gap := lim - peak; !math.IsInf(peak, 0) && gap > 0 {
+			left += ", peaks leave " + fmtValue(gap, b)
+			if !math.IsNaN(p.Capacity) && p.Capacity > 0 {
+				left += fmt.Sprintf(" (%.0f%%)", 100*gap/p.Capacity)
+			}
+		}
+	}
 	var head string
 	switch e := p.ETA; {
 	case e != nil && e.P50 != nil && *e.P50 == 0 && e.P90 != nil && *e.P90 == 0:
