@@ -104,10 +104,13 @@ func Predict(ctx context.Context, src source.Source, opts PredictOptions) (*Repo
 			}
 			for i, p := range preds {
 				r := Result{Prediction: p, Spec: spec.Name}
-				// Only charts of targets at risk need the history; the
-				// rest is let go, so memory stays bounded by a batch.
+				// Only charts of targets at risk need the history and the
+				// forecast path; the rest is let go, so memory stays
+				// bounded by a batch.
 				if p.Risk >= capacity.RiskInfo {
 					r.History = targets[i].Usage
+				} else {
+					r.Forecast = capacity.ForecastPoints{}
 				}
 				rep.Results = append(rep.Results, r)
 			}
