@@ -3,6 +3,8 @@ package forecast
 import (
 	"fmt"
 	"math"
+
+	"github.com/omenhq/omen/internal/stats"
 )
 
 // Linear is the ordinary least squares straight line y_t = a + b·t,
@@ -96,64 +98,7 @@ func TheilSenLine(y, work []float64) (a, b float64) {
 }
 
 // median returns the median of v, reordering v. It returns NaN for empty v.
-func median(v []float64) float64 {
-	n := len(v)
-	if n == 0 {
-		return math.NaN()
-	}
-	if n%2 == 1 {
-		return quickselect(v, n/2)
-	}
-	hi := quickselect(v, n/2)
-	lo := v[0]
-	for _, x := range v[:n/2] {
-		lo = math.Max(lo, x)
-	}
-	return (lo + hi) / 2
-}
-
-// quickselect partially sorts v so that v[k] is the k-th smallest value
-// (v[:k] ≤ v[k] ≤ v[k+1:]) and returns it.
-func quickselect(v []float64, k int) float64 {
-	lo, hi := 0, len(v)-1
-	for lo < hi {
-		// median of three pivot
-		mid := lo + (hi-lo)/2
-		if v[mid] < v[lo] {
-			v[mid], v[lo] = v[lo], v[mid]
-		}
-		if v[hi] < v[lo] {
-			v[hi], v[lo] = v[lo], v[hi]
-		}
-		if v[hi] < v[mid] {
-			v[hi], v[mid] = v[mid], v[hi]
-		}
-		pivot := v[mid]
-		i, j := lo, hi
-		for i <= j {
-			for v[i] < pivot {
-				i++
-			}
-			for v[j] > pivot {
-				j--
-			}
-			if i <= j {
-				v[i], v[j] = v[j], v[i]
-				i++
-				j--
-			}
-		}
-		switch {
-		case k <= j:
-			hi = j
-		case k >= i:
-			lo = i
-		default:
-			return v[k]
-		}
-	}
-	return v[k]
-}
+func median(v []float64) float64 { return stats.Median(v) }
 
 // olsLine returns the least squares intercept and slope of y against t = 1..n.
 func olsLine(y []float64) (a, b float64) {
