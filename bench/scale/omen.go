@@ -1,11 +1,13 @@
 package scale
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -121,6 +123,38 @@ func LoadAverage() ([3]float64, error) {
 		}
 	}
 	return la, nil
+}
+
+// ServerCPU returns the CPU time a VictoriaMetrics or Prometheus at url
+// has used so far: process_cpu_seconds_total from its /metrics.
+func ServerCPU(ctx context.Context, url string) (time.Duration, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/metrics", nil)
+	if err != nil {
+		return 0, fmt.Errorf("cannot read the metrics of %s: %w", url, err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("cannot read the metrics of %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("cannot read the metrics of %s: %s", url, resp.Status)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "process_cpu_seconds_total "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				return 0, fmt.Errorf("%s/metrics: process_cpu_seconds_total %q: %w", url, v, err)
+			}
+			return time.Duration(f * float64(time.Second)), nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, fmt.Errorf("cannot read the metrics of %s: %w", url, err)
+	}
+	return 0, fmt.Errorf("%s/metrics has no process_cpu_seconds_total", url)
 }
 
 // Report is the part of omen predict's JSON output the benchmark checks.

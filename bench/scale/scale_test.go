@@ -240,6 +240,9 @@ func TestFleetThroughVictoriaMetrics(t *testing.T) {
 	t.Logf("omen predict: %d series in %s wall, %s CPU, peak RSS %.0f MiB, load %.2f",
 		len(rep.Results), run.Wall.Round(time.Millisecond), run.CPU().Round(time.Millisecond), float64(run.MaxRSS)/(1<<20), run.LoadBefore[0])
 	require.Greater(t, run.MaxRSS, int64(1<<20), "a Go process takes more than 1 MiB")
+	cpu, err := ServerCPU(ctx, vm.URL)
+	require.NoError(t, err)
+	require.Greater(t, cpu, time.Duration(0), "VictoriaMetrics worked for the import and the queries")
 	require.Greater(t, run.Wall, time.Duration(0))
 }
 
@@ -299,8 +302,9 @@ func fleet(b *testing.B, cfg Config) (string, fleetIndex) {
 // memory presets of omen predict, run as a separate process, over 10,000
 // series of 14 days at 5 minutes in a real VictoriaMetrics. It reports
 // the end-to-end wall time (e2e-s), the CPU time (cpu-s), the peak
-// resident memory (peak-MiB), the throughput (series/s) and, separately,
-// the time to generate and import the fleet (import-s).
+// resident memory (peak-MiB), the throughput (series/s), the CPU time the
+// server spent meanwhile (server-cpu-s) and, separately, the time to
+// generate and import the fleet (import-s).
 func BenchmarkFleet10k(b *testing.B) {
 	heavy(b)
 	cfg, err := benchConfig(b).withDefaults()
@@ -317,11 +321,19 @@ func BenchmarkFleet10k(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		out := filepath.Join(dir, "report.json")
+		serverBefore, serverErr := ServerCPU(context.Background(), url)
 		run, err := RunOmen(context.Background(), bin, filepath.Join(dir, "omen.log"), PredictArgs(url, out, extra...)...)
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()
+		server := time.Duration(-1)
+		if serverErr == nil {
+			if after, err := ServerCPU(context.Background(), url); err == nil {
+				server = after - serverBefore
+				b.ReportMetric(server.Seconds(), "server-cpu-s")
+			}
+		}
 		rep, err := ReadReport(out)
 		if err != nil {
 			b.Fatal(err)
@@ -331,9 +343,10 @@ func BenchmarkFleet10k(b *testing.B) {
 		b.ReportMetric(float64(run.MaxRSS)/(1<<20), "peak-MiB")
 		b.ReportMetric(float64(len(rep.Results))/run.Wall.Seconds(), "series/s")
 		b.Logf("omen %s", strings.Join(run.Args, " "))
-		b.Logf("%d results in %s wall (user %s, system %s), peak RSS %.0f MiB; load average %.2f %.2f %.2f at start, %.2f %.2f %.2f at exit",
+		b.Logf("%d results in %s wall (user %s, system %s; server CPU meanwhile %s), peak RSS %.0f MiB; load average %.2f %.2f %.2f at start, %.2f %.2f %.2f at exit",
 			len(rep.Results), run.Wall.Round(time.Millisecond), run.User.Round(time.Millisecond), run.System.Round(time.Millisecond),
-			float64(run.MaxRSS)/(1<<20), run.LoadBefore[0], run.LoadBefore[1], run.LoadBefore[2], run.LoadAfter[0], run.LoadAfter[1], run.LoadAfter[2])
+			server.Round(time.Millisecond), float64(run.MaxRSS)/(1<<20),
+			run.LoadBefore[0], run.LoadBefore[1], run.LoadBefore[2], run.LoadAfter[0], run.LoadAfter[1], run.LoadAfter[2])
 		b.Logf("risk %v; pattern %v", sortedTally(rep.Tally(func(r Result) string { return r.Risk })), sortedTally(rep.Tally(func(r Result) string { return r.Pattern })))
 		checkReport(b, rep, ix, cfg.Size)
 		b.StartTimer()
