@@ -17,6 +17,15 @@
 //
 //	OMEN_BENCH_SCALE=1 go test ./bench/scale -run '^$' -bench Fleet10k -benchtime 1x -timeout 30m
 //
+// Other environment variables: OMEN_BENCH_SCALE_URL uses a
+// VictoriaMetrics already holding the fleet instead of starting and loading
+// one; OMEN_BENCH_SCALE_BIN measures a prebuilt omen instead of building
+// this module's; OMEN_BENCH_SCALE_SIZE, OMEN_BENCH_SCALE_PER_NAMESPACE and
+// OMEN_BENCH_SCALE_CLOUD_NAMES=1 change the fleet (Config);
+// OMEN_BENCH_SCALE_ARGS adds arguments to omen predict;
+// OMEN_BENCH_SCALE_KEEP keeps the report and the logs in a directory.
+// BenchmarkProfileFleet runs the same prediction in-process for profiles.
+//
 // TestFleetThroughVictoriaMetrics runs the same path on 200 series in every
 // `make test`.
 package scale

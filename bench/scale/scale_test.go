@@ -353,11 +353,19 @@ func BenchmarkFleet10k(b *testing.B) {
 	}
 }
 
-// BenchmarkFleet10kInProcess runs the prediction of BenchmarkFleet10k in
-// the test process — the engine with the Prometheus-API source, as omen
+// BenchmarkProfileFleet runs the prediction of BenchmarkFleet10k in the
+// test process — the engine with the Prometheus-API source, as omen
 // predict does — so that -cpuprofile and -memprofile show where the time
-// and the memory go. Like BenchmarkFleet10k it runs only when asked.
-func BenchmarkFleet10kInProcess(b *testing.B) {
+// and the memory go. Like BenchmarkFleet10k it runs only when asked (its
+// name does not match -bench Fleet10k):
+//
+//	OMEN_BENCH_SCALE=1 OMEN_BENCH_SCALE_KEEP=/tmp/prof go test ./bench/scale -run '^$' \
+//	    -bench ProfileFleet -benchtime 1x -timeout 30m -cpuprofile /tmp/prof/cpu.pprof
+//
+// With OMEN_BENCH_SCALE_KEEP it also writes engine.log (the engine's and
+// the source's debug records: every query with its duration) and
+// heap.pprof (the live heap while the report is held).
+func BenchmarkProfileFleet(b *testing.B) {
 	heavy(b)
 	cfg, err := benchConfig(b).withDefaults()
 	if err != nil {
