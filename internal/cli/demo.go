@@ -65,7 +65,7 @@ func runDemo(ctx context.Context, g *globalOptions, output, html string) error {
 	specs = append(specs, engine.Presets["memory"]...)
 	rep, err := engine.Predict(ctx, src, engine.PredictOptions{
 		Specs: specs, AsOf: fixtures.DemoEndTime(), Logger: g.logger,
-		Capacity: capacity.Config{Logger: g.logger},
+		Capacity: capacity.Config{ForecastPoints: chartPoints(html != ""), Logger: g.logger},
 	})
 	if err != nil {
 		return err

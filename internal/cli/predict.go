@@ -147,7 +147,7 @@ func runPredict(ctx context.Context, g *globalOptions, o *predictOptions) error 
 	}
 	rep, err := engine.Predict(ctx, src, engine.PredictOptions{
 		Specs: specs, AsOf: at, Step: o.Step, Workers: o.Workers, Logger: g.logger,
-		Capacity: capacity.Config{Horizon: o.Horizon, Window: o.Window, Critical: o.Critical, Warning: o.Warning, Logger: g.logger},
+		Capacity: capacity.Config{Horizon: o.Horizon, Window: o.Window, Critical: o.Critical, Warning: o.Warning, ForecastPoints: chartPoints(g.Format == "html"), Logger: g.logger},
 	})
 	if err != nil {
 		return err
@@ -170,6 +170,15 @@ func runPredict(ctx context.Context, g *globalOptions, o *predictOptions) error 
 		g.logger.Info("predictions written back", "url", redactURL(o.PushTo), "series", len(ss))
 	}
 	return failIfRisky(rep, failOn)
+}
+
+// chartPoints is capacity.Config.ForecastPoints: the default when charts
+// are drawn, none otherwise (a forecast path is 16 KB per target).
+func chartPoints(charts bool) int {
+	if charts {
+		return 0
+	}
+	return -1
 }
 
 // parseFailOn reads --fail-on; -1 means never.

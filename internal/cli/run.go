@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -118,7 +119,9 @@ func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config) error {
 		Specs: specs, AsOf: at, Step: time.Duration(cfg.Step), Logger: g.logger,
 		Capacity: capacity.Config{
 			Horizon: time.Duration(cfg.Horizon), Window: time.Duration(cfg.Window),
-			Critical: time.Duration(cfg.Risk.Critical), Warning: time.Duration(cfg.Risk.Warning), Logger: g.logger,
+			Critical: time.Duration(cfg.Risk.Critical), Warning: time.Duration(cfg.Risk.Warning),
+			ForecastPoints: chartPoints(slices.ContainsFunc(cfg.Outputs, func(o engine.OutputConfig) bool { return o.Format == "html" })),
+			Logger:         g.logger,
 		},
 	})
 	if err != nil {

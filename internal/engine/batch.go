@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -10,8 +11,10 @@ import (
 	"time"
 
 	"github.com/VictoriaMetrics/metricsql"
+	"github.com/prometheus/common/model"
 
 	"github.com/omenhq/omen/internal/source"
+	"github.com/omenhq/omen/series"
 )
 
 // DefaultBatchSize is the number of usage series fetched and predicted at a
@@ -19,55 +22,110 @@ import (
 // fleet (500 series of 14 days at 5 minutes are about 32 MB of samples).
 const DefaultBatchSize = 500
 
-// split returns spec narrowed into batches of at most size usage series (a
-// single value of the batching label with more series stays one batch).
+// maxMatcherBytes bounds the matcher a batch adds, so that a query stays
+// well under the servers' limits on its length (VictoriaMetrics refuses
+// queries over 16 KiB by default).
+const maxMatcherBytes = 8 << 10
+
+// split returns spec narrowed into batches of at most size usage series.
 //
 // A spec is split when its usage query is a plain series selector and it
-// has On labels: the series active in the last hour before end are listed
-// with one cheap query, grouped by the value of the first On label, and each
-// batch adds a matcher label=~"v1|v2|…" to every selector of the spec, so
-// the limit, capacity and restart series of a batch come with it. Anything
-// else — an aggregation, no On labels — is one batch.
-func split(ctx context.Context, src source.Source, spec TargetSpec, end time.Time, size int) ([]TargetSpec, error) {
+// has On labels. The usage series are listed with one cheap query — every
+// series with a sample anywhere in the window, with
+// last_over_time(selector[window]) at end, or on a source that evaluates
+// only selectors (a file) the selector itself — and grouped by the value of
+// the first On label; each batch adds label=~"v1|v2|…" to every selector of
+// the spec, so the limit, capacity and restart series of a batch come with
+// it. A batch also closes when its matcher would exceed maxMatcherBytes. A
+// value with more series than a batch is split again by the next On label.
+// Anything else — an aggregation, no On labels — is one batch.
+func split(ctx context.Context, src source.Source, spec TargetSpec, start, end time.Time, size int) ([]TargetSpec, error) {
 	if size <= 0 || len(spec.On) == 0 || !isSelector(spec.Usage) {
 		return []TargetSpec{spec}, nil
 	}
-	res, err := fetch(ctx, src, spec.Usage, end.Add(-time.Hour), end, 5*time.Minute)
+	listed, err := list(ctx, src, spec.Usage, start, end)
 	if err != nil {
 		return nil, err
 	}
-	if len(res.Series) <= size {
+	if len(listed) <= size {
 		return []TargetSpec{spec}, nil
 	}
-	label := spec.On[0]
-	counts := map[string]int{}
-	for _, s := range res.Series {
-		counts[s.Labels.Get(label)]++
+	return splitBy(spec, listed, spec.On, size), nil
+}
+
+// list returns the label sets of the series of a selector with a sample in
+// [start, end].
+func list(ctx context.Context, src source.Source, selector string, start, end time.Time) ([]series.Labels, error) {
+	res, err := src.QueryRange(ctx, source.Query{Expr: lastOverTime(selector, end.Sub(start)), Start: end, End: end, Step: time.Minute})
+	if errors.Is(err, source.ErrUnsupportedQuery) {
+		res, err = src.QueryRange(ctx, source.Query{Expr: selector, Start: start, End: end})
 	}
-	values := make([]string, 0, len(counts))
-	for v := range counts {
+	if err != nil {
+		return nil, fmt.Errorf("cannot list the series of %s: %w", shorten(selector), err)
+	}
+	out := make([]series.Labels, len(res.Series))
+	for i, s := range res.Series {
+		// last_over_time drops the metric name; the On labels are kept.
+		out[i] = s.Labels
+	}
+	return out, nil
+}
+
+// splitBy groups listed by the value of on[0] into batches of at most size
+// series and maxMatcherBytes of matcher; a value with more than size series
+// is split again by on[1:] with that value pinned.
+func splitBy(spec TargetSpec, listed []series.Labels, on []string, size int) []TargetSpec {
+	label := on[0]
+	groups := map[string][]series.Labels{}
+	for _, ls := range listed {
+		v := ls.Get(label)
+		groups[v] = append(groups[v], ls)
+	}
+	values := make([]string, 0, len(groups))
+	for v := range groups {
 		values = append(values, v)
 	}
 	slices.Sort(values)
 	var out []TargetSpec
 	var batch []string
-	n := 0
+	n, bytes := 0, 0
 	flush := func() {
-		if len(batch) == 0 {
-			return
+		if len(batch) > 0 {
+			out = append(out, narrow(spec, label, batch))
 		}
-		out = append(out, narrow(spec, label, batch))
-		batch, n = nil, 0
+		batch, n, bytes = nil, 0, 0
 	}
 	for _, v := range values {
-		if n > 0 && n+counts[v] > size {
+		g := groups[v]
+		if len(g) > size && len(on) > 1 {
+			// Too many series for one value: pin it and split by the next label.
+			out = append(out, splitBy(narrow(spec, label, []string{v}), g, on[1:], size)...)
+			continue
+		}
+		q := len(regexp.QuoteMeta(v)) + 1
+		if n > 0 && (n+len(g) > size || bytes+q > maxMatcherBytes) {
 			flush()
 		}
 		batch = append(batch, v)
-		n += counts[v]
+		n += len(g)
+		bytes += q
 	}
 	flush()
-	return out, nil
+	return out
+}
+
+// lastOverTime wraps a selector: the last sample of each series within
+// window.
+func lastOverTime(selector string, window time.Duration) string {
+	return fmt.Sprintf("last_over_time(%s[%s])", selector, model.Duration(window))
+}
+
+// shorten trims a query for error messages.
+func shorten(q string) string {
+	if len(q) <= 200 {
+		return q
+	}
+	return q[:200] + "…"
 }
 
 // narrow adds label=~"v1|v2|…" to every selector of spec.

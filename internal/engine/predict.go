@@ -86,7 +86,7 @@ func Predict(ctx context.Context, src source.Source, opts PredictOptions) (*Repo
 	}
 	for _, spec := range opts.Specs {
 		began := time.Now()
-		batches, err := split(ctx, src, spec, opts.AsOf, size)
+		batches, err := split(ctx, src, spec, start, opts.AsOf, size)
 		if err != nil {
 			return nil, err
 		}
