@@ -118,7 +118,7 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 		if err := sink.Push(ctx, sink.PushConfig{URL: o.PushTo, Headers: cfg.Headers, BearerToken: cfg.BearerToken, Logger: g.logger}, ss); err != nil {
 			return err
 		}
-		g.logger.Info("anomaly scores written back", "url", redactURL(o.PushTo), "series", len(ss))
+		g.logger.Info("anomaly scores written back", "url", sink.RedactURL(o.PushTo), "series", len(ss))
 	}
 	return nil
 }

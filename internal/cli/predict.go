@@ -167,7 +167,7 @@ func runPredict(ctx context.Context, g *globalOptions, o *predictOptions) error 
 		if err := sink.Push(ctx, sink.PushConfig{URL: o.PushTo, Headers: cfg.Headers, BearerToken: cfg.BearerToken, Logger: g.logger}, ss); err != nil {
 			return err
 		}
-		g.logger.Info("predictions written back", "url", redactURL(o.PushTo), "series", len(ss))
+		g.logger.Info("predictions written back", "url", sink.RedactURL(o.PushTo), "series", len(ss))
 	}
 	return failIfRisky(rep, failOn)
 }
@@ -438,14 +438,4 @@ func htmlReport(rep *engine.Report) sink.Report {
 		hr.Notes = append(hr.Notes, fmt.Sprintf("%d series skipped: %s.", len(rep.Skipped), skippedSummary(rep.Skipped)))
 	}
 	return hr
-}
-
-// redactURL drops credentials from a URL for logs.
-func redactURL(s string) string {
-	if i := strings.Index(s, "@"); i > 0 {
-		if j := strings.Index(s, "://"); j > 0 && j < i {
-			return s[:j+3] + "…@" + s[i+1:]
-		}
-	}
-	return s
 }

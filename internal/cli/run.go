@@ -151,7 +151,7 @@ func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config) error {
 		if err := sink.Push(ctx, sink.PushConfig{URL: cfg.PushTo, Headers: pc.Headers, BearerToken: pc.BearerToken, Logger: g.logger}, ss); err != nil {
 			return err
 		}
-		g.logger.Info("predictions written back", "url", redactURL(cfg.PushTo), "series", len(ss))
+		g.logger.Info("predictions written back", "url", sink.RedactURL(cfg.PushTo), "series", len(ss))
 	}
 	failOn := cfg.Risk.FailOn
 	if failOn == "" {

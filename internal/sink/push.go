@@ -144,6 +144,10 @@ func pushRemoteWrite(ctx context.Context, client *http.Client, base string, ss [
 	return nil
 }
 
+// RedactURL returns s with any password in it masked, for logs and
+// messages; s is returned unchanged when it does not parse.
+func RedactURL(s string) string { return redact(s) }
+
 // redact drops credentials from a URL for messages.
 func redact(s string) string {
 	u, err := url.Parse(s)
