@@ -34,6 +34,8 @@ Global flags override the file's source section (--prometheus, --input, credenti
   horizon: 7d          # how far ahead to look
   risk: {critical: 24h, warning: 7d, fail_on: critical}
   presets: [disk, memory]
+  overrides:           # replace a preset's queries, by target: disk, pvc, inodes, memory, memory-rss
+    disk: {usage: 'node_filesystem_avail_bytes{job="node-exporter",fstype=~"ext4|xfs"}'}
   targets:
     - name: kafka-disk
       usage: kafka_log_size_bytes_total
@@ -90,17 +92,7 @@ func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config) error {
 	if g.At == "" {
 		g.At = cfg.At
 	}
-	var specs []engine.TargetSpec
-	for _, p := range cfg.Presets {
-		specs = append(specs, engine.Presets[p]...)
-	}
-	for _, t := range cfg.Targets {
-		spec, err := t.Spec()
-		if err != nil {
-			return err // validated already; kept for safety
-		}
-		specs = append(specs, spec)
-	}
+	specs := cfg.Specs()
 	src, err := g.source()
 	if err != nil {
 		return err

@@ -34,6 +34,10 @@ type Config struct {
 	Risk    RiskConfig `yaml:"risk"`
 	// Presets names built-in targets: disk, inodes, memory, memory-rss.
 	Presets []string `yaml:"presets"`
+	// Overrides replace queries of the presets' target specs, by spec name
+	// (disk, pvc, inodes, memory, memory-rss): e.g. a job label your
+	// node-exporters carry, or another limit metric.
+	Overrides map[string]Override `yaml:"overrides"`
 	// Targets are custom capacity targets.
 	Targets []TargetConfig `yaml:"targets"`
 	// Outputs are reports to write; none means a table on stdout.
@@ -81,6 +85,53 @@ type TargetConfig struct {
 	Direction string   `yaml:"direction"`
 	On        []string `yaml:"on"`
 	Restarts  string   `yaml:"restarts"`
+}
+
+// Override replaces the queries of a preset's target spec; empty fields
+// keep the preset's.
+type Override struct {
+	Usage    string   `yaml:"usage"`
+	Limit    string   `yaml:"limit"`
+	Capacity string   `yaml:"capacity"`
+	Restarts string   `yaml:"restarts"`
+	ReadOnly string   `yaml:"read_only"`
+	On       []string `yaml:"on"`
+}
+
+// Apply returns spec with the override's non-empty fields.
+func (o Override) Apply(spec TargetSpec) TargetSpec {
+	for _, f := range []struct {
+		dst *string
+		v   string
+	}{{&spec.Usage, o.Usage}, {&spec.Limit, o.Limit}, {&spec.Capacity, o.Capacity}, {&spec.Restarts, o.Restarts}, {&spec.ReadOnly, o.ReadOnly}} {
+		if f.v != "" {
+			*f.dst = f.v
+		}
+	}
+	if len(o.On) > 0 {
+		spec.On = o.On
+	}
+	return spec
+}
+
+// Specs returns the target specs of the job: its presets with their
+// overrides, then its custom targets.
+func (c *Config) Specs() []TargetSpec {
+	var specs []TargetSpec
+	for _, p := range c.Presets {
+		for _, spec := range Presets[p] {
+			if o, ok := c.Overrides[spec.Name]; ok {
+				spec = o.Apply(spec)
+			}
+			specs = append(specs, spec)
+		}
+	}
+	for _, t := range c.Targets {
+		if spec, err := t.Spec(); err == nil { // Validate reported errors already
+			specs = append(specs, spec)
+		}
+	}
+	return specs
 }
 
 // OutputConfig is one report: a format and a file path ("-" or empty for
@@ -172,6 +223,17 @@ func (c *Config) Validate() error {
 	for i, p := range c.Presets {
 		if _, ok := Presets[p]; !ok {
 			return fmt.Errorf("presets[%d]: unknown preset %q: want one of %s", i, p, strings.Join(PresetNames(), ", "))
+		}
+	}
+	known := map[string]bool{}
+	for _, p := range c.Presets {
+		for _, spec := range Presets[p] {
+			known[spec.Name] = true
+		}
+	}
+	for name := range c.Overrides {
+		if !known[name] {
+			return fmt.Errorf("overrides.%s: not a target of the presets in use (%s)", name, strings.Join(c.Presets, ", "))
 		}
 	}
 	seen := map[string]bool{}

@@ -30,6 +30,7 @@ func TestParseConfigNamesTheFieldAtFault(t *testing.T) {
 		{"an html output needs a path", "presets: [disk]\noutputs: [{format: html}]\n", "outputs[0].path"},
 		{"nothing to do is refused", "window: 14d\n", "give at least one preset"},
 		{"an empty file is refused", "", "empty job file"},
+		{"an override of a preset not in use is refused", "presets: [disk]\noverrides:\n  memory: {usage: x}\n", "overrides.memory: not a target of the presets in use"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -37,6 +38,15 @@ func TestParseConfigNamesTheFieldAtFault(t *testing.T) {
 			require.ErrorContains(t, err, tt.want)
 		})
 	}
+	t.Run("an override replaces only the queries it names", func(t *testing.T) {
+		cfg, err := engine.ParseConfig(strings.NewReader("presets: [disk]\noverrides:\n  disk: {usage: 'node_filesystem_avail_bytes{job=\"ne\"}'}\n"))
+		require.NoError(t, err)
+		specs := cfg.Specs()
+		require.Len(t, specs, 2, "disk and pvc")
+		require.Equal(t, `node_filesystem_avail_bytes{job="ne"}`, specs[0].Usage)
+		require.Equal(t, engine.Presets["disk"][0].Capacity, specs[0].Capacity)
+		require.Equal(t, engine.Presets["disk"][1], specs[1])
+	})
 	t.Run("a full job file parses", func(t *testing.T) {
 		cfg, err := engine.ParseConfig(strings.NewReader(`
 source:
