@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/omenhq/omen/anomaly"
-	"github.com/omenhq/omen/internal/sink"
 	"github.com/omenhq/omen/internal/source/file"
 	"github.com/omenhq/omen/series"
 )
@@ -103,10 +102,6 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 		return err
 	}
 	if o.PushTo != "" {
-		cfg, err := g.promConfig()
-		if err != nil {
-			return err
-		}
 		var ss []series.Series
 		for _, d := range out {
 			ls := d.labels.Without(series.MetricName)
@@ -115,10 +110,7 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 			}
 			ss = append(ss, series.Series{Labels: ls.With(series.MetricName, "omen_anomaly_score"), Timestamps: d.ts, Values: d.scores})
 		}
-		if err := sink.Push(ctx, sink.PushConfig{URL: o.PushTo, Headers: cfg.Headers, BearerToken: cfg.BearerToken, Logger: g.logger}, ss); err != nil {
-			return err
-		}
-		g.logger.Info("anomaly scores written back", "url", sink.RedactURL(o.PushTo), "series", len(ss))
+		return g.push(ctx, o.PushTo, ss)
 	}
 	return nil
 }

@@ -3,13 +3,14 @@ package cli
 import (
 	"fmt"
 
-	"github.com/omenhq/omen/series"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/omenhq/omen/series"
 
 	"github.com/stretchr/testify/require"
 

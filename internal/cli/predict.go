@@ -131,19 +131,9 @@ func runPredict(ctx context.Context, g *globalOptions, o *predictOptions) error 
 	if err != nil {
 		return err
 	}
-	src, err := g.source()
+	src, at, err := g.sourceAt()
 	if err != nil {
 		return err
-	}
-	at, err := g.asOf()
-	if err != nil {
-		return err
-	}
-	if at.IsZero() {
-		at = g.now()
-		if end, ok := g.inputEnd(); ok {
-			at = end // a file is predicted as of its last sample
-		}
 	}
 	rep, err := engine.Predict(ctx, src, engine.PredictOptions{
 		Specs: specs, AsOf: at, Step: o.Step, Workers: o.Workers, Logger: g.logger,
@@ -159,15 +149,9 @@ func runPredict(ctx context.Context, g *globalOptions, o *predictOptions) error 
 		return err
 	}
 	if o.PushTo != "" {
-		cfg, err := g.promConfig()
-		if err != nil {
+		if err := g.push(ctx, o.PushTo, engine.WriteBackSeries(rep)); err != nil {
 			return err
 		}
-		ss := engine.WriteBackSeries(rep)
-		if err := sink.Push(ctx, sink.PushConfig{URL: o.PushTo, Headers: cfg.Headers, BearerToken: cfg.BearerToken, Logger: g.logger}, ss); err != nil {
-			return err
-		}
-		g.logger.Info("predictions written back", "url", sink.RedactURL(o.PushTo), "series", len(ss))
 	}
 	return failIfRisky(rep, failOn)
 }

@@ -12,9 +12,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/omenhq/omen/internal/sink"
 	"github.com/omenhq/omen/internal/source"
 	"github.com/omenhq/omen/internal/source/file"
 	"github.com/omenhq/omen/internal/source/prom"
+	"github.com/omenhq/omen/series"
 )
 
 // Environment variables that carry credentials, so that they never appear
@@ -207,6 +209,40 @@ func (g *globalOptions) source() (source.Source, error) {
 		return nil, usagef("no data source: give --prometheus URL or --input FILE")
 	}
 	return source.AsOf(src, at), nil
+}
+
+// sourceAt opens the data source and returns it with the instant to
+// analyse as of: --at, else the last sample of an --input file, else now.
+func (g *globalOptions) sourceAt() (source.Source, time.Time, error) {
+	src, err := g.source()
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	at, err := g.asOf()
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	if at.IsZero() {
+		at = g.now()
+		if end, ok := g.inputEnd(); ok {
+			at = end // a file is analysed as of its last sample
+		}
+	}
+	return src, at, nil
+}
+
+// push writes ss back to url with the headers and token of the source
+// flags, and logs what it did.
+func (g *globalOptions) push(ctx context.Context, url string, ss []series.Series) error {
+	cfg, err := g.promConfig()
+	if err != nil {
+		return err
+	}
+	if err := sink.Push(ctx, sink.PushConfig{URL: url, Headers: cfg.Headers, BearerToken: cfg.BearerToken, Logger: g.logger}, ss); err != nil {
+		return err
+	}
+	g.logger.Info("written back", "url", sink.RedactURL(url), "series", len(ss))
+	return nil
 }
 
 // inputEnd returns the instant of the last sample of the --input file: a

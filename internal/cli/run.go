@@ -11,7 +11,6 @@ import (
 
 	"github.com/omenhq/omen/capacity"
 	"github.com/omenhq/omen/internal/engine"
-	"github.com/omenhq/omen/internal/sink"
 )
 
 func newRunCmd(g *globalOptions) *cobra.Command {
@@ -93,19 +92,9 @@ func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config) error {
 		g.At = cfg.At
 	}
 	specs := cfg.Specs()
-	src, err := g.source()
+	src, at, err := g.sourceAt()
 	if err != nil {
 		return err
-	}
-	at, err := g.asOf()
-	if err != nil {
-		return err
-	}
-	if at.IsZero() {
-		at = g.now()
-		if end, ok := g.inputEnd(); ok {
-			at = end
-		}
 	}
 	rep, err := engine.Predict(ctx, src, engine.PredictOptions{
 		Specs: specs, AsOf: at, Step: time.Duration(cfg.Step), Logger: g.logger,
@@ -135,15 +124,9 @@ func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config) error {
 		}
 	}
 	if cfg.PushTo != "" {
-		pc, err := g.promConfig()
-		if err != nil {
+		if err := g.push(ctx, cfg.PushTo, engine.WriteBackSeries(rep)); err != nil {
 			return err
 		}
-		ss := engine.WriteBackSeries(rep)
-		if err := sink.Push(ctx, sink.PushConfig{URL: cfg.PushTo, Headers: pc.Headers, BearerToken: pc.BearerToken, Logger: g.logger}, ss); err != nil {
-			return err
-		}
-		g.logger.Info("predictions written back", "url", sink.RedactURL(cfg.PushTo), "series", len(ss))
 	}
 	failOn := cfg.Risk.FailOn
 	if failOn == "" {
