@@ -3,7 +3,9 @@ package capacity_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -429,4 +431,36 @@ func TestRiskText(t *testing.T) {
 	require.Equal(t, capacity.Down, d)
 	_, err = capacity.ParseDirection("sideways")
 	require.Error(t, err)
+}
+
+// TestPredictAutocorrelatedNoise checks that steady growth under strongly
+// autocorrelated AR(1) noise is steady growth, not a sawtooth, and that
+// the P10–P90 interval contains the crossing of the noiseless line in
+// most of 20 series (an 80% interval: at least 12 of 20).
+func TestPredictAutocorrelatedNoise(t *testing.T) {
+	for _, phi := range []float64{0.8, 0.95} {
+		t.Run(fmt.Sprintf("growth under AR(1) noise with φ=%g is steady growth with intervals around the truth", phi), func(t *testing.T) {
+			const perDay, limit, runs = 2.0, 70.0, 20
+			covered := 0
+			for seed := range uint64(runs) {
+				r := rand.New(rand.NewPCG(seed, uint64(phi*100)))
+				e := 0.0
+				s := regular(14*288, 5*time.Minute, func(i int) float64 {
+					e = phi*e + r.NormFloat64()
+					return 30 + perDay*float64(i)/288 + e
+				})
+				p, err := capacity.Predict(capacity.Target{Usage: s, LimitValue: limit, Direction: capacity.Up}, lastTime(s), capacity.Config{})
+				require.NoError(t, err)
+				require.Equal(t, capacity.PatternSteadyGrowth, p.Pattern, p.Reason)
+				require.NotNil(t, p.ETA)
+				require.NotNil(t, p.ETA.P10)
+				last := float64(len(s.Values) - 1)
+				truth := time.Duration((limit - (30 + perDay*last/288)) / perDay * float64(24*time.Hour))
+				if *p.ETA.P10 <= truth && (p.ETA.P90 == nil || truth <= *p.ETA.P90) {
+					covered++
+				}
+			}
+			require.GreaterOrEqual(t, covered, 12)
+		})
+	}
 }

@@ -60,12 +60,16 @@
 //     sawtooth — and Gaussian measurement noise σ, from the ratio of the
 //     central 95% range to the interquartile range (2.906 for a Gaussian,
 //     1.9 for a uniform distribution). A counts when A ≥ 3σ over at least
-//     200 residuals: the resource runs out when the top of the sawtooth,
-//     not its middle, reaches the limit.
+//     200 residuals — effective residuals n·(1−φ)/(1+φ) unless drops are
+//     frequent, as strongly autocorrelated noise has few independent
+//     values in 3 days and a ragged distribution: the resource runs out
+//     when the top of the sawtooth, not its middle, reaches the limit.
 //
 //  5. ETA. The mean path is the trend plus the profile plus the level
 //     correction; its standard deviation combines the parameter variance
-//     (with the HAC factor (1+φ)/(1−φ) of AR(1) residuals), the variance
+//     (inflated by the larger of the AR(1) factor (1+φ)/(1−φ) and the
+//     batch-means long-run variance ratio of the residuals over 6-hour
+//     blocks, which also sees noise that wanders for hours), the variance
 //     of the profile bin, of the level correction and of the shape
 //     parameter (from the curvature of the residual sum of squares). P10,
 //     P50 and P90 are the first crossings of the limit by the paths mean ±

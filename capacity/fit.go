@@ -74,14 +74,65 @@ type fitResult struct {
 	sigma2  float64 // residual variance
 	phi     float64 // lag-1 autocorrelation of the residuals, in [0, 0.98]
 	lo      int     // first row considered
+	// lrv is the ratio of the long-run variance of the residuals (from
+	// the means of blocks of hacBlock) to their variance; 0 when unknown.
+	lrv float64
 }
 
 // hac returns the variance inflation (1+φ)/(1−φ) of a mean of AR(1)
 // residuals: the ratio of the nominal to the effective sample size.
 func (f *fitResult) hac() float64 { return (1 + f.phi) / (1 - f.phi) }
 
+// pathHAC returns the variance inflation of the prediction interval:
+// the larger of the AR(1) factor hac and the batch-means long-run
+// variance ratio lrv, which also sees correlation beyond one lag — noise
+// that wanders for hours, a curvature too weak to be modelled.
+func (f *fitResult) pathHAC() float64 { return math.Max(f.hac(), f.lrv) }
+
+// hacBlock is the block length of the batch-means long-run variance: a
+// quarter of a day, many correlation times of short-range noise and
+// enough blocks (56 in 14 days) for a stable estimate.
+const hacBlock = 6 * hourMs
+
+// hacMinBlocks is the number of blocks the batch-means estimate needs.
+const hacMinBlocks = 8
+
+// longRunRatio returns the batch-means estimate of the long-run variance
+// ratio of the residuals w.res[i], i ≥ lo: with blocks of b consecutive
+// rows ending at the last one, Σ c_k·m_k² / (K·γ₀), m_k the mean of the
+// c_k valid residuals of block k (blocks with fewer than b/2 are skipped),
+// K the number of blocks and γ₀ the mean squared residual (Flegal & Jones
+// 2010, batch means; = 1 for white noise, (1+φ)/(1−φ) for AR(1) when b
+// is many correlation times). NaN residuals are skipped; it returns 0
+// with fewer than hacMinBlocks blocks or no residual variance.
+func (w *work) longRunRatio(lo int) float64 {
+	b := max(1, int(hacBlock/w.step))
+	var g0, n, acc float64
+	var k int
+	for end := w.n; end-b >= lo; end -= b {
+		var s, c float64
+		for i := end - b; i < end; i++ {
+			if r := w.res[i]; !math.IsNaN(r) {
+				s += r
+				c++
+				g0 += r * r
+				n++
+			}
+		}
+		if 2*c < float64(b) {
+			continue
+		}
+		acc += s * s / c
+		k++
+	}
+	if k < hacMinBlocks || !(g0 > 0) {
+		return 0
+	}
+	return acc / float64(k) / (g0 / n)
+}
+
 // pathVar returns the variance of the fitted trend of the current segment
-// at regressors g: HAC·σ²·(1/n + (g−ḡ)ᵀ W⁻¹ (g−ḡ)), W the within-segment
+// at regressors g: HAC·σ²·(1/n + (g−ḡ)ᵀ W⁻¹ (g−ḡ)), HAC = pathHAC, W the within-segment
 // cross-product matrix of the regressors.
 func (f *fitResult) pathVar(g0, g1 float64) float64 {
 	d0, d1 := g0-f.gbarCur[0], g1-f.gbarCur[1]
@@ -92,7 +143,7 @@ func (f *fitResult) pathVar(g0, g1 float64) float64 {
 	case 2:
 		q += d0*d0*f.winv[0][0] + 2*d0*d1*f.winv[0][1] + d1*d1*f.winv[1][1]
 	}
-	return f.hac() * f.sigma2 * q
+	return f.pathHAC() * f.sigma2 * q
 }
 
 // fit regresses w.z on the shape over rows i ≥ lo with w.seg[i] ≥ 0 and a

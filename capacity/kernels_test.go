@@ -174,3 +174,69 @@ func BenchmarkFitLinear(b *testing.B) {
 		w.fit(shape{kind: shLinear}, 0, 1, true)
 	}
 }
+
+func TestLongRunRatio(t *testing.T) {
+	ar := func(phi float64, n int, seed uint64) []float64 {
+		r := rand.New(rand.NewPCG(seed, 7))
+		v := make([]float64, n)
+		e := 0.0
+		for i := range v {
+			e = phi*e + r.NormFloat64()
+			v[i] = e
+		}
+		return v
+	}
+	// The mean over 20 series: one 14-day estimate has a sampling error
+	// near 20% (56 blocks).
+	mean := func(phi float64, nanEvery int) float64 {
+		var s float64
+		for seed := range uint64(20) {
+			v := ar(phi, 14*288, seed)
+			if nanEvery > 0 {
+				for i := 0; i < len(v); i += nanEvery {
+					v[i] = math.NaN()
+				}
+			}
+			w := newTestWork(make([]float64, len(v)))
+			w.res = v
+			s += w.longRunRatio(0)
+		}
+		return s / 20
+	}
+	cases := []struct {
+		name     string
+		phi      float64
+		nanEvery int
+		want     float64
+	}{
+		{"white noise has a ratio near one", 0, 0, 1},
+		{"AR(1) noise with φ=0.5 has a ratio near (1+φ)/(1−φ) = 3", 0.5, 0, 3},
+		{"AR(1) noise with φ=0.8 has a ratio near (1+φ)/(1−φ) = 9", 0.8, 0, 9},
+		{"NaN residuals are skipped", 0, 3, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := mean(c.phi, c.nanEvery)
+			require.False(t, math.IsNaN(got))
+			require.InDelta(t, c.want, got, 0.15*c.want)
+		})
+	}
+	t.Run("a day of residuals is too few blocks", func(t *testing.T) {
+		w := newTestWork(make([]float64, 288))
+		w.res = ar(0.5, 288, 3)
+		require.Zero(t, w.longRunRatio(0))
+	})
+}
+
+func BenchmarkLongRunRatio(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	w := newTestWork(make([]float64, 4032))
+	w.res = make([]float64, 4032)
+	for i := range w.res {
+		w.res[i] = r.NormFloat64()
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		w.longRunRatio(0)
+	}
+}

@@ -130,6 +130,7 @@ func (w *work) analyze(hasCounter bool, scale float64, horizonDays float64) anal
 	} else {
 		w.analyzeContinuous(&an, 0)
 	}
+	an.fit.lrv = w.longRunRatio(an.fit.lo)
 	w.shapeUncertainty(&an)
 	w.envelope(&an)
 	f := &an.fit
@@ -568,7 +569,7 @@ func (w *work) shapeUncertainty(an *analysis) {
 		return
 	}
 	an.alt, an.altDelta = up, d
-	an.pVar = 2 * f.sigma2 * f.hac() / curv
+	an.pVar = 2 * f.sigma2 * f.pathHAC() / curv
 }
 
 // envelope sets the level correction and the envelope of a fast sawtooth
@@ -591,8 +592,16 @@ func (w *work) envelope(an *analysis) {
 	}
 	// Variance of a median of AR(1) values: π/2 · σ² · HAC / n.
 	an.offset = q50
-	an.levelVar = math.Pi / 2 * ss / float64(len(w.tmp)) * an.fit.hac() / float64(len(w.tmp))
-	if len(w.tmp) < envelopeMinPoints {
+	an.levelVar = math.Pi / 2 * ss / float64(len(w.tmp)) * an.fit.pathHAC() / float64(len(w.tmp))
+	// The quantile ratio needs independent residuals: without frequent
+	// drops (the falls of a slow sawtooth, whose ramps are correlated by
+	// nature) count them with the effective sample size n·(1−φ)/(1+φ) of
+	// AR(1) residuals, or wandering correlated noise passes for a sawtooth.
+	nEff := float64(len(w.tmp))
+	if !an.frequent {
+		nEff /= an.fit.hac()
+	}
+	if nEff < envelopeMinPoints {
 		return
 	}
 	// Rounding noise of an exact line is no sawtooth.

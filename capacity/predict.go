@@ -126,7 +126,7 @@ func Predict(t Target, asOf time.Time, cfg Config) (Prediction, error) {
 	cfg.Logger.Debug("capacity: analysed", "labels", t.Labels.String(), "pattern", an.pattern, "model", an.model,
 		"points", w.n, "step", time.Duration(w.step)*time.Millisecond, "segments", an.nseg, "slope_per_day", an.slope,
 		"offset", an.offset, "envelope", an.envA, "structured", an.structured,
-		"phi", an.fit.phi, "drops", an.segs.drops, "frequent", an.frequent, "profile", an.prof.on, "fit_from", w.timeOf(an.fitLo))
+		"phi", an.fit.phi, "lrv", an.fit.lrv, "drops", an.segs.drops, "frequent", an.frequent, "profile", an.prof.on, "fit_from", w.timeOf(an.fitLo))
 
 	// Paths over the horizon from the last sample.
 	end := at + cfg.Horizon.Milliseconds()
