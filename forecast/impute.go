@@ -88,6 +88,16 @@ type prepared struct {
 	warnings []string
 }
 
+// naiveFallback fits Naive to the prepared history of a model that needs
+// more values than it has, keeping the preparation's warnings and adding
+// one that says which model fell back and why.
+func (p prepared) naiveFallback(model string, need int) Fitted {
+	f, _ := Naive{}.Fit(p.y, FitConfig{})
+	nf := f.(*naiveFit)
+	nf.warnings = append(p.warnings, fmt.Sprintf("%s: %d values, fewer than %d; fell back to naive", model, len(p.y), need))
+	return nf
+}
+
 // prepare drops leading non-finite values of y and imputes the others with
 // Impute at period, recording what it did. y is not modified.
 func prepare(y []float64, period int) (prepared, error) {

@@ -26,10 +26,7 @@ func (Linear) Fit(y []float64, cfg FitConfig) (Fitted, error) {
 		return nil, err
 	}
 	if len(p.y) < 3 {
-		f, _ := Naive{}.Fit(p.y, FitConfig{})
-		nf := f.(*naiveFit)
-		nf.warnings = append(p.warnings, fmt.Sprintf("linear: %d values, fewer than 3; fell back to naive", len(p.y)))
-		return nf, nil
+		return p.naiveFallback("linear", 3), nil
 	}
 	a, b := olsLine(p.y)
 	return newLineFit("linear", p.y, a, b, false, p.warnings), nil
@@ -54,10 +51,7 @@ func (TheilSen) Fit(y []float64, cfg FitConfig) (Fitted, error) {
 		return nil, err
 	}
 	if len(p.y) < 3 {
-		f, _ := Naive{}.Fit(p.y, FitConfig{})
-		nf := f.(*naiveFit)
-		nf.warnings = append(p.warnings, fmt.Sprintf("theilsen: %d values, fewer than 3; fell back to naive", len(p.y)))
-		return nf, nil
+		return p.naiveFallback("theilsen", 3), nil
 	}
 	a, b := TheilSenLine(p.y, nil)
 	return newLineFit("theilsen", p.y, a, b, true, p.warnings), nil

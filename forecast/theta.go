@@ -36,10 +36,7 @@ func (m Theta) Fit(y []float64, cfg FitConfig) (Fitted, error) {
 	}
 	n := len(p.y)
 	if n < 3 {
-		f, _ := Naive{}.Fit(p.y, FitConfig{})
-		nf := f.(*naiveFit)
-		nf.warnings = append(p.warnings, fmt.Sprintf("theta: %d values, fewer than 3; fell back to naive", n))
-		return nf, nil
+		return p.naiveFallback("theta", 3), nil
 	}
 	fit := &thetaFit{n: n, warnings: p.warnings}
 	x := p.y
