@@ -155,7 +155,7 @@ func forecastSeries(s series.Series, step time.Duration, model forecast.Model, o
 	}
 	sf := seriesForecast{
 		Labels: s.Labels.Map(), Step: fmtDuration(stepDur), Model: fc.Model, Reason: fc.Reason, Level: fc.Level,
-		Warnings: fc.Warnings, labels: s.Labels, history: series.Regular(s, r, st),
+		Warnings: fc.Warnings, labels: s.Labels, history: series.Series{Labels: s.Labels, Timestamps: r.Timestamps(nil), Values: y},
 	}
 	for i := range fc.Mean {
 		sf.Points = append(sf.Points, forecastPoint{
