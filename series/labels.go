@@ -1,7 +1,6 @@
 package series
 
 import (
-	"hash/fnv"
 	"maps"
 	"slices"
 	"strconv"
@@ -135,15 +134,24 @@ func (ls Labels) Compare(o Labels) int {
 // sets have equal fingerprints across processes and versions; it is meant
 // for grouping and map keys, not for cryptographic use.
 func (ls Labels) Fingerprint() uint64 {
-	h := fnv.New64a()
-	sep := []byte{0xff}
+	// FNV-1a, 64 bit (the same value as hash/fnv's New64a over name, 0xff,
+	// value, 0xff for each label), written out so that it does not allocate.
+	const (
+		offset64 = 14695981039346656037
+		prime64  = 1099511628211
+	)
+	h := uint64(offset64)
 	for _, l := range ls {
-		h.Write([]byte(l.Name))
-		h.Write(sep)
-		h.Write([]byte(l.Value))
-		h.Write(sep)
+		for i := 0; i < len(l.Name); i++ {
+			h = (h ^ uint64(l.Name[i])) * prime64
+		}
+		h = (h ^ 0xff) * prime64
+		for i := 0; i < len(l.Value); i++ {
+			h = (h ^ uint64(l.Value[i])) * prime64
+		}
+		h = (h ^ 0xff) * prime64
 	}
-	return h.Sum64()
+	return h
 }
 
 // String formats the set in Prometheus notation, metric name first:

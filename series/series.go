@@ -89,43 +89,160 @@ func Sort(ss []Series) {
 
 // Merge combines series with equal label sets into one, their samples in
 // time order. When two samples share a timestamp the later one in ss wins,
-// so no sample is duplicated. The result is sorted by labels.
+// so no sample is duplicated (a border sample shared by two windows appears
+// once). The result is sorted by labels. A label set found once is returned
+// as it is, sharing memory with ss; ss itself is not modified.
+//
+// Series are grouped by Labels.Fingerprint in one pass, so the cost is
+// linear in the number of series and samples, plus the sort of the result.
 func Merge(ss []Series) []Series {
-	byFP := make(map[uint64][]int)
-	var order []int
+	return merge(ss, Labels.Fingerprint)
+}
+
+// merge is Merge with the fingerprint function as a parameter, so that
+// tests can force collisions.
+func merge(ss []Series, fingerprint func(Labels) uint64) []Series {
+	// group[i] is the group of ss[i]; head[g] the first series of group g;
+	// chain[g] the next group with the same fingerprint, or -1.
+	group := make([]int32, len(ss))
+	var head, chain []int32
+	count := make([]int32, 0, len(ss))
+	byFP := make(map[uint64]int32, len(ss))
 	for i := range ss {
-		fp := ss[i].Labels.Fingerprint()
-		idx := byFP[fp]
-		found := -1
-		for _, k := range idx {
-			if ss[k].Labels.Equal(ss[i].Labels) {
-				found = k
+		fp := fingerprint(ss[i].Labels)
+		g, ok := byFP[fp]
+		for ok && !ss[head[g]].Labels.Equal(ss[i].Labels) {
+			if chain[g] < 0 {
+				ok = false
 				break
 			}
+			g = chain[g]
 		}
-		if found < 0 {
-			byFP[fp] = append(idx, i)
-			order = append(order, i)
-		}
-	}
-	out := make([]Series, 0, len(order))
-	for _, first := range order {
-		var parts []Series
-		for i := first; i < len(ss); i++ {
-			if ss[i].Labels.Equal(ss[first].Labels) {
-				parts = append(parts, ss[i])
+		if !ok {
+			g = int32(len(head))
+			head = append(head, int32(i))
+			count = append(count, 0)
+			if first, seen := byFP[fp]; seen {
+				chain = append(chain, chain[first])
+				chain[first] = g
+			} else {
+				chain = append(chain, -1)
+				byFP[fp] = g
 			}
 		}
-		out = append(out, mergeOne(parts))
+		group[i] = g
+		count[g]++
 	}
-	Sort(out)
+	if len(head) == len(ss) {
+		out := make([]Series, len(ss)) // never nil, as before
+		copy(out, ss)
+		sortUnique(out)
+		return out
+	}
+
+	// The members of group g, in input order, are at
+	// members[offset[g]:offset[g+1]]: a counting sort of the indices.
+	offset := make([]int32, len(head)+1)
+	for g, n := range count {
+		offset[g+1] = offset[g] + n
+	}
+	members := make([]Series, len(ss))
+	fill := slices.Clone(offset[:len(head)])
+	for i, g := range group {
+		members[fill[g]] = ss[i]
+		fill[g]++
+	}
+	out := make([]Series, len(head))
+	for g := range out {
+		out[g] = mergeParts(members[offset[g]:offset[g+1]])
+	}
+	sortUnique(out)
 	return out
 }
 
-func mergeOne(parts []Series) Series {
+// sortUnique sorts series whose label sets are all different, so that a
+// stable sort is not needed. Servers return their series sorted, which
+// is checked first.
+func sortUnique(ss []Series) {
+	cmp := func(a, b Series) int { return a.Labels.Compare(b.Labels) }
+	if !slices.IsSortedFunc(ss, cmp) {
+		slices.SortFunc(ss, cmp)
+	}
+}
+
+// mergeParts merges the parts of one label set: a later part wins on a
+// shared timestamp.
+func mergeParts(parts []Series) Series {
 	if len(parts) == 1 {
 		return parts[0]
 	}
+	for _, p := range parts {
+		if !increasing(p.Timestamps) || len(p.Values) != len(p.Timestamps) {
+			return mergeUnsorted(parts)
+		}
+	}
+	return mergeSorted(parts)
+}
+
+// increasing reports whether ts is strictly increasing.
+func increasing(ts []int64) bool {
+	for i := 1; i < len(ts); i++ {
+		if ts[i] <= ts[i-1] {
+			return false
+		}
+	}
+	return true
+}
+
+// mergeSorted merges parts whose timestamps strictly increase, halving the
+// list so that each sample is copied O(log len(parts)) times. The later half
+// wins on a shared timestamp, as the later part does.
+func mergeSorted(parts []Series) Series {
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	mid := len(parts) / 2
+	a, b := mergeSorted(parts[:mid]), mergeSorted(parts[mid:])
+	n := a.Len() + b.Len()
+	out := Series{Labels: parts[0].Labels, Timestamps: make([]int64, 0, n), Values: make([]float64, 0, n)}
+	i, j := 0, 0
+	if a.Len() > 0 && b.Len() > 0 && a.Last() <= b.First() {
+		// Adjacent windows: a before b, sharing at most the border sample,
+		// which b wins.
+		k := a.Len()
+		if a.Last() == b.First() {
+			k--
+		}
+		out.Timestamps = append(append(out.Timestamps, a.Timestamps[:k]...), b.Timestamps...)
+		out.Values = append(append(out.Values, a.Values[:k]...), b.Values...)
+		return out
+	}
+	for i < a.Len() && j < b.Len() {
+		switch ta, tb := a.Timestamps[i], b.Timestamps[j]; {
+		case ta < tb:
+			out.Timestamps = append(out.Timestamps, ta)
+			out.Values = append(out.Values, a.Values[i])
+			i++
+		case tb < ta:
+			out.Timestamps = append(out.Timestamps, tb)
+			out.Values = append(out.Values, b.Values[j])
+			j++
+		default: // the later part wins
+			out.Timestamps = append(out.Timestamps, tb)
+			out.Values = append(out.Values, b.Values[j])
+			i++
+			j++
+		}
+	}
+	out.Timestamps = append(append(out.Timestamps, a.Timestamps[i:]...), b.Timestamps[j:]...)
+	out.Values = append(append(out.Values, a.Values[i:]...), b.Values[j:]...)
+	return out
+}
+
+// mergeUnsorted merges parts of which some are not in time order: every
+// sample is sorted by time, a later part (and a later sample in one part)
+// winning on a shared timestamp.
+func mergeUnsorted(parts []Series) Series {
 	type sample struct {
 		t   int64
 		v   float64
@@ -137,7 +254,7 @@ func mergeOne(parts []Series) Series {
 	}
 	all := make([]sample, 0, n)
 	for k, p := range parts {
-		for i := range p.Timestamps {
+		for i := range min(len(p.Timestamps), len(p.Values)) {
 			all = append(all, sample{p.Timestamps[i], p.Values[i], k})
 		}
 	}

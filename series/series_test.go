@@ -122,6 +122,56 @@ func TestMerge(t *testing.T) {
 	require.Equal(t, []float64{10}, got[1].Values)
 }
 
+func TestMergeCases(t *testing.T) {
+	a := series.New("__name__", "m", "i", "a")
+	b := series.New("__name__", "m", "i", "b")
+	part := func(ls series.Labels, ts []int64, vs []float64) series.Series {
+		return series.Series{Labels: ls, Timestamps: ts, Values: vs}
+	}
+	tests := []struct {
+		name string
+		in   []series.Series
+		want []series.Series
+	}{
+		{"nothing gives nothing", nil, []series.Series{}},
+		{"distinct label sets are only sorted",
+			[]series.Series{part(b, []int64{1}, []float64{1}), part(a, []int64{2}, []float64{2})},
+			[]series.Series{part(a, []int64{2}, []float64{2}), part(b, []int64{1}, []float64{1})}},
+		{"windows given in reverse time order come out in time order",
+			[]series.Series{part(a, []int64{7, 8}, []float64{7, 8}), part(a, []int64{4, 5, 6, 7}, []float64{4, 5, 6, 70}), part(a, []int64{1, 2, 3, 4}, []float64{1, 2, 3, 40})},
+			[]series.Series{part(a, []int64{1, 2, 3, 4, 5, 6, 7, 8}, []float64{1, 2, 3, 40, 5, 6, 70, 8})}},
+		{"the last of many overlapping parts wins",
+			[]series.Series{part(a, []int64{1, 2}, []float64{1, 2}), part(a, []int64{2}, []float64{20}), part(a, []int64{2}, []float64{200}), part(a, []int64{1, 3}, []float64{10, 3})},
+			[]series.Series{part(a, []int64{1, 2, 3}, []float64{10, 200, 3})}},
+		{"an empty part adds nothing",
+			[]series.Series{part(a, nil, nil), part(a, []int64{1}, []float64{1})},
+			[]series.Series{part(a, []int64{1}, []float64{1})}},
+		{"a part out of order is sorted, its later duplicate winning",
+			[]series.Series{part(a, []int64{3, 1, 1}, []float64{3, 1, 10}), part(a, []int64{2}, []float64{2})},
+			[]series.Series{part(a, []int64{1, 2, 3}, []float64{10, 2, 3})}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := make([]series.Series, len(tt.in))
+			for i, s := range tt.in {
+				before[i] = s.Clone()
+			}
+			got := series.Merge(tt.in)
+			require.Len(t, got, len(tt.want))
+			for i := range got {
+				require.Equal(t, tt.want[i].Labels, got[i].Labels)
+				require.Equal(t, tt.want[i].Timestamps, got[i].Timestamps)
+				require.Equal(t, tt.want[i].Values, got[i].Values)
+				require.NoError(t, got[i].Validate())
+			}
+			for i := range tt.in {
+				require.Equal(t, before[i].Timestamps, tt.in[i].Timestamps, "the input is not modified")
+				require.Equal(t, before[i].Values, tt.in[i].Values, "the input is not modified")
+			}
+		})
+	}
+}
+
 func TestRangeAndAlign(t *testing.T) {
 	nan := math.NaN()
 	s := series.Series{Timestamps: []int64{0, 60, 120, 300}, Values: []float64{1, 2, nan, 5}}
