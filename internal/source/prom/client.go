@@ -13,7 +13,6 @@ import (
 
 	"github.com/prometheus/client_golang/api"
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
-	"github.com/prometheus/common/model"
 
 	"github.com/omenhq/omen/internal/source"
 	"github.com/omenhq/omen/series"
@@ -22,12 +21,14 @@ import (
 // Client queries a Prometheus-compatible server within a query budget. It
 // is safe for concurrent use; all its queries share one concurrency limit.
 type Client struct {
-	cfg     Config
-	display string // URL with the password masked
-	api     v1.API
-	tr      *transport
-	sem     chan struct{}
-	log     *slog.Logger
+	cfg      Config
+	display  string // URL with the password masked
+	api      v1.API
+	tr       *transport
+	hc       *http.Client // over tr, for query_range (see queryRange)
+	rangeURL string
+	sem      chan struct{}
+	log      *slog.Logger
 
 	mu  sync.Mutex // guards rng
 	rng *rand.Rand
@@ -98,13 +99,15 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("invalid server URL %s: %w", display, err)
 	}
 	return &Client{
-		cfg:     cfg,
-		display: display,
-		api:     v1.NewAPI(ac),
-		tr:      tr,
-		sem:     make(chan struct{}, cfg.MaxConcurrency),
-		log:     cfg.Logger,
-		rng:     rand.New(cfg.Jitter),
+		cfg:      cfg,
+		display:  display,
+		api:      v1.NewAPI(ac),
+		tr:       tr,
+		hc:       &http.Client{Transport: tr},
+		rangeURL: ac.URL("/api/v1/query_range", nil).String(),
+		sem:      make(chan struct{}, cfg.MaxConcurrency),
+		log:      cfg.Logger,
+		rng:      rand.New(cfg.Jitter),
 	}, nil
 }
 
@@ -163,14 +166,14 @@ func (c *Client) QueryRange(ctx context.Context, q source.Query) (*source.Result
 				// the one asked for.
 				fw.End, fw.Points = fw.End.Add(step), 2
 			}
-			m, warns, err := c.fetch(ctx, q.Expr, fw, step)
+			b, err := c.fetch(ctx, q.Expr, fw, step, w.Start.UnixMilli(), w.End.UnixMilli())
 			if err != nil {
 				parts[i].err = err
 				cancel() // no partial data: stop the other windows
 				return
 			}
-			parts[i].ss, parts[i].hist = convertMatrix(nil, m, w.Start.UnixMilli(), w.End.UnixMilli())
-			parts[i].warnings = warns
+			parts[i].ss, parts[i].hist = b.series, b.histograms
+			parts[i].warnings = warnings(b.warnings, b.infos)
 		})
 	}
 	wg.Wait()
@@ -221,24 +224,20 @@ func (c *Client) QueryRange(ctx context.Context, q source.Query) (*source.Result
 	return res, nil
 }
 
-// fetch runs one window's request with retries and returns its matrix and
-// the server's warnings and infos.
-func (c *Client) fetch(ctx context.Context, expr string, w Window, step time.Duration) (model.Matrix, []string, error) {
-	r := v1.Range{Start: w.Start, End: w.End, Step: step}
-	var opts []v1.Option
-	// The server-side evaluation timeout is sent in whole seconds: client_golang
-	// formats it with Duration.String, and Prometheus rejects "1.5s".
-	if st := c.cfg.Timeout.Truncate(time.Second); st > 0 {
-		opts = append(opts, v1.WithTimeout(st))
-	}
+// fetch runs one window's request with retries and returns its decoded
+// body, the series limited to samples in [lo, hi] (Unix ms).
+func (c *Client) fetch(ctx context.Context, expr string, w Window, step time.Duration, lo, hi int64) (*rangeBody, error) {
+	// The server-side evaluation timeout is sent in whole seconds, formatted
+	// by Duration.String: Prometheus rejects "1.5s".
+	args := rangeArgs(expr, w.Start, w.End, step, c.cfg.Timeout.Truncate(time.Second))
 	for attempt := 1; ; attempt++ {
 		if err := c.acquire(ctx); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		ex := &exchange{}
 		actx, cancel := context.WithTimeout(withExchange(ctx, ex), c.cfg.Timeout)
 		t0 := time.Now()
-		val, warns, infos, err := c.api.QueryRange(actx, expr, r, opts...)
+		b, err := c.queryRange(actx, args, lo, hi)
 		dur := time.Since(t0)
 		timedOut := err != nil && ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded)
 		cancel()
@@ -246,16 +245,15 @@ func (c *Client) fetch(ctx context.Context, expr string, w Window, step time.Dur
 
 		var f failure
 		if err == nil {
-			m, ok := val.(model.Matrix)
-			if ok {
+			if b.resultType == "matrix" {
 				c.log.Debug("query_range", "path", ex.path, "query", expr, "start", w.Start, "end", w.End,
-					"points", w.Points, "attempt", attempt, "status", ex.status, "duration", dur, "series", len(m))
-				return m, warnings(warns, infos), nil
+					"points", w.Points, "attempt", attempt, "status", ex.status, "duration", dur, "series", len(b.series))
+				return b, nil
 			}
-			f = failure{kind: ErrBadResponse, msg: fmt.Sprintf("expected a matrix from query_range, got %s", val.Type())}
+			f = failure{kind: ErrBadResponse, msg: fmt.Sprintf("expected a matrix from query_range, got %s", b.resultType)}
 		} else {
 			if ctx.Err() != nil {
-				return nil, nil, context.Cause(ctx)
+				return nil, context.Cause(ctx)
 			}
 			f = classify(err, ex, c.cfg.Timeout, timedOut)
 			f.msg = c.tr.scrub(f.msg)
@@ -265,16 +263,16 @@ func (c *Client) fetch(ctx context.Context, expr string, w Window, step time.Dur
 
 		e := &Error{URL: c.display, Kind: f.kind, Status: ex.status, Attempts: attempt, Msg: f.msg}
 		if !f.retry || attempt > c.cfg.MaxRetries {
-			return nil, nil, e
+			return nil, e
 		}
 		wait := c.backoff(attempt)
 		if f.retryAfter > MaxRetryAfter {
 			e.Msg += fmt.Sprintf(": server asked to retry after %s, more than %s", f.retryAfter, MaxRetryAfter)
-			return nil, nil, e
+			return nil, e
 		}
 		wait = max(wait, f.retryAfter)
 		if err := sleep(ctx, wait); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 }

@@ -27,13 +27,20 @@
 //     (see Config.RetryBackoff); Retry-After is honoured on 429 and 503.
 //     Other 4xx statuses (400 bad query, 401/403, 404, 422), certificate
 //     errors and complete bodies that do not decode are never retried
-//     (client_golang itself repeats a request refused with 403, 405 or 501
-//     once as a GET). Cancelling the context stops everything, including
-//     backoff sleeps.
+//     (a request refused with 403, 405 or 501 is repeated once as a GET,
+//     as client_golang does). Cancelling the context stops everything,
+//     including backoff sleeps.
 //   - All or nothing. When any window fails after its retries, the whole
 //     query fails: a Result never holds silently partial data. Server
 //     warnings (for example Thanos partial responses) and infos are returned
 //     in Result.Warnings, deduplicated, and logged at Warn level.
+//   - Decoding. A query_range body is decoded as it arrives, in one pass
+//     straight into series: the body is never held whole, no intermediate
+//     model is built, label strings are interned per response, and a
+//     goroutine reads (and inflates) up to 4 MiB ahead of the decoder, so
+//     that the connection is drained while the decoder works. The request
+//     goes through the same transport as every other (headers, credentials,
+//     nocache) and its failures are classified as client_golang's were.
 //
 // Errors name the server URL with any password removed; credentials (bearer
 // token, basic-auth password) never appear in an error or a log line, and
