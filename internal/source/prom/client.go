@@ -120,8 +120,8 @@ func (c *Client) Close() {
 
 // QueryRange evaluates q.Expr over [q.Start, q.End] and returns the series
 // sorted by labels, with Result.Step the step used. A zero q.Step is chosen
-// by ChooseStep; the grid starts at q.Start rounded up to a multiple of the
-// step. The range is fetched in windows (see Windows) concurrently, with
+// by ChooseStep; the grid is the multiples of the step in the range, or the
+// single instant q.End when the range holds none (see source.GridStart). The range is fetched in windows (see Windows) concurrently, with
 // retries; if any window fails the whole query fails. Server warnings and
 // infos are returned in Result.Warnings, deduplicated; infos are prefixed
 // "info: ". Series holding native histograms keep only their float samples
@@ -137,12 +137,15 @@ func (c *Client) QueryRange(ctx context.Context, q source.Query) (*source.Result
 	if step%time.Millisecond != 0 {
 		return nil, fmt.Errorf("query %q: step %s is not a whole number of milliseconds", q.Expr, step)
 	}
-	start := alignUp(q.Start, step)
-	windows := Windows(start, q.End, step, c.cfg.MaxPointsPerQuery)
-	res := &source.Result{Step: step}
+	end := q.End.Truncate(time.Millisecond)
+	windows := Windows(source.GridStart(q.Start, end, step), end, step, c.cfg.MaxPointsPerQuery)
 	if len(windows) == 0 {
-		return res, nil
+		// Validate and GridStart make this impossible; never answer
+		// "no data" for a range that was not asked.
+		return nil, fmt.Errorf("query %q: no evaluation instant in %s..%s at step %s", q.Expr,
+			q.Start.UTC().Format(time.RFC3339Nano), q.End.UTC().Format(time.RFC3339Nano), step)
 	}
+	res := &source.Result{Step: step}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
