@@ -145,7 +145,7 @@ func runPredict(ctx context.Context, g *globalOptions, o *predictOptions) error 
 	for _, w := range rep.Warnings {
 		g.logger.Warn("source warning", "warning", w)
 	}
-	if err := writeOutput(o.Output, g.stdout, func(w io.Writer) error { return renderPredictions(w, g.Format, rep) }); err != nil {
+	if err := writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error { return renderPredictions(w, g.Format, rep) }); err != nil {
 		return err
 	}
 	if o.PushTo != "" {

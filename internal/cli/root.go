@@ -71,6 +71,11 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if err == nil {
 		return ExitOK
 	}
+	var in Interrupted
+	if !errors.As(err, &in) && errors.As(context.Cause(ctx), &in) && errors.Is(err, context.Canceled) {
+		// A loop that returned ctx.Err() rather than its cause.
+		err = fmt.Errorf("%w: %w", in, err)
+	}
 	code := exitCode(err)
 	var f findingsError
 	if !errors.As(err, &f) {

@@ -116,7 +116,7 @@ func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config) error {
 		outputs = []engine.OutputConfig{{Format: "table"}}
 	}
 	for _, o := range outputs {
-		if err := writeOutput(o.Path, g.stdout, func(w io.Writer) error { return renderPredictions(w, o.Format, rep) }); err != nil {
+		if err := writeOutput(ctx, o.Path, g.stdout, func(w io.Writer) error { return renderPredictions(w, o.Format, rep) }); err != nil {
 			return err
 		}
 		if o.Path != "" && o.Path != "-" {
