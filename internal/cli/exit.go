@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"syscall"
+
+	"github.com/omenhq/omen/internal/source/prom"
 )
 
 // Exit codes returned by Main.
@@ -91,8 +93,8 @@ func exitCode(err error) int {
 		return ExitOK
 	}
 	var u usageError
-	if errors.As(err, &u) {
-		return ExitUsage
+	if errors.As(err, &u) || errors.Is(err, prom.ErrBudget) {
+		return ExitUsage // a plan above the query budget: change the flags
 	}
 	var f findingsError
 	if errors.As(err, &f) {

@@ -25,6 +25,9 @@ type Config struct {
 	Source SourceConfig `yaml:"source"`
 	// At runs the job as of a past instant (RFC3339); empty means now.
 	At string `yaml:"at"`
+	// Deadline bounds the whole run (default 1h, as --deadline); the
+	// --deadline flag overrides it.
+	Deadline Duration `yaml:"deadline"`
 	// Window is the history analysed; default 14d.
 	Window Duration `yaml:"window"`
 	// Step is the resolution fetched; default: chosen from the window.
@@ -61,6 +64,10 @@ type SourceConfig struct {
 	TLSInsecure           bool              `yaml:"tls_insecure_skip_verify"`
 	Timeout               Duration          `yaml:"timeout"`
 	MaxConcurrency        int               `yaml:"max_concurrency"`
+	// MaxRequests and MaxPointsPerSeries are the query budget (see
+	// --max-requests and --max-points); 0 keeps the default, -1 removes it.
+	MaxRequests        int `yaml:"max_requests"`
+	MaxPointsPerSeries int `yaml:"max_points_per_series"`
 }
 
 // RiskConfig sets the risk levels from the P50 time to exhaustion.
