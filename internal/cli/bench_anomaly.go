@@ -122,7 +122,7 @@ the 99.9th percentile of their own scores on the train half. The best threshold 
 hindsight (oracle) is shown too, and how often omen's top contributing metric is one of
 the metrics the labels name.`,
 		Example: `  omen bench smd --data ../shared/data/smd`,
-		Args: noArgs,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := g.checkFormat(tableFormats...); err != nil {
 				return err

@@ -13,7 +13,7 @@ func newRulesCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rules",
 		Short: "Print Prometheus alerting rules",
-		Args: noArgs,
+		Args:  noArgs,
 		Example: `  omen rules predictive --interval 6h > omen.rules.yml
   promtool check rules omen.rules.yml`,
 	}

@@ -17,7 +17,7 @@ func newVersionCmd(g *globalOptions) *cobra.Command {
 		Use:     "version",
 		Short:   "Print the omen version, commit and Go version",
 		Example: "  omen version",
-		Args: noArgs,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			commit, modified := "unknown", false
 			if bi, ok := debug.ReadBuildInfo(); ok {
