@@ -464,3 +464,31 @@ func TestPredictAutocorrelatedNoise(t *testing.T) {
 		})
 	}
 }
+
+func TestPredictMarksATargetThatStoppedReportingAsStale(t *testing.T) {
+	day := 288
+	usage := regular(10*day, 5*time.Minute, func(i int) float64 { return 1000 + float64(i) })
+	last := lastTime(usage)
+	tg := capacity.Target{Labels: series.New("pod", "gone"), Usage: usage, LimitValue: 1e9}
+	t.Run("ten hours without a sample is stale and says so", func(t *testing.T) {
+		p, err := capacity.Predict(tg, last.Add(10*time.Hour), capacity.Config{})
+		require.NoError(t, err)
+		require.True(t, p.Stale)
+		require.Equal(t, last, p.LastSample)
+		require.Equal(t, capacity.RiskOK, p.Risk)
+		require.Contains(t, p.Reason, "Stale: last sample 10.0h ago (")
+		require.Contains(t, p.Warnings, "last sample is 10.0h old")
+	})
+	t.Run("a current target is not stale", func(t *testing.T) {
+		p, err := capacity.Predict(tg, last.Add(2*time.Minute), capacity.Config{})
+		require.NoError(t, err)
+		require.False(t, p.Stale)
+		require.NotContains(t, p.Reason, "Stale")
+	})
+	t.Run("hourly data is not stale 90 minutes after its last sample", func(t *testing.T) {
+		hourly := regular(20*24, time.Hour, func(i int) float64 { return float64(i) })
+		p, err := capacity.Predict(capacity.Target{Usage: hourly, LimitValue: 1e9}, lastTime(hourly).Add(90*time.Minute), capacity.Config{})
+		require.NoError(t, err)
+		require.False(t, p.Stale, p.Reason)
+	})
+}

@@ -176,3 +176,28 @@ func TestRepeatedAndUnorderedRowsFollowOneRule(t *testing.T) {
 		require.NotContains(t, stderr, "dropped")
 	})
 }
+
+func TestPredictMarksAPodGoneForHoursAsStale(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("timestamp,value,pod\n")
+	end := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	for i := range 14 * 288 {
+		ts := end.Add(-time.Duration(14*288-1-i) * 5 * time.Minute).Format(time.RFC3339)
+		fmt.Fprintf(&b, "%s,%g,live\n", ts, 50+float64(i)*0.001)
+		if i < 14*288-120 { // gone for the last 10 hours
+			fmt.Fprintf(&b, "%s,%g,gone\n", ts, 30+float64(i)*0.001)
+		}
+	}
+	in := writeFile(t, "pods.csv", b.String())
+	code, stdout, stderr := run(t, nil, "predict", "--input", in, "--limit", "100")
+	require.Equal(t, ExitOK, code, stderr)
+	require.Regexp(t, `│ ok \(stale\) │ custom │ \{pod="gone"\}.*Stale: last sample 10\.0h ago \(2026-11-19 14:00 UTC\)`, stdout)
+	require.Regexp(t, `│ ok\s+│ custom │ \{pod="live"\}`, stdout)
+
+	code, stdout, stderr = run(t, nil, "predict", "--input", in, "--limit", "100", "--format", "json")
+	require.Equal(t, ExitOK, code, stderr)
+	require.Contains(t, stdout, `"stale": true,
+      "last_sample": "2026-11-19T14:00:00Z"`)
+	require.Contains(t, stdout, `"stale": false,
+      "last_sample": "2026-11-20T00:00:00Z"`)
+}

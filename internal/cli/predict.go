@@ -272,7 +272,11 @@ type predictionJSON struct {
 	Reason      string            `json:"reason"`
 	Segments    int               `json:"segments"`
 	LastRestart *time.Time        `json:"last_restart,omitempty"`
-	Warnings    []string          `json:"warnings,omitempty"`
+	// Stale is true when the series stopped reporting: its last sample
+	// (last_sample) is long before as_of.
+	Stale      bool       `json:"stale"`
+	LastSample *time.Time `json:"last_sample,omitempty"`
+	Warnings   []string   `json:"warnings,omitempty"`
 }
 
 type etaJSON struct {
@@ -310,6 +314,11 @@ func toJSON(r engine.Result) predictionJSON {
 		t := r.LastRestart.UTC()
 		p.LastRestart = &t
 	}
+	p.Stale = r.Stale
+	if !r.LastSample.IsZero() {
+		t := r.LastSample.UTC()
+		p.LastSample = &t
+	}
 	return p
 }
 
@@ -330,7 +339,7 @@ func renderPredictions(w io.Writer, format string, rep *engine.Report) error {
 		}
 		return writeJSON(w, out)
 	case "csv":
-		t := tableData{Header: []string{"risk", "target", "series", "pattern", "current", "limit", "capacity", "eta_p10_seconds", "eta_p50_seconds", "eta_p90_seconds", "model", "reason"}}
+		t := tableData{Header: []string{"risk", "target", "series", "pattern", "current", "limit", "capacity", "eta_p10_seconds", "eta_p50_seconds", "eta_p90_seconds", "model", "reason", "stale", "last_sample"}}
 		for _, r := range rep.Results {
 			var e [3]string
 			if r.ETA != nil {
@@ -340,7 +349,11 @@ func renderPredictions(w io.Writer, format string, rep *engine.Report) error {
 					}
 				}
 			}
-			t.Rows = append(t.Rows, []string{r.Risk.String(), r.Spec, r.Labels.String(), string(r.Pattern), num(r.Current), num(r.Limit), num(r.Capacity), e[0], e[1], e[2], r.Model, r.Reason})
+			last := ""
+			if !r.LastSample.IsZero() {
+				last = r.LastSample.UTC().Format(time.RFC3339)
+			}
+			t.Rows = append(t.Rows, []string{r.Risk.String(), r.Spec, r.Labels.String(), string(r.Pattern), num(r.Current), num(r.Limit), num(r.Capacity), e[0], e[1], e[2], r.Model, r.Reason, strconv.FormatBool(r.Stale), last})
 		}
 		return writeTable(w, format, t)
 	case "html":
@@ -386,9 +399,18 @@ func predictionTable(rep *engine.Report) tableData {
 		Header: []string{"RISK", "TARGET", "SERIES", "PATTERN", "USAGE", "FULL IN (P50)", "P10 – P90", "WHY"},
 	}
 	for _, r := range rep.Results {
-		t.Rows = append(t.Rows, []string{r.Risk.String(), r.Spec, shortLabels(r.Labels), string(r.Pattern), usage(r), etaP50(r.Prediction), etaRange(r.Prediction), r.Reason})
+		t.Rows = append(t.Rows, []string{riskCell(r.Prediction), r.Spec, shortLabels(r.Labels), string(r.Pattern), usage(r), etaP50(r.Prediction), etaRange(r.Prediction), r.Reason})
 	}
 	return t
+}
+
+// riskCell is the risk for people, marked when the series stopped
+// reporting: "ok (stale)" is not "ok".
+func riskCell(p capacity.Prediction) string {
+	if p.Stale {
+		return p.Risk.String() + " (stale)"
+	}
+	return p.Risk.String()
 }
 
 // shortLabels names a target by the labels people use: instance and
