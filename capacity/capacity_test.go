@@ -492,3 +492,25 @@ func TestPredictMarksATargetThatStoppedReportingAsStale(t *testing.T) {
 		require.False(t, p.Stale, p.Reason)
 	})
 }
+
+func TestPredictRefusesMagnitudesItCannotComputeWith(t *testing.T) {
+	day := 288
+	for _, c := range []struct {
+		name  string
+		usage series.Series
+		limit float64
+		want  string
+	}{
+		{"usage at ±1e308", regular(14*day, 5*time.Minute, func(i int) float64 { return 1e308 * float64(1-2*(i%2)) }), 100, "Cannot predict: the usage reaches 1e+308, beyond the ±1e+150"},
+		{"a limit of 1.7e308", regular(14*day, 5*time.Minute, func(i int) float64 { return float64(i) }), 1.7e308, "Cannot predict: the limit reaches 1.7e+308"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := capacity.Predict(capacity.Target{Usage: c.usage, LimitValue: c.limit}, lastTime(c.usage), capacity.Config{})
+			require.NoError(t, err)
+			require.Equal(t, capacity.PatternInsufficientData, p.Pattern)
+			require.Contains(t, p.Reason, c.want)
+			require.Nil(t, p.ETA)
+			require.NotEmpty(t, p.Warnings)
+		})
+	}
+}

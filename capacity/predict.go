@@ -51,6 +51,29 @@ func Predict(t Target, asOf time.Time, cfg Config) (Prediction, error) {
 	return p, nil
 }
 
+// MaxMagnitude is the largest absolute value of usage, limit or capacity
+// Predict analyses: squares of larger values overflow float64, so beyond
+// it the prediction says so (pattern insufficient-data) instead of
+// returning NaN or infinite figures.
+const MaxMagnitude = 1e150
+
+// largest returns the finite value of largest magnitude among the usage
+// samples, the limit and the capacity, and which of them it is.
+func largest(usage series.Series, limit, capacity float64) (float64, string) {
+	big, what := 0.0, ""
+	take := func(v float64, w string) {
+		if math.Abs(v) > math.Abs(big) && !math.IsInf(v, 0) {
+			big, what = v, w
+		}
+	}
+	for _, v := range usage.Values {
+		take(v, "usage")
+	}
+	take(limit, "limit")
+	take(capacity, "capacity")
+	return big, what
+}
+
 // recentStep is the median of the last steps of s at or before at, 0 when
 // it has fewer than two samples.
 func recentStep(s series.Series, at int64) time.Duration {
@@ -105,6 +128,13 @@ func predict(t Target, asOf time.Time, cfg Config) (Prediction, error) {
 		p.Model = "none"
 		p.Warnings = append(p.Warnings, "no usage sample at or before the as-of instant")
 		p.Reason = "No usage data at or before " + asOf.UTC().Format(time.RFC3339) + "."
+		return p, nil
+	}
+	if big, what := largest(t.Usage.Slice(at-cfg.Window.Milliseconds(), at), limit, p.Capacity); math.Abs(big) > MaxMagnitude {
+		p.Pattern = PatternInsufficientData
+		p.Model = "none"
+		p.Warnings = append(p.Warnings, fmt.Sprintf("%s %g is beyond ±%g, where the fit overflows float64", what, big, MaxMagnitude))
+		p.Reason = fmt.Sprintf("Cannot predict: the %s reaches %g, beyond the ±%g the arithmetic holds; record the metric in larger units.", what, big, MaxMagnitude)
 		return p, nil
 	}
 	sign := 1.0

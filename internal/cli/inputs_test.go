@@ -201,3 +201,32 @@ func TestPredictMarksAPodGoneForHoursAsStale(t *testing.T) {
 	require.Contains(t, stdout, `"stale": false,
       "last_sample": "2026-11-20T00:00:00Z"`)
 }
+
+func TestValuesAtTheEndsOfFloat64GiveNoNaN(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("timestamp,value\n")
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 2000 {
+		fmt.Fprintf(&b, "%s,%g\n", start.Add(time.Duration(i)*5*time.Minute).Format(time.RFC3339), 1e308*float64(1-2*(i%2)))
+	}
+	in := writeFile(t, "big.csv", b.String())
+	t.Run("forecast is finite", func(t *testing.T) {
+		code, stdout, stderr := run(t, nil, "forecast", "--input", in, "--model", "linear", "--format", "csv")
+		require.Equal(t, ExitOK, code, stderr)
+		require.NotContains(t, stdout, "NaN")
+		require.NotContains(t, stdout, "Inf")
+		require.Contains(t, stderr, "values fitted divided by 2^1023")
+	})
+	t.Run("predict says it cannot", func(t *testing.T) {
+		code, stdout, stderr := run(t, nil, "predict", "--input", in, "--limit", "100")
+		require.Equal(t, ExitOK, code, stderr)
+		require.Contains(t, stdout, "Cannot predict: the usage reaches 1e+308, beyond the ±1e+150 the arithmetic holds")
+		require.NotContains(t, stdout, "NaN")
+	})
+	t.Run("a forecast beyond float64 is an error naming the series", func(t *testing.T) {
+		huge := writeFile(t, "huge.csv", strings.ReplaceAll(b.String(), "1e+308", "1.7e+308"))
+		code, _, stderr := run(t, nil, "forecast", "--input", huge, "--model", "linear")
+		require.Equal(t, ExitFailure, code)
+		require.Contains(t, stderr, "cannot forecast {}: forecast: the forecast overflows float64")
+	})
+}

@@ -437,13 +437,21 @@ func usage(r engine.Result) string {
 	}
 	switch {
 	case r.Direction == capacity.Down && !math.IsNaN(r.Capacity) && r.Capacity > 0:
-		return fmt.Sprintf("%.0f%% of %s", 100*(r.Capacity-r.Current)/r.Capacity, f(r.Capacity))
+		return fmt.Sprintf("%s of %s", pct(1-r.Current/r.Capacity), f(r.Capacity))
 	case math.IsNaN(r.Limit):
 		return f(r.Current) + " (no limit)"
 	case r.Direction == capacity.Up && r.Limit > 0:
-		return fmt.Sprintf("%s / %s (%.0f%%)", f(r.Current), f(r.Limit), 100*r.Current/r.Limit)
+		return fmt.Sprintf("%s / %s (%s)", f(r.Current), f(r.Limit), pct(r.Current/r.Limit))
 	}
 	return fmt.Sprintf("%s (limit %s)", f(r.Current), f(r.Limit))
+}
+
+// pct formats a fraction as a percentage, compactly when it is huge.
+func pct(x float64) string {
+	if math.Abs(x) < 1e4 {
+		return strconv.FormatFloat(100*x, 'f', 0, 64) + "%"
+	}
+	return strconv.FormatFloat(100*x, 'g', 3, 64) + "%"
 }
 
 func etaP50(p capacity.Prediction) string {
