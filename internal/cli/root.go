@@ -122,7 +122,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 findings at or above the conf
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.Prometheus, "prometheus", "", "base URL of a server speaking the Prometheus query API (Prometheus, VictoriaMetrics, Thanos, Mimir)")
 	pf.StringVarP(&g.Input, "input", "i", "", "read series from `FILE` instead of a server (.csv, .json, .om/.prom/.txt, optionally .gz; - for stdin)")
-	pf.StringVar(&g.At, "at", "", "analyse as of this `TIME` (RFC3339, date, Unix seconds, now-2d): no sample after it is used")
+	pf.StringVar(&g.At, "at", "", "analyse as of this `TIME` (RFC3339, date, Unix seconds, now-2d): no sample after it is used; at most 5m in the future")
 	pf.StringVarP(&g.Format, "format", "o", "table", "output format: table, json, csv or markdown")
 	pf.StringVar(&g.LogLevel, "log-level", "info", "log level on stderr: debug, info, warn or error")
 	pf.Var(durationValue{d: &g.Timeout}, "timeout", "timeout of one HTTP request to the server (default 2m)")
