@@ -2,7 +2,6 @@ package nab
 
 import (
 	"encoding/csv"
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -10,25 +9,15 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/omenhq/omen/internal/testrig"
 )
 
-// dataDir returns the NAB folder used by the tests ($NAB_DATA, default
-// ../shared/data/nab beside the checkout) or skips the test; under CI=true
-// the data must be there.
+// dataDir returns the NAB folder of the project's shared data (see
+// testrig.SharedData: skipped when missing, failed under CI=true).
 func dataDir(t testing.TB) string {
 	t.Helper()
-	dir := os.Getenv("NAB_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "data", "nab")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "labels", "combined_windows.json")); err != nil {
-		msg := fmt.Sprintf("NAB data not found in %s: put NAB's data/, labels/, config/ and results/ there (github.com/numenta/NAB) or set NAB_DATA: %v", dir, err)
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI must run the NAB tests: " + msg)
-		}
-		t.Skip(msg)
-	}
-	return dir
+	return testrig.SharedData(t, "nab")
 }
 
 // publishedScores reads results/scores/<detector>_<profile>_scores.csv.

@@ -112,17 +112,23 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 		}
 		out = append(out, detectMachine(res.Series))
 	case rows != nil:
-		for _, r := range rows {
+		for i, r := range rows {
+			if err := stopped(ctx, "detection", i, len(rows), "series"); err != nil {
+				return fmt.Errorf("nothing written: %w", err)
+			}
 			d := anomaly.Detect(r.Timestamps, r.Values, anomaly.Config{}, anomaly.IntervalConfig{})
 			out = append(out, detected{labels: r.Labels, ts: r.Timestamps, values: r.Values, scores: d.Scores, ivals: d.Intervals})
 		}
 	default:
-		for _, s := range res.Series {
+		for i, s := range res.Series {
+			if err := stopped(ctx, "detection", i, len(res.Series), "series"); err != nil {
+				return fmt.Errorf("nothing written: %w", err)
+			}
 			r := anomaly.Detect(s.Timestamps, s.Values, anomaly.Config{}, anomaly.IntervalConfig{})
 			out = append(out, detected{labels: s.Labels, ts: s.Timestamps, values: s.Values, scores: r.Scores, ivals: r.Intervals})
 		}
 	}
-	err = writeOutput(o.Output, g.stdout, func(w io.Writer) error {
+	err = writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error {
 		if g.Format == "csv" {
 			return detectCSV(w, g.Input, q, out)
 		}
