@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,21 +16,7 @@ import (
 // runIn is run with data on standard input.
 func runIn(t *testing.T, stdin []byte, args ...string) (int, string, string) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	g := &globalOptions{
-		stdin: bytes.NewReader(stdin), stdout: &stdout, stderr: &stderr,
-		getenv: func(string) string { return "" },
-		now:    func() time.Time { return time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC) },
-	}
-	root := newRootCmd(g)
-	root.SetArgs(args)
-	root.SetOut(&stdout)
-	root.SetErr(&stderr)
-	_, err := root.ExecuteContextC(context.Background())
-	if err != nil {
-		stderr.WriteString("omen: " + err.Error() + "\n")
-	}
-	return exitCode(err), stdout.String(), stderr.String()
+	return runWith(t, func(g *globalOptions) { g.stdin = bytes.NewReader(stdin) }, args...)
 }
 
 // writeFile writes content to name in a new temporary directory.
