@@ -99,9 +99,9 @@ type Config struct {
 	// factor that keeps it under the cap; 0 means 512, negative means no
 	// forecast path.
 	ForecastPoints int
-	// Seed seeds the random choices of the method. The current method is
-	// deterministic and does not draw; the seed is kept so that results
-	// stay reproducible if a randomised step is added.
+	// Seed seeds the method's random draws: the simulated paths of the
+	// daily envelope (simulate.go) resample residual days and draw trend
+	// uncertainty. The same seed and data give the same prediction.
 	Seed uint64
 	// Logger receives debug records of the decisions taken; nil discards.
 	Logger *slog.Logger
@@ -247,6 +247,13 @@ type Prediction struct {
 	AsOf time.Time
 	// Current is the last usage sample at or before AsOf (NaN when none).
 	Current float64
+	// LastSample is the time of Current (zero when none).
+	LastSample time.Time
+	// Stale is set when LastSample is older at AsOf than StaleAfter or
+	// two steps of the data, whichever is longer: the series stopped
+	// reporting, and the prediction is as of its last sample. The Reason
+	// then starts with "Stale: last sample … ago".
+	Stale bool
 	// Limit is the threshold in force at AsOf (NaN when none).
 	Limit float64
 	// Capacity is the last Target.Capacity sample (NaN when none).

@@ -44,7 +44,7 @@ the whole file up to --at.`,
   omen forecast --prometheus http://localhost:9090 --query 'sum(rate(http_requests_total[5m]))' \
       --range 14d --step 5m --horizon 1d --format csv
   omen forecast --input disk.csv --at 2026-11-01T00:00:00Z --model hw --plot disk.svg`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runForecast(cmd.Context(), g, o)
 		},
@@ -53,9 +53,9 @@ the whole file up to --at.`,
 	f.StringVarP(&o.Query, "query", "q", "", "PromQL/MetricsQL expression (with --input: a series selector; empty = every series)")
 	f.StringVar(&o.Start, "start", "", "start `TIME` of the history")
 	f.StringVar(&o.End, "end", "", "end `TIME` of the history (default --at, or now)")
-	f.Var(durationValue{&o.Range}, "range", "length of the history, e.g. 14d (default 14d for servers)")
-	f.Var(durationValue{&o.Step}, "step", "resolution of the history (default: chosen from the range, or the file's own step)")
-	f.Var(durationValue{&o.Horizon}, "horizon", "how far ahead to forecast, e.g. 1d (default 1d)")
+	f.Var(durationValue{d: &o.Range}, "range", "length of the history, e.g. 14d (default 14d for servers)")
+	f.Var(durationValue{d: &o.Step}, "step", "resolution of the history (default: chosen from the range, or the file's own step)")
+	f.Var(durationValue{d: &o.Horizon}, "horizon", "how far ahead to forecast, e.g. 1d (default 1d)")
 	f.StringVar(&o.Model, "model", "auto", "model: "+strings.Join(forecast.ModelNames(), ", "))
 	f.Float64Var(&o.Level, "level", forecast.DefaultLevel, "nominal coverage of the prediction interval, in (0,1)")
 	f.StringVar(&o.Plot, "plot", "", "draw history, forecast and interval to `FILE` (.svg or .png; one file per series, numbered when several)")
@@ -109,7 +109,10 @@ func runForecast(ctx context.Context, g *globalOptions, o *forecastOptions) erro
 		return err
 	}
 	var out []seriesForecast
-	for _, s := range res.Series {
+	for i, s := range res.Series {
+		if err := stopped(ctx, "forecast", i, len(res.Series), "series"); err != nil {
+			return fmt.Errorf("nothing written: %w", err)
+		}
 		fc, err := forecastSeries(s, res.Step, model, o)
 		if err != nil {
 			return fmt.Errorf("cannot forecast %s: %w", s.Labels, err)
@@ -120,11 +123,11 @@ func runForecast(ctx context.Context, g *globalOptions, o *forecastOptions) erro
 		out = append(out, fc)
 	}
 	if o.Plot != "" {
-		if err := plotForecasts(o.Plot, out); err != nil {
+		if err := plotForecasts(ctx, o.Plot, out); err != nil {
 			return err
 		}
 	}
-	return writeOutput(o.Output, g.stdout, func(w io.Writer) error { return renderForecasts(w, g.Format, out) })
+	return writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error { return renderForecasts(w, g.Format, out) })
 }
 
 // forecastSeries resamples s on a regular grid and forecasts it.
@@ -202,7 +205,7 @@ func num(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 // plotForecasts draws one chart per forecast; with several, the files are
 // numbered: disk.svg → disk-1.svg, disk-2.svg, …
-func plotForecasts(path string, fcs []seriesForecast) error {
+func plotForecasts(ctx context.Context, path string, fcs []seriesForecast) error {
 	ext := filepath.Ext(path)
 	for i, f := range fcs {
 		p := path
@@ -220,7 +223,7 @@ func plotForecasts(path string, fcs []seriesForecast) error {
 			c.Lower = append(c.Lower, pt.Lower)
 			c.Upper = append(c.Upper, pt.Upper)
 		}
-		err := writeOutput(p, nil, func(w io.Writer) error { return c.Render(w, strings.TrimPrefix(strings.ToLower(ext), "."), 0, 0) })
+		err := writeOutput(ctx, p, nil, func(w io.Writer) error { return c.Render(w, strings.TrimPrefix(strings.ToLower(ext), "."), 0, 0) })
 		if err != nil {
 			return err
 		}

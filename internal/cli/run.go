@@ -48,7 +48,7 @@ Global flags override the file's source section (--prometheus, --input, credenti
   push_to: http://victoriametrics:8428`,
 		Example: `  omen run --config omen.yaml
   omen run --config omen.yaml --at 2026-11-01T00:00:00Z`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if path == "" {
 				return usagef("--config is required")
@@ -56,6 +56,9 @@ Global flags override the file's source section (--prometheus, --input, credenti
 			cfg, err := engine.LoadConfig(path)
 			if err != nil {
 				return err
+			}
+			if cfg.Deadline != 0 && !cmd.Flags().Changed("deadline") {
+				g.withDeadline(cmd, time.Duration(cfg.Deadline))
 			}
 			return runJob(cmd.Context(), g, cfg)
 		},
@@ -87,6 +90,12 @@ func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config) error {
 		if cfg.Source.MaxConcurrency > 0 {
 			g.MaxConcurrency = cfg.Source.MaxConcurrency
 		}
+		if cfg.Source.MaxRequests != 0 {
+			g.MaxRequests = cfg.Source.MaxRequests
+		}
+		if cfg.Source.MaxPointsPerSeries != 0 {
+			g.MaxPoints = cfg.Source.MaxPointsPerSeries
+		}
 	}
 	if g.At == "" {
 		g.At = cfg.At
@@ -111,12 +120,15 @@ func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config) error {
 	for _, w := range rep.Warnings {
 		g.logger.Warn("source warning", "warning", w)
 	}
+	if err := g.checkReport(rep, specs); err != nil {
+		return err
+	}
 	outputs := cfg.Outputs
 	if len(outputs) == 0 {
 		outputs = []engine.OutputConfig{{Format: "table"}}
 	}
 	for _, o := range outputs {
-		if err := writeOutput(o.Path, g.stdout, func(w io.Writer) error { return renderPredictions(w, o.Format, rep) }); err != nil {
+		if err := writeOutput(ctx, o.Path, g.stdout, func(w io.Writer) error { return renderPredictions(w, o.Format, rep) }); err != nil {
 			return err
 		}
 		if o.Path != "" && o.Path != "-" {

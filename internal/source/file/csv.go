@@ -40,24 +40,27 @@ import (
 // Fields may be quoted as in RFC 4180 (and then may hold commas, quotes
 // doubled and newlines); spaces and tabs around unquoted fields are trimmed.
 // Lines starting with # and blank lines are skipped, CRLF line ends and a
-// UTF-8 byte order mark are accepted. Rows need not be in time order; two
-// rows with the same timestamp in one series are an error naming both lines.
-// The series are returned sorted by labels.
+// UTF-8 byte order mark are accepted.
+//
+// Rows need not be in time order: they are sorted into place, stably. Of
+// several rows of one series with the same timestamp (the hour repeated
+// when daylight saving time ends) the last one in the file is kept. Use
+// Decode to learn what was repaired and to get the rows in file order. The
+// series are returned sorted by labels.
 func ReadCSV(r io.Reader, name string) ([]series.Series, error) {
-	bs, err := collectCSV(r, name)
+	d, err := decodeCSV(r, name)
 	if err != nil {
 		return nil, err
 	}
-	out, dup := finish(bs)
-	if dup != nil {
-		return nil, dupErr(name, dup.lines[1], dup.t, dup.labels, dup.lines[0])
-	}
-	return out, nil
+	return d.Series, nil
 }
 
-func dupErr(name string, line int, t int64, ls series.Labels, firstLine int) error {
-	return lineErr(name, line, "duplicate timestamp %s in series %s: the same as on line %d; expected one sample per series and timestamp",
-		appendTimestamp(nil, t), ls, firstLine)
+func decodeCSV(r io.Reader, name string) (*Data, error) {
+	bs, perRow, err := collectCSV(r, name)
+	if err != nil {
+		return nil, err
+	}
+	return newData(finish(bs, perRow, lineAt)), nil
 }
 
 const tsExpected = "expected RFC 3339 (2006-01-02T15:04:05Z), 2006-01-02 15:04:05, Unix seconds or Unix milliseconds"
@@ -76,7 +79,9 @@ type csvLayout struct {
 	wideNames []string
 }
 
-func collectCSV(r io.Reader, name string) ([]*builder, error) {
+// collectCSV reads the samples of every series, and how many series each
+// row feeds.
+func collectCSV(r io.Reader, name string) ([]*builder, int, error) {
 	br := bufio.NewReaderSize(r, 256<<10)
 	if bom, _ := br.Peek(3); string(bom) == "\ufeff" {
 		_, _ = br.Discard(3)
@@ -84,21 +89,21 @@ func collectCSV(r io.Reader, name string) ([]*builder, error) {
 	sc := &csvScanner{r: br, file: name}
 	rec, line, err := sc.next()
 	if err == io.EOF {
-		return nil, nil
+		return nil, 1, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, 1, err
 	}
 	var lay csvLayout
 	pending := false // rec is a data row still to be used
 	if _, ok := parseTimestamp(rec[0]); ok {
 		if len(rec) != 2 {
-			return nil, lineErr(name, line, "expected 2 fields (timestamp,value) in a file without a header, found %d; add a header row naming the columns", len(rec))
+			return nil, 1, lineErr(name, line, "expected 2 fields (timestamp,value) in a file without a header, found %d; add a header row naming the columns", len(rec))
 		}
 		lay = csvLayout{ncols: 2, tcol: 0, vcol: 1}
 		pending = true
 	} else if lay, err = csvHeader(rec, line, name); err != nil {
-		return nil, err
+		return nil, 1, err
 	}
 
 	var bs []*builder
@@ -117,35 +122,33 @@ func collectCSV(r io.Reader, name string) ([]*builder, error) {
 				break
 			}
 			if err != nil {
-				return nil, err
+				return nil, 1, err
 			}
 		}
 		pending = false
 		if len(rec) != lay.ncols {
 			if lay.headerLine > 0 {
-				return nil, lineErr(name, line, "expected %d fields as in the header on line %d, found %d", lay.ncols, lay.headerLine, len(rec))
+				return nil, 1, lineErr(name, line, "expected %d fields as in the header on line %d, found %d", lay.ncols, lay.headerLine, len(rec))
 			}
-			return nil, lineErr(name, line, "expected 2 fields (timestamp,value), found %d", len(rec))
+			return nil, 1, lineErr(name, line, "expected 2 fields (timestamp,value), found %d", len(rec))
 		}
 		t, ok := parseTimestamp(rec[lay.tcol])
 		if !ok {
-			return nil, lineErr(name, line, "cannot parse timestamp %q in column %d: %s", rec[lay.tcol], lay.tcol+1, tsExpected)
+			return nil, 1, lineErr(name, line, "cannot parse timestamp %q in column %d: %s", rec[lay.tcol], lay.tcol+1, tsExpected)
 		}
 		if lay.vcol < 0 {
 			for k, c := range lay.wideCols {
 				v, ok := parseValue(rec[c])
 				if !ok {
-					return nil, valueErr(name, line, rec[c], c, lay.wideNames[k])
+					return nil, 1, valueErr(name, line, rec[c], c, lay.wideNames[k])
 				}
-				if prev := wide[k].add(t, v, line); prev != 0 {
-					return nil, dupErr(name, line, t, wide[k].labels, prev)
-				}
+				wide[k].add(t, v, line)
 			}
 			continue
 		}
 		v, ok := parseValue(rec[lay.vcol])
 		if !ok {
-			return nil, valueErr(name, line, rec[lay.vcol], lay.vcol, "value")
+			return nil, 1, valueErr(name, line, rec[lay.vcol], lay.vcol, "value")
 		}
 		b := last
 		if b == nil || len(lay.labelCols) > 0 {
@@ -158,7 +161,7 @@ func collectCSV(r io.Reader, name string) ([]*builder, error) {
 				b = byKey[string(key)]
 				if b == nil {
 					if b, err = newCSVBuilder(rec, lay, name, line); err != nil {
-						return nil, err
+						return nil, 1, err
 					}
 					byKey[string(key)] = b
 					bs = append(bs, b)
@@ -167,11 +170,9 @@ func collectCSV(r io.Reader, name string) ([]*builder, error) {
 				lastKey = append(lastKey[:0], key...)
 			}
 		}
-		if prev := b.add(t, v, line); prev != 0 {
-			return nil, dupErr(name, line, t, b.labels, prev)
-		}
+		b.add(t, v, line)
 	}
-	return bs, nil
+	return bs, max(1, len(wide)), nil
 }
 
 func valueErr(name string, line int, field string, col int, header string) error {

@@ -120,29 +120,68 @@ func looksLikeSample(line string) bool {
 	return isBlank(line[i]) && err == nil
 }
 
-// Read reads series in format f from r; name is used in errors and, with
-// FormatAuto, to detect the format from the name or the first 4 KiB (see
-// DetectFormat). Compressed input is not recognised here; Open handles gzip.
-func Read(r io.Reader, name string, f Format) ([]series.Series, error) {
-	return read(r, name, f, sizeHint(r))
+// Data is what Decode read: the series in time order with one sample per
+// timestamp, the same samples as the file holds them, and what was
+// repaired between the two.
+type Data struct {
+	// Series are sorted by labels, each with strictly increasing
+	// timestamps: what analyses on a time grid use.
+	Series []series.Series
+	// Rows are the samples of Series[i] in file order, duplicates
+	// included: what per-row output uses. They share memory with Series
+	// when the file needed no repair.
+	Rows []Rows
+	// Repairs says what was sorted, dropped or assumed.
+	Repairs Repairs
 }
 
-// read reads r; hint is its size when known, else 0.
-func read(r io.Reader, name string, f Format, hint int) ([]series.Series, error) {
+func newData(ss []series.Series, rows []Rows, rep Repairs) *Data {
+	return &Data{Series: ss, Rows: rows, Repairs: rep}
+}
+
+// Read reads series in format f from r; name is used in errors and, with
+// FormatAuto, to detect the format from the name or the first 4 KiB (see
+// DetectFormat). Gzip-compressed input is recognised by its magic bytes and
+// decompressed. Rows out of time order are sorted and of several samples
+// of a series with the same timestamp the last is kept, silently: Decode
+// says what was repaired.
+func Read(r io.Reader, name string, f Format) ([]series.Series, error) {
+	d, err := Decode(r, name, f)
+	if err != nil {
+		return nil, err
+	}
+	return d.Series, nil
+}
+
+// Decode reads r as Read does and returns the series with the rows as the
+// file holds them and what was repaired.
+func Decode(r io.Reader, name string, f Format) (*Data, error) {
+	return decode(r, name, f, sizeHint(r))
+}
+
+// decode reads r, decompressing gzip; hint is its size when known, else 0.
+func decode(r io.Reader, name string, f Format, hint int) (*Data, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("cannot decompress %s: %w", name, err)
+		}
+		defer zr.Close()
+		br, hint = bufio.NewReaderSize(zr, 64<<10), 0
+	}
 	if f == FormatAuto {
-		br := bufio.NewReaderSize(r, 64<<10)
 		head, err := br.Peek(4096)
 		if err != nil && err != io.EOF {
 			return nil, fmt.Errorf("cannot read %s: %w", name, err)
 		}
 		f = DetectFormat(name, head)
-		r = br
 	}
 	switch f {
 	case FormatCSV:
-		return ReadCSV(r, name)
+		return decodeCSV(br, name)
 	case FormatPromJSON, FormatOpenMetrics:
-		data, err := readAllHint(r, hint)
+		data, err := readAllHint(br, hint)
 		if err != nil {
 			return nil, fmt.Errorf("cannot read %s: %w", name, err)
 		}
@@ -157,38 +196,25 @@ func read(r io.Reader, name string, f Format, hint int) ([]series.Series, error)
 }
 
 // Open reads the file at path ("-" for standard input) into a Source. The
-// format comes from the extension or the content (see DetectFormat); a .gz
-// extension or gzip content is decompressed first.
+// format comes from the extension or the content (see DetectFormat); gzip
+// content (whatever the name) is decompressed first.
 func Open(path string) (*Source, error) {
-	name := path
-	var r io.Reader = os.Stdin
-	hint := 0
 	if path == "-" {
-		name = "stdin"
-	} else {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, fmt.Errorf("cannot open metric file: %w", err)
-		}
-		defer f.Close()
-		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-			hint = int(fi.Size())
-		}
-		r = f
+		return ReadSource(os.Stdin, "stdin")
 	}
-	br := bufio.NewReaderSize(r, 64<<10)
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("cannot decompress %s: %w", name, err)
-		}
-		r, hint = zr, 0
-	} else {
-		r = br
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open metric file: %w", err)
 	}
-	ss, err := read(r, name, FormatAuto, hint)
+	defer f.Close()
+	return ReadSource(f, path)
+}
+
+// ReadSource reads r (any format, gzip or not) into a Source named name.
+func ReadSource(r io.Reader, name string) (*Source, error) {
+	d, err := decode(r, name, FormatAuto, sizeHint(r))
 	if err != nil {
 		return nil, err
 	}
-	return &Source{name: name, series: ss}, nil
+	return &Source{name: name, series: d.Series, rows: d.Rows, repairs: d.Repairs}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -22,29 +23,41 @@ import (
 // timestamp) are ignored. When the input has a "# EOF" line it is
 // OpenMetrics: the line must end the input, and timestamps are decimal Unix
 // seconds (rounded to the millisecond). Otherwise it is the Prometheus text
-// format and timestamps are integer Unix milliseconds. A sample without a
-// timestamp is an error, since history needs one. Samples of a series may
-// come in any order; a repeated timestamp is an error naming both lines.
-// The series are returned sorted by labels.
+// format, whose timestamps are integer Unix milliseconds — but a file
+// without "# EOF" is often OpenMetrics cut short, so the unit is told from
+// the numbers as for CSV: integers of absolute value at least 1e11 are
+// milliseconds, anything else (smaller, or with a fraction) seconds; a file
+// mixing both is an error, and reading seconds without "# EOF" (or a .om
+// file without it) is reported in Repairs.Warnings (see Decode). A sample
+// without a timestamp is an error, since history needs one. Samples of a
+// series may come in any order and are sorted; of several with the same
+// timestamp the last one in the file is kept. The series are returned
+// sorted by labels.
 func ReadOpenMetrics(r io.Reader, name string) ([]series.Series, error) {
 	data, err := readAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w", name, err)
 	}
-	return parseOpenMetrics(data, name)
-}
-
-func parseOpenMetrics(data []byte, name string) ([]series.Series, error) {
-	bs, err := collectOpenMetrics(unsafeString(data), name)
+	d, err := parseOpenMetrics(data, name)
 	if err != nil {
 		return nil, err
 	}
-	out, dup := finish(bs)
-	if dup != nil {
-		return nil, dupErr(name, dup.lines[1], dup.t, dup.labels, dup.lines[0])
-	}
-	return out, nil
+	return d.Series, nil
 }
+
+func parseOpenMetrics(data []byte, name string) (*Data, error) {
+	bs, notes, err := collectOpenMetrics(unsafeString(data), name)
+	if err != nil {
+		return nil, err
+	}
+	d := newData(finish(bs, 1, lineAt))
+	d.Repairs.Warnings = append(d.Repairs.Warnings, notes.warnings...)
+	d.Repairs.Assumed = append(d.Repairs.Assumed, notes.assumed...)
+	return d, nil
+}
+
+// omNotes is what collectOpenMetrics assumed about the timestamp unit.
+type omNotes struct{ warnings, assumed []string }
 
 // findEOF returns the offsets of the start of the first "# EOF" line and of
 // the byte after it, or -1, -1.
@@ -72,14 +85,14 @@ func findEOF(text string) (start, end int) {
 	return -1, -1
 }
 
-func collectOpenMetrics(text, name string) ([]*builder, error) {
+func collectOpenMetrics(text, name string) ([]*builder, omNotes, error) {
 	text = strings.TrimPrefix(text, "\ufeff")
 	om := false
 	if start, end := findEOF(text); start >= 0 {
 		om = true
 		if rest := text[end:]; strings.TrimSpace(rest) != "" {
 			i := len(rest) - len(strings.TrimLeft(rest, " \t\r\n"))
-			return nil, lineErr(name, strings.Count(text[:end+i], "\n")+1, "unexpected content after the # EOF line; expected # EOF to end the input")
+			return nil, omNotes{}, lineErr(name, strings.Count(text[:end+i], "\n")+1, "unexpected content after the # EOF line; expected # EOF to end the input")
 		}
 		text = text[:start]
 	}
@@ -89,6 +102,10 @@ func collectOpenMetrics(text, name string) ([]*builder, error) {
 		byLabels = make(map[uint64][]*builder)
 		last     *builder
 		lastRaw  string
+		// The first timestamps read as milliseconds and as seconds, when
+		// the input has no # EOF line.
+		msLine, secLine int
+		msTok, secTok   string
 	)
 	line := 0
 	for pos := 0; pos < len(text); {
@@ -121,15 +138,15 @@ func collectOpenMetrics(text, name string) ([]*builder, error) {
 			end := seriesEnd(l)
 			if end < 0 {
 				if _, err := parseSeriesText(l, name, line); err != nil {
-					return nil, err
+					return nil, omNotes{}, err
 				}
-				return nil, lineErr(name, line, "expected a metric name and an optional {label=\"value\",…} set at the start of the line")
+				return nil, omNotes{}, lineErr(name, line, "expected a metric name and an optional {label=\"value\",…} set at the start of the line")
 			}
 			raw := l[:end]
 			if b = byRaw[raw]; b == nil {
 				ls, err := parseSeriesText(raw, name, line)
 				if err != nil {
-					return nil, err
+					return nil, omNotes{}, err
 				}
 				fp := ls.Fingerprint()
 				for _, c := range byLabels[fp] {
@@ -148,42 +165,84 @@ func collectOpenMetrics(text, name string) ([]*builder, error) {
 			last, lastRaw = b, raw
 			rest = l[end:]
 			if len(rest) > 0 && !isBlank(rest[0]) {
-				return nil, &ParseError{File: name, Line: line, Column: end + 1,
+				return nil, omNotes{}, &ParseError{File: name, Line: line, Column: end + 1,
 					Msg: fmt.Sprintf("unexpected %q after %s; expected a space and the value", rest[0], raw)}
 			}
 		}
 		vtok, rest := nextToken(rest)
 		if vtok == "" {
-			return nil, lineErr(name, line, "sample of %s has no value; expected a space, the value and the timestamp", b.labels)
+			return nil, omNotes{}, lineErr(name, line, "sample of %s has no value; expected a space, the value and the timestamp", b.labels)
 		}
 		v, err := parseFloat(vtok)
 		if err != nil {
-			return nil, lineErr(name, line, "cannot parse value %q of %s: expected a number, NaN, +Inf or -Inf", vtok, b.labels)
+			return nil, omNotes{}, lineErr(name, line, "cannot parse value %q of %s: expected a number, NaN, +Inf or -Inf", vtok, b.labels)
 		}
 		ttok, rest := nextToken(rest)
 		if ttok == "" || ttok[0] == '#' {
 			if om {
-				return nil, lineErr(name, line, "sample of %s has no timestamp; expected Unix seconds after the value, as history needs one", b.labels)
+				return nil, omNotes{}, lineErr(name, line, "sample of %s has no timestamp; expected Unix seconds after the value, as history needs one", b.labels)
 			}
-			return nil, lineErr(name, line, "sample of %s has no timestamp; expected Unix milliseconds after the value, as history needs one", b.labels)
+			return nil, omNotes{}, lineErr(name, line, "sample of %s has no timestamp; expected Unix milliseconds after the value, as history needs one", b.labels)
 		}
-		var t int64
-		if om {
-			var ok bool
-			if t, ok = parseMillis(ttok); !ok {
-				return nil, lineErr(name, line, "cannot parse timestamp %q of %s: expected Unix seconds such as 1700000000.5 (the input is OpenMetrics, as it ends with # EOF)", ttok, b.labels)
+		t, ok := parseMillis(ttok)
+		if !ok {
+			if om {
+				return nil, omNotes{}, lineErr(name, line, "cannot parse timestamp %q of %s: expected Unix seconds such as 1700000000.5 (the input is OpenMetrics, as it ends with # EOF)", ttok, b.labels)
 			}
-		} else if t, err = strconv.ParseInt(ttok, 10, 64); err != nil {
-			return nil, lineErr(name, line, "cannot parse timestamp %q of %s: expected integer Unix milliseconds (the Prometheus text format; end the input with a # EOF line for OpenMetrics with Unix seconds)", ttok, b.labels)
+			return nil, omNotes{}, lineErr(name, line, "cannot parse timestamp %q of %s: expected Unix milliseconds such as 1700000000000 (the Prometheus text format) or Unix seconds such as 1700000000.5 (OpenMetrics)", ttok, b.labels)
+		}
+		if !om {
+			// The unit is decided for the whole file once it is read.
+			if isMillisToken(ttok) {
+				if msLine == 0 {
+					msLine, msTok = line, ttok
+				}
+			} else if secLine == 0 {
+				secLine, secTok = line, ttok
+			}
 		}
 		if rest = strings.TrimLeft(rest, " \t"); rest != "" && rest[0] != '#' {
-			return nil, lineErr(name, line, "unexpected %q after the timestamp of %s; expected the end of the line or an exemplar (# {…})", rest, b.labels)
+			return nil, omNotes{}, lineErr(name, line, "unexpected %q after the timestamp of %s; expected the end of the line or an exemplar (# {…})", rest, b.labels)
 		}
-		if prev := b.add(t, v, line); prev != 0 {
-			return nil, dupErr(name, line, t, b.labels, prev)
-		}
+		b.add(t, v, line)
 	}
-	return bs, nil
+	var notes omNotes
+	switch {
+	case om || (msLine == 0 && secLine == 0):
+	case msLine > 0 && secLine > 0:
+		return nil, notes, lineErr(name, max(msLine, secLine), "timestamps mix Unix milliseconds (%s on line %d) and Unix seconds (%s on line %d); expected one unit in the file", msTok, msLine, secTok, secLine)
+	case msLine > 0:
+		for _, b := range bs {
+			for i := range b.ts {
+				b.ts[i] /= 1000 // parsed as seconds, exact for the integers seen
+			}
+			b.maxT /= 1000
+		}
+		msg := fmt.Sprintf("%s has no # EOF line: read as the Prometheus text format, timestamps in Unix milliseconds (like %s on line %d)", name, msTok, msLine)
+		if isOpenMetricsName(name) {
+			notes.warnings = append(notes.warnings, msg+"; an OpenMetrics file must end with # EOF, so it may be cut short")
+		} else {
+			notes.assumed = append(notes.assumed, msg)
+		}
+	default:
+		notes.warnings = append(notes.warnings, fmt.Sprintf("%s has no # EOF line, but its timestamps (like %s on line %d) are not integers of at least 1e11, so they were read as Unix seconds as in OpenMetrics, not as the milliseconds of the Prometheus text format; end the file with # EOF to say so", name, secTok, secLine))
+	}
+	return bs, notes, nil
+}
+
+// isMillisToken reports whether a timestamp token reads as Unix
+// milliseconds when the format does not say: an integer of absolute value
+// at least 1e11 (1e11 seconds is in the year 5138, 1e11 milliseconds in
+// March 1973), the rule ReadCSV applies.
+func isMillisToken(tok string) bool {
+	d := strings.TrimPrefix(strings.TrimPrefix(tok, "-"), "+")
+	return isDigits(d) && len(strings.TrimLeft(d, "0")) > msThreshold
+}
+
+// isOpenMetricsName reports whether a file name says OpenMetrics.
+func isOpenMetricsName(name string) bool {
+	ext := strings.ToLower(filepath.Ext(strings.TrimSuffix(strings.ToLower(name), ".gz")))
+	return ext == ".om" || ext == ".openmetrics"
 }
 
 // nextToken skips blanks and returns the text up to the next blank.

@@ -31,18 +31,24 @@ var ErrErrorResponse = errors.New("file: the response reports an error")
 // ErrErrorResponse with its errorType and error text. Syntax errors give the
 // line and column; other errors also name the result entry, its labels and
 // the sample index. Series with no samples are left out, samples are sorted
-// by time, and the series are returned sorted by labels.
+// by time (of several with the same timestamp the last one is kept; see
+// Decode for what was repaired), and the series are returned sorted by
+// labels.
 func ReadPromJSON(r io.Reader, name string) ([]series.Series, error) {
 	data, err := readAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w", name, err)
 	}
-	return parsePromJSON(data, name)
+	d, err := parsePromJSON(data, name)
+	if err != nil {
+		return nil, err
+	}
+	return d.Series, nil
 }
 
 const promJSONShape = `{"status":"success","data":{"resultType":"matrix","result":[{"metric":{…},"values":[[1700000000,"1"],…]}]}}`
 
-func parsePromJSON(data []byte, name string) ([]series.Series, error) {
+func parsePromJSON(data []byte, name string) (*Data, error) {
 	if len(data) >= 3 && string(data[:3]) == "\ufeff" {
 		data = data[3:]
 	}
@@ -241,7 +247,7 @@ func (p *jsonParser) array(what string, fn func(i int) error) error {
 	}
 }
 
-func (p *jsonParser) response() ([]series.Series, error) {
+func (p *jsonParser) response() (*Data, error) {
 	var status, errorType, errText, resultType string
 	statusOff, rtOff := -1, -1
 	haveData, haveResult := false, false
@@ -295,12 +301,9 @@ func (p *jsonParser) response() ([]series.Series, error) {
 	case rtOff >= 0 && resultType != "matrix" && resultType != "vector":
 		return nil, p.errAt(rtOff, "resultType %q is not supported; expected matrix or vector", resultType)
 	}
-	out, dup := finish(p.builders)
-	if dup != nil {
-		return nil, &ParseError{File: p.name, Msg: fmt.Sprintf("series %s: samples %d and %d have the same timestamp %s; expected one sample per timestamp",
-			dup.labels, dup.lines[0]-1, dup.lines[1]-1, appendSeconds(nil, dup.t))}
-	}
-	return out, nil
+	return newData(finish(p.builders, 1, func(b *builder, k int) string {
+		return fmt.Sprintf("sample %d of %s", k-1, b.labels)
+	})), nil
 }
 
 // entry reads one element of data.result.
@@ -376,7 +379,6 @@ func (p *jsonParser) entry(i int) error {
 // sample reads one [timestamp, "value"] pair, sample number k of b.
 func (p *jsonParser) sample(b *builder, k int, where func() string) error {
 	d := p.data
-	off := p.pos
 	if p.peek() != '[' {
 		return p.errAt(p.pos, "%s: sample %d: expected [timestamp, \"value\"], found %s", where(), k, describe(p.peek()))
 	}
@@ -425,9 +427,7 @@ func (p *jsonParser) sample(b *builder, k int, where func() string) error {
 		return p.errAt(p.pos, "%s: sample %d: expected [timestamp, \"value\"] with nothing after the value", where(), k)
 	}
 	p.pos++
-	if prev := b.add(t, v, k+1); prev != 0 {
-		return p.errAt(off, "%s: samples %d and %d have the same timestamp %s; expected one sample per timestamp", where(), prev-1, k, appendSeconds(nil, t))
-	}
+	b.add(t, v, k+1)
 	return nil
 }
 

@@ -27,6 +27,9 @@ const MaxPoints = 1 << 24
 type Source struct {
 	name   string
 	series []series.Series
+	// rows[i] holds the samples of series[i] in file order.
+	rows    []Rows
+	repairs Repairs
 }
 
 var _ source.Source = (*Source)(nil)
@@ -46,7 +49,56 @@ func New(ss []series.Series) *Source {
 			panic(fmt.Sprintf("file.New: series %s given twice", s.Labels))
 		}
 	}
-	return &Source{name: "memory", series: own}
+	rows := make([]Rows, len(own))
+	for i, x := range own {
+		rows[i] = Rows{Labels: x.Labels, Timestamps: x.Timestamps, Values: x.Values}
+	}
+	return &Source{name: "memory", series: own, rows: rows}
+}
+
+// Name returns the name the source was read under ("memory" for New).
+func (s *Source) Name() string { return s.name }
+
+// Repairs says what reading the file repaired (sorted, dropped) or
+// assumed; the zero value for New.
+func (s *Source) Repairs() Repairs { return s.repairs }
+
+// QueryRows is QueryRange without a step for per-row output: the samples
+// of every matching series in [q.Start, q.End] as the file holds them, in
+// file order with repeated timestamps kept. q.Step must be 0. The result
+// is ordered by labels and shares no memory with s.
+func (s *Source) QueryRows(ctx context.Context, q source.Query) ([]Rows, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("cannot query %s for %q: %w", s.name, q.Expr, err)
+	}
+	if err := q.Validate(); err != nil {
+		return nil, fmt.Errorf("cannot query %s: %w", s.name, err)
+	}
+	if q.Step != 0 {
+		return nil, fmt.Errorf("cannot query the rows of %s for %q: rows have no step, got %s", s.name, q.Expr, q.Step)
+	}
+	m, err := compileSelector(q.Expr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot query %s: %w", s.name, err)
+	}
+	start, end := q.Start.UnixMilli(), q.End.UnixMilli()
+	var out []Rows
+	for _, r := range s.rows {
+		if !m.matches(r.Labels) {
+			continue
+		}
+		c := Rows{Labels: slices.Clone(r.Labels)}
+		for i, t := range r.Timestamps {
+			if t >= start && t <= end {
+				c.Timestamps = append(c.Timestamps, t)
+				c.Values = append(c.Values, r.Values[i])
+			}
+		}
+		if c.Len() > 0 {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 
 // Series returns a deep copy of every series, sorted by labels.
@@ -80,8 +132,8 @@ func (s *Source) Last() (int64, bool) {
 //
 // With q.Step == 0 the raw samples are returned and Result.Step is 0. With a
 // positive step (truncated to whole milliseconds, as Result.Step reports) the
-// series are sampled on the grid Start, Start+Step, … ≤
-// End by the Prometheus rule (the latest sample at or before each point, no
+// series are sampled on the grid of source.GridStart — the multiples of the
+// step in [Start, End], or End alone when there is none — by the Prometheus rule (the latest sample at or before each point, no
 // older than Lookback; see series.Align), and, as Prometheus does, points
 // with no such sample are left out rather than returned as NaN; a NaN sample
 // in the data stays a NaN point. Series with nothing in the range are left
@@ -103,6 +155,8 @@ func (s *Source) QueryRange(ctx context.Context, q source.Query) (*source.Result
 		if step = q.Step.Milliseconds(); step < 1 {
 			return nil, fmt.Errorf("cannot query %s for %q: step %s is below the 1ms resolution", s.name, q.Expr, q.Step)
 		}
+		// The grid every source uses (servers too): multiples of the step.
+		start = source.GridStart(q.Start, q.End, time.Duration(step)*time.Millisecond).UnixMilli()
 		if n := (series.Range{Start: start, End: end, Step: step}).Points(); n > MaxPoints {
 			return nil, fmt.Errorf("cannot query %s for %q: step %s over %s gives %d points per series, more than %d; use a larger step",
 				s.name, q.Expr, q.Step, q.End.Sub(q.Start), n, MaxPoints)
