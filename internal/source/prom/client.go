@@ -25,7 +25,6 @@ import (
 type Client struct {
 	cfg      Config
 	display  string // URL with the password masked
-	api      v1.API
 	tr       *transport
 	hc       *http.Client // over tr, for query_range (see queryRange)
 	rangeURL string
@@ -105,7 +104,6 @@ func New(cfg Config) (*Client, error) {
 	return &Client{
 		cfg:      cfg,
 		display:  display,
-		api:      v1.NewAPI(ac),
 		tr:       tr,
 		hc:       &http.Client{Transport: tr},
 		rangeURL: ac.URL("/api/v1/query_range", nil).String(),
