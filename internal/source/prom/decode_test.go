@@ -178,8 +178,8 @@ func FuzzDecodeQueryRange(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		const lo, hi = math.MinInt64, math.MaxInt64
 		want, err := decodeQueryRange(bytes.NewReader(body), lo, hi)
-		for _, size := range []int{1, 5, 33} {
-			got, err2 := decodeWith(body, lo, hi, size, iotest.OneByteReader)
+		for _, size := range []int{1, 33} {
+			got, err2 := decodeWith(body, lo, hi, size, iotest.HalfReader)
 			if err != nil {
 				require.Error(t, err2)
 				require.Equal(t, err.Error(), err2.Error(), "buffer %d", size)
