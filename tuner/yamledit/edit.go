@@ -173,6 +173,13 @@ func (f *File) Insert(m *yaml.Node, after string, p Pair) error {
 		return err
 	}
 	at, eol, broken := f.lineEnd(end)
+	if end > 0 && (f.src[end-1] == '\n' || f.src[end-1] == '\r') {
+		// A block scalar ends with its last line's break: insert right there.
+		at, eol, broken = end, string(f.src[end-1:end]), true
+		if end > 1 && f.src[end-2] == '\r' && f.src[end-1] == '\n' {
+			eol = "\r\n"
+		}
+	}
 	prefix := ""
 	if !broken {
 		prefix = eol // the last line has no line break yet
