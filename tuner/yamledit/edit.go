@@ -180,12 +180,13 @@ func (f *File) Insert(m *yaml.Node, after string, p Pair) error {
 			eol = "\r\n"
 		}
 	}
-	prefix := ""
-	if !broken {
-		prefix = eol // the last line has no line break yet
-	}
 	indent := strings.Repeat(" ", m.Content[0].Column-1)
-	text := prefix + f.renderPair(m, p, indent, eol)
+	text := f.renderPair(m, p, indent, eol)
+	if !broken {
+		// The file's last line has no line break: the inserted line
+		// becomes the last one, without a line break either.
+		text = eol + strings.TrimSuffix(text, eol)
+	}
 	return f.queue(edit{start: at, end: at, text: text, mapping: m, after: idx, pair: p})
 }
 
