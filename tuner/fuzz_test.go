@@ -79,7 +79,9 @@ func FuzzEditRoundTrip(f *testing.F) {
 			q++
 		}
 		bmid, amid := src[p:len(src)-q], out[p:len(out)-q]
-		breaks := func(b []byte) int { return bytes.Count(b, []byte("\n")) + bytes.Count(b, []byte("\r")) - bytes.Count(b, []byte("\r\n")) }
+		breaks := func(b []byte) int {
+			return bytes.Count(b, []byte("\n")) + bytes.Count(b, []byte("\r")) - bytes.Count(b, []byte("\r\n"))
+		}
 		switch {
 		case c.Threshold != nil:
 			th := r.Threshold
