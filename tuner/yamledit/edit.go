@@ -39,6 +39,11 @@ type edit struct {
 // quotes (a single-quoted one becomes double-quoted when value needs an
 // escape). Block scalars (| and >) are refused with ErrNotExact.
 func (f *File) SetScalar(n *yaml.Node, value string) error {
+	if n != nil {
+		if err := f.CheckEditable(n); err != nil {
+			return err
+		}
+	}
 	if n == nil || n.Kind != yaml.ScalarNode {
 		return fmt.Errorf("%w: not a scalar", ErrNotFound)
 	}
@@ -85,6 +90,11 @@ func (f *File) SetScalar(n *yaml.Node, value string) error {
 // break lies in it), and refuses text that would need escaping in the
 // scalar's style.
 func (f *File) ReplaceInScalar(n *yaml.Node, i, j int, text string) error {
+	if n != nil {
+		if err := f.CheckEditable(n); err != nil {
+			return err
+		}
+	}
 	if n == nil || n.Kind != yaml.ScalarNode {
 		return fmt.Errorf("%w: not a scalar", ErrNotFound)
 	}
