@@ -190,6 +190,14 @@ func (f *File) Insert(m *yaml.Node, after string, p Pair) error {
 			eol = "\r\n"
 		}
 	}
+	last := m.Content[2*idx+1]
+	for (last.Kind == yaml.MappingNode || last.Kind == yaml.SequenceNode) && last.Style&yaml.FlowStyle == 0 && len(last.Content) > 0 {
+		last = last.Content[len(last.Content)-1]
+	}
+	if !broken && last.Kind == yaml.ScalarNode && last.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		// A line break after the block's last line would join its value.
+		return fmt.Errorf("%w: the block scalar at line %d ends the file without a line break", ErrNotExact, last.Line)
+	}
 	indent := strings.Repeat(" ", m.Content[0].Column-1)
 	text := f.renderPair(m, p, indent, eol)
 	if !broken {

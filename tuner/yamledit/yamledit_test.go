@@ -201,3 +201,12 @@ func FuzzScalarMap(f *testing.F) {
 		}
 	})
 }
+
+func TestInsertAfterABlockScalarEndingTheFileIsRefused(t *testing.T) {
+	for _, src := range []string{"r:\n  a: |\n    x", "r:\n  m:\n    k: >\n      x"} {
+		f, err := Parse([]byte(src))
+		require.NoError(t, err)
+		r, _ := Get(f.Docs()[0].Content[0], "r")
+		require.ErrorIs(t, f.Insert(r, "", Pair{Key: "z", Value: "1"}), ErrNotExact)
+	}
+}
