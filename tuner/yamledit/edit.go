@@ -56,6 +56,10 @@ func (f *File) SetScalar(n *yaml.Node, value string) error {
 	if n.Value == value {
 		return nil
 	}
+	if n.Value == "" && n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 {
+		// An empty plain value has no bytes of its own to replace.
+		return fmt.Errorf("%w: line %d: the value is empty; write it by hand", ErrNotExact, n.Line)
+	}
 	sm, err := f.mapScalar(n)
 	if err != nil {
 		return err
