@@ -16,8 +16,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/omenhq/omen/anomaly"
+	"github.com/omenhq/omen/internal/seriesio"
 	"github.com/omenhq/omen/internal/source"
-	"github.com/omenhq/omen/internal/source/file"
 	"github.com/omenhq/omen/series"
 )
 
@@ -91,7 +91,7 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 		return err
 	}
 	machine := o.Machine || (g.Input != "" && len(res.Series) > 1 && wide(res.Series))
-	var rows []file.Rows
+	var rows []seriesio.Rows
 	if g.perRow {
 		if at, _ := g.asOf(); !at.IsZero() && q.End.After(at) {
 			q.End = at
@@ -153,7 +153,7 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 
 // sameTimestamps reports whether every series of rows has the same
 // timestamps in the same order: the columns of a wide CSV.
-func sameTimestamps(rows []file.Rows) bool {
+func sameTimestamps(rows []seriesio.Rows) bool {
 	for _, r := range rows[1:] {
 		if !slices.Equal(r.Timestamps, rows[0].Timestamps) {
 			return false
@@ -164,7 +164,7 @@ func sameTimestamps(rows []file.Rows) bool {
 
 // detectMachineRows scores the columns of a wide file as one machine,
 // row by row in file order.
-func detectMachineRows(rows []file.Rows) detected {
+func detectMachineRows(rows []seriesio.Rows) detected {
 	ts := rows[0].Timestamps
 	metrics := make([]string, len(rows))
 	for j, r := range rows {
@@ -302,7 +302,7 @@ func rawRows(path string, q source.Query, d detected) ([]rawRow, bool) {
 	tcol, vcol := 0, 1
 	if len(recs[0]) > 0 {
 		first := strings.TrimPrefix(recs[0][0], "\ufeff")
-		if _, ok := file.ParseTimestamp(strings.TrimSpace(first)); !ok {
+		if _, ok := seriesio.ParseTimestamp(strings.TrimSpace(first)); !ok {
 			for i, h := range recs[0] {
 				switch strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))) {
 				case "timestamp", "time", "ts", "date":
@@ -320,7 +320,7 @@ func rawRows(path string, q source.Query, d detected) ([]rawRow, bool) {
 		if len(rec) <= max(tcol, vcol) {
 			return nil, false
 		}
-		t, ok := file.ParseTimestamp(strings.TrimSpace(rec[tcol]))
+		t, ok := seriesio.ParseTimestamp(strings.TrimSpace(rec[tcol]))
 		if !ok {
 			return nil, false
 		}

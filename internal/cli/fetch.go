@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/omenhq/omen/internal/seriesio"
 	"github.com/omenhq/omen/internal/source"
-	"github.com/omenhq/omen/internal/source/file"
 	"github.com/omenhq/omen/series"
 )
 
@@ -90,11 +90,11 @@ func runFetch(ctx context.Context, g *globalOptions, o *fetchOptions) error {
 func writeSeries(w io.Writer, format string, ss []series.Series) error {
 	switch format {
 	case "csv":
-		return file.WriteCSV(w, ss)
+		return seriesio.WriteCSV(w, ss)
 	case "json":
-		return file.WritePromJSON(w, ss)
+		return seriesio.WritePromJSON(w, ss)
 	case "openmetrics":
-		return file.WriteOpenMetrics(w, ss)
+		return seriesio.WriteOpenMetrics(w, ss)
 	}
 	return fmt.Errorf("cannot write series as %q", format)
 }

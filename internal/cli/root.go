@@ -330,7 +330,7 @@ func (g *globalOptions) inputEnd() (time.Time, bool) {
 }
 
 // openInput reads the --input file, refuses one without samples and logs
-// what reading it repaired or assumed, once (see file.Repairs).
+// what reading it repaired or assumed, once (see seriesio.Repairs).
 func (g *globalOptions) openInput() (*file.Source, error) {
 	if g.input != nil {
 		return g.input, nil

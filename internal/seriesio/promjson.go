@@ -1,4 +1,4 @@
-package file
+package seriesio
 
 import (
 	"bufio"
@@ -14,7 +14,7 @@ import (
 
 // ErrErrorResponse is wrapped by ReadPromJSON's error when the file holds a
 // Prometheus API error response ("status":"error") instead of data.
-var ErrErrorResponse = errors.New("file: the response reports an error")
+var ErrErrorResponse = errors.New("seriesio: the response reports an error")
 
 // ReadPromJSON reads the JSON body of a Prometheus (or VictoriaMetrics)
 // /api/v1/query_range response:
@@ -491,12 +491,25 @@ func WritePromJSON(w io.Writer, ss []series.Series) error {
 	return nil
 }
 
-// appendJSONString appends s (valid UTF-8) as a JSON string.
+// appendJSONString appends s as a JSON string, escaped as encoding/json
+// reads it back: quotes, backslashes and control characters escaped, and
+// invalid UTF-8 written as U+FFFD (as encoding/json does).
 func appendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				b = append(b, `\ufffd`...)
+			} else {
+				b = append(b, s[i:i+size]...)
+			}
+			i += size
+			continue
+		}
+		switch {
 		case c == '"' || c == '\\':
 			b = append(b, '\\', c)
 		case c == '\n':
@@ -510,6 +523,7 @@ func appendJSONString(b []byte, s string) []byte {
 		default:
 			b = append(b, c)
 		}
+		i++
 	}
 	return append(b, '"')
 }

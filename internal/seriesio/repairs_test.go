@@ -1,17 +1,10 @@
-package file
+package seriesio
 
 import (
-	"bytes"
-	"compress/gzip"
-	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/omenhq/omen/internal/source"
-	"github.com/omenhq/omen/series"
 )
 
 // TestEveryReaderSortsRowsAndKeepsTheLastOfARepeatedTimestamp checks the
@@ -121,42 +114,4 @@ func TestTextWithoutEOFSaysWhichTimestampUnitItAssumed(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestGzipIsRecognisedByItsContentOnEveryInput(t *testing.T) {
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	_, err := zw.Write([]byte("timestamp,value\n1,1\n2,2\n"))
-	require.NoError(t, err)
-	require.NoError(t, zw.Close())
-	for _, name := range []string{"<stdin>", "data.csv"} {
-		t.Run(name, func(t *testing.T) {
-			src, err := ReadSource(bytes.NewReader(buf.Bytes()), name)
-			require.NoError(t, err)
-			require.Len(t, src.Series(), 1)
-			require.Equal(t, []float64{1, 2}, src.Series()[0].Values)
-		})
-	}
-}
-
-func TestQueryRowsReturnsTheRowsInFileOrder(t *testing.T) {
-	src, err := ReadSource(strings.NewReader("timestamp,value,h\n3,30,a\n1,10,a\n3,31,a\n9,90,a\n5,50,b\n"), "r.csv")
-	require.NoError(t, err)
-	q := source.Query{Start: time.UnixMilli(1000), End: time.UnixMilli(5000)}
-	rows, err := src.QueryRows(context.Background(), q)
-	require.NoError(t, err)
-	require.Len(t, rows, 2)
-	require.Equal(t, series.New("h", "a"), rows[0].Labels)
-	require.Equal(t, []int64{3000, 1000, 3000}, rows[0].Timestamps, "file order, the repeat kept, the row after the range left out")
-	require.Equal(t, []float64{30, 10, 31}, rows[0].Values)
-	require.Equal(t, []float64{50}, rows[1].Values)
-
-	q.Expr = `{h="b"}`
-	rows, err = src.QueryRows(context.Background(), q)
-	require.NoError(t, err)
-	require.Len(t, rows, 1)
-
-	q.Step = time.Second
-	_, err = src.QueryRows(context.Background(), q)
-	require.ErrorContains(t, err, "rows have no step")
 }

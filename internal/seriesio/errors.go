@@ -1,4 +1,4 @@
-package file
+package seriesio
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 
 // ErrSyntax is wrapped by every error about malformed input, so callers can
 // tell bad data from I/O failures with errors.Is.
-var ErrSyntax = errors.New("file: malformed input")
+var ErrSyntax = errors.New("seriesio: malformed input")
 
 // ParseError describes malformed input: which file, where in it, and what
 // was expected there. It wraps ErrSyntax.

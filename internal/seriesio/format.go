@@ -1,4 +1,4 @@
-package file
+package seriesio
 
 import (
 	"bufio"
@@ -6,7 +6,6 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -193,28 +192,4 @@ func decode(r io.Reader, name string, f Format, hint int) (*Data, error) {
 		return nil, fmt.Errorf("cannot tell the format of %s: expected a .csv, .json or .om file name, or content in one of these formats", name)
 	}
 	return nil, fmt.Errorf("cannot read %s: unknown format %v", name, f)
-}
-
-// Open reads the file at path ("-" for standard input) into a Source. The
-// format comes from the extension or the content (see DetectFormat); gzip
-// content (whatever the name) is decompressed first.
-func Open(path string) (*Source, error) {
-	if path == "-" {
-		return ReadSource(os.Stdin, "stdin")
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("cannot open metric file: %w", err)
-	}
-	defer f.Close()
-	return ReadSource(f, path)
-}
-
-// ReadSource reads r (any format, gzip or not) into a Source named name.
-func ReadSource(r io.Reader, name string) (*Source, error) {
-	d, err := decode(r, name, FormatAuto, sizeHint(r))
-	if err != nil {
-		return nil, err
-	}
-	return &Source{name: name, series: d.Series, rows: d.Rows, repairs: d.Repairs}, nil
 }

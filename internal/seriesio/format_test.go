@@ -1,11 +1,10 @@
-package file
+package seriesio
 
 import (
 	"bytes"
 	"compress/gzip"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -72,9 +71,9 @@ func TestReadAndOpenAcceptEveryFormatPlainOrCompressed(t *testing.T) {
 		t.Run(f.name+" opened by extension", func(t *testing.T) {
 			path := filepath.Join(dir, "plain"+f.ext)
 			require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o644))
-			src, err := Open(path)
+			got, err := readFile(path)
 			require.NoError(t, err)
-			requireSameSeries(t, exp, src.Series())
+			requireSameSeries(t, exp, got)
 		})
 		t.Run(f.name+" opened gzipped without an extension", func(t *testing.T) {
 			var gz bytes.Buffer
@@ -84,55 +83,20 @@ func TestReadAndOpenAcceptEveryFormatPlainOrCompressed(t *testing.T) {
 			require.NoError(t, zw.Close())
 			path := filepath.Join(dir, "compressed-"+f.name)
 			require.NoError(t, os.WriteFile(path, gz.Bytes(), 0o644))
-			src, err := Open(path)
+			got, err := readFile(path)
 			require.NoError(t, err)
-			requireSameSeries(t, exp, src.Series())
+			requireSameSeries(t, exp, got)
 		})
 	}
 }
 
-func TestOpenAndReadErrorsNameTheFile(t *testing.T) {
-	dir := t.TempDir()
-	_, err := Open(filepath.Join(dir, "missing.csv"))
-	require.ErrorContains(t, err, "missing.csv")
-	require.ErrorIs(t, err, os.ErrNotExist)
-
-	path := filepath.Join(dir, "bad.csv.gz")
-	require.NoError(t, os.WriteFile(path, []byte{0x1f, 0x8b, 0, 0}, 0o644))
-	_, err = Open(path)
-	require.ErrorContains(t, err, "cannot decompress "+path)
-
-	path = filepath.Join(dir, "bad.om")
-	require.NoError(t, os.WriteFile(path, []byte("up 1\n"), 0o644))
-	_, err = Open(path)
-	require.ErrorContains(t, err, path+":1:")
-
-	_, err = Read(strings.NewReader("hello"), "mystery", FormatAuto)
-	require.ErrorContains(t, err, "cannot tell the format of mystery")
-}
-
-func TestOpenReadsStandardInputForADash(t *testing.T) {
-	r, w, err := os.Pipe()
-	require.NoError(t, err)
-	stdin := os.Stdin
-	os.Stdin = r
-	t.Cleanup(func() { os.Stdin = stdin; r.Close() })
-	go func() {
-		_, _ = w.Write([]byte("# HELP up x\nup 1 1700000000\n# EOF\n"))
-		w.Close()
-	}()
-	src, err := Open("-")
-	require.NoError(t, err)
-	requireSameSeries(t, []series.Series{{Labels: series.New("__name__", "up"), Timestamps: []int64{1700000000000}, Values: []float64{1}}}, src.Series())
-
-	r2, w2, err := os.Pipe()
-	require.NoError(t, err)
-	os.Stdin = r2
-	t.Cleanup(func() { r2.Close() })
-	go func() {
-		_, _ = w2.Write([]byte("up 1\n"))
-		w2.Close()
-	}()
-	_, err = Open("-")
-	require.ErrorContains(t, err, "stdin:1:")
+// readFile reads the file at path with format detection, as a file source
+// opens it.
+func readFile(path string) ([]series.Series, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return Read(f, path, FormatAuto)
 }
