@@ -104,3 +104,43 @@ func (r Remote) OwnerName() (owner, name string, err error) {
 	}
 	return r.Path[:i], r.Path[i+1:], nil
 }
+
+// ForgeDefaults returns the forge URL and the repository (OWNER/NAME, or
+// GitLab's full project path) that a remote implies for a forge of kind
+// "github", "gitlab" or "gitea": the remote's host over HTTPS (HTTP when
+// the remote is plain HTTP), "" for github.com (NewForge uses
+// api.github.com). A Gitea served under a path prefix keeps it.
+func ForgeDefaults(kind string, remote Remote) (forgeURL, repo string, err error) {
+	if remote.Local || remote.Host == "" {
+		return "", "", fmt.Errorf("gitops: the repository %s is a local path: give the forge's URL (--forge-url) and the repository (--forge-repo OWNER/NAME)", remote.URL)
+	}
+	scheme := "https"
+	if remote.Scheme == "http" {
+		scheme = "http"
+	}
+	host := remote.Host
+	if remote.Scheme == "ssh" || remote.Scheme == "git" {
+		host, _, _ = strings.Cut(host, ":") // an SSH port is not the web port
+	}
+	parts := strings.Split(remote.Path, "/")
+	if len(parts) < 2 {
+		return "", "", fmt.Errorf("gitops: cannot tell the owner and name of the repository from %q: give --forge-repo OWNER/NAME", remote.Path)
+	}
+	ownerName := strings.Join(parts[len(parts)-2:], "/")
+	switch kind {
+	case "github":
+		if strings.EqualFold(host, "github.com") {
+			return "", ownerName, nil
+		}
+		return scheme + "://" + host, ownerName, nil
+	case "gitlab":
+		return scheme + "://" + host, remote.Path, nil
+	case "gitea":
+		prefix := strings.Join(parts[:len(parts)-2], "/")
+		if prefix != "" {
+			prefix = "/" + prefix
+		}
+		return scheme + "://" + host + prefix, ownerName, nil
+	}
+	return "", "", fmt.Errorf("gitops: unknown forge %q: want github, gitlab or gitea", kind)
+}

@@ -338,6 +338,24 @@ func (g *Gitea) CreateRepo(t testing.TB, name string, files map[string]string) (
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("cannot push to Gitea: %v\n%s\n%s", err, out, tail(g.Log(), 2000))
 	}
+	// Gitea marks the repository non-empty when its queue has processed
+	// the push; until then its pull request API answers 404.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var state struct {
+			Empty bool `json:"empty"`
+		}
+		if err := g.API(ctx, http.MethodGet, "/repos/"+repo.FullName, nil, &state); err != nil {
+			t.Fatal(err)
+		}
+		if !state.Empty {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Gitea still says %s is empty 30 s after the push", repo.FullName)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	return repo.CloneURL, repo.FullName
 }
 
