@@ -76,6 +76,9 @@ type Outcome struct {
 	Updated bool `json:"updated"`
 	// Diff is the commit's diff, in a dry run.
 	Diff string `json:"diff,omitempty"`
+	// Title and Body are the pull request's (also without a forge).
+	Title string `json:"-"`
+	Body  string `json:"-"`
 }
 
 // PullRequestRef is a pull request's number and web page.
@@ -155,6 +158,7 @@ func Deliver(ctx context.Context, opt Options) (Outcome, error) {
 	if err != nil {
 		return out, err
 	}
+	out.Title, out.Body = title, body
 
 	var existing *gitops.PullRequest
 	var superseded []gitops.PullRequest

@@ -366,7 +366,7 @@ func (p Proposal) check() error {
 			switch {
 			case !ok:
 				err = fmt.Errorf("unknown field %q: want threshold, for, keep_firing_for or labels.NAME", c.Field)
-			case !model.LabelName(name).IsValidLegacy():
+			case !model.LegacyValidation.IsValidLabelName(name):
 				err = fmt.Errorf("invalid label name %q", name)
 			case c.To.IsNull():
 				err = errors.New("a label cannot be removed")
