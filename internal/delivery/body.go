@@ -542,10 +542,10 @@ func writeChart(b *strings.Builder, p Proposal) {
 			after = append(after, *f.After.PagesPerWeek)
 		}
 	}
-	title := "pages per week in each validation fold"
+	caption := "Pages per week in each validation fold"
 	if len(labels) < 2 {
 		labels, before, after = nil, nil, nil
-		title = "pages per week"
+		caption = "Pages per week"
 		add := func(name string, bm, am *Metrics) {
 			if bm != nil && am != nil && bm.PagesPerWeek != nil && am.PagesPerWeek != nil {
 				labels = append(labels, name)
@@ -564,14 +564,26 @@ func writeChart(b *strings.Builder, p Proposal) {
 	for _, v := range append(slices.Clone(before), after...) {
 		top = math.Max(top, v)
 	}
-	fmt.Fprintf(b, "\n```mermaid\nxychart-beta\n    title \"%s: %s (bars before, line after)\"\n", mermaidText(p.Alert), title)
+	single := len(labels) == 1 // one window: before and after as two bars
+	if single {
+		caption = fmt.Sprintf("Pages per week on the %s data, before and after the change.", labels[0])
+		labels, before, after = []string{"before", "after"}, []float64{before[0], after[0]}, nil
+	} else {
+		caption += ": bars before the change, the line after."
+	}
+	fmt.Fprintf(b, "\n%s\n", caption)
+	fmt.Fprintf(b, "\n```mermaid\nxychart-beta\n    title \"%s\"\n", mermaidText(p.Alert))
 	quoted := make([]string, len(labels))
 	for i, l := range labels {
 		quoted[i] = `"` + mermaidText(l) + `"`
 	}
 	fmt.Fprintf(b, "    x-axis [%s]\n", strings.Join(quoted, ", "))
 	fmt.Fprintf(b, "    y-axis \"pages per week\" 0 --> %s\n", trimFloat(math.Ceil(top*1.1)))
-	fmt.Fprintf(b, "    bar [%s]\n    line [%s]\n```\n", floats(before), floats(after))
+	fmt.Fprintf(b, "    bar [%s]\n", floats(before))
+	if !single {
+		fmt.Fprintf(b, "    line [%s]\n", floats(after))
+	}
+	b.WriteString("```\n")
 }
 
 func floats(xs []float64) string {

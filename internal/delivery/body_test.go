@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/omenhq/omen/internal/testrig"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata")
@@ -91,4 +93,45 @@ func TestMessageListsTheChangesWithTrailers(t *testing.T) {
 	require.Contains(t, msg, "- kube/node-rules.yaml node/NodeFilesystemAlmostFull: threshold 10 → 15\n")
 	require.True(t, strings.HasSuffix(msg, "\n\nOmen-Proposal: "+f.Proposals[0].ID()+"\nOmen-Proposal: "+f.Proposals[1].ID()+"\n"))
 	require.Equal(t, "omen: tune HighErrorRate (threshold 0.02 → 0.05, for 1m → 5m)", Title(f.Proposals[:1]))
+}
+
+// mermaidBlocks returns the Mermaid blocks of a Markdown text.
+func mermaidBlocks(md string) []string {
+	var blocks []string
+	for {
+		i := strings.Index(md, "```mermaid\n")
+		if i < 0 {
+			return blocks
+		}
+		md = md[i+len("```mermaid\n"):]
+		j := strings.Index(md, "```")
+		blocks = append(blocks, md[:j])
+		md = md[j:]
+	}
+}
+
+func TestBodyChartsRenderWithTheForgesMermaid(t *testing.T) {
+	f := loadFile(t, "testdata/proposals.json")
+	odd := cloneFile(t, f)
+	odd.Proposals[0].Alert = `Quote"d|Alert` // what a title must survive
+	odd.Proposals[0].Validation.Folds[0].After.PagesPerWeek = ptr(0.125)
+	var blocks []string
+	for _, file := range []*File{f, odd} {
+		body, err := Body(file, file.Proposals)
+		require.NoError(t, err)
+		blocks = append(blocks, mermaidBlocks(body)...)
+	}
+	require.Len(t, blocks, 4)
+	broken := "xychart-beta\n    bar [1, 2\n"
+	svgs, errs := testrig.RenderMermaid(t, append(blocks, broken)...)
+	for i, b := range blocks {
+		require.NoError(t, errs[i], b)
+		require.Contains(t, svgs[i], "<svg", b)
+		require.Contains(t, svgs[i], "pages per week", "the axis title is drawn")
+		require.Contains(t, svgs[i], "bar-plot", "the bars are drawn")
+		if strings.Contains(b, "line [") {
+			require.Contains(t, svgs[i], "line-plot", "the line is drawn")
+		}
+	}
+	require.Error(t, errs[len(blocks)], "a broken chart is caught")
 }
