@@ -135,3 +135,23 @@ func TestBodyChartsRenderWithTheForgesMermaid(t *testing.T) {
 	}
 	require.Error(t, errs[len(blocks)], "a broken chart is caught")
 }
+
+func FuzzDecodeState(f *testing.F) {
+	fixture := loadFile(f, "testdata/proposals.json")
+	body, _ := Body(fixture, fixture.Proposals)
+	f.Add(body)
+	f.Add(stateMarker + `{"kind":"rules","proposals":[{"key":"a\u0000b\u0000c"}]} -->`)
+	f.Fuzz(func(t *testing.T, body string) {
+		s, ok := decodeState(body)
+		if !ok {
+			return
+		}
+		// A state read back is written and read to the same.
+		again, ok := decodeState(withState(body, s))
+		require.True(t, ok)
+		require.Equal(t, len(s.Proposals), len(again.Proposals))
+		for _, p := range s.Proposals {
+			_ = p.Title()
+		}
+	})
+}

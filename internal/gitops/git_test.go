@@ -377,3 +377,32 @@ func TestBranchNames(t *testing.T) {
 		require.Error(t, checkBranchName(b), b)
 	}
 }
+
+// TestTheTokenIsOnNoCommandLineAndInNoEnvironment runs git through a
+// wrapper that records every git process's arguments and environment (what
+// ps shows) before running the real git.
+func TestTheTokenIsOnNoCommandLineAndInNoEnvironment(t *testing.T) {
+	ctx := context.Background()
+	const token = "ps-visible-token-3c4d5e6f7a"
+	real := testrig.RequireBinary(t, "git")
+	root := t.TempDir()
+	testrig.BareRepo(t, root, "rules", map[string]string{"rules/app.yml": appRules})
+	srv := testrig.GitHTTP(t, root, token)
+	record := filepath.Join(t.TempDir(), "processes")
+	wrapper := filepath.Join(t.TempDir(), "git")
+	require.NoError(t, os.WriteFile(wrapper, []byte("#!/bin/sh\n{ echo \"argv: $*\"; env; } >> '"+record+"'\nexec '"+real+"' \"$@\"\n"), 0o755))
+
+	t.Setenv(EnvToken, token) // as omen pr gets it from the environment
+	r, err := Clone(ctx, Config{Remote: srv.URL + "/rules.git", Token: token, Git: wrapper, TempDir: t.TempDir()})
+	require.NoError(t, err)
+	defer r.Close()
+	res, err := r.Propose(ctx, ProposeRequest{Base: "main", Branch: "omen/rules-ps", Message: proposeMessage, Changes: edited(t, r, "> 0.02", "> 0.05")})
+	require.NoError(t, err)
+	require.True(t, res.Pushed)
+
+	seen, err := os.ReadFile(record)
+	require.NoError(t, err)
+	require.Contains(t, string(seen), "argv: push", "the wrapper saw the push")
+	require.NotContains(t, string(seen), token, "no git process has the token in its arguments or environment")
+	require.NotContains(t, string(seen), EnvToken+"=")
+}

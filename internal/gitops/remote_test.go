@@ -3,6 +3,7 @@ package gitops
 import (
 	"encoding/base64"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -94,4 +95,22 @@ func TestRedactorRemovesEveryFormOfASecret(t *testing.T) {
 	require.NotContains(t, err.Error(), token)
 	var nilRedactor *Redactor
 	require.Equal(t, "https://REDACTED@h", nilRedactor.String("https://u:p@h"))
+}
+
+func FuzzParseRemote(f *testing.F) {
+	for _, s := range []string{"https://u:p4ssw0rd@github.com/a/b.git", "git@github.com:a/b.git", "ssh://git@h:22/a/b", "file:///srv/x.git", "git://h/a/b", "http://h"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := ParseRemote(s)
+		if err != nil {
+			return
+		}
+		if r.Password != "" && strings.Contains(r.URL, r.Password) && !strings.Contains(r.User, r.Password) && !strings.Contains(r.Host+r.Path, r.Password) {
+			t.Fatalf("the password stays in the URL %q", r.URL)
+		}
+		if !r.Local {
+			_, _, _ = ForgeDefaults("gitea", r)
+		}
+	})
 }
