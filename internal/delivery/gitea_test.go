@@ -84,6 +84,7 @@ func TestDeliverToARealGitea(t *testing.T) {
 	f := loadFile(t, "testdata/proposals.json")
 
 	t.Run("the same proposals twice make one pull request; a changed one updates it with a comment", func(t *testing.T) {
+		t.Parallel()
 		cloneURL, full := g.CreateRepo(t, "rules-idempotent", repoFiles(t))
 		opt := Options{Repo: cloneURL, Token: g.Token, Proposals: f, Forge: giteaForge(t, g.URL, full, g.Token)}
 		first := deliver(t, opt)
@@ -131,6 +132,7 @@ func TestDeliverToARealGitea(t *testing.T) {
 	})
 
 	t.Run("a pull request closed without merging is not proposed again unless the evidence changed", func(t *testing.T) {
+		t.Parallel()
 		cloneURL, full := g.CreateRepo(t, "rules-rejected", repoFiles(t))
 		opt := Options{Repo: cloneURL, Token: g.Token, Proposals: f, Forge: giteaForge(t, g.URL, full, g.Token)}
 		first := deliver(t, opt)
@@ -154,6 +156,7 @@ func TestDeliverToARealGitea(t *testing.T) {
 	})
 
 	t.Run("never more than max-open pull requests; a new one for the same rules supersedes the old", func(t *testing.T) {
+		t.Parallel()
 		cloneURL, full := g.CreateRepo(t, "rules-capped", repoFiles(t))
 		forge := giteaForge(t, g.URL, full, g.Token)
 		onlyApp := &File{Proposals: f.Proposals[:1]}
@@ -180,6 +183,7 @@ func TestDeliverToARealGitea(t *testing.T) {
 	})
 
 	t.Run("a forge failing after the push leaves no branch and no pull request", func(t *testing.T) {
+		t.Parallel()
 		cloneURL, full := g.CreateRepo(t, "rules-5xx", repoFiles(t))
 		proxy := testrig.NewFaultProxy(t, g.URL)
 		proxy.Fail(func(r *http.Request) *testrig.Fault {
@@ -197,6 +201,7 @@ func TestDeliverToARealGitea(t *testing.T) {
 	})
 
 	t.Run("a push cut half way leaves no branch and no pull request", func(t *testing.T) {
+		t.Parallel()
 		_, full := g.CreateRepo(t, "rules-cut", repoFiles(t))
 		proxy := testrig.NewFaultProxy(t, g.URL)
 		proxy.Fail(func(r *http.Request) *testrig.Fault {
@@ -214,6 +219,7 @@ func TestDeliverToARealGitea(t *testing.T) {
 	})
 
 	t.Run("a comment failing after an update restores the branch and the body", func(t *testing.T) {
+		t.Parallel()
 		cloneURL, full := g.CreateRepo(t, "rules-comment", repoFiles(t))
 		proxy := testrig.NewFaultProxy(t, g.URL)
 		forge := giteaForge(t, proxy.URL, full, g.Token)
