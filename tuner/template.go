@@ -72,18 +72,18 @@ func (lt labelTemplate) expand(ls map[string]string, v float64) string {
 // without a server (template/template.go); query and the functions on
 // query results fail with errNoQuery.
 var templateFuncs = template.FuncMap{
-	"query":     func(string) (string, error) { return "", errNoQuery },
-	"first":     func(any) (string, error) { return "", errNoQuery },
-	"label":     func(string, any) (string, error) { return "", errNoQuery },
-	"value":     func(any) (string, error) { return "", errNoQuery },
-	"strvalue":  func(any) (string, error) { return "", errNoQuery },
-	"args":      templateArgs,
-	"safeHtml":  func(s string) string { return s },
-	"toUpper":   strings.ToUpper,
-	"toLower":   strings.ToLower,
-	"title":     strings.Title, //nolint:staticcheck // Prometheus uses strings.Title
-	"match":     regexp.MatchString,
-	"humanize":  humanize,
+	"query":    func(string) (string, error) { return "", errNoQuery },
+	"first":    func(any) (string, error) { return "", errNoQuery },
+	"label":    func(string, any) (string, error) { return "", errNoQuery },
+	"value":    func(any) (string, error) { return "", errNoQuery },
+	"strvalue": func(any) (string, error) { return "", errNoQuery },
+	"args":     templateArgs,
+	"safeHtml": func(s string) string { return s },
+	"toUpper":  strings.ToUpper,
+	"toLower":  strings.ToLower,
+	"title":    strings.Title, //nolint:staticcheck // Prometheus uses strings.Title
+	"match":    regexp.MatchString,
+	"humanize": humanize,
 	"pathPrefix": func() string {
 		return ""
 	},
