@@ -1,0 +1,306 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/omenhq/omen/internal/testrig"
+	"github.com/omenhq/omen/series"
+)
+
+// replayT0 is where the test histories begin: a multiple of every
+// interval used.
+var replayT0 = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+
+// scenario builds 1-minute histories, the samples 30 s past each minute
+// (off the evaluation instants, where Prometheus's closed and
+// VictoriaMetrics's left-open windows agree):
+//   - flap{instance}: 0/1 flipping at random, often (flapping);
+//   - latency_seconds{service,instance}: bursts above 0.3 of 1–12 minutes
+//     (for: 5m, some bursts too short);
+//   - gappy{job}: 1 with stretches of missing samples of 2–20 minutes
+//     (gaps; only when gaps is set);
+//   - errors_total and requests_total{service,instance,code}: counters
+//     whose error ratio rises above 5 % now and then (many label sets).
+func scenario(seed uint64, minutes int, gaps bool) []series.Series {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	ts := func(i int) int64 { return replayT0.Add(time.Duration(i)*time.Minute + 30*time.Second).UnixMilli() }
+	var out []series.Series
+	add := func(ls series.Labels, value func(i int) (float64, bool)) {
+		s := series.Series{Labels: ls}
+		for i := range minutes {
+			if v, ok := value(i); ok {
+				s.Timestamps = append(s.Timestamps, ts(i))
+				s.Values = append(s.Values, v)
+			}
+		}
+		out = append(out, s)
+	}
+	for inst := range 8 {
+		v := 0.0
+		add(series.New("__name__", "flap", "instance", fmt.Sprintf("host-%d", inst)), func(int) (float64, bool) {
+			if rng.Float64() < 0.15 {
+				v = 1 - v
+			}
+			return v, true
+		})
+	}
+	for svc := range 4 {
+		for inst := range 5 {
+			burst := 0
+			add(series.New("__name__", "latency_seconds", "service", fmt.Sprintf("svc-%d", svc), "instance", fmt.Sprintf("10.0.%d.%d:9100", svc, inst)), func(int) (float64, bool) {
+				if burst == 0 && rng.Float64() < 0.01 {
+					burst = 1 + rng.IntN(12)
+				}
+				if burst > 0 {
+					burst--
+					return 0.31 + rng.Float64(), true
+				}
+				return 0.05 + 0.2*rng.Float64(), true
+			})
+		}
+	}
+	if gaps {
+		for job := range 6 {
+			gap := 0
+			add(series.New("__name__", "gappy", "job", fmt.Sprintf("job-%d", job)), func(int) (float64, bool) {
+				if gap == 0 && rng.Float64() < 0.02 {
+					gap = 2 + rng.IntN(19)
+				}
+				if gap > 0 {
+					gap--
+					return 0, false
+				}
+				return 1, true
+			})
+		}
+	}
+	for svc := range 5 {
+		for inst := range 6 {
+			reqs, errs := 0.0, 0.0
+			bad := 0
+			reqLabels := series.New("__name__", "requests_total", "service", fmt.Sprintf("api-%d", svc), "instance", fmt.Sprintf("pod-%d", inst))
+			errLabels := series.New("__name__", "errors_total", "service", fmt.Sprintf("api-%d", svc), "instance", fmt.Sprintf("pod-%d", inst))
+			var rs, es series.Series
+			rs.Labels, es.Labels = reqLabels, errLabels
+			for i := range minutes {
+				if bad == 0 && rng.Float64() < 0.004 {
+					bad = 5 + rng.IntN(30)
+				}
+				n := 100 + float64(rng.IntN(50))
+				ratio := 0.01 * rng.Float64()
+				if bad > 0 {
+					bad--
+					ratio = 0.04 + 0.1*rng.Float64()
+				}
+				reqs += n
+				errs += math.Round(n * ratio)
+				rs.Timestamps, rs.Values = append(rs.Timestamps, ts(i)), append(rs.Values, reqs)
+				es.Timestamps, es.Values = append(es.Timestamps, ts(i)), append(es.Values, errs)
+			}
+			out = append(out, rs, es)
+		}
+	}
+	series.Sort(out)
+	return out
+}
+
+// scenarioRules are rules in the styles people write (awesome-prometheus-
+// alerts and the mixins): templates in labels, for, and/unless tops.
+const scenarioRules = `groups:
+- name: flapping
+  interval: 1m
+  rules:
+  - alert: InstanceFlapping
+    expr: flap > 0.5
+    labels:
+      severity: warning
+      host: "{{ $labels.instance }}"
+- name: latency
+  interval: 1m
+  rules:
+  - alert: HighLatency
+    expr: latency_seconds > 0.3
+    for: 5m
+    labels:
+      severity: critical
+  - alert: HighLatencyUnlessFlapping
+    expr: max by (service) (latency_seconds) > 0.9 unless on() flap{instance="host-0"} > 0.5
+    for: 2m
+    labels:
+      severity: warning
+- name: gaps
+  interval: 2m
+  rules:
+  - alert: JobUp
+    expr: gappy == 1
+    for: 4m
+- name: errors
+  interval: 1m
+  rules:
+  - alert: HighErrorRate
+    expr: |
+      sum by (service, instance) (rate(errors_total[5m]))
+        / sum by (service, instance) (rate(requests_total[5m])) > 0.05
+      and sum by (service, instance) (rate(requests_total[5m])) > 1
+    for: 3m
+    labels:
+      severity: critical
+      team: "team-{{ $labels.service }}"
+`
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+	return p
+}
+
+func replayJSONOf(t *testing.T, url, rules string, start, end time.Time, extra ...string) replayOut {
+	t.Helper()
+	args := append([]string{"replay", "--prometheus", url, "--rules", rules, "--start", start.Format(time.RFC3339), "--end", end.Format(time.RFC3339), "--format", "json"}, extra...)
+	code, stdout, stderr := run(t, nil, args...)
+	require.Equal(t, ExitOK, code, stderr)
+	var out replayOut
+	require.NoError(t, json.Unmarshal([]byte(stdout), &out), stdout)
+	return out
+}
+
+// firingInstants expands the firings of a replay into "alert labels @
+// instant" keys, one per evaluation at which a label set was firing.
+func firingInstants(out replayOut, end time.Time) map[string]bool {
+	keys := map[string]bool{}
+	for _, r := range out.Rules {
+		step := time.Duration(r.IntervalSeconds * float64(time.Second))
+		for _, f := range r.Firings {
+			from, _ := time.Parse(time.RFC3339, f.FiringAt)
+			to := end.Add(time.Nanosecond)
+			if f.ResolvedAt != nil {
+				to, _ = time.Parse(time.RFC3339, *f.ResolvedAt)
+			}
+			ls := series.FromMap(f.Labels).String()
+			for t := from; t.Before(to); t = t.Add(step) {
+				keys[ls+"@"+t.UTC().Format(time.RFC3339)] = true
+			}
+		}
+	}
+	return keys
+}
+
+// vmalertInstants reads vmalert's ALERTS{alertstate="firing"} back into the
+// same keys.
+func vmalertInstants(t *testing.T, vmURL string) map[string]bool {
+	t.Helper()
+	ss, err := testrig.ExportVictoriaMetrics(context.Background(), vmURL, `ALERTS{alertstate="firing"}`)
+	require.NoError(t, err)
+	keys := map[string]bool{}
+	for _, s := range ss {
+		ls := s.Labels.Without(series.MetricName, "alertstate").String()
+		for _, ts := range s.Timestamps {
+			keys[ls+"@"+time.UnixMilli(ts).UTC().Format(time.RFC3339)] = true
+		}
+	}
+	return keys
+}
+
+// agreement returns |a ∩ b| / |a ∪ b|, |a ∪ b| and a few keys found in
+// only one.
+func agreement(a, b map[string]bool) (float64, int, []string) {
+	union, both := 0, 0
+	var diff []string
+	for k := range a {
+		union++
+		if b[k] {
+			both++
+		} else if len(diff) < 10 {
+			diff = append(diff, "omen only: "+k)
+		}
+	}
+	for k := range b {
+		if !a[k] {
+			union++
+			if len(diff) < 20 {
+				diff = append(diff, "vmalert only: "+k)
+			}
+		}
+	}
+	if union == 0 {
+		return 1, 0, nil
+	}
+	return float64(both) / float64(union), union, diff
+}
+
+func TestReplayAgreesWithVMAlertReplay(t *testing.T) {
+	const minutes = 2 * 24 * 60
+	ss := scenario(1, minutes, true)
+	vm := testrig.VictoriaMetricsWith(t, ss, testrig.VictoriaMetricsReplayArgs...)
+	dir := t.TempDir()
+	rules := writeFile(t, dir, "rules.yml", scenarioRules)
+	start, end := replayT0.Add(time.Hour), replayT0.Add(minutes*time.Minute-time.Hour)
+
+	out := replayJSONOf(t, vm.URL, rules, start, end)
+	omen := firingInstants(out, end)
+	require.NotEmpty(t, omen)
+
+	va := testrig.RunVMAlertReplay(t, vm.URL, []string{rules}, start, end, 0)
+	// vmalert writes ALERTS and ALERTS_FOR_STATE in one request at the end:
+	// all of it must have arrived.
+	all, err := testrig.ExportVictoriaMetrics(context.Background(), vm.URL, `{__name__=~"ALERTS|ALERTS_FOR_STATE"}`)
+	require.NoError(t, err)
+	stored := 0
+	for _, s := range all {
+		stored += s.Len()
+	}
+	require.Equal(t, va.Imported, stored, "vmalert reported %d samples imported, VictoriaMetrics holds %d", va.Imported, stored)
+
+	theirs := vmalertInstants(t, vm.URL)
+	perRule := map[string][2]int{}
+	for k := range omen {
+		a := alertOf(k)
+		c := perRule[a]
+		c[0]++
+		perRule[a] = c
+	}
+	for k := range theirs {
+		a := alertOf(k)
+		c := perRule[a]
+		c[1]++
+		perRule[a] = c
+	}
+	for _, a := range slices.Sorted(func(yield func(string) bool) {
+		for k := range perRule {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		t.Logf("%s: omen %d firing instants, vmalert %d", a, perRule[a][0], perRule[a][1])
+	}
+	for _, r := range out.Rules {
+		require.NotEmpty(t, r.Firings, "every scenario rule fires: %s", r.Alert)
+	}
+	ratio, union, diff := agreement(omen, theirs)
+	t.Logf("omen's replay and vmalert's agree on %.4f%% of %d firing instants (union of both)", 100*ratio, union)
+	require.GreaterOrEqual(t, ratio, 0.99, "differences: %v", diff)
+	require.Equal(t, 1.0, ratio, "differences: %v", diff)
+}
+
+func alertOf(key string) string {
+	i := strings.Index(key, `alertname="`)
+	if i < 0 {
+		return "?"
+	}
+	rest := key[i+len(`alertname="`):]
+	return rest[:strings.IndexByte(rest, '"')]
+}
