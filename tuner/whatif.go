@@ -29,16 +29,16 @@ const (
 	// threshold applied locally.
 	PlanSignal Plan = "signal"
 	// PlanSignalOperands: the comparison sits in the left operand of
-	// and/or/unless; the signal and the other operands are each evaluated
-	// once and combined locally with PromQL's set semantics.
+	// and/unless; the signal and the other operands are each evaluated
+	// once and combined locally with PromQL's set semantics (which
+	// MetricsQL shares for these two, point by point).
 	PlanSignalOperands Plan = "signal+operands"
-	// PlanPerThreshold: the expression could not be split exactly, so the
-	// rule is evaluated once per threshold with the number replaced.
+	// PlanPerThreshold: the expression could not be split exactly (an
+	// `or`, which Prometheus and VictoriaMetrics evaluate differently; a
+	// recording rule inlined; modifiers), so the rule is evaluated once
+	// per threshold with the number replaced.
 	PlanPerThreshold Plan = "per-threshold"
 )
-
-// ErrNoThreshold is returned when thresholds are asked of a rule without one.
-var ErrNoThreshold = errors.New("tuner: the rule has no threshold")
 
 // WhatIfConfig configures WhatIf. Start and End (in ReplayConfig) are
 // required; nil Thresholds, Fors or KeepFiringFors keep the rule's own.
@@ -103,7 +103,7 @@ func WhatIf(ctx context.Context, q Querier, r Rule, cfg WhatIfConfig) (*WhatIfRe
 		return nil, fmt.Errorf("%s: alert %s: expression does not parse: %s", ruleWhere(r), r.Alert, r.ParseError)
 	}
 	if len(cfg.Thresholds) > 0 && r.Threshold == nil {
-		return nil, fmt.Errorf("%s: alert %s: %w to change (no plain number on a side of its outermost comparison)", ruleWhere(r), r.Alert, ErrNoThreshold)
+		return nil, fmt.Errorf("%s: alert %s: %w to change", ruleWhere(r), r.Alert, ErrNoThreshold)
 	}
 	for _, x := range cfg.Thresholds {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
@@ -328,8 +328,9 @@ type setLevel struct {
 // planThreshold works out whether expr can be evaluated for any threshold
 // from its signal: the comparison holding th must be the expression's top
 // (brackets aside) or sit, through and/or/unless only, in their left
-// operands. It returns nil and the reason otherwise. Every split of the
-// text is checked against metricsql's parse of the whole.
+// operands. It returns nil and the reason otherwise. The operands' text is
+// taken from the threshold scanner's tree (byte spans of the text as
+// written) and each is checked against metricsql's parse of the whole.
 func planThreshold(expr string, th *Threshold, inlined bool) (*thresholdPlan, string) {
 	if inlined {
 		return nil, "recording rules were inlined into the expression"
@@ -337,27 +338,37 @@ func planThreshold(expr string, th *Threshold, inlined bool) (*thresholdPlan, st
 	if th == nil || th.Offset < 0 || th.Offset+len(th.Text) > len(expr) || expr[th.Offset:th.Offset+len(th.Text)] != th.Text {
 		return nil, "the threshold is not located in the expression"
 	}
-	from, to := stripParens(expr, 0, len(expr))
+	me, err := metricsql.Parse(expr)
+	if err != nil {
+		return nil, "the expression does not parse"
+	}
+	p := &pparser{s: expr, toks: lexPromQL(expr)}
+	root := p.expr(-10)
+	if p.bad || p.peek().kind != tkEOF {
+		return nil, "the expression could not be split exactly"
+	}
+	n := unparen(root)
 	var levels []setLevel
-	for {
-		sp, ok := splitSetOp(expr, from, to)
-		if !ok {
-			break
+	for n.kind == pBinary && (n.op == "and" || n.op == "or" || n.op == "unless") {
+		if n.op == "or" {
+			// Prometheus adds the right operand's series whose labels the
+			// left lacks at that instant; MetricsQL matches whole series
+			// over the range and fills the left's gaps from the right, so
+			// no local combination is exact on both.
+			return nil, "`or` is evaluated differently by Prometheus and VictoriaMetrics, so the rule is evaluated once per threshold"
 		}
-		if th.Offset < sp.leftFrom || th.Offset >= sp.leftTo {
-			return nil, "the threshold is not in the left operand of " + sp.op
+		be, ok := me.(*metricsql.BinaryOpExpr)
+		if !ok || strings.ToLower(be.Op) != n.op {
+			return nil, "the top of the expression is not the " + n.op + " the text shows"
 		}
-		be, err := parseBinary(expr[from:to])
-		if err != nil || be.Op != sp.op {
-			return nil, "the top of the expression is not the " + sp.op + " the text shows"
+		other := strings.TrimSpace(expr[n.rhs.start:n.rhs.end])
+		if !sameAST(be.Right, other) {
+			return nil, "the operands of " + n.op + " could not be separated exactly"
 		}
-		if !sameAST(be.Left, expr[sp.leftFrom:sp.leftTo]) || !sameAST(be.Right, expr[sp.rightFrom:sp.rightTo]) {
-			return nil, "the operands of " + sp.op + " could not be separated exactly"
+		if be.KeepMetricNames || be.JoinModifier.Op != "" || be.FillLeft != nil || be.FillRight != nil {
+			return nil, n.op + " has modifiers not evaluated locally"
 		}
-		if be.KeepMetricNames || be.JoinModifier.Op != "" {
-			return nil, sp.op + " has modifiers evaluated differently locally"
-		}
-		lv := setLevel{op: sp.op, other: strings.TrimSpace(expr[sp.rightFrom:sp.rightTo])}
+		lv := setLevel{op: n.op, other: other}
 		switch strings.ToLower(be.GroupModifier.Op) {
 		case "on":
 			lv.on, lv.matching = true, be.GroupModifier.Args
@@ -365,50 +376,30 @@ func planThreshold(expr string, th *Threshold, inlined bool) (*thresholdPlan, st
 			lv.matching = be.GroupModifier.Args
 		}
 		if slices.Contains(lv.matching, series.MetricName) {
-			return nil, sp.op + " matches on the metric name"
+			return nil, n.op + " matches on the metric name"
 		}
 		levels = append(levels, lv)
-		from, to = stripParens(expr, sp.leftFrom, sp.leftTo)
+		n, me = unparen(n.lhs), be.Left
 	}
-	if len(levels) > 0 {
-		slices.Reverse(levels)
-	}
-	// expr[from:to] must now be `signal op number` or `number op signal`.
-	be, err := parseBinary(expr[from:to])
-	if err != nil || !metricsql.IsBinaryOpCmp(be.Op) || be.Op != th.Op || be.Bool || be.GroupModifier.Op != "" || be.JoinModifier.Op != "" {
+	slices.Reverse(levels)
+	be, ok := me.(*metricsql.BinaryOpExpr)
+	if n.kind != pBinary || !ok || be.Op != n.op || n.op != th.Op || be.Bool || be.GroupModifier.Op != "" || be.JoinModifier.Op != "" || be.KeepMetricNames {
 		return nil, "the threshold's comparison is not the expression's top or the left operand of and/or/unless"
 	}
-	toks := scanTokens(expr[from:to])
-	plan := &thresholdPlan{op: th.Op, left: th.Left, levels: levels}
-	num := -1
-	for i, t := range toks {
-		if from+t.start == th.Offset {
-			num = i
-		}
+	if th.Offset < n.start || th.Offset >= n.end || th.SignalOffset < n.start || th.SignalOffset+len(th.Signal) > n.end {
+		return nil, "the threshold is not in the comparison at the top"
 	}
-	var numSide metricsql.Expr
-	switch {
-	case num < 0:
-		return nil, "the threshold is not a token of its comparison"
-	case th.Left && num == 0 && len(toks) > 2 && toks[1].text(expr[from:to]) == th.Op:
-		plan.signal = strings.TrimSpace(expr[from+toks[1].end : to])
-		numSide = be.Left
-		if !sameAST(be.Right, plan.signal) {
-			return nil, "the signal could not be separated exactly"
-		}
-	case !th.Left && num == len(toks)-1 && num >= 2 && toks[num-1].text(expr[from:to]) == th.Op:
-		plan.signal = strings.TrimSpace(expr[from : from+toks[num-1].start])
-		numSide = be.Right
-		if !sameAST(be.Left, plan.signal) {
-			return nil, "the signal could not be separated exactly"
-		}
-	default:
-		return nil, "the threshold is not alone on its side of the comparison"
+	signalSide, numSide := be.Left, be.Right
+	if th.Left {
+		signalSide, numSide = be.Right, be.Left
 	}
-	if ne, ok := numSide.(*metricsql.NumberExpr); !ok || ne.N != th.Value {
+	if ne, ok := numSide.(*metricsql.NumberExpr); !ok || ne.N != th.Value && !(math.IsNaN(ne.N) && math.IsNaN(th.Value)) {
 		return nil, "the threshold's side of the comparison is not the plain number"
 	}
-	return plan, ""
+	if !sameAST(signalSide, th.Signal) {
+		return nil, "the signal could not be separated exactly"
+	}
+	return &thresholdPlan{signal: th.Signal, op: th.Op, left: th.Left, levels: levels}, ""
 }
 
 func parseBinary(text string) (*metricsql.BinaryOpExpr, error) {

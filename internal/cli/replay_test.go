@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -15,8 +16,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/omenhq/omen/internal/source/prom"
 	"github.com/omenhq/omen/internal/testrig"
+	"github.com/omenhq/omen/pir"
 	"github.com/omenhq/omen/series"
+	"github.com/omenhq/omen/tuner"
 )
 
 // replayT0 is where the test histories begin: a multiple of every
@@ -303,4 +307,142 @@ func alertOf(key string) string {
 	}
 	rest := key[i+len(`alertname="`):]
 	return rest[:strings.IndexByte(rest, '"')]
+}
+
+// crossRules use what Prometheus 2.42 and VictoriaMetrics evaluate alike on
+// samples off the evaluation instants: instant selectors, aggregations and
+// x[15m] range functions (rate differs: Prometheus extrapolates).
+const crossRules = `groups:
+- name: cross
+  interval: 1m
+  rules:
+  - alert: InstanceFlapping
+    expr: flap > 0.5
+    labels:
+      host: "{{ $labels.instance }}"
+  - alert: HighLatency
+    expr: latency_seconds > 0.3
+    for: 5m
+    labels:
+      severity: critical
+  - alert: SlowService
+    expr: 0.3 < avg_over_time(latency_seconds[15m])
+    for: 2m
+  - alert: ServiceFlapping
+    expr: max_over_time(flap[15m]) - min_over_time(flap[15m]) >= 1 unless on(instance) flap{instance="host-3"}
+    keep_firing_for: 4m
+`
+
+func TestReplayFromPrometheusEqualsReplayFromVictoriaMetrics(t *testing.T) {
+	const minutes = 24 * 60
+	ss := scenario(2, minutes, false)
+	promSrv := testrig.Prometheus(t, ss)
+	vm := testrig.VictoriaMetrics(t, ss)
+	rules := writeFile(t, t.TempDir(), "cross.yml", crossRules)
+	start, end := replayT0.Add(30*time.Minute), replayT0.Add(minutes*time.Minute-30*time.Minute)
+	fromProm := replayJSONOf(t, promSrv.URL, rules, start, end)
+	fromVM := replayJSONOf(t, vm.URL, rules, start, end)
+	require.Len(t, fromProm.Rules, 4)
+	for i := range fromProm.Rules {
+		p, v := fromProm.Rules[i], fromVM.Rules[i]
+		require.NotEmpty(t, p.Firings, "%s fires", p.Alert)
+		require.Equal(t, p.Firings, v.Firings, "%s: firings from Prometheus and VictoriaMetrics differ", p.Alert)
+		t.Logf("%s: %d firings from each server, %d and %d requests", p.Alert, len(p.Firings), p.Requests, v.Requests)
+	}
+}
+
+// TestWhatIfEqualsAReplayOfTheEditedFile checks, on both servers, that
+// every variant of a sweep equals a replay of the rule file edited to it
+// (tuner.Edit), for each plan: the comparison at the top, the number on
+// the left, under and, unless and or, and a per-threshold fallback.
+func TestWhatIfEqualsAReplayOfTheEditedFile(t *testing.T) {
+	const minutes = 8 * 60
+	ss := scenario(3, minutes, true)
+	promSrv := testrig.Prometheus(t, ss)
+	vm := testrig.VictoriaMetrics(t, ss)
+	dir := t.TempDir()
+	// Prometheus and VictoriaMetrics evaluate or differently (MetricsQL
+	// matches whole series and fills the left's gaps from the right): the
+	// what-if evaluates it once per threshold, exact on each.
+	rulesYAML := crossRules + `  - alert: SlowOrFlapping
+    expr: max by (service) (latency_seconds) > 0.9 or on() max(flap) > 0.5
+    for: 3m
+  - alert: HighErrorRate
+    expr: |
+      sum by (service, instance) (rate(errors_total[5m]))
+        / sum by (service, instance) (rate(requests_total[5m])) > 0.05
+      and sum by (service, instance) (rate(requests_total[5m])) > 1
+    for: 3m
+  - alert: JobDown
+    expr: job:gappy:count5m < 5
+    for: 2m
+  - record: job:gappy:count5m
+    expr: count by (job) (count_over_time(gappy[5m]))
+`
+	path := writeFile(t, dir, "rules.yml", rulesYAML)
+	rules, err := tuner.Load(path, tuner.LoadOptions{})
+	require.NoError(t, err)
+	start, end := replayT0.Add(30*time.Minute), replayT0.Add(minutes*time.Minute)
+	sweeps := map[string]struct {
+		thresholds []float64
+		plan       tuner.Plan
+	}{
+		"HighLatency":     {[]float64{0.2, 0.3, 0.5, 0.8}, tuner.PlanSignal},
+		"SlowService":     {[]float64{0.25, 0.35}, tuner.PlanSignal},
+		"ServiceFlapping": {[]float64{0.5, 1, 2}, tuner.PlanSignalOperands},
+		"SlowOrFlapping":  {[]float64{0.5, 1.2}, tuner.PlanPerThreshold},
+		"HighErrorRate":   {[]float64{0.03, 0.08}, tuner.PlanSignalOperands},
+		"JobDown":         {[]float64{3, 4}, tuner.PlanPerThreshold},
+	}
+	fors := []time.Duration{0, 2 * time.Minute, 7 * time.Minute}
+	keeps := []time.Duration{0, 3 * time.Minute}
+	for _, srv := range []*testrig.Server{promSrv, vm} {
+		c, err := prom.New(prom.Config{URL: srv.URL})
+		require.NoError(t, err)
+		q := querier{src: c, g: &globalOptions{logger: slog.New(slog.DiscardHandler)}}
+		for alert, sw := range sweeps {
+			t.Run(srv.Name+"/"+alert, func(t *testing.T) {
+				r, err := tuner.Find(rules, tuner.Selector{Alert: alert})
+				require.NoError(t, err)
+				res, err := tuner.WhatIf(context.Background(), q, r, tuner.WhatIfConfig{
+					ReplayConfig: tuner.ReplayConfig{Start: start, End: end, Rules: rules},
+					Thresholds:   sw.thresholds, Fors: fors, KeepFiringFors: keeps,
+				})
+				require.NoError(t, err)
+				require.Equal(t, sw.plan, res.Plan, res.PlanReason)
+				require.Len(t, res.After, len(sw.thresholds)*len(fors)*len(keeps))
+				if alert == "JobDown" {
+					require.Contains(t, strings.Join(res.Warnings, "\n"), "recording rule job:gappy:count5m (rules.yml:", "the missing recording rule is named")
+					require.Contains(t, strings.Join(res.Warnings, "\n"), "evaluated with its expression inlined")
+				}
+				fired := 0
+				for _, v := range append([]tuner.Variant{res.Before}, res.After...) {
+					ch := tuner.Change{Threshold: v.Threshold, For: &v.For, KeepFiringFor: &v.KeepFiringFor}
+					src, err := os.ReadFile(path)
+					require.NoError(t, err)
+					edited, err := tuner.Edit(src, r, ch)
+					require.NoError(t, err)
+					editedRules, err := tuner.Parse(edited, path, "rules.yml", tuner.LoadOptions{})
+					require.NoError(t, err)
+					er, err := tuner.Find(editedRules, tuner.Selector{Alert: alert})
+					require.NoError(t, err)
+					rep, err := tuner.Replay(context.Background(), q, []tuner.Rule{er}, tuner.ReplayConfig{Start: start, End: end, Rules: editedRules})
+					require.NoError(t, err)
+					require.NoError(t, rep.Rules[0].Err)
+					require.Equal(t, firingsOrEmpty(rep.Rules[0].Firings), firingsOrEmpty(v.Firings),
+						"threshold %v for %s keep %s", *v.Threshold, v.For, v.KeepFiringFor)
+					fired += len(v.Firings)
+				}
+				require.Positive(t, fired)
+				t.Logf("%d variants, plan %s, %d requests for the sweep; each equals a replay of the edited file", len(res.After), res.Plan, res.Queries)
+			})
+		}
+	}
+}
+
+func firingsOrEmpty(fs []pir.Firing) []pir.Firing {
+	if fs == nil {
+		return []pir.Firing{}
+	}
+	return fs
 }
