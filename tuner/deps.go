@@ -160,11 +160,11 @@ func (ev *evaluator) coverageOf(ctx context.Context, name string, g grid) ([]Int
 }
 
 func isPlainIdent(s string) bool {
-	if s == "" || !isIdentStart(s[0]) {
+	if s == "" || !isIdentByte(s[0]) {
 		return false
 	}
 	for i := 1; i < len(s); i++ {
-		if !isIdentChar(s[i]) || s[i] == '.' {
+		if !isIdentCharByte(s[i]) || s[i] == '.' {
 			return false
 		}
 	}

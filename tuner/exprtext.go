@@ -2,23 +2,21 @@ package tuner
 
 import "strings"
 
-// This file reads PromQL/MetricsQL text without re-printing it: a small
-// scanner that finds an expression's top-level set operator and the
-// selectors of a metric name, as byte offsets into the text as written.
-// Every split it makes is checked against metricsql's parse of the whole
-// (see setOperands), so a mistake here falls back to slower, exact paths
-// rather than to a wrong answer.
+// This file finds the selectors of a metric name in PromQL/MetricsQL text
+// as byte offsets into the text as written, so that a recording rule's
+// expression can be inlined without re-printing the alert's (metricsql
+// folds constants and drops brackets). The inlined text is parsed again
+// before it is used.
 
 // token kinds of the scanner.
 const (
-	tokEOF = iota
-	tokIdent
+	tokIdent = iota + 1
 	tokNumber
 	tokString
 	tokPunct
 )
 
-type token struct {
+type xtok struct {
 	kind       int
 	start, end int
 	depth      int // bracket depth before the token
@@ -26,8 +24,8 @@ type token struct {
 
 // scanTokens splits text into tokens, skipping white space and # comments.
 // Unterminated strings run to the end of the text.
-func scanTokens(text string) []token {
-	var toks []token
+func scanTokens(text string) []xtok {
+	var toks []xtok
 	depth := 0
 	for i := 0; i < len(text); {
 		c := text[i]
@@ -41,7 +39,7 @@ func scanTokens(text string) []token {
 			}
 			continue
 		}
-		t := token{start: i, depth: depth}
+		t := xtok{start: i, depth: depth}
 		switch {
 		case c == '"' || c == '\'' || c == '`':
 			j := i + 1
@@ -52,9 +50,9 @@ func scanTokens(text string) []token {
 				j++
 			}
 			t.kind, i = tokString, min(j+1, len(text))
-		case isIdentStart(c):
+		case isIdentByte(c):
 			j := i + 1
-			for j < len(text) && isIdentChar(text[j]) {
+			for j < len(text) && isIdentCharByte(text[j]) {
 				j++
 			}
 			t.kind, i = tokIdent, j
@@ -66,7 +64,7 @@ func scanTokens(text string) []token {
 					j++
 					continue
 				}
-				if !(isIdentChar(d) || d == '.') {
+				if !(isIdentCharByte(d) || d == '.') {
 					break
 				}
 				j++
@@ -93,102 +91,15 @@ func scanTokens(text string) []token {
 	return toks
 }
 
-func isIdentStart(c byte) bool {
+func isIdentByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == ':'
 }
 
-func isIdentChar(c byte) bool {
-	return isIdentStart(c) || c >= '0' && c <= '9' || c == '.'
+func isIdentCharByte(c byte) bool {
+	return isIdentByte(c) || c >= '0' && c <= '9' || c == '.'
 }
 
-func (t token) text(s string) string { return s[t.start:t.end] }
-
-// stripParens returns the offsets [from, to) of text without white space
-// and without brackets that enclose the whole of it.
-func stripParens(text string, from, to int) (int, int) {
-	for {
-		for from < to && isSpace(text[from]) {
-			from++
-		}
-		for to > from && isSpace(text[to-1]) {
-			to--
-		}
-		if to-from < 2 || text[from] != '(' || text[to-1] != ')' {
-			return from, to
-		}
-		toks := scanTokens(text[from:to])
-		// The opening bracket must close at the very end.
-		closes := -1
-		for i, t := range toks {
-			if t.kind == tokPunct && text[from+t.start] == ')' && t.depth == 0 {
-				closes = i
-				break
-			}
-		}
-		if closes != len(toks)-1 {
-			return from, to
-		}
-		from, to = from+1, to-1
-	}
-}
-
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
-
-// setOpSplit is the top-level set operator of an expression's text.
-type setOpSplit struct {
-	op string // "and", "or" or "unless"
-	// left and right are the operands' offsets [from, to) in the text.
-	leftFrom, leftTo, rightFrom, rightTo int
-}
-
-// splitSetOp finds the operator at the top of text[from:to] when it is a
-// set operator (PromQL precedence: `or` binds loosest, then `and` and
-// `unless`, all left-associative, so the top is the last `or`, else the
-// last `and`/`unless` outside brackets). It reports false when the top is
-// something else, including MetricsQL's `default`, `if` and `ifnot`, which
-// bind looser still.
-func splitSetOp(text string, from, to int) (setOpSplit, bool) {
-	toks := scanTokens(text[from:to])
-	lastOr, lastAnd := -1, -1
-	for i, t := range toks {
-		if t.kind != tokIdent || t.depth != 0 {
-			continue
-		}
-		switch strings.ToLower(t.text(text[from:to])) {
-		case "or":
-			lastOr = i
-		case "and", "unless":
-			lastAnd = i
-		case "default", "if", "ifnot":
-			if i > 0 {
-				return setOpSplit{}, false
-			}
-		}
-	}
-	at := lastOr
-	if at < 0 {
-		at = lastAnd
-	}
-	if at <= 0 || at == len(toks)-1 {
-		return setOpSplit{}, false
-	}
-	sp := setOpSplit{op: strings.ToLower(toks[at].text(text[from:to])), leftFrom: from, leftTo: from + toks[at].start, rightTo: to}
-	// Skip the on(…)/ignoring(…) modifier.
-	next := at + 1
-	if m := strings.ToLower(toks[next].text(text[from:to])); toks[next].kind == tokIdent && (m == "on" || m == "ignoring") &&
-		next+1 < len(toks) && toks[next+1].text(text[from:to]) == "(" {
-		j := next + 2
-		for j < len(toks) && !(toks[j].depth == 0 && toks[j].text(text[from:to]) == ")") {
-			j++
-		}
-		next = j + 1
-	}
-	if next >= len(toks) {
-		return setOpSplit{}, false
-	}
-	sp.rightFrom = from + toks[next].start
-	return sp, true
-}
+func (t xtok) text(s string) string { return s[t.start:t.end] }
 
 // selectorRef is one occurrence of a metric name in an expression.
 type selectorRef struct {
@@ -235,7 +146,7 @@ func metricRefs(text, name string) []selectorRef {
 			i++
 			continue
 		}
-		if s != name || nextText == "(" {
+		if s != name || nextText == "(" || isGrouping(nextText) {
 			continue
 		}
 		bare := true
@@ -291,8 +202,8 @@ func metricNames(text string) []string {
 			i++
 			continue
 		}
-		if nextText == "(" || promKeywords[low] {
-			continue
+		if nextText == "(" || isGrouping(nextText) || promKeywords[low] {
+			continue // a function, `sum by (…) (…)`, or a keyword
 		}
 		// A duration's unit after `offset` is scanned with the number.
 		add(s)
@@ -307,3 +218,7 @@ var promKeywords = map[string]bool{
 	"inf": true, "nan": true, "start": true, "end": true, "keep_metric_names": true,
 	"default": true, "if": true, "ifnot": true, "limit": true, "prefix": true,
 }
+
+// isGrouping reports whether s is `by` or `without`, which after an
+// identifier make it an aggregation (`sum by (job) (x)`).
+func isGrouping(s string) bool { return strings.EqualFold(s, "by") || strings.EqualFold(s, "without") }

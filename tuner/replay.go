@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -324,7 +323,7 @@ type ruleTemplates struct {
 func newRuleTemplates(r Rule) ruleTemplates {
 	var rt ruleTemplates
 	for _, k := range slices.Sorted(maps.Keys(r.Labels)) {
-		lt := newLabelTemplate(k, r.Labels[k])
+		lt := newLabelTemplate(r.Alert, k, r.Labels[k])
 		rt.labels = append(rt.labels, lt)
 		rt.templated = rt.templated || lt.tmpl != nil || lt.parseErr != nil
 		rt.usesValue = rt.usesValue || lt.usesValue
@@ -454,9 +453,4 @@ func sortFirings(fs []pir.Firing) {
 	slices.SortFunc(fs, func(a, b pir.Firing) int {
 		return cmp.Or(a.FiringAt.Compare(b.FiringAt), a.Labels.Compare(b.Labels))
 	})
-}
-
-// ruleKey identifies a rule in messages: file:line group/alert.
-func ruleKey(r Rule) string {
-	return strings.TrimSpace(fmt.Sprintf("%s %s/%s", ruleWhere(r), r.Group, r.Name()))
 }

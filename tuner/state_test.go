@@ -13,11 +13,10 @@ import (
 // handling (rules/alerting.go, 2.42), one evaluation at a time over a map
 // of active alerts: the oracle the state machine is checked against.
 type promAlert struct {
-	state                          int // 0 inactive, 1 pending, 2 firing
-	activeAt, firedAt, keepSince   int64
-	resolvedAt                     int64
-	hasKeepSince, hasResolved      bool
-	activeIdx, firedIdx, resolvIdx int
+	state                        int // 0 inactive, 1 pending, 2 firing
+	activeAt, firedAt, keepSince int64
+	hasKeepSince                 bool
+	activeIdx, firedIdx          int
 }
 
 func promOracle(g grid, present map[int]bool, skip map[int]bool, t timing) []span {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/template"
 	"time"
+	"unicode"
 
 	"github.com/prometheus/common/model"
 )
@@ -33,6 +34,7 @@ var errNoQuery = errors.New("the query template function is not available in a r
 // template as Prometheus expands it.
 type labelTemplate struct {
 	name, text string
+	tmplName   string
 	tmpl       *template.Template
 	parseErr   error
 	// usesValue reports whether the template mentions the sample value,
@@ -41,19 +43,25 @@ type labelTemplate struct {
 	usesValue bool
 }
 
-func newLabelTemplate(name, text string) labelTemplate {
-	lt := labelTemplate{name: name, text: text}
+// newLabelTemplate prepares the label name of alert with value text; the
+// template is named "__alert_" + alert as in Prometheus, so errors read
+// the same.
+func newLabelTemplate(alert, name, text string) labelTemplate {
+	lt := labelTemplate{name: name, text: text, tmplName: "__alert_" + alert}
 	if !strings.Contains(text, "{{") {
 		return lt
 	}
 	lt.usesValue = strings.Contains(text, "$value") || strings.Contains(text, ".Value")
-	lt.tmpl, lt.parseErr = template.New("__alert_label_" + name).Funcs(templateFuncs).Option("missingkey=zero").Parse(templateDefs + text)
+	lt.tmpl, lt.parseErr = template.New(lt.tmplName).Funcs(templateFuncs).Option("missingkey=zero").Parse(templateDefs + text)
+	if lt.parseErr != nil {
+		lt.parseErr = fmt.Errorf("error parsing template %s: %w", lt.tmplName, lt.parseErr)
+	}
 	return lt
 }
 
 // expand returns the label's value for a series with labels ls (without
 // __name__) and value v. An error gives, as Prometheus does, the text
-// "<error expanding template: …>".
+// "<error expanding template: error executing template __alert_A: …>".
 func (lt labelTemplate) expand(ls map[string]string, v float64) string {
 	if lt.tmpl == nil && lt.parseErr == nil {
 		return lt.text
@@ -64,6 +72,7 @@ func (lt labelTemplate) expand(ls map[string]string, v float64) string {
 		if err = lt.tmpl.Execute(&b, templateData{Labels: ls, Value: v}); err == nil {
 			return b.String()
 		}
+		err = fmt.Errorf("error executing template %s: %w", lt.tmplName, err)
 	}
 	return fmt.Sprintf("<error expanding template: %v>", err)
 }
@@ -81,7 +90,7 @@ var templateFuncs = template.FuncMap{
 	"safeHtml": func(s string) string { return s },
 	"toUpper":  strings.ToUpper,
 	"toLower":  strings.ToLower,
-	"title":    strings.Title, //nolint:staticcheck // Prometheus uses strings.Title
+	"title":    title,
 	"match":    regexp.MatchString,
 	"humanize": humanize,
 	"pathPrefix": func() string {
@@ -239,4 +248,33 @@ func humanizeTimestamp(i any) (string, error) {
 	}
 	sec, frac := math.Modf(v)
 	return fmt.Sprint(time.Unix(int64(sec), int64(frac*1e9)).UTC()), nil
+}
+
+// title upper-cases the first letter of each word as strings.Title does,
+// which Prometheus 2.x templates use: a word starts after anything but a
+// letter, a digit or an underscore (ASCII), or after white space.
+func title(s string) string {
+	prev := ' '
+	return strings.Map(func(r rune) rune {
+		up := isWordSeparator(prev)
+		prev = r
+		if up {
+			return unicode.ToTitle(r)
+		}
+		return r
+	}, s)
+}
+
+func isWordSeparator(r rune) bool {
+	if r <= 0x7F {
+		switch {
+		case '0' <= r && r <= '9', 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', r == '_':
+			return false
+		}
+		return true
+	}
+	if unicode.IsLetter(r) || unicode.IsDigit(r) {
+		return false
+	}
+	return unicode.IsSpace(r)
 }

@@ -2,7 +2,6 @@ package tuner
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -400,18 +399,6 @@ func planThreshold(expr string, th *Threshold, inlined bool) (*thresholdPlan, st
 		return nil, "the signal could not be separated exactly"
 	}
 	return &thresholdPlan{signal: th.Signal, op: th.Op, left: th.Left, levels: levels}, ""
-}
-
-func parseBinary(text string) (*metricsql.BinaryOpExpr, error) {
-	e, err := metricsql.Parse(text)
-	if err != nil {
-		return nil, err
-	}
-	be, ok := e.(*metricsql.BinaryOpExpr)
-	if !ok {
-		return nil, errors.New("not a binary operation")
-	}
-	return be, nil
 }
 
 // sameAST reports whether text parses to the same expression as e.
