@@ -446,3 +446,96 @@ func firingsOrEmpty(fs []pir.Firing) []pir.Firing {
 	}
 	return fs
 }
+
+func TestReplayAndWhatIfUsageErrors(t *testing.T) {
+	rules := writeFile(t, t.TempDir(), "rules.yml", scenarioRules+`- name: dup
+  rules:
+  - alert: HighLatency
+    expr: latency_seconds > 1
+    labels:
+      severity: warning
+`)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		err  string
+	}{
+		{"replay needs --rules", []string{"replay", "--prometheus", "http://127.0.0.1:1", "--start", "now-1h"}, ExitUsage, "--rules is required"},
+		{"replay needs --start", []string{"replay", "--prometheus", "http://127.0.0.1:1", "--rules", rules}, ExitUsage, "--start is required"},
+		{"an end before the start is a usage error", []string{"replay", "--prometheus", "http://127.0.0.1:1", "--rules", rules, "--start", "now-1h", "--end", "now-2h"}, ExitUsage, "before --start"},
+		{"an unknown alert names the file", []string{"replay", "--prometheus", "http://127.0.0.1:1", "--rules", rules, "--start", "now-1h", "--alert", "Nope"}, ExitFailure, `rules.yml: no alerting rule "Nope"`},
+		{"whatif needs --alert", []string{"whatif", "--prometheus", "http://127.0.0.1:1", "--rules", rules, "--start", "now-1h"}, ExitUsage, "--alert is required"},
+		{"a threshold that is not a number is a usage error", []string{"whatif", "--prometheus", "http://127.0.0.1:1", "--rules", rules, "--start", "now-1h", "--alert", "JobUp", "--threshold", "0.5,abc"}, ExitUsage, `invalid --threshold "abc"`},
+		{"a bad duration is a usage error", []string{"whatif", "--prometheus", "http://127.0.0.1:1", "--rules", rules, "--start", "now-1h", "--alert", "JobUp", "--for", "5x"}, ExitUsage, "invalid --for"},
+		{"a bad time zone is a usage error", []string{"whatif", "--prometheus", "http://127.0.0.1:1", "--rules", rules, "--start", "now-1h", "--alert", "JobUp", "--timezone", "Mars/Olympus"}, ExitUsage, "invalid --timezone"},
+		{"an ambiguous alert lists the candidates", []string{"whatif", "--prometheus", "http://127.0.0.1:1", "--rules", rules, "--start", "now-1h", "--alert", "HighLatency", "--threshold", "1"}, ExitFailure, "severity"},
+		{"a threshold asked of a rule without one fails", []string{"whatif", "--prometheus", "http://127.0.0.1:1", "--rules", writeFile(t, t.TempDir(), "r.yml", "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: absent(up)\n"), "--start", "now-1h", "--alert", "A", "--threshold", "1"}, ExitFailure, "no plain-number threshold"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := run(t, nil, tt.args...)
+			require.Equal(t, tt.code, code, stderr)
+			require.Contains(t, stderr, tt.err)
+		})
+	}
+}
+
+func TestReplayAndWhatIfFormats(t *testing.T) {
+	const minutes = 6 * 60
+	vm := testrig.VictoriaMetrics(t, scenario(4, minutes, true))
+	dir := t.TempDir()
+	rules := writeFile(t, dir, "rules.yml", scenarioRules)
+	start, end := replayT0.Add(30*time.Minute).Format(time.RFC3339), replayT0.Add(minutes*time.Minute).Format(time.RFC3339)
+	base := []string{"--prometheus", vm.URL, "--rules", rules, "--start", start, "--end", end}
+
+	code, stdout, stderr := run(t, nil, append([]string{"replay", "--format", "table"}, base...)...)
+	require.Equal(t, ExitOK, code, stderr)
+	for _, want := range []string{"FIRINGS", "TIME FIRING", "FLAPS", "FIRST FIRING", "rules.yml:", "InstanceFlapping", "HighErrorRate"} {
+		require.Contains(t, stdout, want)
+	}
+	code, stdout, stderr = run(t, nil, append([]string{"replay", "--format", "markdown", "--alert", "HighLatency"}, base...)...)
+	require.Equal(t, ExitOK, code, stderr)
+	require.Contains(t, stdout, "| rules.yml:")
+	require.NotContains(t, stdout, "InstanceFlapping")
+	code, stdout, stderr = run(t, nil, append([]string{"replay", "--format", "csv", "--group", "flapping"}, base...)...)
+	require.Equal(t, ExitOK, code, stderr)
+	require.True(t, strings.HasPrefix(stdout, "file,group,alert,labels,active_at,firing_at,resolved_at\n"), stdout)
+
+	code, stdout, stderr = run(t, nil, append([]string{"whatif", "--alert", "HighLatency", "--threshold", "0.3,0.5", "--for", "0,5m", "--format", "json", "--timezone", "Europe/Berlin"}, base...)...)
+	require.Equal(t, ExitOK, code, stderr)
+	var w whatifOut
+	require.NoError(t, json.Unmarshal([]byte(stdout), &w))
+	require.Equal(t, "rules.yml", w.File)
+	require.Equal(t, "latency", w.Group)
+	require.Equal(t, tuner.PlanSignal, w.Plan)
+	require.Len(t, w.Grid, 4)
+	require.Nil(t, w.After, "a sweep has a grid, no single after")
+	require.Equal(t, 0.3, *w.Before.Threshold)
+	require.Equal(t, 300.0, w.Before.ForSeconds)
+	require.Equal(t, w.Before, w.Grid[1], "threshold 0.3 with for 5m is the rule as written")
+	var raw map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &raw))
+	for _, k := range []string{"threshold", "for_seconds", "firings", "pages_per_week", "night_pages", "firing_seconds"} {
+		require.Contains(t, raw["before"], k)
+	}
+
+	code, stdout, stderr = run(t, nil, append([]string{"whatif", "--alert", "HighLatency", "--threshold", "0.5", "--format", "json"}, base...)...)
+	require.Equal(t, ExitOK, code, stderr)
+	require.NoError(t, json.Unmarshal([]byte(stdout), &raw))
+	require.Contains(t, raw, "after", "one change gives before and after")
+
+	html := filepath.Join(dir, "whatif.html")
+	code, _, stderr = run(t, nil, append([]string{"whatif", "--alert", "HighLatency", "--threshold", "0.5", "--for", "2m", "--format", "html", "--output", html}, base...)...)
+	require.Equal(t, ExitOK, code, stderr)
+	if keep := os.Getenv("OMEN_KEEP_HTML"); keep != "" {
+		b, _ := os.ReadFile(html)
+		_ = os.WriteFile(keep, b, 0o644)
+	}
+	page, err := os.ReadFile(html)
+	require.NoError(t, err)
+	require.Contains(t, string(page), "<svg")
+	require.Contains(t, string(page), `instance=&#34;10.0.`, "a figure per label set")
+	require.NotContains(t, string(page), "<script")
+	require.NotContains(t, string(page), "http://", "self-contained apart from the SVG namespace")
+}

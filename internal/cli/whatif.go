@@ -284,8 +284,11 @@ func whatifTimeline(res *tuner.WhatIfResult) sink.Timeline {
 	}
 	for i, v := range variants {
 		label := "before: " + name(v)
-		if i > 0 {
+		switch {
+		case i > 0 && len(variants) == 2:
 			label = "after: " + name(v)
+		case i > 0:
+			label = fmt.Sprintf("after %d: %s", i, name(v))
 		}
 		lane := sink.TimelineVariant{Name: label, Summary: fmt.Sprintf("%d firings, %d pages, %s firing", v.Metrics.Firings, v.Metrics.Pages, fmtDuration(time.Duration(v.Metrics.FiringSeconds*float64(time.Second))))}
 		for _, f := range v.Firings {

@@ -69,15 +69,15 @@ svg text { font-size: 11px; fill: #555; }
 <p class="asof">{{.Subtitle}}</p>
 <pre>{{.Expr}}</pre>
 <table>
-<thead><tr><th>Lane</th><th>Variant</th><th>Result</th></tr></thead>
+<thead><tr><th></th><th>Variant</th><th>Result</th></tr></thead>
 <tbody>
-{{range $i, $v := .Variants}}<tr><td><span class="swatch" style="background:{{index $.Colors $i}}"></span>{{$i}}</td><td>{{$v.Name}}</td><td>{{$v.Summary}}</td></tr>
+{{range $i, $v := .Variants}}<tr><td><span class="swatch" style="background:{{index $.Colors $i}}"></span></td><td>{{$v.Name}}</td><td>{{$v.Summary}}</td></tr>
 {{end}}</tbody>
 </table>
 {{if not .Rows}}<p>No label set fired in any variant.</p>{{end}}
 {{range .Rows}}<figure>
 <figcaption>{{.Key}}</figcaption>
-<svg xmlns="http://www.w3.org/2000/svg" width="{{$.Width}}" height="{{.Height}}" viewBox="0 0 {{$.Width}} {{.Height}}" role="img">
+<svg width="{{$.Width}}" height="{{.Height}}" viewBox="0 0 {{$.Width}} {{.Height}}" role="img">
 <rect x="{{$.Left}}" y="0" width="{{$.Plot}}" height="{{.Height}}" fill="#fafafa" stroke="#ddd"/>
 {{range $.Ticks}}<line x1="{{.X}}" y1="0" x2="{{.X}}" y2="{{$.LaneBottom}}" stroke="#eee"/>{{end}}
 {{range .Lanes}}<text x="4" y="{{.TextY}}">{{.Name}}</text>
@@ -121,7 +121,7 @@ func WriteTimelineHTML(w io.Writer, t Timeline) error {
 		width, left = 1000.0, 70.0
 		laneH, gap  = 12.0, 4.0
 	)
-	plotW := width - left - 10
+	plotW := width - left - 40 // room for the last tick's label
 	span := t.End.Sub(t.Start).Seconds()
 	if span <= 0 {
 		span = 1
@@ -155,8 +155,11 @@ func WriteTimelineHTML(w io.Writer, t Timeline) error {
 		rows[i] = timelineRow{Key: k, Height: height}
 		for j := range t.Variants {
 			name := "before"
-			if j > 0 {
-				name = fmt.Sprintf("lane %d", j)
+			switch {
+			case j > 0 && len(t.Variants) == 2:
+				name = "after"
+			case j > 0:
+				name = fmt.Sprintf("after %d", j)
 			}
 			rows[i].Lanes = append(rows[i].Lanes, timelineLane{Name: name, TextY: float64(j)*(laneH+gap) + laneH - 1})
 		}
