@@ -55,7 +55,7 @@ omen runs) plus a margin: a prediction stays visible until the next run.`,
 			if err != nil {
 				return err
 			}
-			return writeOutput(output, g.stdout, func(w io.Writer) error {
+			return writeOutput(cmd.Context(), output, g.stdout, func(w io.Writer) error {
 				_, err := w.Write(b)
 				return err
 			})

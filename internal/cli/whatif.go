@@ -165,7 +165,7 @@ func runWhatif(ctx context.Context, g *globalOptions, o *whatifOptions) error {
 	for _, w := range res.Warnings {
 		g.logger.Warn("what-if", "alert", r.Alert, "warning", w)
 	}
-	return writeOutput(o.Output, g.stdout, func(w io.Writer) error {
+	return writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error {
 		switch g.Format {
 		case "json":
 			return writeJSON(w, whatifJSON(res))
