@@ -17,7 +17,6 @@ func runIn(t *testing.T, stdin []byte, args ...string) (int, string, string) {
 	return runWith(t, func(g *globalOptions) { g.stdin = bytes.NewReader(stdin) }, args...)
 }
 
-
 // rampCSV is n rows of a slow ramp at 5-minute steps ending at end.
 func rampCSV(n int, end time.Time) string {
 	var b strings.Builder
