@@ -227,9 +227,9 @@ type sim struct {
 	upTol    float64
 	downTol  float64
 	pods     []int64 // creation instants (Unix ms), oldest first
-	recs     []timed     // recommendations
-	ups      []timed     // scale-up events (pods added)
-	downs    []timed     // scale-down events (pods removed)
+	recs     []timed // recommendations
+	ups      []timed // scale-up events (pods added)
+	downs    []timed // scale-down events (pods removed)
 	rescaled bool
 	keep     int64 // how long events and recommendations matter, ms
 }

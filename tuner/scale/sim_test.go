@@ -124,7 +124,7 @@ func TestSimulateFollowsTheDocumentationExamples(t *testing.T) {
 	t.Run("with several metrics the largest recommendation wins", func(t *testing.T) {
 		p := cpuPolicy(1, 100, 0.5)
 		p.Metrics = append(p.Metrics, Metric{Name: "memory", Type: Utilization, Target: 0.5, Request: 100})
-		d := constant(2*0.5, 2, time.Minute) // cpu asks for 2
+		d := constant(2*0.5, 2, time.Minute)                 // cpu asks for 2
 		d.Load["memory"] = []float64{3 * 50 * 2, 3 * 50 * 2} // memory asks for 6 at 2 replicas... of 3 pods' worth
 		r, err := Simulate(p, d, SimConfig{InitialReplicas: 3, Trace: true})
 		require.NoError(t, err)
