@@ -73,7 +73,7 @@ type Row struct {
 
 // SizingRow is krr's simple strategy beside omen's for one container.
 type SizingRow struct {
-	KrrCPU, KrrMemoryRequest, KrrMemoryLimit string
+	KrrCPU, KrrMemoryRequest, KrrMemoryLimit    string
 	OmenCPU, OmenMemoryRequest, OmenMemoryLimit string
 	// Leak is set when omen found a leak; BiggerLimitOnly when the
 	// proposal's only memory change would be a bigger limit (a failure).
@@ -87,7 +87,7 @@ type Report struct {
 	Rows    []Row   `json:"rows"`
 	// Totals over the workloads.
 	Pass, Improved, Fail, Kept int
-	LeakOK, Leaks    int
+	LeakOK, Leaks              int
 	// Written is the number of manifests written; all decoded strictly.
 	Written int
 	Elapsed time.Duration
@@ -267,8 +267,6 @@ func sizingRow(p scale.Proposal, edited *scale.Workload) *SizingRow {
 		s.KrrCPU, s.KrrMemoryRequest, s.KrrMemoryLimit = b.RequestCPU, b.RequestMemory, b.LimitMemory
 	}
 	c := edited.Containers[0]
-	q := func(m map[string]string, k string) string { return m[k] }
-	_ = q
 	if v, ok := c.Requests["cpu"]; ok {
 		s.OmenCPU = v.String()
 	}

@@ -35,9 +35,8 @@ func FuzzEditRoundTrip(f *testing.F) {
 			return
 		}
 		type target struct {
-			obj    Ref
-			field  Change
-			values bool
+			obj   Ref
+			field Change
 		}
 		var targets []target
 		for _, w := range ws {

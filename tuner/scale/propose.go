@@ -347,7 +347,9 @@ func withWindow(c SimConfig, w *Window) SimConfig {
 //     about 5 a week), the least saturated candidate among those with at
 //     most 10% more replica-hours, provided it at least halves the
 //     saturated minutes; otherwise the cheapest that halves them;
-//   - when it does not, the cheapest candidate that saturates no more.
+//   - when it does not, the cheapest candidate that saturates no more and
+//     spends no more time near saturation (above 90% of capacity) than the
+//     current policy or 0.1% of the time, whichever is more.
 //
 // Ties go to fewer replica-hours, then fewer scale events. The current
 // policy is kept unless the choice is materially better: less saturation,
@@ -384,7 +386,10 @@ func choose(tried []candidate, base candidate, d Demand) candidate {
 			best, found = pick(func(c candidate) bool { return c.res.SaturatedMinutes <= s0/2 }, false)
 		}
 	} else {
-		best, found = pick(func(c candidate) bool { return c.res.SaturatedMinutes <= s0 }, false)
+		// No more saturation, and no less headroom than the current policy
+		// leaves, or 0.1% of the time near saturation.
+		near := max(base.res.NearMinutes, 0.001*base.res.Minutes)
+		best, found = pick(func(c candidate) bool { return c.res.SaturatedMinutes <= s0 && c.res.NearMinutes <= near }, false)
 	}
 	if !found || (best.res.SaturatedMinutes >= s0-1e-9 && best.res.ReplicaHours > 0.98*r0) {
 		return base

@@ -70,6 +70,9 @@ type Result struct {
 	// ReplicaHours is the sum over time of the pods that existed (starting
 	// ones included): the cost.
 	ReplicaHours float64 `json:"replica_hours"`
+	// NearMinutes are the minutes during which the load per ready pod was
+	// above 90% of a metric's capacity: how little headroom was left.
+	NearMinutes float64 `json:"minutes_near_saturation"`
 	// ScaleEvents counts the changes of the replicas.
 	ScaleEvents int `json:"scale_events"`
 	// MinutesAtMax are the minutes pinned at maxReplicas: at the maximum
@@ -183,7 +186,8 @@ func Simulate(p Policy, d Demand, cfg SimConfig) (Result, error) {
 			s.start(t, cfg.InitialReplicas, cur)
 		}
 		ready := s.ready(t)
-		saturated := s.saturated(cur, ready)
+		saturated := s.saturated(cur, ready, 1)
+		near := saturated || s.saturated(cur, ready, 0.9)
 		desired, pinned := s.step(t, cur, ready)
 		if t < fromMs {
 			continue
@@ -193,6 +197,9 @@ func Simulate(p Policy, d Demand, cfg SimConfig) (Result, error) {
 		sumReplicas += float64(n)
 		if saturated {
 			res.SaturatedMinutes += sync.Minutes()
+		}
+		if near {
+			res.NearMinutes += sync.Minutes()
 		}
 		if pinned {
 			res.MinutesAtMax += sync.Minutes()
@@ -299,13 +306,15 @@ func (s *sim) ready(t int64) int32 {
 	return int32(n)
 }
 
-func (s *sim) saturated(load []float64, ready int32) bool {
+// saturated reports whether the load per ready pod is above frac of a
+// metric's capacity.
+func (s *sim) saturated(load []float64, ready int32, frac float64) bool {
 	for i, m := range s.p.Metrics {
 		l := load[i]
 		if math.IsNaN(l) || l <= 0 {
 			continue
 		}
-		c := m.capacity(s.tol)
+		c := m.capacity(s.tol) * frac
 		if c <= 0 {
 			continue
 		}
