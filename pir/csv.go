@@ -13,7 +13,7 @@ import (
 var csvColumns = []string{"id", "start", "end", "title"}
 
 // isCSVHeader reports whether line is the header of an incident CSV: comma
-// separated, naming id and start.
+// separated, naming id or start.
 func isCSVHeader(line []byte) bool {
 	if !bytes.Contains(line, []byte(",")) {
 		return false
@@ -23,16 +23,13 @@ func isCSVHeader(line []byte) bool {
 	if err != nil {
 		return false
 	}
-	var id, start bool
 	for _, c := range rec {
 		switch strings.ToLower(strings.TrimSpace(c)) {
-		case "id":
-			id = true
-		case "start":
-			start = true
+		case "id", "start":
+			return true
 		}
 	}
-	return id && start
+	return false
 }
 
 // parseCSV reads an incident CSV: a header id,start,end,title followed by

@@ -1,6 +1,7 @@
 package pir
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -17,60 +18,63 @@ const DefaultDuration = time.Hour
 type Incident struct {
 	// ID identifies the incident (PagerDuty's id, incident.io's reference
 	// INC-123, a review's front matter id).
-	ID string
+	ID string `json:"id"`
 	// Aliases are the other names the incident is known by (PagerDuty's
 	// incident_number and #N, incident.io's ULID); records of two sources
 	// sharing an ID or an alias are the same incident.
-	Aliases []string
+	Aliases []string `json:"aliases,omitempty"`
 	// Source names the format the record was read from: yaml, csv,
 	// pagerduty, incidentio, firehydrant, rootly, opsgenie or markdown;
 	// merged records join them with "+" (markdown+pagerduty).
-	Source string
+	Source string `json:"source"`
 	// Files are the files the record was read from, in the order merged.
-	Files []string
+	Files []string `json:"files,omitempty"`
 	// URL links to the incident in its tool or to its review.
-	URL string
+	URL string `json:"url,omitempty"`
 	// Title is the incident's one-line description.
-	Title string
+	Title string `json:"title,omitempty"`
 	// Severity is the severity as the source spells it (SEV1, critical,
 	// P1, high).
-	Severity string
+	Severity string `json:"severity,omitempty"`
 	// Labels are matched with the alerts' labels (service, team, cluster).
 	// A value holding "|" lists alternatives, as a Prometheus regular
 	// expression matcher would: "checkout|payments".
-	Labels map[string]string
+	Labels map[string]string `json:"labels,omitempty"`
 
 	// StartedAt is when the incident began (impact started). It is the
 	// start every quality figure uses.
-	StartedAt time.Time
+	StartedAt time.Time `json:"started_at"`
 	// DetectedAt is when someone or something first noticed it; zero when
 	// unknown.
-	DetectedAt time.Time
+	DetectedAt time.Time `json:"detected_at,omitzero"`
 	// AcknowledgedAt is when a responder took it; zero when unknown.
-	AcknowledgedAt time.Time
+	AcknowledgedAt time.Time `json:"acknowledged_at,omitzero"`
 	// MitigatedAt is when impact stopped; zero when unknown.
-	MitigatedAt time.Time
+	MitigatedAt time.Time `json:"mitigated_at,omitzero"`
 	// ResolvedAt is when the incident was over: its end. Zero when the
 	// source gave no end (the incident is then taken to last
 	// DefaultDuration).
-	ResolvedAt time.Time
+	ResolvedAt time.Time `json:"resolved_at,omitzero"`
 
 	// Detection is how the incident was detected.
-	Detection Detection
+	Detection Detection `json:"detection"`
 	// RootCauses are the causes the review names, each with a category.
-	RootCauses []RootCause
+	RootCauses []RootCause `json:"root_causes,omitempty"`
 	// Trigger is what set the incident off (a deploy, a traffic spike), as
 	// written.
-	Trigger string
+	Trigger string `json:"trigger,omitempty"`
 	// Summary, Impact, Resolution and Lessons are the review's sections of
 	// those names, as written (Markdown).
-	Summary, Impact, Resolution, Lessons string
+	Summary    string `json:"summary,omitempty"`
+	Impact     string `json:"impact,omitempty"`
+	Resolution string `json:"resolution,omitempty"`
+	Lessons    string `json:"lessons,omitempty"`
 	// ActionItems are the follow-ups the review lists.
-	ActionItems []ActionItem
+	ActionItems []ActionItem `json:"action_items,omitempty"`
 	// Timeline is the review's timeline, in the order written.
-	Timeline []TimelineEntry
+	Timeline []TimelineEntry `json:"timeline,omitempty"`
 	// Mode tells a real incident from a drill, test or game day.
-	Mode Mode
+	Mode Mode `json:"mode"`
 
 	// detectionText is a review's Detection section, mined for the method.
 	detectionText string
@@ -129,6 +133,22 @@ func (m Mode) String() string {
 	return "real"
 }
 
+// MarshalText writes the mode as String does.
+func (m Mode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// UnmarshalText reads "real", "drill" or "".
+func (m *Mode) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "", "real":
+		*m = ModeReal
+	case "drill":
+		*m = ModeDrill
+	default:
+		return fmt.Errorf("pir: unknown mode %q: want real or drill", b)
+	}
+	return nil
+}
+
 // Method is how an incident was detected.
 type Method string
 
@@ -148,6 +168,22 @@ func (m Method) String() string {
 	return string(m)
 }
 
+// MarshalText writes the method as String does.
+func (m Method) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// UnmarshalText reads a method's name; "unknown" and "" are the zero value.
+func (m *Method) UnmarshalText(b []byte) error {
+	switch s := Method(b); s {
+	case "", "unknown":
+		*m = MethodUnknown
+	case MethodAlert, MethodCustomer, MethodHuman:
+		*m = s
+	default:
+		return fmt.Errorf("pir: unknown detection method %q: want alert, customer, human or unknown", b)
+	}
+	return nil
+}
+
 // ByPeople reports whether people, not an alert, detected the incident
 // (a customer or someone in the team).
 func (m Method) ByPeople() bool { return m == MethodCustomer || m == MethodHuman }
@@ -155,22 +191,22 @@ func (m Method) ByPeople() bool { return m == MethodCustomer || m == MethodHuman
 // Detection is how an incident was detected.
 type Detection struct {
 	// Method is alert, customer, human or unknown.
-	Method Method
+	Method Method `json:"method"`
 	// Alerts are the alert names that detected it (paged by
 	// HighErrorRate), in the order found.
-	Alerts []string
+	Alerts []string `json:"alerts,omitempty"`
 	// Evidence is the text the method was read from (a front matter field,
 	// a timeline entry, a section's sentence).
-	Evidence string
+	Evidence string `json:"evidence,omitempty"`
 }
 
 // RootCause is one cause a review names.
 type RootCause struct {
 	// Text is the cause as written.
-	Text string
+	Text string `json:"text"`
 	// Category is the kind of cause (see Categories); "" when none of the
 	// categories' words appear.
-	Category string
+	Category string `json:"category,omitempty"`
 }
 
 // ActionType is the kind of follow-up an action item is, as in the Google
@@ -188,31 +224,31 @@ const (
 // ActionItem is one follow-up of a review.
 type ActionItem struct {
 	// Text is the item as written.
-	Text string
+	Text string `json:"text"`
 	// Type is prevent, mitigate, process or unknown.
-	Type ActionType
+	Type ActionType `json:"type"`
 	// Owner is who owns it (@alice, team-sre); "" when not said.
-	Owner string
+	Owner string `json:"owner,omitempty"`
 	// Status is the item's status as written (open, done, TODO), "done"
 	// for a ticked checkbox and "open" for an empty one.
-	Status string
+	Status string `json:"status,omitempty"`
 	// Reference is the ticket or link tracking it (JIRA-123, a URL).
-	Reference string
+	Reference string `json:"reference,omitempty"`
 	// Alerts are the alert rule names the item names.
-	Alerts []string
+	Alerts []string `json:"alerts,omitempty"`
 	// Topics are what the item is about among threshold, disk, memory,
 	// capacity and alert, in that order.
-	Topics []string
+	Topics []string `json:"topics,omitempty"`
 }
 
 // TimelineEntry is one line of a review's timeline.
 type TimelineEntry struct {
 	// At is the instant of the entry.
-	At time.Time
+	At time.Time `json:"at"`
 	// Text is what happened, as written.
-	Text string
+	Text string `json:"text"`
 	// Line is the 1-based line of the entry in its file.
-	Line int
+	Line int `json:"line,omitempty"`
 }
 
 // clone returns a deep copy of in.

@@ -91,6 +91,8 @@ func jsonError(data []byte, name, field string, line int, err error) error {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
+	case errors.As(err, &se) && strings.Contains(se.Error(), "unexpected end"):
+		return &ParseError{File: name, Line: lineAt(data, len(bytes.TrimRight(data, " \t\r\n"))), Field: field, Msg: "invalid JSON: the file ends too early", Err: err}
 	case errors.As(err, &se):
 		l := line
 		if l == 0 {

@@ -68,6 +68,11 @@ func Parse(data []byte, name string, f Format) (*Parsed, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 	}
+	if f == FormatYAML {
+		if err := checkJSON(data, name); err != nil {
+			return nil, err
+		}
+	}
 	var (
 		p   = &Parsed{Format: f}
 		err error
@@ -120,7 +125,7 @@ func Parse(data []byte, name string, f Format) (*Parsed, error) {
 //     receiver): alert history, not incidents;
 //   - Markdown: a YAML front matter followed by text, or a first line that
 //     is a heading;
-//   - CSV: a header line naming id and start, comma-separated;
+//   - CSV: a comma-separated header line naming id or start;
 //   - otherwise YAML (JSON included): a list of incidents, or a mapping
 //     with incidents: holding one.
 func DetectFormat(data []byte) (Format, error) {
@@ -141,6 +146,18 @@ func DetectFormat(data []byte) (Format, error) {
 		return FormatCSV, nil
 	}
 	return FormatYAML, nil
+}
+
+// checkJSON reports the syntax error of a file that starts as JSON but is
+// not, rather than letting the YAML reader misread it.
+func checkJSON(data []byte, name string) error {
+	t := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
+	if len(t) == 0 || (t[0] != '{' && t[0] != '[') || json.Valid(t) {
+		return nil
+	}
+	var v any
+	err := json.Unmarshal(t, &v)
+	return jsonError(data, name, "", 0, err)
 }
 
 // detectJSON recognises the JSON bodies of the incident tools' APIs and
@@ -238,12 +255,12 @@ type Loaded struct {
 	// Incidents are the incidents, records of one incident merged (see
 	// Merge), ordered by start then ID. Drills are included: filter with
 	// Mode.IsDrill.
-	Incidents []Incident
+	Incidents []Incident `json:"incidents"`
 	// Files is how many files were read.
-	Files int
+	Files int `json:"files"`
 	// Skipped lists what was left out and why: files of a directory that
 	// hold no review, and records that are not incidents.
-	Skipped []string
+	Skipped []string `json:"skipped,omitempty"`
 }
 
 // incidentExts are the extensions of the files Load reads in a directory.

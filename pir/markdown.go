@@ -853,3 +853,6 @@ func (t ActionType) String() string {
 	}
 	return string(t)
 }
+
+// MarshalText writes the type as String does.
+func (t ActionType) MarshalText() ([]byte, error) { return []byte(t.String()), nil }

@@ -26,13 +26,16 @@ func parseMinimal(data []byte, name string) ([]Incident, error) {
 	if root.Kind == yaml.MappingNode {
 		list = mapValue(root, "incidents")
 		if list == nil {
-			return nil, parseErr(name, root.Line, "", "want a list of incidents, or incidents: holding one")
+			return nil, &ParseError{File: name, Line: root.Line, Msg: "not an incident file: " + formatsWant, Err: ErrUnknownFormat}
 		}
 	}
 	if list.Kind == yaml.ScalarNode && list.Tag == "!!null" {
 		return nil, nil
 	}
 	if list.Kind != yaml.SequenceNode {
+		if list == root {
+			return nil, &ParseError{File: name, Line: root.Line, Msg: "not an incident file: " + formatsWant, Err: ErrUnknownFormat}
+		}
 		return nil, parseErr(name, list.Line, "incidents", "want a list of {id, start, end, title, labels}")
 	}
 	out := make([]Incident, 0, len(list.Content))
@@ -94,6 +97,9 @@ func parseMinimal(data []byte, name string) ([]Incident, error) {
 	}
 	return out, nil
 }
+
+// formatsWant lists what an incident file can be.
+const formatsWant = "want a list of {id, start, end, title, labels} (or incidents: holding one), a PagerDuty, incident.io, FireHydrant, Rootly or Opsgenie API export, a CSV with id,start,end,title columns, or a Markdown review"
 
 // checkRecord verifies what every record needs: an id, a start and an end
 // not before the start.
