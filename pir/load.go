@@ -368,9 +368,11 @@ func formatFor(path string, data []byte) Format {
 //     a minimal YAML or CSV list; records of the same rank keep the order
 //     they were given in (Load: files in lexical order);
 //   - every single-valued field (ID, URL, title, severity, each time,
-//     detection, trigger, mode, sections) takes the value of the
+//     detection method, trigger, sections) takes the value of the
 //     best-ranked record that has one, so a review's started_at wins over
 //     PagerDuty's created_at while PagerDuty fills what the review left out;
+//     the detecting alerts of records agreeing on the method are joined;
+//     a record saying drill makes the incident a drill;
 //   - labels are the union, the best-ranked record's value winning on a
 //     name both give;
 //   - aliases, files, root causes, action items and timeline entries are
@@ -479,13 +481,10 @@ func mergeInto(dst, src *Incident) {
 		}
 	}
 	if dst.Detection.Method == MethodUnknown {
-		dst.Detection.Method = src.Detection.Method
-		dst.Detection.Evidence = src.Detection.Evidence
+		dst.Detection = Detection{Method: src.Detection.Method, Evidence: src.Detection.Evidence, Alerts: slices.Clone(dst.Detection.Alerts)}
 	}
-	for _, a := range src.Detection.Alerts {
-		if !slices.Contains(dst.Detection.Alerts, a) {
-			dst.Detection.Alerts = append(dst.Detection.Alerts, a)
-		}
+	if dst.Detection.Method == src.Detection.Method {
+		dst.Detection.Alerts = appendNew(dst.Detection.Alerts, src.Detection.Alerts...)
 	}
 	if dst.Mode == ModeReal {
 		dst.Mode = src.Mode
