@@ -89,6 +89,9 @@ func newScenario(seed uint64, weeks, nRules, nIncidents int, onlyService bool) s
 			lm := map[string]string{"alertname": rule.Alert}
 			if ruleSev != "" {
 				lm["severity"] = ruleSev
+			} else if r.IntN(5) == 0 {
+				// a severity from the series, not the rule: still pages
+				lm["severity"] = sevs[r.IntN(2)]
 			}
 			if r.IntN(5) != 0 {
 				lm["service"] = services[r.IntN(len(services))]
@@ -101,7 +104,7 @@ func newScenario(seed uint64, weeks, nRules, nIncidents int, onlyService bool) s
 				// a flap: the same label set fires again soon after
 				prev := rf.Firings[k-1]
 				lm = prev.Labels.Map()
-				at = prev.ResolvedAt.Add(time.Duration(1+r.IntN(30)) * time.Minute)
+				at = prev.ResolvedAt.Add(time.Duration(r.IntN(45)) * time.Minute)
 			} else if r.IntN(3) == 0 && len(sc.incidents) > 0 {
 				// near an incident
 				in := sc.incidents[r.IntN(len(sc.incidents))]
@@ -207,18 +210,18 @@ func oracle(sc scenario) oracleReport {
 				stop = f.ResolvedAt
 			}
 			o.firingSeconds += stop.Sub(f.FiringAt).Seconds()
-			sev, has := "", false
+			// A rule with no severity label pages on every firing; else the
+			// firing's severity must be a paging one.
+			_, ruleHasSeverity := rf.Rule.Labels["severity"]
+			sev := ""
 			for _, l := range f.Labels {
 				if l.Name == "severity" {
-					sev, has = l.Value, true
+					sev = l.Value
 				}
 			}
-			if !has {
-				sev, has = rf.Rule.Labels["severity"]
-			}
-			page := !has
+			page := !ruleHasSeverity
 			for _, s := range sc.pageSevs {
-				if sev == s {
+				if ruleHasSeverity && sev == s {
 					page = true
 				}
 			}
@@ -245,8 +248,8 @@ func oracle(sc scenario) oracleReport {
 				o.matching++
 			}
 		}
-		// flaps: a firing starting within 15m after the previous firing of
-		// the same label set resolved.
+		// flaps: a firing beginning less than 30m after the same label
+		// set's previous firing was resolved.
 		sorted := append([]pir.Firing(nil), fs...)
 		sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].FiringAt.Before(sorted[j].FiringAt) })
 		for i, f := range sorted {
@@ -256,7 +259,7 @@ func oracle(sc scenario) oracleReport {
 					continue
 				}
 				if !p.ResolvedAt.IsZero() {
-					if d := f.FiringAt.Sub(p.ResolvedAt); d >= 0 && d <= 15*time.Minute {
+					if d := f.FiringAt.Sub(p.ResolvedAt); d >= 0 && d < 30*time.Minute {
 						o.flaps++
 					}
 				}

@@ -14,7 +14,7 @@ import (
 // Defaults of QualityConfig.
 const (
 	DefaultLeadWindow     = 6 * time.Hour
-	DefaultFlapWindow     = 15 * time.Minute
+	DefaultFlapWindow     = 30 * time.Minute
 	DefaultNoisyPrecision = 0.5
 	DefaultLateAfter      = 15 * time.Minute
 )
@@ -29,8 +29,8 @@ var ErrPeriod = errors.New("pir: invalid period")
 type RuleRef struct {
 	// File is the rule file, Group the rule group, Alert the alert name.
 	File, Group, Alert string
-	// Labels are the rule's own labels (severity, team); a firing without
-	// a severity label takes the rule's.
+	// Labels are the rule's own labels, as written (severity, team): a
+	// rule without a severity label pages on every firing.
 	Labels map[string]string
 }
 
@@ -56,9 +56,9 @@ type QualityConfig struct {
 	PageSeverities []string
 	// IncludeDrills counts drills as incidents. Default false.
 	IncludeDrills bool
-	// FlapWindow: a firing that starts within FlapWindow after the end of
-	// the previous firing of the same label set is a flap. Default
-	// DefaultFlapWindow (15m).
+	// FlapWindow: a firing that begins less than FlapWindow after the
+	// same label set's previous firing was resolved is a flap. Default
+	// DefaultFlapWindow (30m), as omen replay and whatif.
 	FlapWindow time.Duration
 	// NoisyPrecision: a rule whose precision is below it is noisy. Default
 	// DefaultNoisyPrecision (0.5).
@@ -132,8 +132,8 @@ type RuleQuality struct {
 	// minus the rule's earliest matching firing_at; nil when it caught
 	// none.
 	LeadSecondsMedian *float64 `json:"lead_seconds_median"`
-	// Flaps counts firings starting within the flap window after the end
-	// of the previous firing of the same label set.
+	// Flaps counts the firings that began less than the flap window after
+	// the same label set's previous firing was resolved.
 	Flaps int `json:"flaps"`
 	// Verdict and Reason judge the rule.
 	Verdict Verdict `json:"verdict"`
@@ -272,18 +272,14 @@ func Counted(incidents []Incident, start, end time.Time, includeDrills bool) []I
 	return out
 }
 
-// Pages reports whether a firing pages: its severity label, or the rule's
-// when the firing has none, is one of severities; a firing with no
-// severity at all pages.
+// Pages reports whether a firing of a rule with the labels rule pages: a
+// rule with no severity label pages on every firing; otherwise the
+// firing's severity label must be one of severities.
 func Pages(f *Firing, rule map[string]string, severities []string) bool {
-	sev, ok := f.Labels.Get("severity"), f.Labels.Has("severity")
-	if !ok {
-		sev, ok = rule["severity"]
-	}
-	if !ok || sev == "" {
+	if _, ok := rule["severity"]; !ok {
 		return true
 	}
-	return slices.Contains(severities, sev)
+	return slices.Contains(severities, f.Labels.Get("severity"))
 }
 
 // AtNight reports whether t falls in [22:00, 07:00) in loc.
@@ -308,8 +304,8 @@ func AtNight(t time.Time, loc *time.Location) bool {
 //     firing_at over all rules; a rule's lead_seconds_median is the median
 //     over the incidents it caught of start − its own earliest matching
 //     firing_at (the mean of the two middle values for an even count);
-//   - pages are firings whose severity is in PageSeverities (a firing and
-//     rule without severity page); pages_per_week = pages / ((End − Start)
+//   - pages are firings whose severity is in PageSeverities (a rule with no
+//     severity label pages on every firing); pages_per_week = pages / ((End − Start)
 //     / 7 days); night pages fire in [22:00, 07:00) in Location;
 //   - summary recall = caught / incidents, page_recall = incidents caught
 //     by a paging firing / incidents, precision = matching firings /
@@ -448,8 +444,8 @@ func counted(fs []Firing, start, end time.Time) []Firing {
 	return out
 }
 
-// flaps counts the firings that start within window after the end of the
-// previous firing of the same label set; fs is in firing_at order.
+// flaps counts the firings that begin less than window after the same
+// label set's previous firing was resolved; fs is in firing_at order.
 func flaps(fs []Firing, window time.Duration) int {
 	last := map[uint64]time.Time{} // label set → previous resolved_at
 	open := map[uint64]bool{}
@@ -457,7 +453,7 @@ func flaps(fs []Firing, window time.Duration) int {
 	for i := range fs {
 		k := fs[i].Labels.Fingerprint()
 		if prev, ok := last[k]; ok && !open[k] {
-			if d := fs[i].FiringAt.Sub(prev); d >= 0 && d <= window {
+			if d := fs[i].FiringAt.Sub(prev); d >= 0 && d < window {
 				n++
 			}
 		}
