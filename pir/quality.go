@@ -27,8 +27,12 @@ var ErrPeriod = errors.New("pir: invalid period")
 
 // RuleRef names an alerting rule in a quality report.
 type RuleRef struct {
-	// File is the rule file, Group the rule group, Alert the alert name.
-	File, Group, Alert string
+	// File is the rule file, Line the rule's line in it, Group the rule
+	// group, Alert the alert name.
+	File  string
+	Line  int
+	Group string
+	Alert string
 	// Labels are the rule's own labels, as written (severity, team): a
 	// rule without a severity label pages on every firing.
 	Labels map[string]string
@@ -111,6 +115,7 @@ const (
 // RuleQuality is the quality of one rule over the period.
 type RuleQuality struct {
 	File  string `json:"file"`
+	Line  int    `json:"line"`
 	Group string `json:"group"`
 	Alert string `json:"alert"`
 	// Firings counts the rule's firings whose firing_at lies in the period.
@@ -331,7 +336,7 @@ func Quality(rules []RuleFirings, incidents []Incident, cfg QualityConfig) (*Qua
 
 	own := make([]time.Time, len(incs)) // this rule's earliest, reused
 	for _, rf := range rules {
-		rq := RuleQuality{File: rf.Rule.File, Group: rf.Rule.Group, Alert: rf.Rule.Alert}
+		rq := RuleQuality{File: rf.Rule.File, Line: rf.Rule.Line, Group: rf.Rule.Group, Alert: rf.Rule.Alert}
 		clear(own)
 		ownPaged := make([]bool, len(incs))
 		fs := counted(rf.Firings, cfg.Start, cfg.End)
