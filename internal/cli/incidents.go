@@ -70,7 +70,6 @@ title) are left out unless --include-drills.
 	f.StringVar(&o.End, "end", "", "only incidents starting at or before `TIME`")
 	f.BoolVar(&o.IncludeDrills, "include-drills", false, "count drills, tests and game days as incidents")
 	f.StringVar(&o.Output, "output", "", "write to `FILE` instead of stdout (atomically)")
-	_ = cmd.MarkFlagRequired("incidents")
 	return cmd
 }
 
