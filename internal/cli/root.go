@@ -141,6 +141,8 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 findings at or above the conf
 		newPredictCmd(g),
 		newRunCmd(g),
 		newDetectCmd(g),
+		newReplayCmd(g),
+		newWhatifCmd(g),
 		newIncidentsCmd(g),
 	)
 	return root

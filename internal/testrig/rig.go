@@ -29,6 +29,7 @@ var debianPackages = map[string]string{
 	"prometheus":              "prometheus",
 	"promtool":                "prometheus",
 	"victoria-metrics":        "victoria-metrics",
+	"vmalert":                 "victoria-metrics",
 	"prometheus-alertmanager": "prometheus-alertmanager",
 	"chromium":                "chromium",
 }
@@ -222,23 +223,7 @@ func Prometheus(t testing.TB, ss []series.Series) *Server {
 // history ss, imported in OpenMetrics text.
 func VictoriaMetrics(t testing.TB, ss []series.Series) *Server {
 	t.Helper()
-	bin := RequireBinary(t, "victoria-metrics")
-	dir := t.TempDir()
-	s := start(t, bin, dir, "/health", func(port int) []string {
-		return []string{
-			"-storageDataPath=" + filepath.Join(dir, "data"),
-			"-retentionPeriod=100y",
-			fmt.Sprintf("-httpListenAddr=127.0.0.1:%d", port),
-			"-search.disableCache",
-			"-search.latencyOffset=0s",
-		}
-	})
-	if len(ss) > 0 {
-		if err := ImportVictoriaMetrics(context.Background(), s.URL, ss); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return s
+	return VictoriaMetricsWith(t, ss)
 }
 
 // ImportVictoriaMetrics sends ss to a VictoriaMetrics at url through
