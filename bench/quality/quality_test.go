@@ -174,5 +174,5 @@ func BenchmarkQuality50Rules12Weeks(b *testing.B) {
 	b.ReportMetric(float64(run.MaxRSS>>20), "peak-MiB")
 	b.Logf("omen quality: %d rules, %d incidents (%d caught), %d firings: wall %s, omen CPU %s, server CPU %s, peak %d MiB, load %.2f → %.2f",
 		len(rep.Rules), rep.Summary.Incidents, rep.Summary.Caught, rep.Summary.Firings, run.Wall.Round(time.Millisecond),
-		run.CPU().Round(time.Millisecond), (cpu1-cpu0).Round(time.Millisecond), run.MaxRSS>>20, run.LoadBefore[0], run.LoadAfter[0])
+		run.CPU().Round(time.Millisecond), (cpu1 - cpu0).Round(time.Millisecond), run.MaxRSS>>20, run.LoadBefore[0], run.LoadAfter[0])
 }

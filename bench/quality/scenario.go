@@ -105,7 +105,7 @@ func Generate(cfg Config) (*Scenario, error) {
 	var y strings.Builder
 	y.WriteString("incidents:\n")
 	for i := 0; i < cfg.Incidents; i++ {
-		from := sc.Start.Add(time.Duration(r.Int64N(int64(span-4*time.Hour)))).Truncate(cfg.Step)
+		from := sc.Start.Add(time.Duration(r.Int64N(int64(span - 4*time.Hour)))).Truncate(cfg.Step)
 		w := Window{ID: fmt.Sprintf("INC-%d", 100+i), Service: Services[r.IntN(len(Services))], From: from}
 		fmt.Fprintf(&y, "  - id: %s\n    start: %s\n", w.ID, from.Format(time.RFC3339))
 		if r.IntN(6) != 0 {

@@ -173,4 +173,30 @@ func TestAlertmanagerLogAndALERTSAreTheSameHistory(t *testing.T) {
 	require.NotNil(t, sim.Score)
 	require.Greater(t, *sim.Score, 0.6, "%+v", sim)
 	t.Logf("similarity of ALERTS and the Alertmanager log: %.3f (%+v)", *sim.Score, sim)
+
+	// omen quality scores either history, and says how alike a replay of
+	// the rules is.
+	incidents := filepath.Join(t.TempDir(), "incidents.yaml")
+	require.NoError(t, os.WriteFile(incidents, []byte(fmt.Sprintf("- id: LIVE-1\n  start: %s\n  end: %s\n  labels: {service: checkout}\n",
+		logged[0].FiringAt.Format(time.RFC3339Nano), logged[0].ResolvedAt.Format(time.RFC3339Nano))), 0o644))
+	for _, history := range []string{la.log, "alerts"} {
+		t.Run("omen quality --history "+filepath.Base(history), func(t *testing.T) {
+			code, stdout, stderr := run(t, nil, "quality", "--prometheus", la.prometheus.URL, "--rules", la.rules, "--incidents", incidents,
+				"--history", history, "--start", la.start.Format(time.RFC3339), "--end", la.end.Format(time.RFC3339), "--format", "json")
+			require.Equal(t, ExitOK, code, stderr)
+			var got qualityJSON
+			require.NoError(t, json.Unmarshal([]byte(stdout), &got))
+			require.Empty(t, got.Warnings)
+			require.Len(t, got.Rules, 1)
+			r := got.Rules[0]
+			require.Equal(t, 2, r.Firings)
+			require.Equal(t, 2, r.Pages)
+			require.Equal(t, []string{"LIVE-1"}, r.Caught)
+			require.Equal(t, 1, got.Summary.Caught)
+			require.NotNil(t, got.Similarity, "a replay and a real history: their similarity")
+			require.Greater(t, *got.Similarity.Score, 0.5)
+			require.Len(t, got.Similarity.Rules, 1)
+			t.Logf("replay against %s: similarity %.3f", history, *got.Similarity.Score)
+		})
+	}
 }

@@ -144,6 +144,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 findings at or above the conf
 		newReplayCmd(g),
 		newWhatifCmd(g),
 		newIncidentsCmd(g),
+		newQualityCmd(g),
 	)
 	return root
 }
