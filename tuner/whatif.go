@@ -197,10 +197,16 @@ func WhatIf(ctx context.Context, q Querier, r Rule, cfg WhatIfConfig) (*WhatIfRe
 			others[i], off = toGrid(ss, g)
 			res.Warnings = appendOffGrid(res.Warnings, off)
 		}
+		// The other operands do not depend on the threshold: where each
+		// signature is present is worked out once.
+		haves := make([]map[string]bitset, len(plan.levels))
+		for i, lv := range plan.levels {
+			haves[i] = lv.presenceBySignature(others[i], g.n)
+		}
 		alertsFor = func(_ context.Context, x float64) (alertSet, error) {
 			gs := compareSeries(signal, plan.op, plan.left, x)
 			for i, lv := range plan.levels {
-				gs = setOp(lv, gs, others[i], g.n)
+				gs = lv.filter(gs, haves[i])
 			}
 			return buildAlerts(r, g, rt, gs), nil
 		}
@@ -318,7 +324,7 @@ type thresholdPlan struct {
 
 // setLevel is `cur op other`, cur being the side holding the comparison.
 type setLevel struct {
-	op       string // and, or, unless
+	op       string // and, unless
 	on       bool   // on(labels) rather than ignoring(labels)
 	matching []string
 	other    string
@@ -485,36 +491,33 @@ func (lv setLevel) presenceBySignature(ss []gridSeries, n int) map[string]bitset
 	return m
 }
 
-// setOp combines cur and other instant by instant as PromQL's and, or and
+// setOp combines cur and other instant by instant as PromQL's and and
 // unless do.
 func setOp(lv setLevel, cur, other []gridSeries, n int) []gridSeries {
-	filter := func(ss []gridSeries, keep func(sig string, k int32) bool) []gridSeries {
-		var out []gridSeries
-		for _, s := range ss {
-			sig := lv.signature(s.labels)
-			f := gridSeries{labels: s.labels}
-			for i, k := range s.idx {
-				if keep(sig, k) {
-					f.idx = append(f.idx, k)
-					f.vals = append(f.vals, s.vals[i])
-				}
-			}
-			if len(f.idx) > 0 {
-				out = append(out, f)
+	return lv.filter(cur, lv.presenceBySignature(other, n))
+}
+
+// filter keeps, for and, the samples of cur whose signature the other
+// operand has at that instant (have, from presenceBySignature), and for
+// unless those it has not.
+func (lv setLevel) filter(cur []gridSeries, have map[string]bitset) []gridSeries {
+	keep := lv.op == "and"
+	if lv.op != "and" && lv.op != "unless" {
+		panic("tuner: set operator " + lv.op + " is not combined locally")
+	}
+	var out []gridSeries
+	for _, s := range cur {
+		b := have[lv.signature(s.labels)]
+		f := gridSeries{labels: s.labels}
+		for i, k := range s.idx {
+			if b.has(int(k)) == keep {
+				f.idx = append(f.idx, k)
+				f.vals = append(f.vals, s.vals[i])
 			}
 		}
-		return out
+		if len(f.idx) > 0 {
+			out = append(out, f)
+		}
 	}
-	switch lv.op {
-	case "and":
-		have := lv.presenceBySignature(other, n)
-		return filter(cur, func(sig string, k int32) bool { return have[sig].has(int(k)) })
-	case "unless":
-		have := lv.presenceBySignature(other, n)
-		return filter(cur, func(sig string, k int32) bool { return !have[sig].has(int(k)) })
-	case "or":
-		have := lv.presenceBySignature(cur, n)
-		return append(slices.Clip(cur), filter(other, func(sig string, k int32) bool { return !have[sig].has(int(k)) })...)
-	}
-	panic("tuner: unknown set operator " + lv.op)
+	return out
 }
