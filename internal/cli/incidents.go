@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/omenhq/omen/pir"
+	"github.com/omenhq/omen/tuner"
 )
 
 // incidentsOptions are the flags of omen incidents.
@@ -18,6 +19,7 @@ type incidentsOptions struct {
 	Incidents     []string
 	Start, End    string
 	IncludeDrills bool
+	Rules         string
 	Output        string
 }
 
@@ -54,6 +56,10 @@ A summary follows: count, mean time to detect (detected − started) and to reso
 Detection is read from the front matter (detected_at, detection, alerts), else from the
 Detection section, else from the first Timeline entry that tells ("paged by HighErrorRate",
 "customer reported"); that entry's time is the detection time when none is given.
+--rules links the action items to the alerting rules they are about: an item naming a rule
+word for word, and an item about disk, memory or capacity naming none to the rules whose names
+hold that topic's words (DiskAlmostFull, ContainerOOMKilled).
+
 Drills (incident.io test and tutorial modes, Rootly test kinds, drill: true, a "[DRILL]"
 title) are left out unless --include-drills.
 
@@ -69,6 +75,7 @@ title) are left out unless --include-drills.
 	f.StringVar(&o.Start, "start", "", "only incidents starting at or after `TIME`")
 	f.StringVar(&o.End, "end", "", "only incidents starting at or before `TIME`")
 	f.BoolVar(&o.IncludeDrills, "include-drills", false, "count drills, tests and game days as incidents")
+	f.StringVar(&o.Rules, "rules", "", "link action items to the alerting rules of `PATH` (a rule file, a PrometheusRule manifest or a directory)")
 	f.StringVar(&o.Output, "output", "", "write to `FILE` instead of stdout (atomically)")
 	return cmd
 }
@@ -80,6 +87,22 @@ func runIncidents(g *globalOptions, o *incidentsOptions) error {
 	incs, skipped, err := loadIncidents(g, o.Incidents, o.Start, o.End, o.IncludeDrills)
 	if err != nil {
 		return err
+	}
+	if o.Rules != "" {
+		rules, err := tuner.Load(o.Rules, tuner.LoadOptions{OnSkip: func(path string, err error) {
+			g.logger.Info("skipped", "file", path, "reason", err)
+		}})
+		if err != nil {
+			return err
+		}
+		var names []string
+		for _, r := range rules {
+			if r.IsAlert() && !slices.Contains(names, r.Alert) {
+				names = append(names, r.Alert)
+			}
+		}
+		n := pir.LinkRules(incs, names)
+		g.logger.Info("action items linked to rules", "rules", len(names), "items", n)
 	}
 	sum := pir.Summarize(incs)
 	return writeOutput(o.Output, g.stdout, func(w io.Writer) error {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -72,6 +73,25 @@ func TestIncidentsListsAndSumsUp(t *testing.T) {
 		code, stdout, _ = run(t, nil, "incidents", "--incidents", "../../pir/testdata/minimal.yaml", "--include-drills", "--format", "csv")
 		require.Equal(t, ExitOK, code)
 		require.Contains(t, stdout, "INC-104")
+	})
+	t.Run("--rules links action items to the rules they are about", func(t *testing.T) {
+		rules := t.TempDir() + "/rules.yml"
+		require.NoError(t, os.WriteFile(rules, []byte("groups:\n  - name: search\n    rules:\n      - alert: DiskWillFillIn4h\n        expr: predict_linear(node_filesystem_avail_bytes[6h], 4*3600) < 0\n      - alert: SearchLatencyHigh\n        expr: search_p99_seconds > 1\n"), 0o644))
+		code, stdout, stderr := run(t, nil, "incidents", "--incidents", "../../pir/testdata/reviews/2024-03-12-search-disk.md", "--rules", rules, "--format", "json")
+		require.Equal(t, ExitOK, code, stderr)
+		var out struct {
+			Incidents []struct {
+				ActionItems []struct {
+					Text   string   `json:"text"`
+					Alerts []string `json:"alerts"`
+				} `json:"action_items"`
+			} `json:"incidents"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(stdout), &out))
+		items := out.Incidents[0].ActionItems
+		require.Equal(t, []string{"DiskWillFillIn4h"}, items[0].Alerts, "named word for word")
+		require.Equal(t, []string{"DiskWillFillIn4h"}, items[2].Alerts, "about disk capacity: the disk rule")
+		require.Empty(t, items[1].Alerts)
 	})
 	t.Run("errors", func(t *testing.T) {
 		code, _, stderr := run(t, nil, "incidents")
