@@ -37,16 +37,9 @@ type fhIncident struct {
 // label service (alternatives joined with "|"); the incident's labels are
 // labels too. A tag "drill" (or test, game-day) marks an exercise.
 func parseFireHydrant(data []byte, name string) ([]Incident, []string, error) {
-	elems, err := jsonList(data, name, "data")
-	if err != nil {
-		return nil, nil, err
-	}
-	out := make([]Incident, 0, len(elems))
-	for _, e := range elems {
-		var r fhIncident
-		if err := decodeElem(data, name, e, &r); err != nil {
-			return nil, nil, err
-		}
+	var out []Incident
+	err := eachRecord(data, name, "data", func(e jsonElem, r *fhIncident) error {
+		var err error
 		in := Incident{ID: string(r.ID), URL: r.IncidentURL, Title: r.Name, Summary: r.Summary, Severity: string(r.Severity)}
 		if in.Summary == "" {
 			in.Summary = r.Description
@@ -58,7 +51,7 @@ func parseFireHydrant(data []byte, name string) ([]Incident, []string, error) {
 		for i, m := range r.Milestones {
 			t, err := jsonTime(name, e, "milestones["+itoa(i)+"].occurred_at", m.OccurredAt)
 			if err != nil {
-				return nil, nil, err
+				return err
 			}
 			switch strings.ToLower(m.Type) {
 			case "started":
@@ -77,12 +70,12 @@ func parseFireHydrant(data []byte, name string) ([]Incident, []string, error) {
 		}
 		if in.StartedAt.IsZero() {
 			if in.StartedAt, err = jsonTime(name, e, "started_at", r.StartedAt); err != nil {
-				return nil, nil, err
+				return err
 			}
 		}
 		if in.StartedAt.IsZero() {
 			if in.StartedAt, err = jsonTime(name, e, "created_at", r.CreatedAt); err != nil {
-				return nil, nil, err
+				return err
 			}
 		}
 		if in.ResolvedAt.IsZero() {
@@ -94,7 +87,7 @@ func parseFireHydrant(data []byte, name string) ([]Incident, []string, error) {
 		}
 		in.setLabel("service", joinNames(svcs))
 		if err := jsonLabels(data, name, e, "labels", r.Labels, &in); err != nil {
-			return nil, nil, err
+			return err
 		}
 		for _, t := range r.TagList {
 			switch strings.ToLower(strings.TrimSpace(t)) {
@@ -104,11 +97,12 @@ func parseFireHydrant(data []byte, name string) ([]Incident, []string, error) {
 		}
 		setTitleMode(&in)
 		if err := checkRecord(name, e.line, e.field, &in); err != nil {
-			return nil, nil, fixField(err, "start", "milestones", "end", "milestones")
+			return fixField(err, "start", "milestones", "end", "milestones")
 		}
 		out = append(out, in)
-	}
-	return out, nil, nil
+		return nil
+	})
+	return out, nil, err
 }
 
 // jsonLabels reads labels given as an object of names to values, or as a

@@ -56,19 +56,11 @@ type iioIncident struct {
 // canceled incidents are skipped. Custom fields named like "Affected
 // services" or "Team" become the labels service and team.
 func parseIncidentIO(data []byte, name string) ([]Incident, []string, error) {
-	elems, err := jsonList(data, name, "incidents")
-	if err != nil {
-		return nil, nil, err
-	}
 	var (
 		out     []Incident
 		skipped []string
 	)
-	for _, e := range elems {
-		var r iioIncident
-		if err := decodeElem(data, name, e, &r); err != nil {
-			return nil, nil, err
-		}
+	err := eachRecord(data, name, "incidents", func(e jsonElem, r *iioIncident) error {
 		in := Incident{ID: r.Reference, URL: r.Permalink, Title: r.Name, Summary: r.Summary}
 		if in.ID == "" {
 			in.ID = string(r.ID)
@@ -86,12 +78,12 @@ func parseIncidentIO(data []byte, name string) ([]Incident, []string, error) {
 			switch c := strings.ToLower(r.IncidentStatus.Category); c {
 			case "declined", "merged", "canceled", "cancelled":
 				skipped = append(skipped, name+": "+in.ID+": "+c)
-				continue
+				return nil
 			}
 		}
 		created, err := jsonTime(name, e, "created_at", r.CreatedAt)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 		var closed time.Time
 		for i, tv := range r.IncidentTimestampValues {
@@ -100,7 +92,7 @@ func parseIncidentIO(data []byte, name string) ([]Incident, []string, error) {
 			}
 			t, err := jsonTime(name, e, "incident_timestamp_values["+itoa(i)+"].value.value", tv.Value.Value)
 			if err != nil {
-				return nil, nil, err
+				return err
 			}
 			if t.IsZero() {
 				continue
@@ -156,9 +148,10 @@ func parseIncidentIO(data []byte, name string) ([]Incident, []string, error) {
 		}
 		setTitleMode(&in)
 		if err := checkRecord(name, e.line, e.field, &in); err != nil {
-			return nil, nil, fixField(err, "id", "reference", "start", "created_at", "end", "incident_timestamp_values")
+			return fixField(err, "id", "reference", "start", "created_at", "end", "incident_timestamp_values")
 		}
 		out = append(out, in)
-	}
-	return out, skipped, nil
+		return nil
+	})
+	return out, skipped, err
 }

@@ -220,3 +220,22 @@ func joinNames(names []string) string {
 
 // itoa formats an int.
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// eachRecord decodes every element of the list under the top-level key
+// into a T and calls fn with it, stopping at the first error.
+func eachRecord[T any](data []byte, name, key string, fn func(e jsonElem, r *T) error) error {
+	elems, err := jsonList(data, name, key)
+	if err != nil {
+		return err
+	}
+	for _, e := range elems {
+		var r T
+		if err := decodeElem(data, name, e, &r); err != nil {
+			return err
+		}
+		if err := fn(e, &r); err != nil {
+			return err
+		}
+	}
+	return nil
+}

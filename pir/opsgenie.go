@@ -32,33 +32,26 @@ type ogAlert struct {
 // key:value (or key=value) are labels. A message written by Alertmanager
 // ("[FIRING:1] KubePodCrashLooping …") names the alert.
 func parseOpsgenie(data []byte, name string) ([]Incident, []string, error) {
-	elems, err := jsonList(data, name, "data")
-	if err != nil {
-		return nil, nil, err
-	}
-	out := make([]Incident, 0, len(elems))
-	for _, e := range elems {
-		var r ogAlert
-		if err := decodeElem(data, name, e, &r); err != nil {
-			return nil, nil, err
-		}
+	var out []Incident
+	err := eachRecord(data, name, "data", func(e jsonElem, r *ogAlert) error {
+		var err error
 		in := Incident{ID: string(r.ID), Title: r.Message, Severity: r.Priority}
 		in.addAlias(string(r.TinyID))
 		if in.StartedAt, err = jsonTime(name, e, "createdAt", r.CreatedAt); err != nil {
-			return nil, nil, err
+			return err
 		}
 		in.DetectedAt = in.StartedAt
 		if r.Report != nil {
 			ack, err := millis(name, e, "report.ackTime", r.Report.AckTime)
 			if err != nil {
-				return nil, nil, err
+				return err
 			}
 			if ack > 0 {
 				in.AcknowledgedAt = in.StartedAt.Add(ack)
 			}
 			cl, err := millis(name, e, "report.closeTime", r.Report.CloseTime)
 			if err != nil {
-				return nil, nil, err
+				return err
 			}
 			if cl > 0 {
 				in.ResolvedAt = in.StartedAt.Add(cl)
@@ -66,7 +59,7 @@ func parseOpsgenie(data []byte, name string) ([]Incident, []string, error) {
 		}
 		if in.ResolvedAt.IsZero() && strings.EqualFold(r.Status, "closed") {
 			if in.ResolvedAt, err = jsonTime(name, e, "updatedAt", r.UpdatedAt); err != nil {
-				return nil, nil, err
+				return err
 			}
 		}
 		for _, t := range r.Tags {
@@ -85,11 +78,12 @@ func parseOpsgenie(data []byte, name string) ([]Incident, []string, error) {
 		}
 		setTitleMode(&in)
 		if err := checkRecord(name, e.line, e.field, &in); err != nil {
-			return nil, nil, fixField(err, "start", "createdAt", "end", "report.closeTime")
+			return fixField(err, "start", "createdAt", "end", "report.closeTime")
 		}
 		out = append(out, in)
-	}
-	return out, nil, nil
+		return nil
+	})
+	return out, nil, err
 }
 
 // millis reads a duration in milliseconds.

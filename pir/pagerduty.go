@@ -43,16 +43,9 @@ type pdIncident struct {
 // service. A title written by Alertmanager ("[FIRING:1] HighErrorRate …")
 // names the alert that detected it.
 func parsePagerDuty(data []byte, name string) ([]Incident, []string, error) {
-	elems, err := jsonList(data, name, "incidents")
-	if err != nil {
-		return nil, nil, err
-	}
-	out := make([]Incident, 0, len(elems))
-	for _, e := range elems {
-		var pd pdIncident
-		if err := decodeElem(data, name, e, &pd); err != nil {
-			return nil, nil, err
-		}
+	var out []Incident
+	err := eachRecord(data, name, "incidents", func(e jsonElem, pd *pdIncident) error {
+		var err error
 		in := Incident{ID: string(pd.ID), URL: pd.HTMLURL, Title: pd.Title}
 		if in.Title == "" {
 			in.Title = pd.Summary
@@ -62,21 +55,21 @@ func parsePagerDuty(data []byte, name string) ([]Incident, []string, error) {
 			in.addAlias("#" + n)
 		}
 		if in.StartedAt, err = jsonTime(name, e, "created_at", pd.CreatedAt); err != nil {
-			return nil, nil, err
+			return err
 		}
 		in.DetectedAt = in.StartedAt
 		if in.ResolvedAt, err = jsonTime(name, e, "resolved_at", pd.ResolvedAt); err != nil {
-			return nil, nil, err
+			return err
 		}
 		if in.ResolvedAt.IsZero() && pd.Status == "resolved" {
 			if in.ResolvedAt, err = jsonTime(name, e, "last_status_change_at", pd.LastStatusChangeAt); err != nil {
-				return nil, nil, err
+				return err
 			}
 		}
 		for i, a := range pd.Acknowledgements {
 			t, err := jsonTime(name, e, "acknowledgements["+itoa(i)+"].at", a.At)
 			if err != nil {
-				return nil, nil, err
+				return err
 			}
 			if !t.IsZero() && (in.AcknowledgedAt.IsZero() || t.Before(in.AcknowledgedAt)) {
 				in.AcknowledgedAt = t
@@ -110,11 +103,12 @@ func parsePagerDuty(data []byte, name string) ([]Incident, []string, error) {
 		}
 		setTitleMode(&in)
 		if err := checkRecord(name, e.line, e.field, &in); err != nil {
-			return nil, nil, fixField(err, "start", "created_at", "end", "resolved_at")
+			return fixField(err, "start", "created_at", "end", "resolved_at")
 		}
 		out = append(out, in)
-	}
-	return out, nil, nil
+		return nil
+	})
+	return out, nil, err
 }
 
 // fixField renames the field of a checkRecord error to the source's own

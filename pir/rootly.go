@@ -83,21 +83,14 @@ func (n *jname) UnmarshalJSON(b []byte) error {
 // service) and labels. Kinds test and example are drills; cancelled
 // incidents and scheduled maintenance are skipped.
 func parseRootly(data []byte, name string) ([]Incident, []string, error) {
-	elems, err := jsonList(data, name, "data")
-	if err != nil {
-		return nil, nil, err
-	}
 	var (
 		out     []Incident
 		skipped []string
 	)
-	for _, e := range elems {
-		var r rootlyIncident
-		if err := decodeElem(data, name, e, &r); err != nil {
-			return nil, nil, err
-		}
+	err := eachRecord(data, name, "data", func(e jsonElem, r *rootlyIncident) error {
+		var err error
 		if r.Type != "" && r.Type != "incidents" {
-			return nil, nil, parseErr(name, e.line, e.field+".type", "want \"incidents\", not %q", r.Type)
+			return parseErr(name, e.line, e.field+".type", "want \"incidents\", not %q", r.Type)
 		}
 		a := &r.Attributes
 		in := Incident{ID: string(r.ID), URL: a.URL, Title: a.Title, Summary: a.Summary, Severity: string(a.Severity)}
@@ -108,11 +101,11 @@ func parseRootly(data []byte, name string) ([]Incident, []string, error) {
 			in.Mode = ModeDrill
 		case strings.HasPrefix(kind, "scheduled"):
 			skipped = append(skipped, name+": "+in.ID+": scheduled maintenance")
-			continue
+			return nil
 		}
 		if strings.EqualFold(a.Status, "cancelled") || strings.EqualFold(a.Status, "canceled") {
 			skipped = append(skipped, name+": "+in.ID+": cancelled")
-			continue
+			return nil
 		}
 		times := []struct {
 			field string
@@ -127,12 +120,12 @@ func parseRootly(data []byte, name string) ([]Incident, []string, error) {
 		}
 		for _, t := range times {
 			if *t.dst, err = jsonTime(name, e, t.field, t.v); err != nil {
-				return nil, nil, err
+				return err
 			}
 		}
 		if in.StartedAt.IsZero() {
 			if in.StartedAt, err = jsonTime(name, e, "attributes.created_at", a.CreatedAt); err != nil {
-				return nil, nil, err
+				return err
 			}
 		}
 		var svcs []string
@@ -141,13 +134,14 @@ func parseRootly(data []byte, name string) ([]Incident, []string, error) {
 		}
 		in.setLabel("service", joinNames(svcs))
 		if err := jsonLabels(data, name, e, "attributes.labels", a.Labels, &in); err != nil {
-			return nil, nil, err
+			return err
 		}
 		setTitleMode(&in)
 		if err := checkRecord(name, e.line, e.field, &in); err != nil {
-			return nil, nil, fixField(err, "start", "attributes.started_at", "end", "attributes.resolved_at")
+			return fixField(err, "start", "attributes.started_at", "end", "attributes.resolved_at")
 		}
 		out = append(out, in)
-	}
-	return out, skipped, nil
+		return nil
+	})
+	return out, skipped, err
 }
