@@ -53,8 +53,8 @@ const qualityDefinitions = `Definitions (exact):
     (positive: warned before it started; null when not caught). A rule's
     lead_seconds_median is the median, over the incidents it caught, of start − its own
     earliest matching firing_at (the mean of the two middle values for an even count).
-  - firing_seconds = the sum over firings of (resolved_at, or --end when still firing) −
-    firing_at.
+  - firing_seconds = the sum over firings of (resolved_at, or --end when still firing; at
+    most --end) − firing_at.
   - pages = firings whose severity label is in --page-severities; a rule with no severity
     label pages on every firing. pages_per_week = pages / ((end − start) / 7 days).
     night_pages = pages whose firing_at falls in [22:00, 07:00) in --timezone.
