@@ -16,9 +16,13 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 all: build
 
-## build: compile bin/omen
+## build: compile bin/omen with its version, commit and build date
+BIN ?= bin/omen
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+BUILD_DATE := $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS := -X github.com/omenhq/omen/internal/cli.Version=$(VERSION) -X github.com/omenhq/omen/internal/cli.BuildDate=$(BUILD_DATE)
 build:
-	$(GO) build -trimpath -o bin/omen ./cmd/omen
+	$(GO) build -trimpath -buildvcs=true -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/omen
 
 ## demo: run omen's main job on the embedded demo fleet (no server needed)
 demo: build

@@ -99,9 +99,9 @@ type Config struct {
 	// factor that keeps it under the cap; 0 means 512, negative means no
 	// forecast path.
 	ForecastPoints int
-	// Seed seeds the random choices of the method. The current method is
-	// deterministic and does not draw; the seed is kept so that results
-	// stay reproducible if a randomised step is added.
+	// Seed seeds the method's random draws: the simulated paths of the
+	// daily envelope (simulate.go) resample residual days and draw trend
+	// uncertainty. The same seed and data give the same prediction.
 	Seed uint64
 	// Logger receives debug records of the decisions taken; nil discards.
 	Logger *slog.Logger

@@ -28,5 +28,6 @@
 // Missing values are imputed by seasonal interpolation before fitting so the
 // seasonal phase is kept (Impute); the Forecast records it as a warning.
 // Histories too short for a model make it fall back to a simpler one with a
-// warning; no input makes a model panic.
+// warning; a history with no usable value fails with ErrNoData. No input
+// makes a model panic.
 package forecast

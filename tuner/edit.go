@@ -93,7 +93,7 @@ func Edit(src []byte, r Rule, c Change) ([]byte, error) {
 		return nil, fmt.Errorf("tuner: %s:%d: %s is a recording rule: only labels can be set", r.File, r.Line, r.Record)
 	}
 	for k := range c.Labels {
-		if !model.LabelName(k).IsValidLegacy() {
+		if !model.LegacyValidation.IsValidLabelName(k) {
 			return nil, fmt.Errorf("tuner: invalid label name %q", k)
 		}
 	}

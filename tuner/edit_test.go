@@ -3,13 +3,16 @@ package tuner
 import (
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/omenhq/omen/internal/testrig"
 	"github.com/omenhq/omen/tuner/yamledit"
 )
 
@@ -225,7 +228,8 @@ func indexOf(rules []Rule, r Rule) int {
 // the same number of rules when it accepted the original.
 func checkPromtoolAgrees(t *testing.T, original, edited string) {
 	t.Helper()
-	before, after := promtoolFiles(t, original), promtoolFiles(t, edited)
+	dir := t.TempDir()
+	before, after := promtoolFiles(t, original, dir), promtoolFiles(t, edited, t.TempDir())
 	require.Len(t, after, len(before))
 	for i := range before {
 		n0, err := promtoolCheck(t, before[i])
@@ -302,4 +306,92 @@ func TestApplyWritesAtomicallyKeepingTheMode(t *testing.T) {
 	require.Equal(t, got, again)
 	written, _ := os.ReadFile(out)
 	require.Contains(t, string(written), "for: 1m")
+}
+
+// TestEditEveryRule edits every rule of every fixture in each way the
+// editor offers: each edit is refused with a reason, or differs from the
+// original only in the changed value (or one inserted line) and, where
+// promtool accepted the fixture, promtool accepts the result.
+func TestEditEveryRule(t *testing.T) {
+	entries, err := os.ReadDir(fixtures)
+	require.NoError(t, err)
+	edited, refused, want := 0, 0, 0
+	var check []string
+	base := t.TempDir() // outlives the subtests, for the one promtool run
+	for _, e := range entries {
+		path := filepath.Join(fixtures, e.Name())
+		src, err := os.ReadFile(path)
+		require.NoError(t, err)
+		rules, err := Load(path, LoadOptions{})
+		require.NoError(t, err)
+		accepted := true
+		for _, p := range promtoolFiles(t, path, t.TempDir()) {
+			if _, err := promtoolCheck(t, p); err != nil {
+				accepted = false
+			}
+		}
+		for _, r := range rules {
+			changes := map[string]Change{"labels": {Labels: map[string]string{"severity": "changed"}}}
+			if r.IsAlert() {
+				changes["for"] = Change{For: dur("7m")}
+				changes["keep_firing_for"] = Change{KeepFiringFor: dur("3m")}
+				if r.Threshold != nil {
+					changes["threshold"] = Change{Threshold: ptr(r.Threshold.Value*2 + 1)}
+				}
+			}
+			for what, c := range changes {
+				t.Run(e.Name()+"/"+r.Name()+"/"+what, func(t *testing.T) {
+					out, err := Edit(src, r, c)
+					if err != nil {
+						require.ErrorIs(t, err, ErrCannotEdit, "a refusal says it cannot edit exactly")
+						require.NotErrorIs(t, err, yamledit.ErrVerify)
+						require.NotContains(t, err.Error(), "read")
+						refused++
+						return
+					}
+					edited++
+					p := commonPrefix(src, out)
+					q := 0
+					for q < len(src)-p && q < len(out)-p && src[len(src)-1-q] == out[len(out)-1-q] {
+						q++
+					}
+					bmid, amid := string(src[p:len(src)-q]), string(out[p:len(out)-q])
+					if what == "threshold" {
+						th := r.Threshold
+						require.True(t, p >= th.FileOffset && len(src)-q <= th.FileOffset+len(th.Text), "%q -> %q", bmid, amid)
+					} else if bmid != "" || !strings.ContainsAny(amid, "\r\n") {
+						require.NotContains(t, bmid, "\n")
+						require.NotContains(t, amid, "\n")
+					} else if !(what == "labels" && r.Labels == nil) {
+						require.Equal(t, 1, strings.Count(amid, "\n"), "one line inserted: %q", amid)
+					}
+					if accepted {
+						dir := filepath.Join(base, strconv.Itoa(edited))
+						require.NoError(t, os.Mkdir(dir, 0o755))
+						tmp := filepath.Join(dir, e.Name())
+						require.NoError(t, os.WriteFile(tmp, out, 0o644))
+						n := 0
+						for _, p := range promtoolFiles(t, tmp, dir) {
+							check = append(check, p)
+							n++
+						}
+						require.Len(t, promtoolFiles(t, path, t.TempDir()), n)
+						want += len(rules)
+					}
+				})
+			}
+		}
+	}
+	// One promtool run for all edited files.
+	bin := testrig.RequireBinary(t, "promtool")
+	out, err := exec.Command(bin, append([]string{"check", "rules"}, check...)...).CombinedOutput()
+	require.NoError(t, err, "promtool rejects an edited file:\n%s", out)
+	got := 0
+	for _, m := range promtoolSuccess.FindAllSubmatch(out, -1) {
+		n, _ := strconv.Atoi(string(m[1]))
+		got += n
+	}
+	require.Equal(t, want, got, "promtool finds every rule in the edited files")
+	t.Logf("%d edits made, %d files promtool checked (%d rules), %d edits refused", edited, len(check), got, refused)
+	require.Greater(t, edited, 150)
 }

@@ -112,12 +112,12 @@ type selectorRef struct {
 // grouping keywords whose bracketed lists hold label names, not selectors.
 var labelListKeywords = map[string]bool{"by": true, "without": true, "on": true, "ignoring": true, "group_left": true, "group_right": true}
 
-// metricRefs returns the occurrences of the metric name in text used as a
-// series selector: an identifier outside label matchers and label lists,
-// not a function name, or `{__name__="name"}`, which counts as not bare.
-func metricRefs(text, name string) []selectorRef {
+// selectors calls f for every metric name text uses as a series
+// selector, with its offsets: an identifier outside label matchers and
+// label lists that is no function, aggregation or keyword, or the string
+// of a `__name__="…"` matcher (quoted, never bare).
+func selectors(text string, f func(name string, ref selectorRef)) {
 	toks := scanTokens(text)
-	var refs []selectorRef
 	skipUntil := -1 // inside a label list or matcher braces: depth to return to
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
@@ -125,63 +125,8 @@ func metricRefs(text, name string) []selectorRef {
 		if skipUntil >= 0 {
 			if t.kind == tokPunct && (s == ")" || s == "}") && t.depth == skipUntil {
 				skipUntil = -1
-			} else if t.kind == tokString && strings.Trim(s, "\"'`") == name && i >= 2 && toks[i-1].text(text) == "=" && toks[i-2].text(text) == "__name__" {
-				refs = append(refs, selectorRef{start: t.start, end: t.end})
-			}
-			continue
-		}
-		if t.kind == tokPunct && s == "{" {
-			skipUntil = t.depth
-			continue
-		}
-		if t.kind != tokIdent {
-			continue
-		}
-		nextText := ""
-		if i+1 < len(toks) {
-			nextText = toks[i+1].text(text)
-		}
-		if labelListKeywords[strings.ToLower(s)] && nextText == "(" {
-			skipUntil = t.depth
-			i++
-			continue
-		}
-		if s != name || nextText == "(" || isGrouping(nextText) {
-			continue
-		}
-		bare := true
-		switch {
-		case nextText == "{" || nextText == "[" || nextText == "@":
-			bare = false
-		case strings.EqualFold(nextText, "offset"):
-			bare = false
-		}
-		refs = append(refs, selectorRef{start: t.start, end: t.end, bare: bare})
-	}
-	return refs
-}
-
-// metricNames returns the metric names an expression's text selects, in
-// order of first use.
-func metricNames(text string) []string {
-	toks := scanTokens(text)
-	var names []string
-	seen := map[string]bool{}
-	add := func(n string) {
-		if !seen[n] {
-			seen[n] = true
-			names = append(names, n)
-		}
-	}
-	skipUntil := -1
-	for i := 0; i < len(toks); i++ {
-		t := toks[i]
-		s := t.text(text)
-		if skipUntil >= 0 {
-			if t.kind == tokPunct && (s == ")" || s == "}") && t.depth == skipUntil {
-				skipUntil = -1
 			} else if t.kind == tokString && i >= 2 && toks[i-1].text(text) == "=" && toks[i-2].text(text) == "__name__" {
-				add(strings.Trim(s, "\"'`"))
+				f(strings.Trim(s, "\"'`"), selectorRef{start: t.start, end: t.end})
 			}
 			continue
 		}
@@ -205,9 +150,34 @@ func metricNames(text string) []string {
 		if nextText == "(" || isGrouping(nextText) || promKeywords[low] {
 			continue // a function, `sum by (…) (…)`, or a keyword
 		}
-		// A duration's unit after `offset` is scanned with the number.
-		add(s)
+		bare := !(nextText == "{" || nextText == "[" || nextText == "@" || strings.EqualFold(nextText, "offset"))
+		f(s, selectorRef{start: t.start, end: t.end, bare: bare})
 	}
+}
+
+// metricRefs returns the occurrences of the metric name in text used as a
+// series selector (see selectors).
+func metricRefs(text, name string) []selectorRef {
+	var refs []selectorRef
+	selectors(text, func(n string, r selectorRef) {
+		if n == name {
+			refs = append(refs, r)
+		}
+	})
+	return refs
+}
+
+// metricNames returns the metric names an expression's text selects, in
+// order of first use.
+func metricNames(text string) []string {
+	var names []string
+	seen := map[string]bool{}
+	selectors(text, func(n string, _ selectorRef) {
+		if !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	})
 	return names
 }
 

@@ -39,8 +39,8 @@ func promtoolCheck(t testing.TB, path string) (int, error) {
 
 // promtoolFiles returns the rule files promtool is to check for path: the
 // file itself, or for a stream of Kubernetes manifests one plain rule
-// file per PrometheusRule's spec, written to a temporary directory.
-func promtoolFiles(t *testing.T, path string) []string {
+// file per PrometheusRule's spec, written to directory dir.
+func promtoolFiles(t *testing.T, path, dir string) []string {
 	t.Helper()
 	src, err := os.ReadFile(path)
 	require.NoError(t, err)
@@ -59,7 +59,7 @@ func promtoolFiles(t *testing.T, path string) []string {
 		}
 		b, err := yaml.Marshal(doc["spec"])
 		require.NoError(t, err)
-		p := filepath.Join(t.TempDir(), "spec"+strconv.Itoa(i)+".yml")
+		p := filepath.Join(dir, filepath.Base(path)+".spec"+strconv.Itoa(i)+".yml")
 		require.NoError(t, os.WriteFile(p, b, 0o644))
 		files = append(files, p)
 	}
@@ -74,7 +74,7 @@ func TestLoadReadsEveryRulePromtoolFinds(t *testing.T) {
 		path := filepath.Join(fixtures, e.Name())
 		t.Run(e.Name(), func(t *testing.T) {
 			want, rejected := 0, false
-			for _, p := range promtoolFiles(t, path) {
+			for _, p := range promtoolFiles(t, path, t.TempDir()) {
 				n, err := promtoolCheck(t, p)
 				if err != nil {
 					rejected = true

@@ -286,8 +286,10 @@ func (ev *evaluator) rangeQueryStep(ctx context.Context, expr string, first, las
 // the instants where it has a sample, and the samples.
 type gridSeries struct {
 	labels series.Labels // without __name__
-	idx    []int32
-	vals   []float64
+	name   string        // the metric name, which label templates see
+
+	idx  []int32
+	vals []float64
 }
 
 // toGrid places ss on g, dropping __name__, and returns how many samples
@@ -296,7 +298,7 @@ func toGrid(ss []series.Series, g grid) ([]gridSeries, int) {
 	out := make([]gridSeries, 0, len(ss))
 	off := 0
 	for _, s := range ss {
-		gs := gridSeries{labels: s.Labels.Without(series.MetricName), idx: make([]int32, 0, s.Len()), vals: make([]float64, 0, s.Len())}
+		gs := gridSeries{labels: s.Labels.Without(series.MetricName), name: s.Labels.Name(), idx: make([]int32, 0, s.Len()), vals: make([]float64, 0, s.Len())}
 		for i, t := range s.Timestamps {
 			k, ok := g.index(t)
 			if !ok {
@@ -385,7 +387,11 @@ func buildAlerts(r Rule, g grid, rt ruleTemplates, gs []gridSeries) alertSet {
 	for si, s := range gs {
 		var baseMap map[string]string
 		if rt.templated {
+			// $labels is the result's labels, the metric name included.
 			baseMap = s.labels.Map()
+			if s.name != "" {
+				baseMap[series.MetricName] = s.name
+			}
 		}
 		if !rt.usesValue {
 			id := add(rt.alertLabels(r.Alert, s.labels, baseMap, s.vals[0]), si)

@@ -438,7 +438,7 @@ func compare(op string, a, b float64) bool {
 func compareSeries(signal []gridSeries, op string, left bool, x float64) []gridSeries {
 	out := make([]gridSeries, 0, len(signal))
 	for _, s := range signal {
-		f := gridSeries{labels: s.labels}
+		f := gridSeries{labels: s.labels, name: s.name}
 		for i, v := range s.vals {
 			ok := compare(op, v, x)
 			if left {
@@ -508,7 +508,7 @@ func (lv setLevel) filter(cur []gridSeries, have map[string]bitset) []gridSeries
 	var out []gridSeries
 	for _, s := range cur {
 		b := have[lv.signature(s.labels)]
-		f := gridSeries{labels: s.labels}
+		f := gridSeries{labels: s.labels, name: s.name}
 		for i, k := range s.idx {
 			if b.has(int(k)) == keep {
 				f.idx = append(f.idx, k)

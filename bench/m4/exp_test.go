@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/omenhq/omen/forecast"
+
+	"github.com/omenhq/omen/internal/testrig"
 )
 
 var expSet = flag.String("set", "m4", "m4 or synth")
@@ -32,12 +34,13 @@ func loadExp(t *testing.T) *expData {
 	var tr, te string
 	switch *expSet {
 	case "synth":
-		dir := filepath.Join("..", "..", "..", "shared", "data", "synth-5min")
+		dir := testrig.SharedData(t, "synth-5min")
 		tr, te = filepath.Join(dir, "train.csv"), filepath.Join(dir, "test.csv")
 		d.m, d.h, d.periods = 288, 288, []int{288, 2016}
 		expM = 288
 	default:
-		tr, te = filepath.Join(dataDir, "Hourly-train.csv"), filepath.Join(dataDir, "Hourly-test.csv")
+		dir := dataDir(t)
+		tr, te = filepath.Join(dir, "Hourly-train.csv"), filepath.Join(dir, "Hourly-test.csv")
 		d.m, d.h, d.periods = 24, 48, []int{24, 168}
 	}
 	a, err := ReadFile(tr)

@@ -142,12 +142,10 @@ func TestSESMatchesTheOfficialM4Benchmark(t *testing.T) {
 }
 
 func TestRunScoresSeasonalNaiveAsTheOrganisersDid(t *testing.T) {
-	train := filepath.Join(dataDir, "Hourly-train.csv")
-	if _, err := os.Stat(train); err != nil {
-		t.Skip("shared data not available")
-	}
+	dir := dataDir(t)
+	train := filepath.Join(dir, "Hourly-train.csv")
 	var out bytes.Buffer
-	rep, err := Run(context.Background(), Options{TrainPath: train, TestPath: filepath.Join(dataDir, "Hourly-test.csv"),
+	rep, err := Run(context.Background(), Options{TrainPath: train, TestPath: filepath.Join(dir, "Hourly-test.csv"),
 		Model: "snaive", Workers: 2, ForecastsOut: &out})
 	require.NoError(t, err)
 	require.Equal(t, 200, rep.Series)
@@ -168,13 +166,11 @@ func TestRunScoresSeasonalNaiveAsTheOrganisersDid(t *testing.T) {
 }
 
 func TestRunDoesNotDependOnTheWorkerCount(t *testing.T) {
-	train := filepath.Join(dataDir, "Hourly-train.csv")
-	if _, err := os.Stat(train); err != nil {
-		t.Skip("shared data not available")
-	}
+	dir := dataDir(t)
+	train := filepath.Join(dir, "Hourly-train.csv")
 	var reps []*Report
 	for _, w := range []int{1, 2} {
-		rep, err := Run(context.Background(), Options{TrainPath: train, TestPath: filepath.Join(dataDir, "Hourly-test.csv"), Model: "auto", Workers: w, Limit: 6})
+		rep, err := Run(context.Background(), Options{TrainPath: train, TestPath: filepath.Join(dir, "Hourly-test.csv"), Model: "auto", Workers: w, Limit: 6})
 		require.NoError(t, err)
 		reps = append(reps, rep)
 	}

@@ -2,23 +2,24 @@ package m4
 
 import (
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/omenhq/omen/internal/testrig"
 )
 
-// dataDir is the shared M4 hourly subset beside the checkout.
-var dataDir = filepath.Join("..", "..", "..", "shared", "data", "m4-hourly")
+// dataDir returns the M4 hourly subset of the project's shared data (see
+// testrig.SharedData: skipped when missing, failed under CI=true).
+func dataDir(t testing.TB) string {
+	t.Helper()
+	return testrig.SharedData(t, "m4-hourly")
+}
 
 func readShared(t testing.TB, name string) []Series {
 	t.Helper()
-	p := filepath.Join(dataDir, name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared data not available: %v", err)
-	}
-	s, err := ReadFile(p)
+	s, err := ReadFile(filepath.Join(dataDir(t), name))
 	require.NoError(t, err)
 	return s
 }

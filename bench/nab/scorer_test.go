@@ -9,20 +9,15 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/omenhq/omen/internal/testrig"
 )
 
-// dataDir returns the NAB folder used by the tests ($NAB_DATA, default
-// ../shared/data/nab beside the checkout) or skips the test.
+// dataDir returns the NAB folder of the project's shared data (see
+// testrig.SharedData: skipped when missing, failed under CI=true).
 func dataDir(t testing.TB) string {
 	t.Helper()
-	dir := os.Getenv("NAB_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "data", "nab")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "labels", "combined_windows.json")); err != nil {
-		t.Skipf("NAB data not found in %s (set NAB_DATA): %v", dir, err)
-	}
-	return dir
+	return testrig.SharedData(t, "nab")
 }
 
 // publishedScores reads results/scores/<detector>_<profile>_scores.csv.

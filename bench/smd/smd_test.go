@@ -2,12 +2,13 @@ package smd
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/omenhq/omen/internal/testrig"
 )
 
 func flags(s string) []bool {
@@ -98,13 +99,7 @@ func TestRunOnTheMiniMachine(t *testing.T) {
 }
 
 func TestRunOnThePublicMachines(t *testing.T) {
-	dir := os.Getenv("SMD_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "data", "smd")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "test")); err != nil {
-		t.Skipf("SMD data not found in %s (set SMD_DATA)", dir)
-	}
+	dir := testrig.SharedData(t, "smd")
 	rep, err := Run(context.Background(), Options{DataDir: dir})
 	require.NoError(t, err)
 	require.Len(t, rep.Machines, 2)

@@ -101,7 +101,7 @@ func runBenchM4(ctx context.Context, g *globalOptions, o *benchM4Options) error 
 	var rep *m4.Report
 	var err error
 	if o.ForecastsOut != "" {
-		err = writeOutput(o.ForecastsOut, nil, func(w io.Writer) error {
+		err = writeOutput(ctx, o.ForecastsOut, nil, func(w io.Writer) error {
 			var e error
 			rep, e = run(w)
 			return e

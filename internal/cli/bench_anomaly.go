@@ -60,7 +60,7 @@ func runBenchNAB(ctx context.Context, g *globalOptions, o *benchNABOptions) erro
 		return err
 	}
 	if o.ThresholdsOut != "" && len(rep.Optima) > 0 {
-		if err := writeOutput(o.ThresholdsOut, nil, func(w io.Writer) error { return nab.WriteThresholds(w, rep.Detector, rep.Optima) }); err != nil {
+		if err := writeOutput(ctx, o.ThresholdsOut, nil, func(w io.Writer) error { return nab.WriteThresholds(w, rep.Detector, rep.Optima) }); err != nil {
 			return err
 		}
 	}

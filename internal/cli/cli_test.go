@@ -22,12 +22,20 @@ import (
 // run executes omen with args and returns the exit code, stdout and stderr.
 func run(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
+	return runWith(t, func(g *globalOptions) { g.getenv = func(k string) string { return env[k] } }, args...)
+}
+
+// runWith runs omen with args like run, after setup has changed the options
+// (the environment, the clock).
+func runWith(t *testing.T, setup func(*globalOptions), args ...string) (int, string, string) {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	g := &globalOptions{
 		stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
-		getenv: func(k string) string { return env[k] },
+		getenv: func(string) string { return "" },
 		now:    func() time.Time { return time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC) },
 	}
+	setup(g)
 	root := newRootCmd(g)
 	root.SetArgs(args)
 	root.SetOut(&stdout)

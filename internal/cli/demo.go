@@ -43,7 +43,7 @@ instead; --format openmetrics exports them for promtool or VictoriaMetrics.`,
 				return err
 			}
 			if fleet || g.Format == "openmetrics" {
-				return demoFleet(g, output)
+				return demoFleet(cmd.Context(), g, output)
 			}
 			return runDemo(cmd.Context(), g, output, html)
 		},
@@ -70,11 +70,11 @@ func runDemo(ctx context.Context, g *globalOptions, output, html string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeOutput(output, g.stdout, func(w io.Writer) error { return renderPredictions(w, g.Format, rep) }); err != nil {
+	if err := writeOutput(ctx, output, g.stdout, func(w io.Writer) error { return renderPredictions(w, g.Format, rep) }); err != nil {
 		return err
 	}
 	if html != "" {
-		if err := writeOutput(html, nil, func(w io.Writer) error { return sink.WriteHTML(w, htmlReport(rep)) }); err != nil {
+		if err := writeOutput(ctx, html, nil, func(w io.Writer) error { return sink.WriteHTML(w, htmlReport(rep)) }); err != nil {
 			return err
 		}
 		g.logger.Info("HTML report written", "path", html)
@@ -83,12 +83,12 @@ func runDemo(ctx context.Context, g *globalOptions, output, html string) error {
 }
 
 // demoFleet lists or exports the raw series of the demo fleet.
-func demoFleet(g *globalOptions, output string) error {
+func demoFleet(ctx context.Context, g *globalOptions, output string) error {
 	ss, err := fixtures.DemoSeries()
 	if err != nil {
 		return fmt.Errorf("cannot load the embedded demo data: %w", err)
 	}
-	return writeOutput(output, g.stdout, func(w io.Writer) error {
+	return writeOutput(ctx, output, g.stdout, func(w io.Writer) error {
 		if g.Format != "table" && g.Format != "markdown" {
 			return writeSeries(w, g.Format, ss)
 		}

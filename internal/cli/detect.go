@@ -87,12 +87,15 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 	if machine {
 		out = append(out, detectMachine(res.Series))
 	} else {
-		for _, s := range res.Series {
+		for i, s := range res.Series {
+			if err := stopped(ctx, "detection", i, len(res.Series), "series"); err != nil {
+				return fmt.Errorf("nothing written: %w", err)
+			}
 			r := anomaly.Detect(s.Timestamps, s.Values, anomaly.Config{}, anomaly.IntervalConfig{})
 			out = append(out, detected{labels: s.Labels, ts: s.Timestamps, values: s.Values, scores: r.Scores, ivals: r.Intervals})
 		}
 	}
-	err = writeOutput(o.Output, g.stdout, func(w io.Writer) error {
+	err = writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error {
 		if g.Format == "csv" {
 			return detectCSV(w, g.Input, out)
 		}

@@ -1,8 +1,14 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"syscall"
+
+	"github.com/omenhq/omen/internal/source/prom"
 )
 
 // Exit codes returned by Main.
@@ -12,6 +18,57 @@ const (
 	ExitUsage    = 2
 	ExitFindings = 3
 )
+
+// Interrupted is the cancellation cause of a run stopped by a signal. A
+// command that sees it stops its loops, removes its temporary files and
+// returns an error saying what was not done; the process exits 128 + the
+// signal's number (130 for SIGINT, 143 for SIGTERM), as shells report it.
+type Interrupted struct{ Signal os.Signal }
+
+// Error names the signal.
+func (e Interrupted) Error() string {
+	switch e.Signal {
+	case os.Interrupt:
+		return "interrupted (SIGINT)"
+	case syscall.SIGTERM:
+		return "interrupted (SIGTERM)"
+	}
+	return "interrupted (" + e.Signal.String() + ")"
+}
+
+// ExitCode returns 128 + the signal's number, or 130 when it has none.
+func (e Interrupted) ExitCode() int {
+	if s, ok := e.Signal.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return 130
+}
+
+// stopped returns nil while ctx runs, and otherwise an error saying what
+// was done and what was not, wrapping the cancellation's cause (an
+// Interrupted for a signal): "forecast stopped after 12 of 40 series:
+// interrupted (SIGTERM)".
+func stopped(ctx context.Context, what string, done, total int, unit string) error {
+	if ctx.Err() == nil {
+		return nil
+	}
+	return fmt.Errorf("%s stopped after %d of %d %s: %w", what, done, total, unit, context.Cause(ctx))
+}
+
+// ctxWriter fails every write once its context is done, so that output
+// being written when a signal arrives stops there and the half-written
+// temporary file is removed.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if c.ctx.Err() != nil {
+		return 0, context.Cause(c.ctx)
+	}
+	return c.w.Write(p)
+}
 
 // usageError marks an error caused by how omen was invoked.
 type usageError struct{ err error }
@@ -36,12 +93,16 @@ func exitCode(err error) int {
 		return ExitOK
 	}
 	var u usageError
-	if errors.As(err, &u) {
-		return ExitUsage
+	if errors.As(err, &u) || errors.Is(err, prom.ErrBudget) {
+		return ExitUsage // a plan above the query budget: change the flags
 	}
 	var f findingsError
 	if errors.As(err, &f) {
 		return ExitFindings
+	}
+	var in Interrupted
+	if errors.As(err, &in) {
+		return in.ExitCode()
 	}
 	return ExitFailure
 }

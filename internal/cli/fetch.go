@@ -78,7 +78,7 @@ func runFetch(ctx context.Context, g *globalOptions, o *fetchOptions) error {
 	if err != nil {
 		return err
 	}
-	return writeOutput(o.Output, g.stdout, func(w io.Writer) error {
+	return writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error {
 		if g.Format == "table" || g.Format == "markdown" {
 			return writeTable(w, g.Format, summarize(res.Series, res.Step))
 		}
@@ -118,10 +118,12 @@ func (g *globalOptions) query(ctx context.Context, o *fetchOptions, defaultRange
 	if err != nil {
 		return nil, q, err
 	}
+	began := time.Now()
 	res, err := src.QueryRange(ctx, q)
 	if err != nil {
 		return nil, q, err
 	}
+	g.logger.Debug("fetched", "query", q.Expr, "series", len(res.Series), "took", time.Since(began))
 	for _, w := range res.Warnings {
 		g.logger.Warn("source warning", "query", q.Expr, "warning", w)
 	}

@@ -109,7 +109,10 @@ func runForecast(ctx context.Context, g *globalOptions, o *forecastOptions) erro
 		return err
 	}
 	var out []seriesForecast
-	for _, s := range res.Series {
+	for i, s := range res.Series {
+		if err := stopped(ctx, "forecast", i, len(res.Series), "series"); err != nil {
+			return fmt.Errorf("nothing written: %w", err)
+		}
 		fc, err := forecastSeries(s, res.Step, model, o)
 		if err != nil {
 			return fmt.Errorf("cannot forecast %s: %w", s.Labels, err)
@@ -120,11 +123,11 @@ func runForecast(ctx context.Context, g *globalOptions, o *forecastOptions) erro
 		out = append(out, fc)
 	}
 	if o.Plot != "" {
-		if err := plotForecasts(o.Plot, out); err != nil {
+		if err := plotForecasts(ctx, o.Plot, out); err != nil {
 			return err
 		}
 	}
-	return writeOutput(o.Output, g.stdout, func(w io.Writer) error { return renderForecasts(w, g.Format, out) })
+	return writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error { return renderForecasts(w, g.Format, out) })
 }
 
 // forecastSeries resamples s on a regular grid and forecasts it.
@@ -202,7 +205,7 @@ func num(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 // plotForecasts draws one chart per forecast; with several, the files are
 // numbered: disk.svg → disk-1.svg, disk-2.svg, …
-func plotForecasts(path string, fcs []seriesForecast) error {
+func plotForecasts(ctx context.Context, path string, fcs []seriesForecast) error {
 	ext := filepath.Ext(path)
 	for i, f := range fcs {
 		p := path
@@ -220,7 +223,7 @@ func plotForecasts(path string, fcs []seriesForecast) error {
 			c.Lower = append(c.Lower, pt.Lower)
 			c.Upper = append(c.Upper, pt.Upper)
 		}
-		err := writeOutput(p, nil, func(w io.Writer) error { return c.Render(w, strings.TrimPrefix(strings.ToLower(ext), "."), 0, 0) })
+		err := writeOutput(ctx, p, nil, func(w io.Writer) error { return c.Render(w, strings.TrimPrefix(strings.ToLower(ext), "."), 0, 0) })
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/omenhq/omen/internal/testrig"
 )
 
 // dailyCSV writes days of 5-minute samples of a daily cycle on a trend.
@@ -75,11 +77,8 @@ func TestForecast(t *testing.T) {
 }
 
 func TestBenchM4(t *testing.T) {
-	train := filepath.Join("..", "..", "..", "shared", "data", "m4-hourly", "Hourly-train.csv")
-	test := filepath.Join("..", "..", "..", "shared", "data", "m4-hourly", "Hourly-test.csv")
-	if _, err := os.Stat(train); err != nil {
-		t.Skipf("M4 data not beside the checkout (%v)", err)
-	}
+	dir := testrig.SharedData(t, "m4-hourly")
+	train, test := filepath.Join(dir, "Hourly-train.csv"), filepath.Join(dir, "Hourly-test.csv")
 	out := filepath.Join(t.TempDir(), "f.csv")
 	code, stdout, stderr := run(t, nil, "bench", "m4", "--train", train, "--test", test, "--limit", "4", "--model", "snaive", "--forecasts-out", out)
 	require.Equal(t, ExitOK, code, stderr)
@@ -94,10 +93,7 @@ func TestBenchM4(t *testing.T) {
 }
 
 func TestBenchNAB(t *testing.T) {
-	data := filepath.Join("..", "..", "..", "shared", "data", "nab")
-	if _, err := os.Stat(data); err != nil {
-		t.Skipf("NAB data not beside the checkout (%v)", err)
-	}
+	data := testrig.SharedData(t, "nab")
 	code, stdout, stderr := run(t, nil, "bench", "nab", "--data", data, "--format", "markdown")
 	require.Equal(t, ExitOK, code, stderr)
 	require.Contains(t, stdout, "| omen (this run) |")

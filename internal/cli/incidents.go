@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"slices"
@@ -68,7 +69,7 @@ title) are left out unless --include-drills.
   omen incidents --incidents pagerduty-export.json --incidents pirs/ --start 2024-01-01 --format markdown
   omen incidents --incidents pirs/ --format json > incidents.json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runIncidents(g, o) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return runIncidents(cmd.Context(), g, o) },
 	}
 	f := cmd.Flags()
 	f.StringArrayVar(&o.Incidents, "incidents", nil, "incident `PATH`: a file or a directory of mixed files (repeatable)")
@@ -80,7 +81,7 @@ title) are left out unless --include-drills.
 	return cmd
 }
 
-func runIncidents(g *globalOptions, o *incidentsOptions) error {
+func runIncidents(ctx context.Context, g *globalOptions, o *incidentsOptions) error {
 	if err := g.checkFormat(tableFormats...); err != nil {
 		return err
 	}
@@ -105,7 +106,7 @@ func runIncidents(g *globalOptions, o *incidentsOptions) error {
 		g.logger.Info("action items linked to rules", "rules", len(names), "items", n)
 	}
 	sum := pir.Summarize(incs)
-	return writeOutput(o.Output, g.stdout, func(w io.Writer) error {
+	return writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error {
 		if g.Format == "json" {
 			if incs == nil {
 				incs = []pir.Incident{}

@@ -78,7 +78,7 @@ info when only the P10 is within the horizon. Results are ordered by risk, then 
 	f.StringVar(&o.FailOn, "fail-on", "none", "exit with code 3 when a target is at least this risk: critical, warning, info or none")
 	f.StringVar(&o.Output, "output", "", "write to `FILE` instead of stdout (atomically; required for html)")
 	f.StringVar(&o.PushTo, "push-to", "", "write predictions back to this VictoriaMetrics or Prometheus (remote write) `URL`")
-	f.IntVar(&o.Workers, "workers", 0, "targets predicted in parallel (default: number of CPUs)")
+	f.IntVar(&o.Workers, "workers", 0, "targets predicted in parallel (default 1)")
 	_ = cmd.RegisterFlagCompletionFunc("preset", cobra.FixedCompletions(engine.PresetNames(), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(predictFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -145,7 +145,7 @@ func runPredict(ctx context.Context, g *globalOptions, o *predictOptions) error 
 	for _, w := range rep.Warnings {
 		g.logger.Warn("source warning", "warning", w)
 	}
-	if err := writeOutput(o.Output, g.stdout, func(w io.Writer) error { return renderPredictions(w, g.Format, rep) }); err != nil {
+	if err := writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error { return renderPredictions(w, g.Format, rep) }); err != nil {
 		return err
 	}
 	if o.PushTo != "" {

@@ -285,7 +285,7 @@ func runQuality(ctx context.Context, g *globalOptions, o *qualityOptions) error 
 	if out.Incidents == nil {
 		out.Incidents = []pir.IncidentQuality{}
 	}
-	return writeOutput(o.Output, g.stdout, func(w io.Writer) error {
+	return writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error {
 		switch g.Format {
 		case "json":
 			return writeJSON(w, out)

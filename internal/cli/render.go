@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -88,9 +89,12 @@ func writeJSON(w io.Writer, v any) error {
 // writeOutput runs write on stdout when path is "" or "-", otherwise on a
 // temporary file beside path that is renamed into place only when write
 // succeeded, so a failed run never leaves a half-written file behind.
-func writeOutput(path string, stdout io.Writer, write func(io.Writer) error) (err error) {
+//
+// Writing stops when ctx is done (a signal): the temporary file is removed
+// and the error says the output was not written.
+func writeOutput(ctx context.Context, path string, stdout io.Writer, write func(io.Writer) error) (err error) {
 	if path == "" || path == "-" {
-		return write(stdout)
+		return write(ctxWriter{ctx, stdout})
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
@@ -102,8 +106,11 @@ func writeOutput(path string, stdout io.Writer, write func(io.Writer) error) (er
 			os.Remove(f.Name())
 		}
 	}()
-	if err = write(f); err != nil {
+	if err = write(ctxWriter{ctx, f}); err != nil {
 		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("%s not written: %w", path, context.Cause(ctx))
 	}
 	// CreateTemp makes the file private; a report is as readable as any
 	// file the user creates (the umask still applies to the directory).

@@ -214,7 +214,7 @@ func runReplay(ctx context.Context, g *globalOptions, o *replayOptions) error {
 		}
 	}
 	mc := tuner.MeasureConfig{FlapWindow: o.FlapWindow}
-	err = writeOutput(o.Output, g.stdout, func(w io.Writer) error {
+	err = writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error {
 		switch g.Format {
 		case "json":
 			return writeJSON(w, replayJSON(res, mc))

@@ -39,6 +39,7 @@ const edgeRules = `groups:
       level: "{{ $value }}"
       upper: "{{ $labels.case | toUpper }}"
       size: "{{ humanize 1234567 }}"
+      metric: "{{ $labels.__name__ }}"
   - alert: ForOffInterval
     expr: edge{case="for"} > 0.5
     for: 150s

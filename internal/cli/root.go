@@ -35,7 +35,10 @@ type globalOptions struct {
 	LogLevel   string
 
 	Timeout               time.Duration
+	Deadline              time.Duration
 	MaxConcurrency        int
+	MaxRequests           int
+	MaxPoints             int
 	BearerTokenFile       string
 	BasicAuthUser         string
 	BasicAuthPasswordFile string
@@ -53,6 +56,21 @@ type globalOptions struct {
 	logger         *slog.Logger
 	// input is the file source once --input was opened.
 	input *file.Source
+	// stop releases the --deadline timer once the command returned; parent
+	// is the command's context before any deadline.
+	stop   context.CancelFunc
+	parent context.Context
+}
+
+// DefaultDeadline is the default --deadline: how long one run may take in
+// all, so that a hung server cannot keep a CronJob busy for ever.
+const DefaultDeadline = time.Hour
+
+// deadlineExceeded is the cancellation cause when --deadline passes.
+type deadlineExceeded struct{ d time.Duration }
+
+func (e deadlineExceeded) Error() string {
+	return fmt.Sprintf("the run took longer than its deadline of %s (--deadline, or deadline: in omen.yaml)", e.d)
 }
 
 // formats accepted by --format for tabular output.
@@ -68,8 +86,16 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	cmd, err := root.ExecuteContextC(ctx)
+	if g.stop != nil {
+		g.stop()
+	}
 	if err == nil {
 		return ExitOK
+	}
+	var in Interrupted
+	if !errors.As(err, &in) && errors.As(context.Cause(ctx), &in) && errors.Is(err, context.Canceled) {
+		// A loop that returned ctx.Err() rather than its cause.
+		err = fmt.Errorf("%w: %w", in, err)
 	}
 	code := exitCode(err)
 	var f findingsError
@@ -105,7 +131,14 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 findings at or above the conf
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			return g.setup()
+			if err := g.setup(); err != nil {
+				return err
+			}
+			if !cmd.Flags().Changed("deadline") {
+				g.Deadline = DefaultDeadline
+			}
+			g.withDeadline(cmd, g.Deadline)
+			return nil
 		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
@@ -117,7 +150,10 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 findings at or above the conf
 	pf.StringVarP(&g.Format, "format", "o", "table", "output format: table, json, csv or markdown")
 	pf.StringVar(&g.LogLevel, "log-level", "info", "log level on stderr: debug, info, warn or error")
 	pf.Var(durationValue{&g.Timeout}, "timeout", "timeout of one HTTP request to the server (default 2m)")
+	pf.Var(durationValue{&g.Deadline}, "deadline", "stop the whole run after this long, e.g. 30m; 0 for none (default 1h)")
 	pf.IntVar(&g.MaxConcurrency, "max-concurrency", 4, "maximum concurrent requests to the server")
+	pf.IntVar(&g.MaxRequests, "max-requests", prom.DefaultMaxRequests, "query budget: the most requests one run sends to the server; a plan above it is refused (-1: no limit)")
+	pf.IntVar(&g.MaxPoints, "max-points", prom.DefaultMaxPointsPerSeries, "query budget: the most points per series one query asks for; a larger one is refused (-1: no limit)")
 	pf.StringVar(&g.BearerTokenFile, "bearer-token-file", "", "read the bearer token from `FILE` (or set $"+envBearerToken+")")
 	pf.StringVar(&g.BasicAuthUser, "basic-auth-user", "", "basic auth user name")
 	pf.StringVar(&g.BasicAuthPasswordFile, "basic-auth-password-file", "", "read the basic auth password from `FILE` (or set $"+envBasicAuthPassword+")")
@@ -147,6 +183,25 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 findings at or above the conf
 		newQualityCmd(g),
 	)
 	return root
+}
+
+// withDeadline bounds the context of cmd to d from now (none when d ≤ 0),
+// replacing an earlier deadline.
+func (g *globalOptions) withDeadline(cmd *cobra.Command, d time.Duration) {
+	if g.stop != nil {
+		g.stop()
+		g.stop = nil
+	}
+	if g.parent == nil {
+		g.parent = cmd.Context()
+	}
+	cmd.SetContext(g.parent)
+	if d <= 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeoutCause(g.parent, d, deadlineExceeded{d})
+	cmd.SetContext(ctx)
+	g.stop = cancel
 }
 
 // setup validates global flags and builds the logger.
@@ -276,6 +331,8 @@ func (g *globalOptions) promConfig() (prom.Config, error) {
 		URL:                   g.Prometheus,
 		Timeout:               g.Timeout,
 		MaxConcurrency:        g.MaxConcurrency,
+		MaxRequests:           g.MaxRequests,
+		MaxPointsPerSeries:    g.MaxPoints,
 		BearerToken:           g.getenv(envBearerToken),
 		BearerTokenFile:       g.BearerTokenFile,
 		BasicAuthUser:         g.BasicAuthUser,

@@ -12,12 +12,14 @@ import (
 func newRulesCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rules",
-		Short: "Print Prometheus alerting rules",
+		Short: "List, edit and write Prometheus alerting rules",
 		Args:  cobra.NoArgs,
-		Example: `  omen rules predictive --interval 6h > omen.rules.yml
+		Example: `  omen rules list --rules rules/
+  omen rules set --rules rules/app.yml --alert HighErrorRate --label severity=critical --threshold 0.02
+  omen rules predictive --interval 6h > omen.rules.yml
   promtool check rules omen.rules.yml`,
 	}
-	cmd.AddCommand(newRulesPredictiveCmd(g))
+	cmd.AddCommand(newRulesPredictiveCmd(g), newRulesListCmd(g), newRulesSetCmd(g))
 	return cmd
 }
 
@@ -55,7 +57,7 @@ omen runs) plus a margin: a prediction stays visible until the next run.`,
 			if err != nil {
 				return err
 			}
-			return writeOutput(output, g.stdout, func(w io.Writer) error {
+			return writeOutput(cmd.Context(), output, g.stdout, func(w io.Writer) error {
 				_, err := w.Write(b)
 				return err
 			})

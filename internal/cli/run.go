@@ -57,6 +57,9 @@ Global flags override the file's source section (--prometheus, --input, credenti
 			if err != nil {
 				return err
 			}
+			if cfg.Deadline != 0 && !cmd.Flags().Changed("deadline") {
+				g.withDeadline(cmd, time.Duration(cfg.Deadline))
+			}
 			return runJob(cmd.Context(), g, cfg)
 		},
 	}
@@ -87,6 +90,12 @@ func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config) error {
 		if cfg.Source.MaxConcurrency > 0 {
 			g.MaxConcurrency = cfg.Source.MaxConcurrency
 		}
+		if cfg.Source.MaxRequests != 0 {
+			g.MaxRequests = cfg.Source.MaxRequests
+		}
+		if cfg.Source.MaxPointsPerSeries != 0 {
+			g.MaxPoints = cfg.Source.MaxPointsPerSeries
+		}
 	}
 	if g.At == "" {
 		g.At = cfg.At
@@ -116,7 +125,7 @@ func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config) error {
 		outputs = []engine.OutputConfig{{Format: "table"}}
 	}
 	for _, o := range outputs {
-		if err := writeOutput(o.Path, g.stdout, func(w io.Writer) error { return renderPredictions(w, o.Format, rep) }); err != nil {
+		if err := writeOutput(ctx, o.Path, g.stdout, func(w io.Writer) error { return renderPredictions(w, o.Format, rep) }); err != nil {
 			return err
 		}
 		if o.Path != "" && o.Path != "-" {

@@ -178,7 +178,7 @@ func runWhatif(ctx context.Context, g *globalOptions, o *whatifOptions) error {
 	if err != nil {
 		return err
 	}
-	return writeOutput(o.Output, g.stdout, func(w io.Writer) error {
+	return writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error {
 		switch g.Format {
 		case "json":
 			return writeJSON(w, scores.json(whatifJSON(res)))

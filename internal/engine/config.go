@@ -22,16 +22,21 @@ import (
 // judge risk and where results go. The zero value of every optional field
 // is a sensible default; see the field comments.
 type Config struct {
+	// Source is where history is read from.
 	Source SourceConfig `yaml:"source"`
 	// At runs the job as of a past instant (RFC3339); empty means now.
 	At string `yaml:"at"`
+	// Deadline bounds the whole run (default 1h, as --deadline); the
+	// --deadline flag overrides it.
+	Deadline Duration `yaml:"deadline"`
 	// Window is the history analysed; default 14d.
 	Window Duration `yaml:"window"`
 	// Step is the resolution fetched; default: chosen from the window.
 	Step Duration `yaml:"step"`
 	// Horizon is how far ahead exhaustion is predicted; default 7d.
-	Horizon Duration   `yaml:"horizon"`
-	Risk    RiskConfig `yaml:"risk"`
+	Horizon Duration `yaml:"horizon"`
+	// Risk sets the risk levels and the exit code of the job.
+	Risk RiskConfig `yaml:"risk"`
 	// Presets names built-in targets: disk, inodes, memory, memory-rss.
 	Presets []string `yaml:"presets"`
 	// Overrides replace queries of the presets' target specs, by spec name
@@ -47,20 +52,37 @@ type Config struct {
 	PushTo string `yaml:"push_to"`
 }
 
-// SourceConfig is where history is read from: a server or a file.
+// SourceConfig is where history is read from: a server or a file. The
+// command line's source flags, when given, replace the whole section.
 type SourceConfig struct {
-	Prometheus            string            `yaml:"prometheus"`
-	Input                 string            `yaml:"input"`
-	BearerTokenFile       string            `yaml:"bearer_token_file"`
-	BasicAuthUser         string            `yaml:"basic_auth_user"`
-	BasicAuthPasswordFile string            `yaml:"basic_auth_password_file"`
-	Headers               map[string]string `yaml:"headers"`
-	TLSCAFile             string            `yaml:"tls_ca_file"`
-	TLSCertFile           string            `yaml:"tls_cert_file"`
-	TLSKeyFile            string            `yaml:"tls_key_file"`
-	TLSInsecure           bool              `yaml:"tls_insecure_skip_verify"`
-	Timeout               Duration          `yaml:"timeout"`
-	MaxConcurrency        int               `yaml:"max_concurrency"`
+	// Prometheus is the base URL of a server speaking the Prometheus query
+	// API (Prometheus, VictoriaMetrics, Thanos, Mimir), as --prometheus.
+	Prometheus string `yaml:"prometheus"`
+	// Input is a file to read instead of a server, as --input.
+	Input string `yaml:"input"`
+	// BearerTokenFile holds the bearer token, re-read before every
+	// request (rotated service-account tokens are picked up).
+	BearerTokenFile string `yaml:"bearer_token_file"`
+	// BasicAuthUser and BasicAuthPasswordFile are HTTP basic auth; the
+	// password never appears in the file itself.
+	BasicAuthUser         string `yaml:"basic_auth_user"`
+	BasicAuthPasswordFile string `yaml:"basic_auth_password_file"`
+	// Headers are added to every request, e.g. X-Scope-OrgID: tenant1.
+	Headers map[string]string `yaml:"headers"`
+	// TLSCAFile verifies the server; TLSCertFile and TLSKeyFile are the
+	// client certificate for mutual TLS; TLSInsecure skips verification.
+	TLSCAFile   string `yaml:"tls_ca_file"`
+	TLSCertFile string `yaml:"tls_cert_file"`
+	TLSKeyFile  string `yaml:"tls_key_file"`
+	TLSInsecure bool   `yaml:"tls_insecure_skip_verify"`
+	// Timeout bounds one HTTP request; default 2m.
+	Timeout Duration `yaml:"timeout"`
+	// MaxConcurrency is the number of requests in flight; default 4.
+	MaxConcurrency int `yaml:"max_concurrency"`
+	// MaxRequests and MaxPointsPerSeries are the query budget (see
+	// --max-requests and --max-points); 0 keeps the default, -1 removes it.
+	MaxRequests        int `yaml:"max_requests"`
+	MaxPointsPerSeries int `yaml:"max_points_per_series"`
 }
 
 // RiskConfig sets the risk levels from the P50 time to exhaustion.
@@ -76,19 +98,26 @@ type RiskConfig struct {
 
 // TargetConfig is a custom capacity target in the job file.
 type TargetConfig struct {
+	// Name identifies the target in reports; required.
 	Name string `yaml:"name"`
-	// Usage is the query of the value approaching the limit.
+	// Usage is the query of the value approaching the limit; required.
 	Usage string `yaml:"usage"`
-	// Limit is a query or a number.
+	// Limit is a query or a number; required.
 	Limit string `yaml:"limit"`
 	// Direction is up (exhausted at value ≥ limit, the default) or down.
-	Direction string   `yaml:"direction"`
-	On        []string `yaml:"on"`
-	Restarts  string   `yaml:"restarts"`
+	Direction string `yaml:"direction"`
+	// On lists the labels a usage series and its limit and restarts series
+	// share; empty matches on every label but the metric name.
+	On []string `yaml:"on"`
+	// Restarts is an optional query of a restart counter, used to cut the
+	// usage into segments at restarts.
+	Restarts string `yaml:"restarts"`
 }
 
 // Override replaces the queries of a preset's target spec; empty fields
-// keep the preset's.
+// keep the preset's. The fields are those of TargetSpec: Usage, Limit,
+// Capacity (total size, shown as headroom), Restarts, ReadOnly (0/1 series
+// of read-only filesystems, skipped) and On (join labels).
 type Override struct {
 	Usage    string   `yaml:"usage"`
 	Limit    string   `yaml:"limit"`
@@ -137,8 +166,10 @@ func (c *Config) Specs() []TargetSpec {
 // OutputConfig is one report: a format and a file path ("-" or empty for
 // stdout).
 type OutputConfig struct {
+	// Format is table, json, csv, markdown or html.
 	Format string `yaml:"format"`
-	Path   string `yaml:"path"`
+	// Path is the file written (atomically); "-" or empty is stdout.
+	Path string `yaml:"path"`
 }
 
 // Duration is a Prometheus-style duration in YAML: 30s, 5m, 2h, 14d, 1w.

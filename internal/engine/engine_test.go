@@ -125,6 +125,7 @@ func TestPresetsOnTheDemoFleet(t *testing.T) {
 	t.Run("write-back series carry target, pattern and quantile", func(t *testing.T) {
 		ss := engine.WriteBackSeries(rep)
 		var risk, eta int
+		at := map[string]float64{}
 		for _, s := range ss {
 			require.NotEmpty(t, s.Labels.Get("target"))
 			require.NotEmpty(t, s.Labels.Get("pattern"))
@@ -134,10 +135,19 @@ func TestPresetsOnTheDemoFleet(t *testing.T) {
 			case "omen_exhaustion_eta_seconds":
 				eta++
 				require.Contains(t, []string{"0.1", "0.5", "0.9"}, s.Labels.Get("quantile"))
+			case "omen_exhaustion_at_seconds":
+				at[s.Labels.Without(series.MetricName).String()] = s.Values[0]
 			}
 		}
 		require.Equal(t, len(rep.Results), risk)
 		require.Positive(t, eta)
+		require.Len(t, at, eta, "an absolute instant beside every relative ETA")
+		for _, s := range ss {
+			if s.Labels.Name() == "omen_exhaustion_eta_seconds" {
+				want := float64(rep.AsOf.Unix()) + s.Values[0]
+				require.InDelta(t, want, at[s.Labels.Without(series.MetricName).String()], 1e-3, "at = as-of + eta")
+			}
+		}
 	})
 }
 

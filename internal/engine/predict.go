@@ -26,8 +26,7 @@ type PredictOptions struct {
 	// Capacity holds the model settings: horizon, risk thresholds and the
 	// history window (default 14d), which is also the range fetched.
 	Capacity capacity.Config
-	// Workers is the number of targets predicted in parallel; default the
-	// number of CPUs.
+	// Workers is the number of targets predicted in parallel; 0 means 1.
 	Workers int
 	// BatchSize bounds how many usage series are fetched and predicted at
 	// a time (see DefaultBatchSize, the default); negative fetches each

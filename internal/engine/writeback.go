@@ -10,7 +10,8 @@ import (
 // WriteBackSeries turns results into the series omen writes back, one
 // sample each at the as-of instant:
 //
-//	omen_exhaustion_eta_seconds{quantile="0.1|0.5|0.9", target, pattern, …}
+//	omen_exhaustion_eta_seconds{quantile="0.1|0.5|0.9", target, pattern, …}  (seconds from the run)
+//	omen_exhaustion_at_seconds{quantile="0.1|0.5|0.9", target, pattern, …}   (the instant, Unix seconds)
 //	omen_exhaustion_risk{target, pattern, …}  (0 ok, 1 info, 2 warning, 3 critical)
 //
 // with the target's own labels (the metric name becomes the label
@@ -42,6 +43,9 @@ func WriteBackSeries(rep *Report) []series.Series {
 			out = append(out, series.Series{
 				Labels:     base.With(series.MetricName, sink.MetricETA).With("quantile", q.quantile),
 				Timestamps: []int64{at}, Values: []float64{q.d.Seconds()},
+			}, series.Series{
+				Labels:     base.With(series.MetricName, sink.MetricAt).With("quantile", q.quantile),
+				Timestamps: []int64{at}, Values: []float64{float64(rep.AsOf.Add(*q.d).UnixMilli()) / 1e3},
 			})
 		}
 	}

@@ -17,6 +17,10 @@ const (
 	// MetricRisk is the risk level: 0 ok, 1 info, 2 warning, 3 critical,
 	// with the pattern seen as a label.
 	MetricRisk = "omen_exhaustion_risk"
+	// MetricAt is the predicted instant of exhaustion, in Unix seconds,
+	// with a quantile label (0.1, 0.5, 0.9): unlike MetricETA it stays true
+	// between runs, and `MetricAt - time()` counts down.
+	MetricAt = "omen_exhaustion_at_seconds"
 )
 
 // RulesConfig shapes the alerting rules that page on omen's predictions.
@@ -70,16 +74,18 @@ func PredictiveRules(cfg RulesConfig) ([]byte, error) {
 	// late or slow run.
 	margin := max(cfg.Interval/10, 30*time.Minute)
 	window := model.Duration(cfg.Interval + margin).String()
+	// The value is the time left at evaluation, from the predicted instant
+	// of the last run: the annotation counts down between runs.
 	expr := func(cond string) string {
-		return fmt.Sprintf(`last_over_time(%s{quantile="0.5"}[%s]) and ignoring(quantile) (last_over_time(%s[%s]) %s)`, MetricETA, window, MetricRisk, window, cond)
+		return fmt.Sprintf(`clamp_min(last_over_time(%s{quantile="0.5"}[%s]) - time(), 0) and ignoring(quantile) (last_over_time(%s[%s]) %s)`, MetricAt, window, MetricRisk, window, cond)
 	}
 	annotations := func(level string) map[string]string {
 		return map[string]string{
 			"summary": "{{ $labels.target }}{{ with $labels.instance }} {{ . }}{{ end }}{{ with $labels.mountpoint }} {{ . }}{{ end }}" +
 				"{{ with $labels.persistentvolumeclaim }} {{ . }}{{ end }}{{ with $labels.pod }} {{ $labels.namespace }}/{{ . }}/{{ $labels.container }}{{ end }}" +
 				" will be exhausted in about {{ $value | humanizeDuration }}",
-			"description": "omen predicts exhaustion (" + level + ") with a median time of {{ $value | humanizeDuration }} " +
-				"from its last run; pattern {{ $labels.pattern }}. `omen predict` shows the interval, the model and the chart.",
+			"description": "omen predicts exhaustion (" + level + ") in a median time of {{ $value | humanizeDuration }} from now, " +
+				"as its last run predicted; pattern {{ $labels.pattern }}. `omen predict` shows the interval, the model and the chart.",
 		}
 	}
 	labels := func(sev string) map[string]string {

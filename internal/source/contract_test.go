@@ -119,6 +119,36 @@ func TestSourceContract(t *testing.T) {
 				require.NoError(t, err)
 				requireSeriesEqual(t, []series.Series{data[3].Slice(at.UnixMilli(), at.UnixMilli())}, res.Series)
 			})
+			t.Run("a lookup at an instant off the step grid is evaluated at that instant", func(t *testing.T) {
+				if !isServer(name) {
+					t.Skip("files return raw samples: a lookup is a range over them")
+				}
+				// The instant of a live run: never a whole minute.
+				at := contractStart.Add(10*24*time.Hour + 37*time.Second + 250*time.Millisecond)
+				res, err := src.QueryRange(ctx, source.Query{Expr: `last_over_time(http_requests_total[1h])`, Start: at, End: at, Step: time.Minute})
+				require.NoError(t, err)
+				require.Len(t, res.Series, 1, "the lookup must not come back empty")
+				s := res.Series[0]
+				require.Equal(t, []int64{at.UnixMilli()}, s.Timestamps)
+				last := data[3].AsOf(at.UnixMilli())
+				require.Equal(t, last.Values[last.Len()-1], s.Values[0], "the value in force at the instant")
+			})
+			t.Run("a range shorter than a step between grid points is evaluated at its end", func(t *testing.T) {
+				if !isServer(name) {
+					t.Skip("files return raw samples")
+				}
+				from := contractStart.Add(5*24*time.Hour + 10*time.Second)
+				to := from.Add(20 * time.Second)
+				res, err := src.QueryRange(ctx, source.Query{Expr: `http_requests_total`, Start: from, End: to, Step: time.Minute})
+				require.NoError(t, err)
+				require.Len(t, res.Series, 1)
+				require.Equal(t, []int64{to.UnixMilli()}, res.Series[0].Timestamps)
+			})
+			t.Run("a range after the as-of instant is an error, not empty data", func(t *testing.T) {
+				at := contractStart.Add(24 * time.Hour)
+				_, err := source.AsOf(src, at).QueryRange(ctx, source.Query{Expr: `http_requests_total`, Start: at.Add(time.Hour), End: end, Step: time.Minute})
+				require.ErrorIs(t, err, source.ErrAfterAsOf)
+			})
 			t.Run("label matchers select series with their labels intact", func(t *testing.T) {
 				res, err := src.QueryRange(ctx, source.Query{Expr: `node_filesystem_avail_bytes{mountpoint=~"/var/.*",fstype!="xfs"}`, Start: end.Add(-time.Hour), End: end, Step: time.Minute})
 				require.NoError(t, err)
@@ -129,6 +159,9 @@ func TestSourceContract(t *testing.T) {
 		})
 	}
 }
+
+// isServer reports whether the contract source named name is a real server.
+func isServer(name string) bool { return name == "prometheus" || name == "victoria-metrics" }
 
 // requireSeriesEqual checks that got holds exactly the series of want, with
 // every timestamp and value equal.

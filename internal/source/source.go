@@ -13,6 +13,10 @@ import (
 // expression (files only understand series selectors).
 var ErrUnsupportedQuery = errors.New("source: unsupported query")
 
+// ErrAfterAsOf is returned by a source wrapped with AsOf for a query that
+// starts after the as-of instant: nothing it asks for is known yet.
+var ErrAfterAsOf = errors.New("source: range after the as-of instant")
+
 // Query asks for the samples of Expr between Start and End inclusive.
 type Query struct {
 	// Expr is a PromQL/MetricsQL expression. File sources accept only a
@@ -74,7 +78,8 @@ func (a asOf) QueryRange(ctx context.Context, q Query) (*Result, error) {
 		q.End = a.at
 	}
 	if q.Start.After(q.End) {
-		return &Result{Step: q.Step}, nil
+		return nil, fmt.Errorf("query %q: the range starts at %s, after the as-of instant %s: %w", q.Expr,
+			q.Start.UTC().Format(time.RFC3339Nano), a.at.UTC().Format(time.RFC3339Nano), ErrAfterAsOf)
 	}
 	res, err := a.src.QueryRange(ctx, q)
 	if err != nil {

@@ -39,6 +39,11 @@ type edit struct {
 // quotes (a single-quoted one becomes double-quoted when value needs an
 // escape). Block scalars (| and >) are refused with ErrNotExact.
 func (f *File) SetScalar(n *yaml.Node, value string) error {
+	if n != nil {
+		if err := f.CheckEditable(n); err != nil {
+			return err
+		}
+	}
 	if n == nil || n.Kind != yaml.ScalarNode {
 		return fmt.Errorf("%w: not a scalar", ErrNotFound)
 	}
@@ -50,6 +55,10 @@ func (f *File) SetScalar(n *yaml.Node, value string) error {
 	}
 	if n.Value == value {
 		return nil
+	}
+	if n.Value == "" && n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 {
+		// An empty plain value has no bytes of its own to replace.
+		return fmt.Errorf("%w: line %d: the value is empty; write it by hand", ErrNotExact, n.Line)
 	}
 	sm, err := f.mapScalar(n)
 	if err != nil {
@@ -85,6 +94,11 @@ func (f *File) SetScalar(n *yaml.Node, value string) error {
 // break lies in it), and refuses text that would need escaping in the
 // scalar's style.
 func (f *File) ReplaceInScalar(n *yaml.Node, i, j int, text string) error {
+	if n != nil {
+		if err := f.CheckEditable(n); err != nil {
+			return err
+		}
+	}
 	if n == nil || n.Kind != yaml.ScalarNode {
 		return fmt.Errorf("%w: not a scalar", ErrNotFound)
 	}
@@ -180,12 +194,21 @@ func (f *File) Insert(m *yaml.Node, after string, p Pair) error {
 			eol = "\r\n"
 		}
 	}
-	prefix := ""
-	if !broken {
-		prefix = eol // the last line has no line break yet
+	last := m.Content[2*idx+1]
+	for (last.Kind == yaml.MappingNode || last.Kind == yaml.SequenceNode) && last.Style&yaml.FlowStyle == 0 && len(last.Content) > 0 {
+		last = last.Content[len(last.Content)-1]
+	}
+	if !broken && last.Kind == yaml.ScalarNode && last.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		// A line break after the block's last line would join its value.
+		return fmt.Errorf("%w: the block scalar at line %d ends the file without a line break", ErrNotExact, last.Line)
 	}
 	indent := strings.Repeat(" ", m.Content[0].Column-1)
-	text := prefix + f.renderPair(m, p, indent, eol)
+	text := f.renderPair(m, p, indent, eol)
+	if !broken {
+		// The file's last line has no line break: the inserted line
+		// becomes the last one, without a line break either.
+		text = eol + strings.TrimSuffix(text, eol)
+	}
 	return f.queue(edit{start: at, end: at, text: text, mapping: m, after: idx, pair: p})
 }
 

@@ -53,7 +53,9 @@ func ExampleSource_QueryRange() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	start := time.Date(2023, 11, 14, 22, 13, 0, 0, time.UTC)
+	// A stepped query is sampled on multiples of the step, as on a server;
+	// 22:12 has no sample at or before it and is left out.
+	start := time.Date(2023, 11, 14, 22, 12, 0, 0, time.UTC)
 	res, err := src.QueryRange(context.Background(), source.Query{
 		Expr:  `node_filesystem_avail_bytes{mountpoint=~"/var/.*"}`,
 		Start: start,
@@ -69,10 +71,10 @@ func ExampleSource_QueryRange() {
 		}
 	}
 	// Output:
-	// 22:13 5e+09
-	// 22:15 4.8e+09
-	// 22:17 4.8e+09
-	// 22:19 4.8e+09
+	// 22:14 4.9e+09
+	// 22:16 4.8e+09
+	// 22:18 4.8e+09
+	// 22:20 4.8e+09
 }
 
 func ExampleWriteOpenMetrics() {

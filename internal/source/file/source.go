@@ -80,8 +80,8 @@ func (s *Source) Last() (int64, bool) {
 //
 // With q.Step == 0 the raw samples are returned and Result.Step is 0. With a
 // positive step (truncated to whole milliseconds, as Result.Step reports) the
-// series are sampled on the grid Start, Start+Step, … ≤
-// End by the Prometheus rule (the latest sample at or before each point, no
+// series are sampled on the grid of source.GridStart — the multiples of the
+// step in [Start, End], or End alone when there is none — by the Prometheus rule (the latest sample at or before each point, no
 // older than Lookback; see series.Align), and, as Prometheus does, points
 // with no such sample are left out rather than returned as NaN; a NaN sample
 // in the data stays a NaN point. Series with nothing in the range are left
@@ -103,6 +103,8 @@ func (s *Source) QueryRange(ctx context.Context, q source.Query) (*source.Result
 		if step = q.Step.Milliseconds(); step < 1 {
 			return nil, fmt.Errorf("cannot query %s for %q: step %s is below the 1ms resolution", s.name, q.Expr, q.Step)
 		}
+		// The grid every source uses (servers too): multiples of the step.
+		start = source.GridStart(q.Start, q.End, time.Duration(step)*time.Millisecond).UnixMilli()
 		if n := (series.Range{Start: start, End: end, Step: step}).Points(); n > MaxPoints {
 			return nil, fmt.Errorf("cannot query %s for %q: step %s over %s gives %d points per series, more than %d; use a larger step",
 				s.name, q.Expr, q.Step, q.End.Sub(q.Start), n, MaxPoints)

@@ -84,7 +84,10 @@ func TestQueryRangeRefusesWhatIsNotASelector(t *testing.T) {
 }
 
 func TestQueryRangeReturnsRawSamplesOrAGrid(t *testing.T) {
-	ms := func(d time.Duration) int64 { return t0.Add(d).UnixMilli() }
+	// A multiple of the 150 s and 1 m steps asked below: stepped queries
+	// are sampled on multiples of the step, as on the servers.
+	base := time.UnixMilli(1_700_000_100_000)
+	ms := func(d time.Duration) int64 { return base.Add(d).UnixMilli() }
 	// Samples every minute for 10 minutes, a 20-minute gap, then a NaN
 	// sample and two more.
 	s := series.Series{Labels: series.New("__name__", "m")}
@@ -99,19 +102,20 @@ func TestQueryRangeReturnsRawSamplesOrAGrid(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("step 0 returns raw samples with both ends inclusive", func(t *testing.T) {
-		res, err := src.QueryRange(ctx, source.Query{Start: t0.Add(2 * time.Minute), End: t0.Add(4 * time.Minute)})
+		res, err := src.QueryRange(ctx, source.Query{Start: base.Add(2 * time.Minute), End: base.Add(4 * time.Minute)})
 		require.NoError(t, err)
 		require.Equal(t, time.Duration(0), res.Step)
 		requireSameSeries(t, []series.Series{{Labels: s.Labels, Timestamps: []int64{ms(2 * time.Minute), ms(3 * time.Minute), ms(4 * time.Minute)}, Values: []float64{2, 3, 4}}}, res.Series)
 	})
 	t.Run("a stepped query takes the latest sample within 5 minutes and leaves out points without one", func(t *testing.T) {
-		start, end, step := t0.Add(-2*time.Minute), t0.Add(33*time.Minute), 150*time.Second
+		start, end, step := base.Add(-10*time.Minute-20*time.Second), base.Add(33*time.Minute), 150*time.Second
 		res, err := src.QueryRange(ctx, source.Query{Start: start, End: end, Step: step})
 		require.NoError(t, err)
 		require.Equal(t, step, res.Step)
 		require.Len(t, res.Series, 1, "the series without samples in range is left out")
 		got := res.Series[0]
-		r := series.NewRange(start, end, step)
+		r := series.NewRange(source.GridStart(start, end, step), end, step)
+		require.Equal(t, ms(-10*time.Minute), r.Start, "the grid starts at the first multiple of the step")
 		aligned := series.Align(nil, s, r, Lookback.Milliseconds())
 		var want series.Series
 		for i, ts := range r.Timestamps(nil) {
@@ -123,29 +127,29 @@ func TestQueryRangeReturnsRawSamplesOrAGrid(t *testing.T) {
 		}
 		want.Labels = s.Labels
 		requireSameSeries(t, []series.Series{want}, []series.Series{got})
-		require.Equal(t, ms(30*time.Second), got.Timestamps[0], "the first points before any sample are left out")
-		require.Equal(t, ms(30*time.Minute+30*time.Second), got.Timestamps[6])
+		require.Equal(t, ms(0), got.Timestamps[0], "the first points before any sample are left out")
+		require.Equal(t, ms(30*time.Minute), got.Timestamps[6])
 		require.True(t, math.IsNaN(got.Values[6]), "a NaN sample stays a NaN point")
 	})
 	t.Run("a stepped query over a range with no samples returns no series", func(t *testing.T) {
-		res, err := src.QueryRange(ctx, source.Query{Start: t0.Add(15 * time.Minute), End: t0.Add(25 * time.Minute), Step: time.Minute})
+		res, err := src.QueryRange(ctx, source.Query{Start: base.Add(15 * time.Minute), End: base.Add(25 * time.Minute), Step: time.Minute})
 		require.NoError(t, err)
 		require.Empty(t, res.Series)
 	})
 	t.Run("a step below a millisecond or a huge grid is refused", func(t *testing.T) {
-		_, err := src.QueryRange(ctx, source.Query{Start: t0, End: t0.Add(time.Hour), Step: time.Microsecond})
+		_, err := src.QueryRange(ctx, source.Query{Start: base, End: base.Add(time.Hour), Step: time.Microsecond})
 		require.ErrorContains(t, err, "below the 1ms resolution")
-		_, err = src.QueryRange(ctx, source.Query{Start: t0, End: t0.Add(24 * time.Hour), Step: time.Millisecond})
+		_, err = src.QueryRange(ctx, source.Query{Start: base, End: base.Add(24 * time.Hour), Step: time.Millisecond})
 		require.ErrorContains(t, err, "use a larger step")
 	})
 	t.Run("an invalid range is refused", func(t *testing.T) {
-		_, err := src.QueryRange(ctx, source.Query{Start: t0, End: t0.Add(-time.Second)})
+		_, err := src.QueryRange(ctx, source.Query{Start: base, End: base.Add(-time.Second)})
 		require.ErrorContains(t, err, "is before start")
 	})
 	t.Run("a cancelled context stops the query", func(t *testing.T) {
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
-		_, err := src.QueryRange(cctx, source.Query{Start: t0, End: t0})
+		_, err := src.QueryRange(cctx, source.Query{Start: base, End: base})
 		require.ErrorIs(t, err, context.Canceled)
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/api"
@@ -31,6 +32,8 @@ type Client struct {
 
 	mu  sync.Mutex // guards rng
 	rng *rand.Rand
+
+	requests atomic.Int64 // requests planned so far, against cfg.MaxRequests
 }
 
 var _ source.Source = (*Client)(nil)
@@ -120,8 +123,8 @@ func (c *Client) Close() {
 
 // QueryRange evaluates q.Expr over [q.Start, q.End] and returns the series
 // sorted by labels, with Result.Step the step used. A zero q.Step is chosen
-// by ChooseStep; the grid starts at q.Start rounded up to a multiple of the
-// step. The range is fetched in windows (see Windows) concurrently, with
+// by ChooseStep; the grid is the multiples of the step in the range, or the
+// single instant q.End when the range holds none (see source.GridStart). The range is fetched in windows (see Windows) concurrently, with
 // retries; if any window fails the whole query fails. Server warnings and
 // infos are returned in Result.Warnings, deduplicated; infos are prefixed
 // "info: ". Series holding native histograms keep only their float samples
@@ -137,11 +140,25 @@ func (c *Client) QueryRange(ctx context.Context, q source.Query) (*source.Result
 	if step%time.Millisecond != 0 {
 		return nil, fmt.Errorf("query %q: step %s is not a whole number of milliseconds", q.Expr, step)
 	}
-	start := alignUp(q.Start, step)
-	windows := Windows(start, q.End, step, c.cfg.MaxPointsPerQuery)
-	res := &source.Result{Step: step}
+	end := q.End.Truncate(time.Millisecond)
+	first := source.GridStart(q.Start, end, step)
+	if err := c.checkBudget(q, first, end, step); err != nil {
+		return nil, err
+	}
+	windows := Windows(first, end, step, c.cfg.MaxPointsPerQuery)
 	if len(windows) == 0 {
-		return res, nil
+		// Validate and GridStart make this impossible; never answer
+		// "no data" for a range that was not asked.
+		return nil, fmt.Errorf("query %q: no evaluation instant in %s..%s at step %s", q.Expr,
+			q.Start.UTC().Format(time.RFC3339Nano), q.End.UTC().Format(time.RFC3339Nano), step)
+	}
+	res := &source.Result{Step: step}
+
+	if n := int64(len(windows)); c.cfg.MaxRequests > 0 && c.requests.Add(n) > int64(c.cfg.MaxRequests) {
+		c.requests.Add(-n)
+		return nil, fmt.Errorf("query %q needs %d requests and this run has %d of its %d left (--max-requests): "+
+			"use a larger step or a shorter range, or raise the budget: %w",
+			q.Expr, n, int64(c.cfg.MaxRequests)-c.requests.Load(), c.cfg.MaxRequests, ErrBudget)
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -273,6 +290,8 @@ func (c *Client) fetch(ctx context.Context, expr string, w Window, step time.Dur
 			return nil, nil, e
 		}
 		wait = max(wait, f.retryAfter)
+		c.log.Info("retrying a request", "url", c.display, "query", expr, "window", w.String(),
+			"attempt", attempt, "of", c.cfg.MaxRetries+1, "reason", f.msg, "wait", wait.Round(time.Millisecond))
 		if err := sleep(ctx, wait); err != nil {
 			return nil, nil, err
 		}
@@ -328,4 +347,32 @@ func warnings(warns v1.Warnings, infos v1.Infos) []string {
 		out = append(out, "info: "+in)
 	}
 	return out
+}
+
+// checkBudget refuses a query whose grid [first, end] at step has more
+// points per series than Config.MaxPointsPerSeries, naming the smallest
+// step of ChooseStep's list that fits.
+func (c *Client) checkBudget(q source.Query, first, end time.Time, step time.Duration) error {
+	limit := c.cfg.MaxPointsPerSeries
+	if limit <= 0 {
+		return nil
+	}
+	points := int64(end.Sub(first)/step) + 1
+	if points <= int64(limit) {
+		return nil
+	}
+	fit := step
+	for _, s := range niceSteps {
+		if s > step && int64(end.Sub(first)/s)+1 <= int64(limit) {
+			fit = s
+			break
+		}
+	}
+	if fit == step { // longer than any nice step allows: whole days
+		fit = (end.Sub(first)/(time.Duration(limit)*24*time.Hour) + 1) * 24 * time.Hour
+	}
+	return fmt.Errorf("query %q over %s at step %s is %d points per series in %d requests, more than the %d allowed (--max-points): "+
+		"use --step %s or more, or a shorter range: %w",
+		q.Expr, model.Duration(end.Sub(first)), model.Duration(step), points,
+		(points+int64(c.cfg.MaxPointsPerQuery)-1)/int64(c.cfg.MaxPointsPerQuery), limit, model.Duration(fit), ErrBudget)
 }

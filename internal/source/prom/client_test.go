@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/http"
 	"os"
@@ -806,4 +807,53 @@ func TestNativeHistogramsAreDroppedWithAWarning(t *testing.T) {
 	require.Len(t, res.Series, 1)
 	require.Equal(t, "m", res.Series[0].Labels.Name())
 	require.Equal(t, []string{`query "h or m" returned 1 native histogram samples, which omen ignores`}, res.Warnings)
+}
+
+func TestRetriesAreLoggedAtInfoWithTheReasonAndTheWait(t *testing.T) {
+	fake := &fakeProm{fault: func(w http.ResponseWriter, _ *http.Request, n int64) bool {
+		if n == 1 {
+			w.WriteHeader(http.StatusBadGateway)
+			fmt.Fprint(w, "<html>bad gateway</html>")
+			return true
+		}
+		return false
+	}}
+	srv := startFake(t, fake)
+	var buf syncBuffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	c := newClient(t, Config{URL: srv.URL, Logger: log})
+	_, err := c.QueryRange(context.Background(), source.Query{Expr: "m", Start: t0, End: t0.Add(time.Hour), Step: time.Minute})
+	require.NoError(t, err)
+	out := buf.String()
+	require.Contains(t, out, `level=INFO msg="retrying a request"`)
+	require.Contains(t, out, "attempt=1 of=4")
+	require.Contains(t, out, "502")
+	require.Regexp(t, `wait=[0-9.]+m?s`, out)
+}
+
+func TestTheQueryBudgetRefusesAbsurdPlansBeforeSendingAnything(t *testing.T) {
+	t.Run("ten years at one second is refused, naming a step that fits", func(t *testing.T) {
+		fake := &fakeProm{}
+		c := newClient(t, Config{URL: startFake(t, fake).URL})
+		_, err := c.QueryRange(context.Background(), source.Query{Expr: "up", Start: t0, End: t0.Add(3650 * 24 * time.Hour), Step: time.Second})
+		require.ErrorIs(t, err, ErrBudget)
+		require.ErrorContains(t, err, "315360001 points per series in 28670 requests")
+		require.ErrorContains(t, err, "use --step 2m or more")
+		require.Zero(t, fake.requests.Load(), "nothing is sent")
+	})
+	t.Run("the requests of a run are counted against its budget", func(t *testing.T) {
+		fake := &fakeProm{}
+		c := newClient(t, Config{URL: startFake(t, fake).URL, MaxRequests: 5})
+		q := source.Query{Expr: "m", Start: t0, End: t0.Add(30 * 24 * time.Hour), Step: time.Minute}
+		_, err := c.QueryRange(context.Background(), q)
+		require.NoError(t, err, "4 windows of 11,000 points fit in 5")
+		_, err = c.QueryRange(context.Background(), q)
+		require.ErrorIs(t, err, ErrBudget)
+		require.ErrorContains(t, err, "needs 4 requests and this run has 1 of its 5 left (--max-requests)")
+		require.Equal(t, int64(4), fake.requests.Load(), "the refused query sent nothing")
+	})
+	t.Run("a negative budget has no limit", func(t *testing.T) {
+		c := newClient(t, Config{URL: startFake(t, &fakeProm{}).URL, MaxRequests: -1, MaxPointsPerSeries: -1})
+		require.NoError(t, c.checkBudget(source.Query{Expr: "up"}, t0, t0.Add(3650*24*time.Hour), time.Second))
+	})
 }

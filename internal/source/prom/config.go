@@ -27,6 +27,10 @@ const (
 	DefaultRetryBackoff = 500 * time.Millisecond
 	// DefaultMaxPointsPerQuery is the default Config.MaxPointsPerQuery.
 	DefaultMaxPointsPerQuery = 11000
+	// DefaultMaxRequests is the default Config.MaxRequests.
+	DefaultMaxRequests = 10000
+	// DefaultMaxPointsPerSeries is the default Config.MaxPointsPerSeries.
+	DefaultMaxPointsPerSeries = 5_000_000
 	// MaxBackoff caps the exponential backoff between retries.
 	MaxBackoff = 30 * time.Second
 	// MaxRetryAfter is the longest Retry-After a Client waits for; a server
@@ -60,6 +64,17 @@ type Config struct {
 	// request. Default 11000, under Prometheus's hard limit of 11,001
 	// (VictoriaMetrics allows 30,000 by default).
 	MaxPointsPerQuery int
+	// MaxRequests is the query budget of a Client: the most requests (one
+	// per window of a query, retries not counted) it sends in its life,
+	// which for omen is one run. A query whose windows would exceed what is
+	// left is refused before anything is sent, with ErrBudget. Default
+	// 10,000; a negative value removes the limit.
+	MaxRequests int
+	// MaxPointsPerSeries is the largest grid one query may ask for, in
+	// points per series; a larger one is refused with ErrBudget, naming a
+	// step that fits. Default 5,000,000 (a year at 15 s is 2.1 million);
+	// a negative value removes the limit.
+	MaxPointsPerSeries int
 	// NoCache adds nocache=1 to every request, which makes VictoriaMetrics
 	// bypass its rollup result cache. Other servers ignore it.
 	NoCache bool
@@ -79,8 +94,9 @@ type Config struct {
 	// TLS configures HTTPS.
 	TLS TLSConfig
 
-	// Logger receives a Debug record per request and a Warn record per
-	// server warning; nil discards.
+	// Logger receives a Debug record per request, an Info record per retry
+	// (with the reason and the wait) and a Warn record per server warning;
+	// nil discards.
 	Logger *slog.Logger
 	// RoundTripper replaces the HTTP transport (auth and headers are still
 	// added on top). It is meant for tests and cannot be combined with TLS.
@@ -157,6 +173,12 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.MaxPointsPerQuery <= 0 {
 		cfg.MaxPointsPerQuery = DefaultMaxPointsPerQuery
+	}
+	if cfg.MaxRequests == 0 {
+		cfg.MaxRequests = DefaultMaxRequests
+	}
+	if cfg.MaxPointsPerSeries == 0 {
+		cfg.MaxPointsPerSeries = DefaultMaxPointsPerSeries
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

@@ -43,6 +43,9 @@ var (
 	ErrTLS = errors.New("prom: TLS error")
 	// ErrCredentials: a credential file could not be read.
 	ErrCredentials = errors.New("prom: cannot read credentials")
+	// ErrBudget: the query would exceed the query budget (Config.MaxRequests,
+	// Config.MaxPointsPerSeries); nothing was sent.
+	ErrBudget = errors.New("prom: query budget exceeded")
 )
 
 // Error is a failed request to the server. Its message names the server

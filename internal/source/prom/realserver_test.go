@@ -2,84 +2,37 @@ package prom
 
 import (
 	"context"
-	"fmt"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/omenhq/omen/internal/source"
+	"github.com/omenhq/omen/internal/testrig"
+	"github.com/omenhq/omen/series"
 )
 
 // These tests check this package's grid and error handling against the real
 // servers when their binaries are installed. The shared contract suite
 // (loaded data, both servers, every source) lives with the test rig.
 
-const (
-	prometheusBin = "/usr/bin/prometheus"
-	vmBin         = "/usr/bin/victoria-metrics"
-)
-
-// startServer runs a server binary on a free loopback port until the test
-// ends and returns its base URL once ready answers 200.
-func startServer(t *testing.T, bin, ready string, args func(addr, dir string) []string) string {
+// startPrometheus and startVictoriaMetrics start empty real servers with
+// the test rig (skipped outside CI when the binary is missing, failed
+// under CI=true).
+func startPrometheus(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("real server tests are skipped with -short")
 	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Skipf("%s is not installed", bin)
-	}
-	addr := closedPort(t)
-	dir := t.TempDir()
-	cmd := exec.Command(bin, args(addr, dir)...)
-	cmd.Dir = dir
-	logFile, err := os.Create(filepath.Join(dir, "server.log"))
-	require.NoError(t, err)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		logFile.Close()
-	})
-	url := "http://" + addr
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := http.Get(url + ready)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return url
-			}
-		}
-		if time.Now().After(deadline) {
-			out, _ := os.ReadFile(filepath.Join(dir, "server.log"))
-			t.Fatalf("%s not ready at %s: %v\n%s", bin, url, err, out)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func startPrometheus(t *testing.T) string {
-	return startServer(t, prometheusBin, "/-/ready", func(addr, dir string) []string {
-		cfg := filepath.Join(dir, "prometheus.yml")
-		require.NoError(t, os.WriteFile(cfg, []byte("global:\n  scrape_interval: 1m\n"), 0o600))
-		return []string{"--config.file=" + cfg, "--storage.tsdb.path=" + filepath.Join(dir, "data"),
-			"--web.listen-address=" + addr, "--storage.tsdb.retention.time=10y"}
-	})
+	return testrig.Prometheus(t, nil).URL
 }
 
 func startVictoriaMetrics(t *testing.T) string {
-	return startServer(t, vmBin, "/health", func(addr, dir string) []string {
-		return []string{"-storageDataPath=" + filepath.Join(dir, "data"), "-httpListenAddr=" + addr,
-			"-retentionPeriod=100y", "-loggerLevel=ERROR"}
-	})
+	t.Helper()
+	if testing.Short() {
+		t.Skip("real server tests are skipped with -short")
+	}
+	return testrig.VictoriaMetrics(t, nil).URL
 }
 
 // TestRealServersReturnEveryGridPointOnce queries time() — whose value at
@@ -159,20 +112,17 @@ func TestRealServersRejectBadQueries(t *testing.T) {
 // and reads them back at step 1m, the plain-selector case omen relies on.
 func TestVictoriaMetricsReturnsLoadedSamplesExactly(t *testing.T) {
 	url := startVictoriaMetrics(t)
-	var b strings.Builder
 	const n = 2 * 1440
 	want := make([]float64, n)
+	loaded := series.Series{Labels: series.New("__name__", "disk_used", "mount", "/")}
 	for i := range n {
 		want[i] = float64(i%97) * 1.25
-		fmt.Fprintf(&b, "disk_used{mount=\"/\"} %g %d\n", want[i], t0.UnixMilli()+int64(i)*60_000)
+		loaded.Timestamps = append(loaded.Timestamps, t0.UnixMilli()+int64(i)*60_000)
+		loaded.Values = append(loaded.Values, want[i])
 	}
-	resp, err := http.Post(url+"/api/v1/import/prometheus", "text/plain", strings.NewReader(b.String()))
-	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, http.StatusNoContent, resp.StatusCode)
-	resp, err = http.Get(url + "/internal/force_flush")
-	require.NoError(t, err)
-	resp.Body.Close()
+	ctx := context.Background()
+	require.NoError(t, testrig.ImportVictoriaMetrics(ctx, url, []series.Series{loaded}))
+	require.NoError(t, testrig.FlushVictoriaMetrics(ctx, url))
 
 	c := newClient(t, Config{URL: url, MaxPointsPerQuery: 1000})
 	res, err := c.QueryRange(context.Background(), source.Query{Expr: "disk_used", Start: t0, End: t0.Add((n - 1) * time.Minute), Step: time.Minute})

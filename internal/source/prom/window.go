@@ -77,18 +77,3 @@ func Windows(start, end time.Time, step time.Duration, maxPoints int) []Window {
 	}
 	return ws
 }
-
-// alignUp returns the first multiple of step (counted from the Unix epoch)
-// at or after t, with t first truncated to the millisecond.
-func alignUp(t time.Time, step time.Duration) time.Time {
-	ms := t.UnixMilli()
-	s := step.Milliseconds()
-	r := ms % s
-	if r < 0 {
-		r += s
-	}
-	if r != 0 {
-		ms += s - r
-	}
-	return time.UnixMilli(ms).In(t.Location())
-}

@@ -141,23 +141,3 @@ func checkWindows(t testing.TB, start, end time.Time, step time.Duration, maxPoi
 	require.Equal(t, want, total, "points covered")
 	require.True(t, next.After(end), "the grid point after the last window is inside the range")
 }
-
-func TestAlignUp(t *testing.T) {
-	tests := []struct {
-		name string
-		in   time.Time
-		step time.Duration
-		want time.Time
-	}{
-		{"an aligned time stays", t0, time.Minute, t0},
-		{"a time inside a step moves to the next multiple", t0.Add(10 * time.Second), time.Minute, t0.Add(time.Minute)},
-		{"sub-millisecond parts are dropped first", t0.Add(500 * time.Microsecond), time.Millisecond, t0},
-		{"times before 1970 align too", time.UnixMilli(-90_000), time.Minute, time.UnixMilli(-60_000)},
-		{"odd steps align to their own multiples", time.UnixMilli(1_000_001), 7 * time.Millisecond, time.UnixMilli(1_000_006)},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			require.True(t, tt.want.Equal(alignUp(tt.in, tt.step)), "got %s", alignUp(tt.in, tt.step))
-		})
-	}
-}
