@@ -464,3 +464,53 @@ func TestPredictAutocorrelatedNoise(t *testing.T) {
 		})
 	}
 }
+
+func TestPredictMarksATargetThatStoppedReportingAsStale(t *testing.T) {
+	day := 288
+	usage := regular(10*day, 5*time.Minute, func(i int) float64 { return 1000 + float64(i) })
+	last := lastTime(usage)
+	tg := capacity.Target{Labels: series.New("pod", "gone"), Usage: usage, LimitValue: 1e9}
+	t.Run("ten hours without a sample is stale and says so", func(t *testing.T) {
+		p, err := capacity.Predict(tg, last.Add(10*time.Hour), capacity.Config{})
+		require.NoError(t, err)
+		require.True(t, p.Stale)
+		require.Equal(t, last, p.LastSample)
+		require.Equal(t, capacity.RiskOK, p.Risk)
+		require.Contains(t, p.Reason, "Stale: last sample 10.0h ago (")
+		require.Contains(t, p.Warnings, "last sample is 10.0h old")
+	})
+	t.Run("a current target is not stale", func(t *testing.T) {
+		p, err := capacity.Predict(tg, last.Add(2*time.Minute), capacity.Config{})
+		require.NoError(t, err)
+		require.False(t, p.Stale)
+		require.NotContains(t, p.Reason, "Stale")
+	})
+	t.Run("hourly data is not stale 90 minutes after its last sample", func(t *testing.T) {
+		hourly := regular(20*24, time.Hour, func(i int) float64 { return float64(i) })
+		p, err := capacity.Predict(capacity.Target{Usage: hourly, LimitValue: 1e9}, lastTime(hourly).Add(90*time.Minute), capacity.Config{})
+		require.NoError(t, err)
+		require.False(t, p.Stale, p.Reason)
+	})
+}
+
+func TestPredictRefusesMagnitudesItCannotComputeWith(t *testing.T) {
+	day := 288
+	for _, c := range []struct {
+		name  string
+		usage series.Series
+		limit float64
+		want  string
+	}{
+		{"usage at ±1e308", regular(14*day, 5*time.Minute, func(i int) float64 { return 1e308 * float64(1-2*(i%2)) }), 100, "Cannot predict: the usage reaches 1e+308, beyond the ±1e+150"},
+		{"a limit of 1.7e308", regular(14*day, 5*time.Minute, func(i int) float64 { return float64(i) }), 1.7e308, "Cannot predict: the limit reaches 1.7e+308"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := capacity.Predict(capacity.Target{Usage: c.usage, LimitValue: c.limit}, lastTime(c.usage), capacity.Config{})
+			require.NoError(t, err)
+			require.Equal(t, capacity.PatternInsufficientData, p.Pattern)
+			require.Contains(t, p.Reason, c.want)
+			require.Nil(t, p.ETA)
+			require.NotEmpty(t, p.Warnings)
+		})
+	}
+}

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/omenhq/omen/series"
 )
 
 // Data requirements.
@@ -17,18 +20,78 @@ const (
 	minSpan    = 2 * time.Hour
 	// maxPathSteps caps the steps of the forecast paths over the horizon.
 	maxPathSteps = 4096
-	// staleAfter: a last sample older than this before the as-of instant
-	// is reported in the warnings.
-	staleAfter = time.Hour
+	// StaleAfter (or two steps of the data, when longer): a target whose
+	// last sample is older than this before the as-of instant is stale.
+	staleAfter = StaleAfter
 )
+
+// StaleAfter is how old the last usage sample may be at the as-of instant
+// before a prediction is marked stale (Prediction.Stale), unless two steps
+// of the data are longer: a pod deleted, an exporter down, a volume
+// detached. A stale prediction is made from the data up to its last sample
+// and says so; it is never silently "ok".
+const StaleAfter = time.Hour
 
 // Predict predicts when target t runs out, as of asOf, from the samples at
 // or before asOf within cfg.Window. See the package documentation for the
 // method. It returns an error only for series that break the series
 // invariants (ErrInvalidSeries); data problems (no samples, no limit, too
-// short a history) give a prediction with the corresponding pattern and a
-// warning.
+// short a history, a last sample long before asOf) give a prediction with
+// the corresponding pattern, flag and warning.
 func Predict(t Target, asOf time.Time, cfg Config) (Prediction, error) {
+	p, err := predict(t, asOf, cfg)
+	if err != nil || p.LastSample.IsZero() {
+		return p, err
+	}
+	if d := asOf.Sub(p.LastSample); d > max(staleAfter, 2*recentStep(t.Usage, asOf.UnixMilli())) {
+		p.Stale = true
+		p.Warnings = append(p.Warnings, fmt.Sprintf("last sample is %s old", fmtDur(d)))
+		p.Reason = fmt.Sprintf("Stale: last sample %s ago (%s); the series stopped reporting and this is from its data up to then. %s", fmtDur(d), p.LastSample.UTC().Format("2006-01-02 15:04 MST"), p.Reason)
+	}
+	return p, nil
+}
+
+// MaxMagnitude is the largest absolute value of usage, limit or capacity
+// Predict analyses: squares of larger values overflow float64, so beyond
+// it the prediction says so (pattern insufficient-data) instead of
+// returning NaN or infinite figures.
+const MaxMagnitude = 1e150
+
+// largest returns the finite value of largest magnitude among the usage
+// samples, the limit and the capacity, and which of them it is.
+func largest(usage series.Series, limit, capacity float64) (float64, string) {
+	big, what := 0.0, ""
+	take := func(v float64, w string) {
+		if math.Abs(v) > math.Abs(big) && !math.IsInf(v, 0) {
+			big, what = v, w
+		}
+	}
+	for _, v := range usage.Values {
+		take(v, "usage")
+	}
+	take(limit, "limit")
+	take(capacity, "capacity")
+	return big, what
+}
+
+// recentStep is the median of the last steps of s at or before at, 0 when
+// it has fewer than two samples.
+func recentStep(s series.Series, at int64) time.Duration {
+	s = s.AsOf(at)
+	var d [8]int64
+	n := 0
+	for i := s.Len() - 1; i > 0 && n < len(d); i-- {
+		d[n] = s.Timestamps[i] - s.Timestamps[i-1]
+		n++
+	}
+	if n == 0 {
+		return 0
+	}
+	slices.Sort(d[:n])
+	return time.Duration(d[n/2]) * time.Millisecond
+}
+
+func predict(t Target, asOf time.Time, cfg Config) (Prediction, error) {
 	cfg = cfg.withDefaults()
 	for _, s := range []struct {
 		name string
@@ -48,6 +111,9 @@ func Predict(t Target, asOf time.Time, cfg Config) (Prediction, error) {
 	}
 	cur, curT := lastValid(t.Usage, at)
 	p.Current = cur
+	if !math.IsNaN(cur) {
+		p.LastSample = time.UnixMilli(curT).UTC()
+	}
 	p.Capacity, _ = lastValid(t.Capacity, at)
 	limit, _ := lastValid(t.Limit, at)
 	if math.IsNaN(limit) {
@@ -64,8 +130,12 @@ func Predict(t Target, asOf time.Time, cfg Config) (Prediction, error) {
 		p.Reason = "No usage data at or before " + asOf.UTC().Format(time.RFC3339) + "."
 		return p, nil
 	}
-	if d := asOf.Sub(time.UnixMilli(curT)); d > staleAfter {
-		p.Warnings = append(p.Warnings, fmt.Sprintf("last sample is %s old", fmtDur(d)))
+	if big, what := largest(t.Usage.Slice(at-cfg.Window.Milliseconds(), at), limit, p.Capacity); math.Abs(big) > MaxMagnitude {
+		p.Pattern = PatternInsufficientData
+		p.Model = "none"
+		p.Warnings = append(p.Warnings, fmt.Sprintf("%s %g is beyond ±%g, where the fit overflows float64", what, big, MaxMagnitude))
+		p.Reason = fmt.Sprintf("Cannot predict: the %s reaches %g, beyond the ±%g the arithmetic holds; record the metric in larger units.", what, big, MaxMagnitude)
+		return p, nil
 	}
 	sign := 1.0
 	if t.Direction == Down {

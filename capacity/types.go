@@ -247,6 +247,13 @@ type Prediction struct {
 	AsOf time.Time
 	// Current is the last usage sample at or before AsOf (NaN when none).
 	Current float64
+	// LastSample is the time of Current (zero when none).
+	LastSample time.Time
+	// Stale is set when LastSample is older at AsOf than StaleAfter or
+	// two steps of the data, whichever is longer: the series stopped
+	// reporting, and the prediction is as of its last sample. The Reason
+	// then starts with "Stale: last sample … ago".
+	Stale bool
 	// Limit is the threshold in force at AsOf (NaN when none).
 	Limit float64
 	// Capacity is the last Target.Capacity sample (NaN when none).

@@ -46,14 +46,18 @@ func (AutoModel) Name() string { return "auto" }
 
 // Auto forecasts y opts.Horizon steps ahead with the automatic method (see
 // AutoModel.Fit) at opts.Level.
+// Like Predict it forecasts values of any magnitude float64 holds, and
+// returns an error wrapping ErrOverflow rather than a path that is not
+// finite.
 func Auto(y []float64, opts AutoOptions) (*Forecast, error) {
-	f, err := AutoModel{Options: opts}.Fit(y, FitConfig{Logger: opts.Logger})
+	ys, scale, warn := scaleIn(y)
+	f, err := AutoModel{Options: opts}.Fit(ys, FitConfig{Logger: opts.Logger})
 	if err != nil {
 		return nil, err
 	}
 	var fc Forecast
 	f.Forecast(&fc, 0, opts.Level)
-	return &fc, nil
+	return scaleOut(&fc, scale, warn)
 }
 
 // CandidatePeriods returns the seasonal periods, in samples, suggested by a

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -84,14 +85,89 @@ type Fitted interface {
 
 // Predict fits m to y and returns its h-step forecast at level, a
 // convenience for one-off use.
+//
+// Values of any magnitude that float64 holds are forecast: a history whose
+// largest value is beyond 2^±400, where sums of squares overflow or
+// underflow, is scaled by a power of two (exactly) for the fit and the
+// forecast scaled back, and ±Inf samples are taken as missing. A forecast
+// that still does not fit in float64 (an interval beyond ±1.8e308) is an
+// error wrapping ErrOverflow, never a NaN or infinite path.
 func Predict(m Model, y []float64, cfg FitConfig, h int, level float64) (*Forecast, error) {
-	f, err := m.Fit(y, cfg)
+	ys, scale, warn := scaleIn(y)
+	f, err := m.Fit(ys, cfg)
 	if err != nil {
 		return nil, err
 	}
 	var fc Forecast
 	f.Forecast(&fc, h, level)
-	return &fc, nil
+	return scaleOut(&fc, scale, warn)
+}
+
+// ErrOverflow is returned when a forecast does not fit in float64.
+var ErrOverflow = errors.New("forecast: the forecast overflows float64")
+
+// Scaling limits of scaleIn: beyond them sums of squares lose the values.
+const (
+	bigExp   = 400
+	smallExp = -400
+)
+
+// scaleIn returns y with ±Inf taken as missing and, when its largest
+// magnitude is beyond 2^±400, scaled by a power of two so that it is near
+// 1; y itself is never modified. scale is what the forecast is multiplied
+// by afterwards (1 when nothing was scaled).
+func scaleIn(y []float64) (out []float64, scale float64, warn string) {
+	maxAbs, inf := 0.0, 0
+	for _, v := range y {
+		switch {
+		case math.IsInf(v, 0):
+			inf++
+		case !math.IsNaN(v):
+			maxAbs = max(maxAbs, math.Abs(v))
+		}
+	}
+	_, exp := math.Frexp(maxAbs)
+	if inf == 0 && (maxAbs == 0 || (exp < bigExp && exp > smallExp)) {
+		return y, 1, ""
+	}
+	out = make([]float64, len(y))
+	scale = 1.0
+	var warns []string
+	if maxAbs > 0 && (exp >= bigExp || exp <= smallExp) {
+		scale = math.Ldexp(1, exp-1) // exp−1 ≤ 1023: 2^1024 is not a float64
+		warns = append(warns, fmt.Sprintf("values fitted divided by 2^%d, as their magnitude overflows or underflows sums of squares; the reason's parameters are in those units", exp-1))
+	}
+	for i, v := range y {
+		if math.IsInf(v, 0) {
+			v = math.NaN()
+		}
+		out[i] = v / scale
+	}
+	if inf > 0 {
+		warns = append(warns, fmt.Sprintf("%d infinite values taken as missing", inf))
+	}
+	return out, scale, strings.Join(warns, "; ")
+}
+
+// scaleOut scales a forecast back and refuses one that is not finite.
+func scaleOut(fc *Forecast, scale float64, warn string) (*Forecast, error) {
+	if warn != "" {
+		fc.Warnings = append(fc.Warnings, warn)
+	}
+	for _, path := range [][]float64{fc.Mean, fc.Lower, fc.Upper} {
+		for i := range path {
+			path[i] *= scale
+		}
+	}
+	for i := range fc.Mean {
+		for _, v := range [3]float64{fc.Mean[i], fc.Lower[i], fc.Upper[i]} {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("%w: step %d of %s is mean %g in [%g, %g]; the values (up to ±1.8e308) leave no room for the interval: divide the series by a large factor first",
+					ErrOverflow, i+1, fc.Model, fc.Mean[i], fc.Lower[i], fc.Upper[i])
+			}
+		}
+	}
+	return fc, nil
 }
 
 // ByName returns the model with the given name with default settings:

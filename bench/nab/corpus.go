@@ -24,9 +24,24 @@ var ErrFormat = errors.New("nab: bad format")
 // missing, or a window limit is not a row of its file).
 var ErrLabels = errors.New("nab: labels do not match data")
 
-// Window is one labelled anomaly window as inclusive row indices.
+// Window is one labelled anomaly window as NAB's sweeper meets it, reading
+// the rows in file order (nab/sweeper.py calcSweepScore): it is entered at
+// the first row Start whose timestamp is the window's start, and left
+// after the first row End at or after Start whose timestamp is its end
+// (the last row when none is). Inside it a row's position is measured from
+// Right, the first row of the file with the end timestamp, over Width rows,
+// from the first rows of the file with the end and the start timestamps.
+// In a file in time order Right is End and Width is End−Start+1; out of
+// order, Width may even be negative, and the rows are then weighted as NAB
+// weights them.
 type Window struct {
 	Start, End int
+	Right      int
+	Width      int
+	// Exited is false when the window was not left at its end timestamp:
+	// never reached, or cut short when the next window began first. NAB
+	// then does not count it as the previous window of the rows after it.
+	Exited bool
 }
 
 // File is one series of the corpus with its labelled windows.
@@ -113,10 +128,11 @@ func ParseTimestamp(s string) (int64, error) {
 }
 
 // ReadCSV reads a NAB data file: a header with the columns "timestamp" and
-// "value" (in any order, other columns ignored) and one row per sample in
-// non-decreasing time: NAB's corpus repeats a timestamp at a few daylight-
-// saving changes, and like NAB these rows are kept. name is used in error
-// messages only.
+// "value" (in any order, other columns ignored) and one row per sample, in
+// file order. NAB's corpus repeats a timestamp at a few daylight-saving
+// changes and its full corpus has rows out of time order; like NAB, which
+// scores the rows as the file lists them, every row is kept where it is.
+// name is used in error messages only.
 func ReadCSV(r io.Reader, name string) (ts []int64, vs []float64, err error) {
 	return readColumns(r, name, "value")
 }
@@ -162,9 +178,6 @@ func readColumns(r io.Reader, name, column string) (ts []int64, vs []float64, er
 		v, err := strconv.ParseFloat(strings.TrimSpace(cols[vi]), 64)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s:%d: %w: %s %q is not a number", name, line, ErrFormat, column, cols[vi])
-		}
-		if n := len(ts); n > 0 && t < ts[n-1] {
-			return nil, nil, fmt.Errorf("%s:%d: %w: timestamp %s is before the previous row", name, line, ErrFormat, cols[ti])
 		}
 		ts = append(ts, t)
 		vs = append(vs, v)
@@ -216,19 +229,50 @@ func ReadWindows(r io.Reader, name string) (map[string][][2]int64, error) {
 	return out, nil
 }
 
-// windowRows converts window limits to row indices: both limits must be
-// timestamps of rows and, as in NAB (which looks them up with list.index),
-// a repeated timestamp means its first row.
+// windowRows converts window limits to rows as NAB's sweeper does, in file
+// order (see Window): both limits must be timestamps of rows, and a
+// repeated timestamp means its first row, as NAB looks limits up with
+// list.index. Windows are entered in the order of their start times, each
+// when its start timestamp comes up; a window whose start never comes up
+// after the previous one is never entered, as in NAB, and left out.
 func windowRows(ts []int64, lims [][2]int64, name string) ([]Window, error) {
-	out := make([]Window, 0, len(lims))
+	first := make(map[int64]int, len(lims)*2)
 	for _, l := range lims {
-		a, okA := slices.BinarySearch(ts, l[0])
-		b, okB := slices.BinarySearch(ts, l[1])
-		if !okA || !okB {
+		first[l[0]], first[l[1]] = -1, -1
+	}
+	for i, t := range ts {
+		if k, ok := first[t]; ok && k < 0 {
+			first[t] = i
+		}
+	}
+	for _, l := range lims {
+		a, b := first[l[0]], first[l[1]]
+		if a < 0 || b < 0 {
 			return nil, fmt.Errorf("%s: %w: window [%s, %s] limits are not both rows of the file", name, ErrLabels,
 				time.UnixMilli(l[0]).UTC().Format(time.DateTime), time.UnixMilli(l[1]).UTC().Format(time.DateTime))
 		}
-		out = append(out, Window{Start: a, End: b})
+		if b == a-1 {
+			// NAB divides by the width, b−a+1, and fails here.
+			return nil, fmt.Errorf("%s: %w: window [%s, %s] ends on line %d, just before it starts on line %d, in file order: NAB's window width is 0", name, ErrLabels,
+				time.UnixMilli(l[0]).UTC().Format(time.DateTime), time.UnixMilli(l[1]).UTC().Format(time.DateTime), b+2, a+2)
+		}
+	}
+	out := make([]Window, 0, len(lims))
+	next, cur := 0, -1
+	for i, t := range ts {
+		if next < len(lims) && t == lims[next][0] {
+			if cur >= 0 {
+				out[len(out)-1].End = i - 1 // NAB enters the next window without leaving this one
+			}
+			right := first[lims[next][1]]
+			out = append(out, Window{Start: i, End: len(ts) - 1, Right: right, Width: right - first[lims[next][0]] + 1})
+			cur = next
+			next++
+		}
+		if cur >= 0 && t == lims[cur][1] {
+			out[len(out)-1].End, out[len(out)-1].Exited = i, true
+			cur = -1
+		}
 	}
 	return out, nil
 }

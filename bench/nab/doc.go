@@ -19,6 +19,11 @@
 //     (ties go to the highest threshold, as NAB's stable sort does).
 //   - The NAB score is 100·(raw − null)/(perfect − null) with
 //     null = −fnWeight·N_windows (no detection) and perfect = tpWeight·N_windows.
+//   - Rows are read, scored and weighted in file order, as NAB does: a
+//     repeated timestamp (daylight saving time) is a row of its own, and a
+//     file with rows out of time order is accepted; its windows are met as
+//     NAB's loop meets them (see Window), limits looked up as the first row
+//     with their timestamp.
 //
 // Three application profiles are built in (Standard, RewardLowFP,
 // RewardLowFN) and ReadProfiles reads NAB's config/profiles.json.

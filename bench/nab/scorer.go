@@ -92,14 +92,13 @@ func fileWeights(f *File) weights {
 	cur := -1
 	prevEnd, prevWidth := -1, 0.0
 	for i := 0; i < n; i++ {
-		if cur < 0 && next < len(f.Windows) && i == f.Windows[next].Start {
+		if next < len(f.Windows) && i == f.Windows[next].Start {
 			cur = next
 			next++
 		}
 		if cur >= 0 {
 			win := f.Windows[cur]
-			width := float64(win.End - win.Start + 1)
-			w.s[i] = ScaledSigmoid(-float64(win.End-i+1)/width) / maxTP
+			w.s[i] = ScaledSigmoid(-float64(win.Right-i+1)/float64(win.Width)) / maxTP
 			w.kind[i] = int32(cur)
 		} else {
 			pos := 3.0
@@ -113,8 +112,10 @@ func fileWeights(f *File) weights {
 			w.kind[i] = kindProbation
 		}
 		if cur >= 0 && i == f.Windows[cur].End {
-			prevEnd = i
-			prevWidth = float64(f.Windows[cur].End - f.Windows[cur].Start + 1)
+			if f.Windows[cur].Exited {
+				prevEnd = i
+				prevWidth = float64(f.Windows[cur].Width)
+			}
 			cur = -1
 		}
 	}

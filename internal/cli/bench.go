@@ -25,10 +25,10 @@ benchmarks' authors do, so every accuracy claim can be checked on your own machi
 		Example: `  omen bench m4 --train Hourly-train.csv --test Hourly-test.csv
   omen bench nab --data ../shared/data/nab
   omen bench smd --data ../shared/data/smd`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 	}
 	cmd.AddCommand(newBenchM4Cmd(g), newBenchNABCmd(g), newBenchSMDCmd(g), newBenchCapacityCmd(g))
-	return cmd
+	return asGroup(cmd)
 }
 
 type benchM4Options struct {
@@ -59,7 +59,7 @@ set in this format; --step (default 24h/period) tells the automatic model which 
 and weekly periods to look for: 5m for 5-minute data.`,
 		Example: `  omen bench m4 --train ../shared/data/m4-hourly/Hourly-train.csv --test ../shared/data/m4-hourly/Hourly-test.csv
   omen bench m4 --train train.csv --test test.csv --period 288 --horizon 288 --step 5m --forecasts-out f.csv`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runBenchM4(cmd.Context(), g, o)
 		},
@@ -70,7 +70,7 @@ and weekly periods to look for: 5m for 5-minute data.`,
 	f.StringVar(&o.Model, "model", "auto", "model: "+strings.Join(forecast.ModelNames(), ", "))
 	f.IntVar(&o.Period, "period", 24, "seasonal period for MASE and Naive2, in samples")
 	f.IntVar(&o.Horizon, "horizon", 48, "forecast horizon, in samples")
-	f.Var(durationValue{&o.Step}, "step", "sampling step of the data (default 24h/period)")
+	f.Var(durationValue{d: &o.Step}, "step", "sampling step of the data (default 24h/period)")
 	f.Float64Var(&o.Level, "level", forecast.DefaultLevel, "nominal coverage of the prediction intervals")
 	f.IntVar(&o.Workers, "workers", 0, "series forecast in parallel (default: number of CPUs)")
 	f.IntVar(&o.Limit, "limit", 0, "score only the first N series")

@@ -38,7 +38,7 @@ results/derived_scores_shared51_files.csv, the published scoreboard beside omen.
 (the detector is run and optimised there) or a NAB thresholds.json.`,
 		Example: `  omen bench nab --data ../shared/data/nab
   omen bench nab --data my-labelled-files --thresholds-from ../shared/data/nab`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runBenchNAB(cmd.Context(), g, o) },
 	}
 	f := cmd.Flags()
@@ -122,7 +122,7 @@ the 99.9th percentile of their own scores on the train half. The best threshold 
 hindsight (oracle) is shown too, and how often omen's top contributing metric is one of
 the metrics the labels name.`,
 		Example: `  omen bench smd --data ../shared/data/smd`,
-		Args:    cobra.NoArgs,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := g.checkFormat(tableFormats...); err != nil {
 				return err

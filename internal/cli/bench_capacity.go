@@ -26,7 +26,7 @@ of "full within 24h" (omen decides on its P50), false alarms per trap series-day
 omen the median and P90 relative ETA error and the P10–P90 coverage.`,
 		Example: `  omen bench capacity
   omen bench capacity --seed 7 --n 320`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := g.checkFormat("table", "markdown", "json"); err != nil {
 				return err

@@ -37,7 +37,7 @@ instead; --format openmetrics exports them for promtool or VictoriaMetrics.`,
 		Example: `  omen demo
   omen demo --html demo-report.html
   omen demo --format openmetrics --output fleet.om`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := g.checkFormat(demoFormats...); err != nil {
 				return err

@@ -16,7 +16,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/omenhq/omen/anomaly"
-	"github.com/omenhq/omen/internal/source/file"
+	"github.com/omenhq/omen/internal/seriesio"
+	"github.com/omenhq/omen/internal/source"
 	"github.com/omenhq/omen/series"
 )
 
@@ -39,7 +40,10 @@ the samples before it, so what it reports on history is what it would have said 
 A sample is anomalous when its score is at least 0.5.
 
 --format csv prints every input row with its score (timestamp,value,anomaly_score,anomaly;
-with several series a series column first). Other formats list the anomalous intervals:
+with several series a series column first). With --input the rows are scored and echoed
+in file order, rows out of time order and repeated timestamps included, as NAB scores
+them; every other output reads the series sorted in time with the last row of a repeated
+timestamp (see "Reading data" in the README). Other formats list the anomalous intervals:
 start, end, peak score, the series, and for a machine the metrics that contributed.
 
 --machine scores all the series of the query as one machine (or a multi-column CSV, one
@@ -49,15 +53,15 @@ and each interval names the metrics behind it. --push-to writes omen_anomaly_sco
   omen detect --prometheus http://prometheus:9090 --query 'sum by (job) (rate(http_requests_total[5m]))' --range 7d
   omen detect --prometheus http://prometheus:9090 --query '{instance="db-1:9100",__name__=~"node_load1|node_memory_Active_bytes"}' --machine
   omen detect --input machine.csv --format markdown`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runDetect(cmd.Context(), g, o) },
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Query, "query", "q", "", "PromQL/MetricsQL expression (with --input: a series selector; empty = every series)")
 	f.StringVar(&o.Start, "start", "", "start `TIME` of the range")
 	f.StringVar(&o.End, "end", "", "end `TIME` of the range (default --at, or now)")
-	f.Var(durationValue{&o.Range}, "range", "length of the range, e.g. 7d (default 7d for servers; the whole file for --input)")
-	f.Var(durationValue{&o.Step}, "step", "resolution (default: chosen from the range; files: raw samples)")
+	f.Var(durationValue{d: &o.Range}, "range", "length of the range, e.g. 7d (default 7d for servers; the whole file for --input)")
+	f.Var(durationValue{d: &o.Step}, "step", "resolution (default: chosen from the range; files: raw samples)")
 	f.BoolVar(&o.Machine, "machine", false, "score all series together as the metrics of one machine")
 	f.StringVar(&o.PushTo, "push-to", "", "write omen_anomaly_score back to this VictoriaMetrics or Prometheus (remote write) `URL`")
 	f.StringVar(&o.Output, "output", "", "write to `FILE` instead of stdout (atomically)")
@@ -78,15 +82,44 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 	if err := g.checkFormat(tableFormats...); err != nil {
 		return err
 	}
-	res, _, err := g.query(ctx, &o.fetchOptions, 7*24*time.Hour, true)
+	// Per-row output of a file scores and echoes every row in file order,
+	// repeated timestamps included; everything else works on the series
+	// in time order with one sample per timestamp.
+	g.perRow = g.Format == "csv" && g.Input != "" && o.Step == 0 && !o.Machine
+	res, q, err := g.query(ctx, &o.fetchOptions, 7*24*time.Hour, true)
 	if err != nil {
 		return err
 	}
 	machine := o.Machine || (g.Input != "" && len(res.Series) > 1 && wide(res.Series))
+	var rows []seriesio.Rows
+	if g.perRow {
+		if at, _ := g.asOf(); !at.IsZero() && q.End.After(at) {
+			q.End = at
+		}
+		if rows, err = g.input.QueryRows(ctx, q); err != nil {
+			return err
+		}
+	}
 	var out []detected
-	if machine {
+	switch {
+	case machine && rows != nil && sameTimestamps(rows):
+		out = append(out, detectMachineRows(rows))
+	case machine:
+		if g.perRow {
+			if w := g.input.Repairs().DuplicateWarning(g.input.Name()); w != "" {
+				g.logger.Warn(w)
+			}
+		}
 		out = append(out, detectMachine(res.Series))
-	} else {
+	case rows != nil:
+		for i, r := range rows {
+			if err := stopped(ctx, "detection", i, len(rows), "series"); err != nil {
+				return fmt.Errorf("nothing written: %w", err)
+			}
+			d := anomaly.Detect(r.Timestamps, r.Values, anomaly.Config{}, anomaly.IntervalConfig{})
+			out = append(out, detected{labels: r.Labels, ts: r.Timestamps, values: r.Values, scores: d.Scores, ivals: d.Intervals})
+		}
+	default:
 		for i, s := range res.Series {
 			if err := stopped(ctx, "detection", i, len(res.Series), "series"); err != nil {
 				return fmt.Errorf("nothing written: %w", err)
@@ -97,7 +130,7 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 	}
 	err = writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error {
 		if g.Format == "csv" {
-			return detectCSV(w, g.Input, out)
+			return detectCSV(w, g.Input, q, out)
 		}
 		return detectIntervals(w, g.Format, out)
 	})
@@ -116,6 +149,40 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 		return g.push(ctx, o.PushTo, ss)
 	}
 	return nil
+}
+
+// sameTimestamps reports whether every series of rows has the same
+// timestamps in the same order: the columns of a wide CSV.
+func sameTimestamps(rows []seriesio.Rows) bool {
+	for _, r := range rows[1:] {
+		if !slices.Equal(r.Timestamps, rows[0].Timestamps) {
+			return false
+		}
+	}
+	return true
+}
+
+// detectMachineRows scores the columns of a wide file as one machine,
+// row by row in file order.
+func detectMachineRows(rows []seriesio.Rows) detected {
+	ts := rows[0].Timestamps
+	metrics := make([]string, len(rows))
+	for j, r := range rows {
+		metrics[j] = r.Labels.String()
+		if len(r.Labels) == 1 && r.Labels.Name() != "" {
+			metrics[j] = r.Labels.Name()
+		}
+	}
+	vals := make([][]float64, len(ts))
+	flat := make([]float64, len(ts)*len(rows))
+	for i := range vals {
+		vals[i] = flat[i*len(rows) : (i+1)*len(rows)]
+		for j, r := range rows {
+			vals[i][j] = r.Values[i]
+		}
+	}
+	r := anomaly.DetectMachine(ts, vals, metrics, anomaly.MachineOptions{})
+	return detected{labels: series.New("machine", "input"), ts: ts, scores: r.Scores, metrics: metrics, ivals: r.Intervals}
 }
 
 // wide reports whether the series look like the columns of a multi-column
@@ -166,7 +233,7 @@ func detectMachine(ss []series.Series) detected {
 
 // detectCSV prints every row with its score. For a single-series CSV input
 // the timestamps and values are echoed as written, in input order.
-func detectCSV(w io.Writer, input string, out []detected) error {
+func detectCSV(w io.Writer, input string, q source.Query, out []detected) error {
 	cw := csv.NewWriter(w)
 	flag := func(s float64) string {
 		if s >= anomaly.Threshold {
@@ -177,7 +244,7 @@ func detectCSV(w io.Writer, input string, out []detected) error {
 	score := func(s float64) string { return strconv.FormatFloat(s, 'f', 6, 64) }
 	switch {
 	case len(out) == 1 && out[0].values != nil && strings.EqualFold(filepath.Ext(input), ".csv"):
-		if rows, ok := rawRows(input, out[0]); ok {
+		if rows, ok := rawRows(input, q, out[0]); ok {
 			_ = cw.Write([]string{"timestamp", "value", "anomaly_score", "anomaly"})
 			for _, r := range rows {
 				_ = cw.Write([]string{r.ts, r.value, score(r.score), flag(r.score)})
@@ -216,9 +283,10 @@ type rawRow struct {
 }
 
 // rawRows re-reads a single-series CSV to echo its rows as written, in
-// input order, each with the score of its timestamp. It gives up (ok false)
-// on anything it cannot map one to one.
-func rawRows(path string, d detected) ([]rawRow, bool) {
+// file order, each with the score of the same row: d holds the rows of
+// the file in [q.Start, q.End] in file order. It gives up (ok false) on
+// anything it cannot map one to one.
+func rawRows(path string, q source.Query, d detected) ([]rawRow, bool) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, false
@@ -234,7 +302,7 @@ func rawRows(path string, d detected) ([]rawRow, bool) {
 	tcol, vcol := 0, 1
 	if len(recs[0]) > 0 {
 		first := strings.TrimPrefix(recs[0][0], "\ufeff")
-		if _, ok := file.ParseTimestamp(strings.TrimSpace(first)); !ok {
+		if _, ok := seriesio.ParseTimestamp(strings.TrimSpace(first)); !ok {
 			for i, h := range recs[0] {
 				switch strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))) {
 				case "timestamp", "time", "ts", "date":
@@ -246,21 +314,21 @@ func rawRows(path string, d detected) ([]rawRow, bool) {
 			recs = recs[1:]
 		}
 	}
-	idx := make(map[int64]int, len(d.ts))
-	for i, t := range d.ts {
-		idx[t] = i
-	}
-	out := make([]rawRow, 0, len(recs))
+	start, end := q.Start.UnixMilli(), q.End.UnixMilli()
+	out := make([]rawRow, 0, len(d.ts))
 	for _, rec := range recs {
 		if len(rec) <= max(tcol, vcol) {
 			return nil, false
 		}
-		t, ok := file.ParseTimestamp(strings.TrimSpace(rec[tcol]))
+		t, ok := seriesio.ParseTimestamp(strings.TrimSpace(rec[tcol]))
 		if !ok {
 			return nil, false
 		}
-		i, ok := idx[t]
-		if !ok {
+		if t < start || t > end {
+			continue
+		}
+		i := len(out)
+		if i >= len(d.ts) || d.ts[i] != t {
 			return nil, false
 		}
 		out = append(out, rawRow{ts: rec[tcol], value: rec[vcol], score: d.scores[i]})

@@ -14,7 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/omenhq/omen/internal/source/file"
+	"github.com/omenhq/omen/internal/seriesio"
 	"github.com/omenhq/omen/internal/testrig"
 )
 
@@ -128,7 +128,7 @@ func TestDetectOnAServerListsIntervals(t *testing.T) {
 	f, err := os.Open(in)
 	require.NoError(t, err)
 	defer f.Close()
-	ss, err := file.ReadCSV(f, in)
+	ss, err := seriesio.ReadCSV(f, in)
 	require.NoError(t, err)
 	ss[0].Labels = series.New("__name__", "requests", "job", "api")
 	vm := testrig.VictoriaMetrics(t, ss)

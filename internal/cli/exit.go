@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"syscall"
+
+	"github.com/spf13/cobra"
 
 	"github.com/omenhq/omen/internal/source/prom"
 )
@@ -105,4 +108,32 @@ func exitCode(err error) int {
 		return in.ExitCode()
 	}
 	return ExitFailure
+}
+
+// noArgs is cobra.NoArgs as a usage error: a word after a command that
+// takes none is an unknown subcommand or a misplaced value.
+func noArgs(cmd *cobra.Command, args []string) error {
+	switch {
+	case len(args) == 0:
+		return nil
+	case cmd.HasSubCommands():
+		return usagef("unknown command %q for %q%s", args[0], cmd.CommandPath(), suggest(cmd, args[0]))
+	}
+	return usagef("unexpected argument %q: %q takes only flags (is a flag name missing before it, or a value quoted apart?)", args[0], cmd.CommandPath())
+}
+
+// asGroup makes cmd, a command that only holds subcommands, print its help
+// when run alone and report an unknown subcommand as a usage error (cobra
+// would print the help and exit 0, or fail with exit code 1).
+func asGroup(cmd *cobra.Command) *cobra.Command {
+	cmd.Args = noArgs
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	return cmd
+}
+
+func suggest(cmd *cobra.Command, arg string) string {
+	if s := cmd.SuggestionsFor(arg); len(s) > 0 {
+		return "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return ""
 }

@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/omenhq/omen/internal/seriesio"
 	"github.com/omenhq/omen/internal/source"
-	"github.com/omenhq/omen/internal/source/file"
 	"github.com/omenhq/omen/series"
 )
 
@@ -54,7 +54,7 @@ With --input and no range, the whole file is read.`,
 
   # as of a past instant, as query_range JSON
   omen fetch --input avail.csv --at 2026-11-01T00:00:00Z --range 7d --format json`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runFetch(cmd.Context(), g, o)
 		},
@@ -63,8 +63,8 @@ With --input and no range, the whole file is read.`,
 	f.StringVarP(&o.Query, "query", "q", "", "PromQL/MetricsQL expression (with --input: a series selector; empty = every series)")
 	f.StringVar(&o.Start, "start", "", "start `TIME` of the range (RFC3339, date, Unix seconds, now-2d)")
 	f.StringVar(&o.End, "end", "", "end `TIME` of the range (default --at, or now)")
-	f.Var(durationValue{&o.Range}, "range", "length of the range ending at --end, e.g. 30d (default 1d for servers)")
-	f.Var(durationValue{&o.Step}, "step", "resolution, e.g. 1m (default: chosen from the range for servers, raw samples for files)")
+	f.Var(durationValue{d: &o.Range}, "range", "length of the range ending at --end, e.g. 30d (default 1d for servers)")
+	f.Var(durationValue{d: &o.Step}, "step", "resolution, e.g. 1m (default: chosen from the range for servers, raw samples for files)")
 	f.StringVar(&o.Output, "output", "", "write to `FILE` instead of stdout (atomically)")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(fetchFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -90,11 +90,11 @@ func runFetch(ctx context.Context, g *globalOptions, o *fetchOptions) error {
 func writeSeries(w io.Writer, format string, ss []series.Series) error {
 	switch format {
 	case "csv":
-		return file.WriteCSV(w, ss)
+		return seriesio.WriteCSV(w, ss)
 	case "json":
-		return file.WritePromJSON(w, ss)
+		return seriesio.WritePromJSON(w, ss)
 	case "openmetrics":
-		return file.WriteOpenMetrics(w, ss)
+		return seriesio.WriteOpenMetrics(w, ss)
 	}
 	return fmt.Errorf("cannot write series as %q", format)
 }
@@ -129,12 +129,25 @@ func (g *globalOptions) query(ctx context.Context, o *fetchOptions, defaultRange
 	}
 	if len(res.Series) == 0 {
 		if need {
-			return nil, q, fmt.Errorf("the query %q returned no series between %s and %s", q.Expr, q.Start.UTC().Format(time.RFC3339), q.End.UTC().Format(time.RFC3339))
+			return nil, q, fmt.Errorf("the query %q returned no series %s", q.Expr, g.describeRange(q))
 		}
-		g.logger.Warn("the query returned no series", "query", q.Expr, "start", q.Start.UTC().Format(time.RFC3339), "end", q.End.UTC().Format(time.RFC3339))
+		g.logger.Warn("the query returned no series "+g.describeRange(q), "query", q.Expr)
 	}
 	return res, q, nil
 }
+
+// describeRange says which range a query covered, for messages: a file
+// read whole has no start.
+func (g *globalOptions) describeRange(q source.Query) string {
+	end := q.End.UTC().Format(time.RFC3339)
+	if q.Start.Equal(wholeFile) {
+		return fmt.Sprintf("in %s up to %s", g.input.Name(), end)
+	}
+	return fmt.Sprintf("between %s and %s", q.Start.UTC().Format(time.RFC3339), end)
+}
+
+// wholeFile is the start of a query over all of an --input file.
+var wholeFile = time.UnixMilli(math.MinInt64 / 2)
 
 // fetchQuery resolves the range flags into a query.
 func fetchQuery(g *globalOptions, o *fetchOptions) (source.Query, error) {
@@ -169,7 +182,7 @@ func fetchQuery(g *globalOptions, o *fetchOptions) (source.Query, error) {
 		q.Start = q.End.Add(-o.Range)
 	case g.Input != "":
 		// A file with no range asked: everything it holds up to --end.
-		q.Start = time.UnixMilli(math.MinInt64 / 2)
+		q.Start = wholeFile
 	default:
 		q.Start = q.End.Add(-24 * time.Hour)
 	}

@@ -44,7 +44,7 @@ the whole file up to --at.`,
   omen forecast --prometheus http://localhost:9090 --query 'sum(rate(http_requests_total[5m]))' \
       --range 14d --step 5m --horizon 1d --format csv
   omen forecast --input disk.csv --at 2026-11-01T00:00:00Z --model hw --plot disk.svg`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runForecast(cmd.Context(), g, o)
 		},
@@ -53,9 +53,9 @@ the whole file up to --at.`,
 	f.StringVarP(&o.Query, "query", "q", "", "PromQL/MetricsQL expression (with --input: a series selector; empty = every series)")
 	f.StringVar(&o.Start, "start", "", "start `TIME` of the history")
 	f.StringVar(&o.End, "end", "", "end `TIME` of the history (default --at, or now)")
-	f.Var(durationValue{&o.Range}, "range", "length of the history, e.g. 14d (default 14d for servers)")
-	f.Var(durationValue{&o.Step}, "step", "resolution of the history (default: chosen from the range, or the file's own step)")
-	f.Var(durationValue{&o.Horizon}, "horizon", "how far ahead to forecast, e.g. 1d (default 1d)")
+	f.Var(durationValue{d: &o.Range}, "range", "length of the history, e.g. 14d (default 14d for servers)")
+	f.Var(durationValue{d: &o.Step}, "step", "resolution of the history (default: chosen from the range, or the file's own step)")
+	f.Var(durationValue{d: &o.Horizon}, "horizon", "how far ahead to forecast, e.g. 1d (default 1d)")
 	f.StringVar(&o.Model, "model", "auto", "model: "+strings.Join(forecast.ModelNames(), ", "))
 	f.Float64Var(&o.Level, "level", forecast.DefaultLevel, "nominal coverage of the prediction interval, in (0,1)")
 	f.StringVar(&o.Plot, "plot", "", "draw history, forecast and interval to `FILE` (.svg or .png; one file per series, numbered when several)")

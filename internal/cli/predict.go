@@ -60,7 +60,7 @@ info when only the P10 is within the horizon. Results are ordered by risk, then 
   omen predict --prometheus http://prometheus:9090 --preset disk,memory --format html --output report.html
   omen predict --input usage.csv --at 2026-11-01T00:00:00Z --limit 100 --direction up --horizon 7d --format json
   omen predict --prometheus http://vm:8428 --preset memory --push-to http://vm:8428 --fail-on critical`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runPredict(cmd.Context(), g, o)
 		},
@@ -70,11 +70,11 @@ info when only the P10 is within the horizon. Results are ordered by risk, then 
 	f.StringVarP(&o.Query, "query", "q", "", "custom target: the usage query (with --input a selector; empty = every series)")
 	f.StringVar(&o.Limit, "limit", "", "custom target: the limit, a number or a query")
 	f.StringVar(&o.Direction, "direction", "up", "custom target: up (exhausted at value ≥ limit) or down (value ≤ limit)")
-	f.Var(durationValue{&o.Horizon}, "horizon", "how far ahead to look for exhaustion (default 7d)")
-	f.Var(durationValue{&o.Window}, "window", "history analysed, ending at --at or now (default 14d)")
-	f.Var(durationValue{&o.Step}, "step", "resolution fetched (default: chosen from the window; files: raw samples)")
-	f.Var(durationValue{&o.Critical}, "critical", "P50 under which a target is critical (default 24h)")
-	f.Var(durationValue{&o.Warning}, "warning", "P50 under which a target is a warning (default 7d)")
+	f.Var(durationValue{d: &o.Horizon}, "horizon", "how far ahead to look for exhaustion (default 7d)")
+	f.Var(durationValue{d: &o.Window}, "window", "history analysed, ending at --at or now (default 14d)")
+	f.Var(durationValue{d: &o.Step}, "step", "resolution fetched (default: chosen from the window; files: raw samples)")
+	f.Var(durationValue{d: &o.Critical}, "critical", "P50 under which a target is critical (default 24h)")
+	f.Var(durationValue{d: &o.Warning}, "warning", "P50 under which a target is a warning (default 7d)")
 	f.StringVar(&o.FailOn, "fail-on", "none", "exit with code 3 when a target is at least this risk: critical, warning, info or none")
 	f.StringVar(&o.Output, "output", "", "write to `FILE` instead of stdout (atomically; required for html)")
 	f.StringVar(&o.PushTo, "push-to", "", "write predictions back to this VictoriaMetrics or Prometheus (remote write) `URL`")
@@ -145,6 +145,14 @@ func runPredict(ctx context.Context, g *globalOptions, o *predictOptions) error 
 	for _, w := range rep.Warnings {
 		g.logger.Warn("source warning", "warning", w)
 	}
+	if err := g.checkReport(rep, specs); err != nil {
+		return err
+	}
+	if o.Limit != "" && !isNumber(o.Limit) {
+		if err := checkLimitMatched(rep, o.Limit); err != nil {
+			return err
+		}
+	}
 	if err := writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error { return renderPredictions(w, g.Format, rep) }); err != nil {
 		return err
 	}
@@ -154,6 +162,59 @@ func runPredict(ctx context.Context, g *globalOptions, o *predictOptions) error 
 		}
 	}
 	return failIfRisky(rep, failOn)
+}
+
+// checkReport refuses a report without a single target: every query came
+// back empty, so there is nothing to say, and saying "0 targets" with exit
+// code 0 would hide a wrong query, window or --at.
+func (g *globalOptions) checkReport(rep *engine.Report, specs []engine.TargetSpec) error {
+	if len(rep.Results) > 0 || len(rep.Skipped) > 0 {
+		return nil
+	}
+	names := make([]string, 0, len(specs))
+	for _, s := range specs {
+		names = append(names, s.Name+" ("+shortQuery(s.Usage)+")")
+	}
+	where := "the server"
+	if g.input != nil {
+		where = g.input.Name()
+	}
+	return fmt.Errorf("nothing to predict: no series of %s matched %s in the %s window ending %s",
+		where, strings.Join(names, ", "), fmtDuration(rep.Window), rep.AsOf.UTC().Format(time.RFC3339))
+}
+
+// shortQuery cuts a long query for a message.
+func shortQuery(q string) string {
+	if len(q) > 60 {
+		return q[:57] + "..."
+	}
+	return q
+}
+
+// isNumber reports whether a --limit is a plain number.
+func isNumber(s string) bool {
+	_, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	return err == nil
+}
+
+// checkLimitMatched refuses a custom limit query that gave no usage series
+// a limit: "abc" parses as a metric name, so only the data can tell that
+// it is not one.
+func checkLimitMatched(rep *engine.Report, limit string) error {
+	n := 0
+	for _, r := range rep.Results {
+		if r.Spec != "custom" {
+			continue
+		}
+		if r.Pattern != capacity.PatternNoLimit {
+			return nil
+		}
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	return usagef("invalid --limit %q: it is not a number, and as a query it gave none of the %d usage series a limit (no series with the same labels but the metric name); want a number such as 100, or a query of limit series", limit, n)
 }
 
 // chartPoints is capacity.Config.ForecastPoints: the default when charts
@@ -211,7 +272,11 @@ type predictionJSON struct {
 	Reason      string            `json:"reason"`
 	Segments    int               `json:"segments"`
 	LastRestart *time.Time        `json:"last_restart,omitempty"`
-	Warnings    []string          `json:"warnings,omitempty"`
+	// Stale is true when the series stopped reporting: its last sample
+	// (last_sample) is long before as_of.
+	Stale      bool       `json:"stale"`
+	LastSample *time.Time `json:"last_sample,omitempty"`
+	Warnings   []string   `json:"warnings,omitempty"`
 }
 
 type etaJSON struct {
@@ -249,6 +314,11 @@ func toJSON(r engine.Result) predictionJSON {
 		t := r.LastRestart.UTC()
 		p.LastRestart = &t
 	}
+	p.Stale = r.Stale
+	if !r.LastSample.IsZero() {
+		t := r.LastSample.UTC()
+		p.LastSample = &t
+	}
 	return p
 }
 
@@ -269,7 +339,7 @@ func renderPredictions(w io.Writer, format string, rep *engine.Report) error {
 		}
 		return writeJSON(w, out)
 	case "csv":
-		t := tableData{Header: []string{"risk", "target", "series", "pattern", "current", "limit", "capacity", "eta_p10_seconds", "eta_p50_seconds", "eta_p90_seconds", "model", "reason"}}
+		t := tableData{Header: []string{"risk", "target", "series", "pattern", "current", "limit", "capacity", "eta_p10_seconds", "eta_p50_seconds", "eta_p90_seconds", "model", "reason", "stale", "last_sample"}}
 		for _, r := range rep.Results {
 			var e [3]string
 			if r.ETA != nil {
@@ -279,7 +349,11 @@ func renderPredictions(w io.Writer, format string, rep *engine.Report) error {
 					}
 				}
 			}
-			t.Rows = append(t.Rows, []string{r.Risk.String(), r.Spec, r.Labels.String(), string(r.Pattern), num(r.Current), num(r.Limit), num(r.Capacity), e[0], e[1], e[2], r.Model, r.Reason})
+			last := ""
+			if !r.LastSample.IsZero() {
+				last = r.LastSample.UTC().Format(time.RFC3339)
+			}
+			t.Rows = append(t.Rows, []string{r.Risk.String(), r.Spec, r.Labels.String(), string(r.Pattern), num(r.Current), num(r.Limit), num(r.Capacity), e[0], e[1], e[2], r.Model, r.Reason, strconv.FormatBool(r.Stale), last})
 		}
 		return writeTable(w, format, t)
 	case "html":
@@ -325,9 +399,18 @@ func predictionTable(rep *engine.Report) tableData {
 		Header: []string{"RISK", "TARGET", "SERIES", "PATTERN", "USAGE", "FULL IN (P50)", "P10 – P90", "WHY"},
 	}
 	for _, r := range rep.Results {
-		t.Rows = append(t.Rows, []string{r.Risk.String(), r.Spec, shortLabels(r.Labels), string(r.Pattern), usage(r), etaP50(r.Prediction), etaRange(r.Prediction), r.Reason})
+		t.Rows = append(t.Rows, []string{riskCell(r.Prediction), r.Spec, shortLabels(r.Labels), string(r.Pattern), usage(r), etaP50(r.Prediction), etaRange(r.Prediction), r.Reason})
 	}
 	return t
+}
+
+// riskCell is the risk for people, marked when the series stopped
+// reporting: "ok (stale)" is not "ok".
+func riskCell(p capacity.Prediction) string {
+	if p.Stale {
+		return p.Risk.String() + " (stale)"
+	}
+	return p.Risk.String()
 }
 
 // shortLabels names a target by the labels people use: instance and
@@ -354,13 +437,21 @@ func usage(r engine.Result) string {
 	}
 	switch {
 	case r.Direction == capacity.Down && !math.IsNaN(r.Capacity) && r.Capacity > 0:
-		return fmt.Sprintf("%.0f%% of %s", 100*(r.Capacity-r.Current)/r.Capacity, f(r.Capacity))
+		return fmt.Sprintf("%s of %s", pct(1-r.Current/r.Capacity), f(r.Capacity))
 	case math.IsNaN(r.Limit):
 		return f(r.Current) + " (no limit)"
 	case r.Direction == capacity.Up && r.Limit > 0:
-		return fmt.Sprintf("%s / %s (%.0f%%)", f(r.Current), f(r.Limit), 100*r.Current/r.Limit)
+		return fmt.Sprintf("%s / %s (%s)", f(r.Current), f(r.Limit), pct(r.Current/r.Limit))
 	}
 	return fmt.Sprintf("%s (limit %s)", f(r.Current), f(r.Limit))
+}
+
+// pct formats a fraction as a percentage, compactly when it is huge.
+func pct(x float64) string {
+	if math.Abs(x) < 1e4 {
+		return strconv.FormatFloat(100*x, 'f', 0, 64) + "%"
+	}
+	return strconv.FormatFloat(100*x, 'g', 3, 64) + "%"
 }
 
 func etaP50(p capacity.Prediction) string {

@@ -47,7 +47,7 @@ type ruleRangeOptions struct {
 func (o *ruleRangeOptions) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.Rules, "rules", "", "rule `PATH`: a Prometheus rule file, a PrometheusRule manifest or a directory of them (required)")
-	f.Var(durationValue{&o.Interval}, "interval", "evaluation interval of groups that set none (default 1m)")
+	f.Var(durationValue{d: &o.Interval}, "interval", "evaluation interval of groups that set none (default 1m)")
 	f.StringVar(&o.Start, "start", "", "start `TIME` of the replay (RFC3339, date, Unix seconds, now-30d; required)")
 	f.StringVar(&o.End, "end", "", "end `TIME` of the replay (default --at, or now)")
 	f.IntVar(&o.MaxPoints, "max-points-per-query", tuner.DefaultMaxPointsPerQuery, "most evaluation instants per query_range request")
@@ -141,7 +141,7 @@ firing. --format csv lists the firings one per line.`,
 	f.StringArrayVar(&o.Alerts, "alert", nil, "replay only the alert `NAME` (repeatable)")
 	f.StringVar(&o.Group, "group", "", "replay only the rules of group `NAME`")
 	f.StringArrayVar(&o.Labels, "label", nil, "replay only rules carrying the label `NAME=VALUE` (repeatable)")
-	f.Var(durationValue{&o.FlapWindow}, "flap-window", "a firing beginning sooner than this after the previous one resolved is a flap (default 30m)")
+	f.Var(durationValue{d: &o.FlapWindow}, "flap-window", "a firing beginning sooner than this after the previous one resolved is a flap (default 30m)")
 	f.StringVar(&o.Output, "output", "", "write to `FILE` instead of stdout (atomically)")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(replayFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd

@@ -164,6 +164,7 @@ const scenarioRules = `groups:
       team: "team-{{ $labels.service }}"
 `
 
+// writeFile writes content to name in dir and returns its path.
 func writeFile(t *testing.T, dir, name, content string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)

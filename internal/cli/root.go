@@ -56,6 +56,10 @@ type globalOptions struct {
 	logger         *slog.Logger
 	// input is the file source once --input was opened.
 	input *file.Source
+	// perRow is set by commands that echo every row of an --input file in
+	// file order (detect --format csv): the file's repeated timestamps are
+	// then kept rather than dropped, and reported as such.
+	perRow bool
 	// stop releases the --deadline timer once the command returned; parent
 	// is the command's context before any deadline.
 	stop   context.CancelFunc
@@ -72,6 +76,10 @@ type deadlineExceeded struct{ d time.Duration }
 func (e deadlineExceeded) Error() string {
 	return fmt.Sprintf("the run took longer than its deadline of %s (--deadline, or deadline: in omen.yaml)", e.d)
 }
+
+// clockSkew is how far ahead of this machine's clock --at may be: servers
+// and the machine running omen rarely agree to the second.
+const clockSkew = 5 * time.Minute
 
 // formats accepted by --format for tabular output.
 var tableFormats = []string{"table", "json", "csv", "markdown"}
@@ -141,16 +149,17 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 findings at or above the conf
 			return nil
 		},
 	}
+	asGroup(root)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.Prometheus, "prometheus", "", "base URL of a server speaking the Prometheus query API (Prometheus, VictoriaMetrics, Thanos, Mimir)")
 	pf.StringVarP(&g.Input, "input", "i", "", "read series from `FILE` instead of a server (.csv, .json, .om/.prom/.txt, optionally .gz; - for stdin)")
-	pf.StringVar(&g.At, "at", "", "analyse as of this `TIME` (RFC3339, date, Unix seconds, now-2d): no sample after it is used")
+	pf.StringVar(&g.At, "at", "", "analyse as of this `TIME` (RFC3339, date, Unix seconds, now-2d): no sample after it is used; at most 5m in the future")
 	pf.StringVarP(&g.Format, "format", "o", "table", "output format: table, json, csv or markdown")
 	pf.StringVar(&g.LogLevel, "log-level", "info", "log level on stderr: debug, info, warn or error")
-	pf.Var(durationValue{&g.Timeout}, "timeout", "timeout of one HTTP request to the server (default 2m)")
-	pf.Var(durationValue{&g.Deadline}, "deadline", "stop the whole run after this long, e.g. 30m; 0 for none (default 1h)")
+	pf.Var(durationValue{d: &g.Timeout}, "timeout", "timeout of one HTTP request to the server (default 2m)")
+	pf.Var(durationValue{d: &g.Deadline, zeroOK: true}, "deadline", "stop the whole run after this long, e.g. 30m; 0 for none (default 1h)")
 	pf.IntVar(&g.MaxConcurrency, "max-concurrency", 4, "maximum concurrent requests to the server")
 	pf.IntVar(&g.MaxRequests, "max-requests", prom.DefaultMaxRequests, "query budget: the most requests one run sends to the server; a plan above it is refused (-1: no limit)")
 	pf.IntVar(&g.MaxPoints, "max-points", prom.DefaultMaxPointsPerSeries, "query budget: the most points per series one query asks for; a larger one is refused (-1: no limit)")
@@ -177,6 +186,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 findings at or above the conf
 		newPredictCmd(g),
 		newRunCmd(g),
 		newDetectCmd(g),
+		newPRCmd(g),
 		newReplayCmd(g),
 		newWhatifCmd(g),
 		newIncidentsCmd(g),
@@ -232,9 +242,14 @@ func (g *globalOptions) asOf() (time.Time, error) {
 	if g.At == "" {
 		return time.Time{}, nil
 	}
-	t, err := parseTime(g.At, g.now())
+	now := g.now()
+	t, err := parseTime(g.At, now)
 	if err != nil {
 		return time.Time{}, usagef("invalid --at: %v", err)
+	}
+	if t.After(now.Add(clockSkew)) {
+		return time.Time{}, usagef("invalid --at %q: %s is %s in the future (now is %s); omen analyses what was known at an instant, so --at may be at most %s ahead of this machine's clock",
+			g.At, t.UTC().Format(time.RFC3339), fmtDuration(t.Sub(now).Round(time.Second)), now.UTC().Format(time.RFC3339), fmtDuration(clockSkew))
 	}
 	return t, nil
 }
@@ -253,6 +268,9 @@ func (g *globalOptions) source() (source.Source, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := checkAtInFile(f, g.At, at); err != nil {
+			return nil, err
+		}
 		g.input, src = f, f
 	case g.Prometheus != "":
 		cfg, err := g.promConfig()
@@ -261,7 +279,9 @@ func (g *globalOptions) source() (source.Source, error) {
 		}
 		c, err := prom.New(cfg)
 		if err != nil {
-			return nil, err
+			// Every error here is about a flag or the job file's source
+			// section: the URL, credentials, TLS files, headers.
+			return nil, usageError{err}
 		}
 		src = c
 	default:
@@ -314,15 +334,71 @@ func (g *globalOptions) inputEnd() (time.Time, bool) {
 	return time.UnixMilli(last).UTC(), ok
 }
 
+// openInput reads the --input file, refuses one without samples and logs
+// what reading it repaired or assumed, once (see seriesio.Repairs).
 func (g *globalOptions) openInput() (*file.Source, error) {
-	if g.Input == "-" {
-		ss, err := file.Read(g.stdin, "<stdin>", file.FormatAuto)
-		if err != nil {
-			return nil, err
-		}
-		return file.New(ss), nil
+	if g.input != nil {
+		return g.input, nil
 	}
-	return file.Open(g.Input)
+	var f *file.Source
+	var err error
+	if g.Input == "-" {
+		f, err = file.ReadSource(g.stdin, "<stdin>")
+	} else {
+		f, err = file.Open(g.Input)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := f.Last(); !ok {
+		return nil, fmt.Errorf("%s holds no samples: expected at least one row of data (a header, comments or an empty result are not history)", f.Name())
+	}
+	rep := f.Repairs()
+	if g.perRow {
+		if rep.Unordered > 0 {
+			g.logger.Warn(fmt.Sprintf("%s: %s out of time order (the first at %s): scored and echoed in file order", f.Name(), rowCount(rep.Unordered), rep.UnorderedAt))
+		}
+		if rep.Duplicates > 0 {
+			g.logger.Info(fmt.Sprintf("%s: %s the timestamp of a later row of the same series (the first at %s): each is scored and echoed", f.Name(), rowCount(rep.Duplicates)+map[bool]string{true: " repeats", false: " repeat"}[rep.Duplicates == 1], rep.DuplicateAt))
+		}
+	} else {
+		for _, w := range []string{rep.SortWarning(f.Name()), rep.DuplicateWarning(f.Name())} {
+			if w != "" {
+				g.logger.Warn(w)
+			}
+		}
+	}
+	for _, w := range rep.Warnings {
+		g.logger.Warn(w)
+	}
+	for _, a := range rep.Assumed {
+		g.logger.Info(a)
+	}
+	return f, nil
+}
+
+// rowCount says "1 row" or "n rows".
+func rowCount(n int) string {
+	if n == 1 {
+		return "1 row"
+	}
+	return fmt.Sprintf("%d rows", n)
+}
+
+// checkAtInFile refuses an --at later than the file's last sample by more
+// than file.Lookback: nothing is known then, and every series would be
+// missing or stale.
+func checkAtInFile(f *file.Source, flag string, at time.Time) error {
+	last, ok := f.Last()
+	if at.IsZero() || !ok {
+		return nil
+	}
+	end := time.UnixMilli(last).UTC()
+	if at.Sub(end) <= file.Lookback {
+		return nil
+	}
+	return usagef("invalid --at %q: %s is after the end of the data: the last sample of %s is at %s, %s earlier; give an --at within the data, or leave --at out to analyse as of the last sample",
+		flag, at.UTC().Format(time.RFC3339), f.Name(), end.Format(time.RFC3339), fmtDuration(at.Sub(end).Round(time.Second)))
 }
 
 // promConfig maps the global flags onto the adapter's configuration.

@@ -13,14 +13,14 @@ func newRulesCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rules",
 		Short: "List, edit and write Prometheus alerting rules",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		Example: `  omen rules list --rules rules/
   omen rules set --rules rules/app.yml --alert HighErrorRate --label severity=critical --threshold 0.02
   omen rules predictive --interval 6h > omen.rules.yml
   promtool check rules omen.rules.yml`,
 	}
 	cmd.AddCommand(newRulesPredictiveCmd(g), newRulesListCmd(g), newRulesSetCmd(g))
-	return cmd
+	return asGroup(cmd)
 }
 
 func newRulesPredictiveCmd(g *globalOptions) *cobra.Command {
@@ -41,7 +41,7 @@ omen writes one prediction per run, so the rules look back over --interval (how 
 omen runs) plus a margin: a prediction stays visible until the next run.`,
 		Example: `  omen rules predictive > omen.rules.yml
   omen rules predictive --interval 6h --label team=sre --output rules/omen.yml`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			for _, l := range labels {
 				k, v, ok := strings.Cut(l, "=")
@@ -64,8 +64,8 @@ omen runs) plus a margin: a prediction stays visible until the next run.`,
 		},
 	}
 	f := cmd.Flags()
-	f.Var(durationValue{&cfg.Interval}, "interval", "how often omen runs and writes predictions (default 24h)")
-	f.Var(durationValue{&cfg.For}, "for", "how long a risk must hold before the alert fires (default 0)")
+	f.Var(durationValue{d: &cfg.Interval}, "interval", "how often omen runs and writes predictions (default 24h)")
+	f.Var(durationValue{d: &cfg.For, zeroOK: true}, "for", "how long a risk must hold before the alert fires (default 0)")
 	f.StringVar(&cfg.Group, "group", "", "rule group name (default omen-predictive)")
 	f.StringArrayVar(&labels, "label", nil, "extra alert label `NAME=VALUE` (repeatable)")
 	f.StringVar(&output, "output", "", "write to `FILE` instead of stdout (atomically)")

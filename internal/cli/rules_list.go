@@ -35,7 +35,7 @@ An expression that does not parse is listed with its parse error. In a directory
 that are not rule files are skipped with a warning on stderr.`,
 		Example: `  omen rules list --rules rules/
   omen rules list --rules kube-prometheus/manifests --format json | jq '.rules[] | select(.threshold != null)'`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := g.checkFormat("table", "json", "csv", "markdown"); err != nil {
 				return err
@@ -56,7 +56,7 @@ that are not rule files are skipped with a warning on stderr.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Rules, "rules", "", "rule file, PrometheusRule manifests or directory (`PATH`)")
-	f.Var(durationValue{&o.Interval}, "interval", "evaluation interval of groups that set none (default 1m)")
+	f.Var(durationValue{d: &o.Interval}, "interval", "evaluation interval of groups that set none (default 1m)")
 	return cmd
 }
 

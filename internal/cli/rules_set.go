@@ -45,7 +45,7 @@ whose bytes are an escape sequence.`,
 		Example: `  omen rules set --rules rules/app.yml --alert HighErrorRate --label severity=critical --threshold 0.02 --for 15m
   omen rules set --rules manifests/ --alert KubePodCrashLooping --keep-firing-for 10m
   omen rules set --rules rules/app.yml --alert DiskFull --set-label team=storage --output -`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			sel, change, err := o.parse()
 			if err != nil {

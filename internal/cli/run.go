@@ -48,7 +48,7 @@ Global flags override the file's source section (--prometheus, --input, credenti
   push_to: http://victoriametrics:8428`,
 		Example: `  omen run --config omen.yaml
   omen run --config omen.yaml --at 2026-11-01T00:00:00Z`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if path == "" {
 				return usagef("--config is required")
@@ -119,6 +119,9 @@ func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config) error {
 	}
 	for _, w := range rep.Warnings {
 		g.logger.Warn("source warning", "warning", w)
+	}
+	if err := g.checkReport(rep, specs); err != nil {
+		return err
 	}
 	outputs := cfg.Outputs
 	if len(outputs) == 0 {

@@ -53,7 +53,11 @@ func parseDuration(s string) (time.Duration, error) {
 }
 
 // durationValue is a pflag.Value for Prometheus-style durations.
-type durationValue struct{ d *time.Duration }
+type durationValue struct {
+	d *time.Duration
+	// zeroOK accepts 0, for flags where zero means something (alert for).
+	zeroOK bool
+}
 
 func (v durationValue) String() string {
 	if v.d == nil || *v.d == 0 {
@@ -62,10 +66,16 @@ func (v durationValue) String() string {
 	return model.Duration(*v.d).String()
 }
 
+// Set parses a duration. Zero is refused unless zeroOK: such a flag has a
+// default, which leaving it out selects, and a zero window, horizon, step
+// or timeout is never what was meant.
 func (v durationValue) Set(s string) error {
 	d, err := parseDuration(s)
 	if err != nil {
 		return err
+	}
+	if d <= 0 && !v.zeroOK {
+		return fmt.Errorf("%q is not a positive duration: want e.g. 30s, 5m, 14d (leave the flag out for its default)", s)
 	}
 	*v.d = d
 	return nil

@@ -69,7 +69,7 @@ func newVersionCmd(g *globalOptions) *cobra.Command {
 		Use:     "version",
 		Short:   "Print the omen version, commit, build date and Go version",
 		Example: "  omen version",
-		Args:    cobra.NoArgs,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, err := fmt.Fprintln(g.stdout, readBuildInfo(debug.ReadBuildInfo))
 			return err

@@ -86,7 +86,7 @@ written above each variant.`,
 	f.StringVar(&o.KeepFiringFors, "keep-firing-for", "", "keep_firing_for duration(s) to try, comma-separated")
 	f.StringVar(&o.Timezone, "timezone", "UTC", "IANA time zone in which night is 22:00–07:00")
 	f.StringVar(&o.PageSeverities, "page-severities", "critical", "severity label values that page, comma-separated")
-	f.Var(durationValue{&o.FlapWindow}, "flap-window", "a firing beginning sooner than this after the previous one resolved is a flap (default 30m)")
+	f.Var(durationValue{d: &o.FlapWindow}, "flap-window", "a firing beginning sooner than this after the previous one resolved is a flap (default 30m)")
 	f.StringVar(&o.Output, "output", "", "write to `FILE` instead of stdout (atomically)")
 	o.incidentFlags.add(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(whatifFormats, cobra.ShellCompDirectiveNoFileComp))

@@ -21,7 +21,7 @@ type incidentFlags struct {
 func (o *incidentFlags) add(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringArrayVar(&o.Incidents, "incidents", nil, "score every variant against the incidents of `PATH` (a file or a directory; repeatable)")
-	f.Var(durationValue{&o.LeadWindow}, "lead-window", "with --incidents: how long before an incident's start a firing still matches it (default 6h)")
+	f.Var(durationValue{d: &o.LeadWindow}, "lead-window", "with --incidents: how long before an incident's start a firing still matches it (default 6h)")
 	f.BoolVar(&o.IncludeDrills, "include-drills", false, "with --incidents: count drills, tests and game days as incidents")
 }
 

@@ -312,6 +312,9 @@ func (t TargetConfig) Spec() (TargetSpec, error) {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return s, fmt.Errorf("limit: want a finite number, got %q", t.Limit)
 		}
+		if v <= 0 && s.Direction == capacity.Up {
+			return s, fmt.Errorf("limit: %s with direction up would never be a limit: a limit ≤ 0 that usage rises to means none (cAdvisor's unlimited container); want a positive number, or direction down for usage falling to %s", t.Limit, t.Limit)
+		}
 		s.LimitValue = v
 	} else {
 		s.Limit = t.Limit

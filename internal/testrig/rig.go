@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/omenhq/omen/internal/source/file"
+	"github.com/omenhq/omen/internal/seriesio"
 	"github.com/omenhq/omen/series"
 )
 
@@ -230,7 +230,7 @@ func VictoriaMetrics(t testing.TB, ss []series.Series) *Server {
 // /api/v1/import/prometheus and flushes it so queries see it at once.
 func ImportVictoriaMetrics(ctx context.Context, url string, ss []series.Series) error {
 	var buf bytes.Buffer
-	if err := file.WriteOpenMetrics(&buf, ss); err != nil {
+	if err := seriesio.WriteOpenMetrics(&buf, ss); err != nil {
 		return fmt.Errorf("cannot encode history for VictoriaMetrics: %w", err)
 	}
 	if err := post(ctx, url+"/api/v1/import/prometheus", &buf); err != nil {
@@ -281,7 +281,7 @@ func backfill(promtool string, ss []series.Series) (string, error) {
 	files := make([][]byte, len(days))
 	for i, d := range days {
 		var buf bytes.Buffer
-		if err := file.WriteOpenMetrics(&buf, d); err != nil {
+		if err := seriesio.WriteOpenMetrics(&buf, d); err != nil {
 			return "", fmt.Errorf("cannot encode history for promtool: %w", err)
 		}
 		files[i] = buf.Bytes()
