@@ -461,7 +461,6 @@ func readBody(body []byte, firstLine int, name string, in *Incident, meta *front
 		inFence      = false
 		tl           = timelineState{day: meta.date, hasDay: meta.hasDate, loc: meta.loc}
 		actions      []string
-		actionLines  []int
 	)
 	for i, raw := range lines {
 		line := strings.TrimRight(raw, "\r")
@@ -514,7 +513,6 @@ func readBody(body []byte, firstLine int, name string, in *Incident, meta *front
 			}
 		case secActions:
 			actions = append(actions, line)
-			actionLines = append(actionLines, lineNo)
 		}
 	}
 	get := func(s string) string {
