@@ -88,7 +88,7 @@ info when only the P10 is within the horizon. Results are ordered by risk, then 
 func (o *predictOptions) specs(g *globalOptions) ([]engine.TargetSpec, error) {
 	var specs []engine.TargetSpec
 	for _, p := range o.Presets {
-		ps, ok := engine.Presets[strings.TrimSpace(p)]
+		ps, ok := engine.Preset(strings.TrimSpace(p))
 		if !ok {
 			return nil, usagef("unknown --preset %q: want %s", p, strings.Join(engine.PresetNames(), ", "))
 		}
@@ -436,11 +436,11 @@ func usage(r engine.Result) string {
 		f = fmtBytes
 	}
 	switch {
-	case r.Direction == capacity.Down && !math.IsNaN(r.Capacity) && r.Capacity > 0:
+	case r.Direction == series.Down && !math.IsNaN(r.Capacity) && r.Capacity > 0:
 		return fmt.Sprintf("%s of %s", pct(1-r.Current/r.Capacity), f(r.Capacity))
 	case math.IsNaN(r.Limit):
 		return f(r.Current) + " (no limit)"
-	case r.Direction == capacity.Up && r.Limit > 0:
+	case r.Direction == series.Up && r.Limit > 0:
 		return fmt.Sprintf("%s / %s (%s)", f(r.Current), f(r.Limit), pct(r.Current/r.Limit))
 	}
 	return fmt.Sprintf("%s (limit %s)", f(r.Current), f(r.Limit))
