@@ -472,7 +472,6 @@ func flaps(fs []Firing, window time.Duration) int {
 	return n
 }
 
-
 // verdict judges a rule: dead, never-caught, noisy, late or good, tried in
 // that order, with the reason.
 func verdict(r *RuleQuality, cfg QualityConfig) (Verdict, string) {
