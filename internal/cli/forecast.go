@@ -56,6 +56,7 @@ the whole file up to --at.`,
 	f.Var(durationValue{d: &o.Range}, "range", "length of the history, e.g. 14d (default 14d for servers)")
 	f.Var(durationValue{d: &o.Step}, "step", "resolution of the history (default: chosen from the range, or the file's own step)")
 	f.Var(durationValue{d: &o.Horizon}, "horizon", "how far ahead to forecast, e.g. 1d (default 1d)")
+	excludeFlag(f, &o.Exclude)
 	f.StringVar(&o.Model, "model", "auto", "model: "+strings.Join(forecast.ModelNames(), ", "))
 	f.Float64Var(&o.Level, "level", forecast.DefaultLevel, "nominal coverage of the prediction interval, in (0,1)")
 	f.StringVar(&o.Plot, "plot", "", "draw history, forecast and interval to `FILE` (.svg or .png; one file per series, numbered when several)")

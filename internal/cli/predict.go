@@ -14,6 +14,7 @@ import (
 	"github.com/omenhq/omen/capacity"
 	"github.com/omenhq/omen/internal/engine"
 	"github.com/omenhq/omen/internal/sink"
+	"github.com/omenhq/omen/pir"
 	"github.com/omenhq/omen/series"
 )
 
@@ -32,6 +33,7 @@ type predictOptions struct {
 	Output    string
 	PushTo    string
 	Workers   int
+	Exclude   []string
 }
 
 var predictFormats = []string{"table", "json", "csv", "markdown", "html"}
@@ -79,6 +81,7 @@ info when only the P10 is within the horizon. Results are ordered by risk, then 
 	f.StringVar(&o.Output, "output", "", "write to `FILE` instead of stdout (atomically; required for html)")
 	f.StringVar(&o.PushTo, "push-to", "", "write predictions back to this VictoriaMetrics or Prometheus (remote write) `URL`")
 	f.IntVar(&o.Workers, "workers", 0, "targets predicted in parallel (default 1)")
+	excludeFlag(f, &o.Exclude)
 	_ = cmd.RegisterFlagCompletionFunc("preset", cobra.FixedCompletions(engine.PresetNames(), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(predictFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -135,8 +138,14 @@ func runPredict(ctx context.Context, g *globalOptions, o *predictOptions) error 
 	if err != nil {
 		return err
 	}
+	var excl []pir.Incident
+	if len(o.Exclude) > 0 {
+		if excl, err = g.exclusions(o.Exclude); err != nil {
+			return err
+		}
+	}
 	rep, err := engine.Predict(ctx, src, engine.PredictOptions{
-		Specs: specs, AsOf: at, Step: o.Step, Workers: o.Workers, Logger: g.logger,
+		Specs: specs, AsOf: at, Step: o.Step, Workers: o.Workers, Logger: g.logger, Exclude: excl,
 		Capacity: capacity.Config{Horizon: o.Horizon, Window: o.Window, Critical: o.Critical, Warning: o.Warning, ForecastPoints: chartPoints(g.Format == "html"), Logger: g.logger},
 	})
 	if err != nil {
