@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/omenhq/omen/capacity"
-	"github.com/omenhq/omen/pir"
 	"github.com/omenhq/omen/internal/source"
+	"github.com/omenhq/omen/pir"
 	"github.com/omenhq/omen/series"
 )
 
