@@ -84,8 +84,8 @@ and decoded strictly. JSON: {"proposals": [{"workload", "kind", "object", "chang
 	f.Var(durationValue{d: &o.StartupDelay}, "startup-delay", "time from a pod's creation to its readiness")
 	f.Float64Var(&o.Saturation, "saturation", o.Saturation, "percent of a pod's request above which it counts as saturated")
 	f.StringVar(&o.Write, "write", "", "write the edited manifests under `DIR`")
-	f.StringVar(&o.CPUQuery, "cpu-query", "", "CPU per container as cores (a recording rule) instead of rating "+engine.ScalePreset.CPU)
-	f.StringVar(&o.MemoryQuery, "memory-query", "", "memory per container instead of "+engine.ScalePreset.Memory)
+	f.StringVar(&o.CPUQuery, "cpu-query", "", "CPU per container as cores (a recording rule) instead of rating "+engine.ScalePreset().CPU)
+	f.StringVar(&o.MemoryQuery, "memory-query", "", "memory per container instead of "+engine.ScalePreset().Memory)
 	f.StringVar(&o.RequestRate, "request-rate", "", "the workload's request rate: a query in which $namespace and $name are replaced")
 	_ = cmd.MarkFlagRequired("manifests")
 	return cmd
@@ -116,7 +116,7 @@ func runScale(ctx context.Context, g *globalOptions, o *scaleOptions) error {
 	if err != nil {
 		return err
 	}
-	q := engine.ScalePreset
+	q := engine.ScalePreset()
 	if o.CPUQuery != "" {
 		q.CPU, q.CPUCounter = o.CPUQuery, false
 	}

@@ -40,14 +40,16 @@ type ScaleQueries struct {
 	RequestRate string
 }
 
-// ScalePreset is cAdvisor and kube-state-metrics.
-var ScalePreset = ScaleQueries{
-	CPU:        `container_cpu_usage_seconds_total{container!="",container!="POD"}`,
-	CPUCounter: true,
-	Memory:     `container_memory_working_set_bytes{container!="",container!="POD"}`,
-	Restarts:   `kube_pod_container_status_restarts_total`,
-	Requests:   `kube_pod_container_resource_requests`,
-	Limits:     `kube_pod_container_resource_limits`,
+// ScalePreset returns the queries of cAdvisor and kube-state-metrics.
+func ScalePreset() ScaleQueries {
+	return ScaleQueries{
+		CPU:        `container_cpu_usage_seconds_total{container!="",container!="POD"}`,
+		CPUCounter: true,
+		Memory:     `container_memory_working_set_bytes{container!="",container!="POD"}`,
+		Restarts:   `kube_pod_container_status_restarts_total`,
+		Requests:   `kube_pod_container_resource_requests`,
+		Limits:     `kube_pod_container_resource_limits`,
+	}
 }
 
 // PodPattern returns the regular expression of a workload's pod names:

@@ -12,6 +12,7 @@ import (
 
 	"github.com/omenhq/omen/capacity"
 	"github.com/omenhq/omen/series"
+	"github.com/omenhq/omen/stats"
 )
 
 // Sizing are the figures of a container's requests and limits over a
@@ -89,7 +90,7 @@ func proposeResources(w *Workload, h History, split time.Time, win *Window, cfg 
 			name = w.Name
 		}
 		if len(cpuTrain) > 0 {
-			p95 := quantile(cpuTrain, 0.95)
+			p95 := stats.Quantile(cpuTrain, 0.95)
 			b.RequestCPU = fmtCPU(p95)
 			omen := p95 * growthCPU
 			switch {
@@ -112,7 +113,7 @@ func proposeResources(w *Workload, h History, split time.Time, win *Window, cfg 
 			} else {
 				pattern := envelopePattern(train(u.Memory), train(u.Restarts), curLimMem, split)
 				top := peak * growthMem
-				req := quantile(memTrain, 0.99) * growthMem
+				req := stats.Quantile(memTrain, 0.99) * growthMem
 				if changed(curReqMem, req) {
 					newReqMem = roundMem(req)
 					p.Changes = append(p.Changes, Change{Field: "requests.memory", Container: c.Name, From: orNil(c.Requests, "memory"), To: fmtMem(newReqMem)})
@@ -260,7 +261,7 @@ func leaksOf(container string, mem, restarts []series.Series, limit float64, asO
 		if m.Len() < 12 {
 			continue
 		}
-		t := capacity.Target{Labels: m.Labels, Usage: m, LimitValue: limit, Direction: capacity.Up}
+		t := capacity.Target{Labels: m.Labels, Usage: m, LimitValue: limit, Direction: series.Up}
 		if i < len(restarts) {
 			t.Restarts = restarts[i]
 		}
@@ -302,7 +303,7 @@ func envelopePattern(mem, restarts []series.Series, limit float64, asOf time.Tim
 	if best < 0 {
 		return ""
 	}
-	t := capacity.Target{Labels: mem[best].Labels, Usage: mem[best], LimitValue: limit, Direction: capacity.Up}
+	t := capacity.Target{Labels: mem[best].Labels, Usage: mem[best], LimitValue: limit, Direction: series.Up}
 	if best < len(restarts) {
 		t.Restarts = restarts[best]
 	}
@@ -419,18 +420,4 @@ func fmtMem(b float64) string {
 		return fmt.Sprintf("%dGi", mi/1024)
 	}
 	return fmt.Sprintf("%dMi", mi)
-}
-
-// quantile is the q-quantile of v (sorted in place), linear interpolation.
-func quantile(v []float64, q float64) float64 {
-	if len(v) == 0 {
-		return math.NaN()
-	}
-	slices.Sort(v)
-	pos := q * float64(len(v)-1)
-	i := int(pos)
-	if i+1 >= len(v) {
-		return v[len(v)-1]
-	}
-	return v[i] + (pos-float64(i))*(v[i+1]-v[i])
 }
