@@ -27,6 +27,8 @@ type Options struct {
 	HoldOut time.Duration
 	// Workers handles workloads in parallel; 0 means GOMAXPROCS.
 	Workers int
+	// Only, when set, runs only these workload indexes (< N).
+	Only []int
 }
 
 func (o Options) withDefaults() Options {
@@ -122,10 +124,23 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			}
 		}()
 	}
-	for i := range o.N {
+	todo := o.Only
+	if len(todo) == 0 {
+		for i := range o.N {
+			todo = append(todo, i)
+		}
+	}
+	done := make([]bool, o.N)
+	for _, i := range todo {
 		if ctx.Err() != nil {
 			break
 		}
+		if i < 0 || i >= o.N {
+			close(jobs)
+			wg.Wait()
+			return nil, fmt.Errorf("workload index %d: want 0 to %d", i, o.N-1)
+		}
+		done[i] = true
 		jobs <- i
 	}
 	close(jobs)
@@ -135,6 +150,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	rep := &Report{Options: o}
 	for i, r := range rows {
+		if !done[i] {
+			continue
+		}
 		if errs[i] != nil {
 			return nil, fmt.Errorf("workload %d: %w", i, errs[i])
 		}

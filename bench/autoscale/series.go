@@ -12,7 +12,7 @@ import (
 // container_cpu_usage_seconds_total (a counter of CPU seconds) and
 // container_memory_working_set_bytes, and kube-state-metrics'
 // kube_pod_container_status_restarts_total, with namespace, pod and
-// container labels.
+// container labels, and kube_horizontalpodautoscaler_status_current_replicas.
 func Series(w Workload, step time.Duration) []series.Series {
 	every := int(step / time.Minute)
 	var out []series.Series
@@ -33,7 +33,17 @@ func Series(w Workload, step time.Duration) []series.Series {
 			out = append(out, sampleEvery(u.Restarts[i], every, withName(u.Restarts[i].Labels, "kube_pod_container_status_restarts_total")))
 		}
 	}
-	return out
+	// kube-state-metrics: the HPA's current replicas.
+	h := w.History
+	hpa := series.Series{Labels: series.New(series.MetricName, "kube_horizontalpodautoscaler_status_current_replicas", "namespace", "bench", "horizontalpodautoscaler", w.Name)}
+	for k, v := range h.Replicas {
+		t := h.Demand.Start.Add(time.Duration(k) * h.Demand.Step)
+		if (t.UnixMilli()/60000)%int64(every) == 0 && !math.IsNaN(v) {
+			hpa.Timestamps = append(hpa.Timestamps, t.UnixMilli())
+			hpa.Values = append(hpa.Values, v)
+		}
+	}
+	return append(out, hpa)
 }
 
 func withName(ls series.Labels, name string) series.Labels {

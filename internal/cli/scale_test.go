@@ -61,6 +61,11 @@ func TestScaleOnVictoriaMetrics(t *testing.T) {
 	require.True(t, ok, "proposals: %s", stdout)
 	require.Less(t, hpa.After.ReplicaHours, 0.8*hpa.Before.ReplicaHours, "a 35%% target wastes pods")
 	require.Zero(t, hpa.After.SaturatedMinutes)
+	// The replay of the current policy against what kube-state-metrics
+	// says the cluster ran (here the same HPA made the history).
+	require.NotNil(t, hpa.Observed)
+	require.Equal(t, "kube_horizontalpodautoscaler_status_current_replicas", hpa.Observed.From)
+	require.InEpsilon(t, hpa.Observed.ReplicaHours, hpa.Observed.SimulatedReplicaHours, 0.05)
 	leak, ok := byKey["bench/leak-8 resources"]
 	require.True(t, ok, "proposals: %s", stdout)
 	require.NotEmpty(t, leak.Leaks)

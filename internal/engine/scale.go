@@ -34,6 +34,10 @@ type ScaleQueries struct {
 	// Requests and Limits are kube-state-metrics' per-container requests
 	// and limits (resource="cpu"|"memory"), used where a manifest has none.
 	Requests, Limits string
+	// HPAReplicas, DeploymentReplicas and StatefulSetReplicas are
+	// kube-state-metrics' replicas (the HPA's status first): what the
+	// cluster ran, compared with the replay of the current policy.
+	HPAReplicas, DeploymentReplicas, StatefulSetReplicas string
 	// RequestRate, optional, is the workload's request rate (a total over
 	// its pods); it is the demand of the autoscaler's first Pods, Object or
 	// External metric.
@@ -49,6 +53,10 @@ func ScalePreset() ScaleQueries {
 		Restarts:   `kube_pod_container_status_restarts_total`,
 		Requests:   `kube_pod_container_resource_requests`,
 		Limits:     `kube_pod_container_resource_limits`,
+
+		HPAReplicas:         `kube_horizontalpodautoscaler_status_current_replicas`,
+		DeploymentReplicas:  `kube_deployment_status_replicas`,
+		StatefulSetReplicas: `kube_statefulset_status_replicas`,
 	}
 }
 
@@ -166,7 +174,70 @@ func ScaleHistory(ctx context.Context, src source.Source, w *scale.Workload, q S
 	if err := fillRequests(ctx, src, w, q, ns, narrow, start, end, step, &warnings); err != nil {
 		return scale.History{}, ns, warnings, err
 	}
-	return scale.NewHistory(start, end, step, cs, extra), ns, warnings, nil
+	h := scale.NewHistory(start, end, step, cs, extra)
+	if err := ksmReplicas(ctx, src, w, q, ns, &h, start, end, step, &warnings); err != nil {
+		return h, ns, warnings, err
+	}
+	return h, ns, warnings, nil
+}
+
+// ksmReplicas replaces the history's replicas (pods with a sample) by
+// kube-state-metrics' when it has them: the HPA's current replicas, else
+// the Deployment's or StatefulSet's.
+func ksmReplicas(ctx context.Context, src source.Source, w *scale.Workload, q ScaleQueries, ns string, h *scale.History, start, end time.Time, step time.Duration, warnings *[]string) error {
+	type try struct{ sel, label, name string }
+	var tries []try
+	if a := w.Autoscaler; a != nil {
+		name := a.Object.Name
+		if a.Object.Kind == scale.KindScaledObject {
+			name = "keda-hpa-" + name
+		}
+		if a.Object.Kind == scale.KindValues {
+			name = w.Name
+		}
+		tries = append(tries, try{q.HPAReplicas, "horizontalpodautoscaler", name})
+	}
+	if w.Kind == scale.KindStatefulSet {
+		tries = append(tries, try{q.StatefulSetReplicas, "statefulset", w.Name})
+	} else {
+		tries = append(tries, try{q.DeploymentReplicas, "deployment", w.Name})
+	}
+	for _, t := range tries {
+		if t.sel == "" {
+			continue
+		}
+		sel := addMatcher(t.sel, t.label+"="+strconv.Quote(t.name))
+		if ns != "" {
+			sel = addMatcher(sel, "namespace="+strconv.Quote(ns))
+		}
+		res, err := fetch(ctx, src, sel, start, end, step)
+		if err != nil {
+			return err
+		}
+		*warnings = append(*warnings, res.Warnings...)
+		if len(res.Series) != 1 || res.Series[0].Len() == 0 {
+			continue
+		}
+		s := res.Series[0]
+		n := int(end.Sub(start) / step)
+		out := make([]float64, n)
+		t0, st := start.UnixMilli(), step.Milliseconds()
+		j := 0
+		for k := range n {
+			out[k] = math.NaN()
+			at := t0 + int64(k)*st
+			for j+1 < s.Len() && s.Timestamps[j+1] <= at {
+				j++
+			}
+			if s.Timestamps[j] <= at && at-s.Timestamps[j] <= 2*st {
+				out[k] = s.Values[j]
+			}
+		}
+		metric, _, _ := strings.Cut(t.sel, "{")
+		h.Replicas, h.ReplicasFrom = out, metric
+		return nil
+	}
+	return nil
 }
 
 // requestRateName is the demand name a request rate feeds: the

@@ -63,6 +63,25 @@ func NewHistory(start, end time.Time, step time.Duration, containers []Container
 	}
 	add("cpu", cpu...)
 	add("memory", mem...)
+	// The replicas, as the pods with a CPU sample at each instant; a
+	// caller with kube-state-metrics' count replaces them.
+	if len(containers) > 0 && len(containers[0].CPU) > 0 {
+		t0, st := start.UnixMilli(), step.Milliseconds()
+		h.Replicas = make([]float64, n)
+		for _, s := range containers[0].CPU {
+			j := 0
+			for k := range n {
+				t := t0 + int64(k)*st
+				for j+1 < s.Len() && s.Timestamps[j+1] <= t {
+					j++
+				}
+				if s.Len() > 0 && s.Timestamps[j] <= t && t-s.Timestamps[j] <= 2*st {
+					h.Replicas[k]++
+				}
+			}
+		}
+		h.ReplicasFrom = "pods with a CPU sample"
+	}
 	for name, ss := range extra {
 		add(name, ss)
 	}

@@ -48,9 +48,22 @@ type Proposal struct {
 	Leaks []Leak `json:"leaks,omitempty"`
 	// Triggers are the KEDA cron triggers of a schedule proposal.
 	Triggers []CronTrigger `json:"triggers,omitempty"`
+	// Observed compares the simulator's replay of the current policy with
+	// what the cluster ran on the held-out window (hpa).
+	Observed *Observed `json:"observed,omitempty"`
 	// ForecastOnly marks a proposal that is reported and never written
 	// (the predictive schedule, until it has proved itself).
 	ForecastOnly bool `json:"forecast_only,omitempty"`
+}
+
+// Observed are the replica-hours the cluster ran on a window beside those
+// of the simulator's replay of the current policy: how faithful the replay
+// is for this workload.
+type Observed struct {
+	ReplicaHours          float64 `json:"replica_hours"`
+	SimulatedReplicaHours float64 `json:"simulated_replica_hours"`
+	// From names the series the replicas come from.
+	From string `json:"from"`
 }
 
 // Figures are before/after figures: the simulator's for hpa and schedule
@@ -120,6 +133,11 @@ type History struct {
 	Demand Demand
 	// Containers are the per-pod usage of each container.
 	Containers []ContainerUsage
+	// Replicas, optional, are the replicas the cluster ran, on the
+	// demand's grid (NaN unknown), and ReplicasFrom names their series.
+	// They are compared with the simulator's replay of the current policy.
+	Replicas     []float64
+	ReplicasFrom string
 }
 
 // ContainerUsage is one container's usage, one series per pod.
@@ -328,11 +346,38 @@ func proposeHPA(w *Workload, h History, split time.Time, win *Window, cfg Config
 	why := hpaWhy(cur, after, ci, base.res, best.res, peakP90, growth, flaps, fc)
 	prop := Proposal{Workload: w.ID(), Kind: KindHPAProposal, Object: w.Autoscaler.Object, Changes: changes,
 		Before: &Figures{Result: &before}, After: &Figures{Result: &afterRes}, Window: win, Why: why}
+	if rh, ok := observedHours(h, win); ok {
+		prop.Observed = &Observed{ReplicaHours: rh, SimulatedReplicaHours: before.ReplicaHours, From: h.ReplicasFrom}
+		prop.Why += fmt.Sprintf(" The replay of the current policy runs %.0f replica-hours on the held-out window; the cluster ran %.0f (%s).", before.ReplicaHours, rh, h.ReplicasFrom)
+	}
 	out := []Proposal{prop}
 	if s := proposeSchedule(w, h, after, fc, hourly, train, win, reaction, ci, sim); s != nil {
 		out = append(out, *s)
 	}
 	return out, ""
+}
+
+// observedHours sums the replicas the cluster ran over the window; false
+// when more than a tenth of them is unknown.
+func observedHours(h History, w *Window) (float64, bool) {
+	d := h.Demand
+	if len(h.Replicas) == 0 {
+		return 0, false
+	}
+	i := int(max(0, w.Start.Sub(d.Start)/d.Step))
+	j := min(len(h.Replicas), int(w.End.Sub(d.Start)/d.Step))
+	var sum float64
+	known := 0
+	for _, v := range h.Replicas[i:max(i, j)] {
+		if !math.IsNaN(v) {
+			sum += v
+			known++
+		}
+	}
+	if n := j - i; n <= 0 || known < n*9/10 {
+		return 0, false
+	}
+	return sum / float64(known) * float64(j-i) * d.Step.Hours(), true
 }
 
 func withWindow(c SimConfig, w *Window) SimConfig {

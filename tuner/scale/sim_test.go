@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/omenhq/omen/series"
 )
 
 var t0 = time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC) // a Monday
@@ -257,4 +259,58 @@ func TestHourOfWeekCountsFromMondayMidnightUTC(t *testing.T) {
 		require.Equal(t, tc.want, HourOfWeek(tc.at), "%s", tc.at)
 		require.Equal(t, tc.want, hourOfWeek(tc.at.UnixMilli()), "%s", tc.at)
 	}
+}
+
+func TestTroughMinAbsorbsTheRiseOverTheReactionTime(t *testing.T) {
+	// 1 core all night, then 4 cores within a minute: at 0.5 cores a pod
+	// the HPA holds 2 pods, and the 4 cores must be served by pods of 1
+	// core capacity for the 2 minutes new ones take.
+	l := make([]float64, 120)
+	for i := range l {
+		l[i] = 1
+		if i >= 60 {
+			l[i] = 4
+		}
+	}
+	require.Equal(t, int32(4), troughMin(l, time.Minute, 2*time.Minute, 0.5, 1))
+	require.Equal(t, int32(1), troughMin(constant(1, 60, time.Minute).Load["cpu"], time.Minute, 2*time.Minute, 0.5, 1))
+}
+
+func TestCronTriggersGroupTheHoursOfADay(t *testing.T) {
+	var s Schedule
+	for h := 8; h < 12; h++ {
+		s.Min[h] = 5 // Monday 08:00–12:00
+	}
+	s.Min[11] = 6
+	s.Min[24*6+23] = 3 // Sunday 23:00
+	got := cronTriggers(s, 2)
+	require.Equal(t, []CronTrigger{
+		{Type: "cron", Metadata: map[string]string{"timezone": "UTC", "start": "0 8 * * 1", "end": "0 12 * * 1", "desiredReplicas": "6"}},
+		{Type: "cron", Metadata: map[string]string{"timezone": "UTC", "start": "0 23 * * 0", "end": "59 23 * * 0", "desiredReplicas": "3"}},
+	}, got)
+}
+
+func TestQuantitiesAreRoundedUpAndWrittenAsKubernetesWrites(t *testing.T) {
+	require.Equal(t, "255m", fmtCPU(0.2531))
+	require.Equal(t, "1010m", fmtCPU(1.001))
+	require.Equal(t, "5m", fmtCPU(0))
+	require.Equal(t, "229Mi", fmtMem(228.2*(1<<20)))
+	require.Equal(t, "2Gi", fmtMem(2047.5*(1<<20)))
+	require.Equal(t, "1040Mi", fmtMem(1025*(1<<20)))
+}
+
+func TestNewHistorySumsThePodsIntoTheDemand(t *testing.T) {
+	mk := func(pod string, vs ...float64) series.Series {
+		s := series.Series{Labels: series.New("pod", pod)}
+		for i, v := range vs {
+			s.Timestamps = append(s.Timestamps, t0.Add(time.Duration(i)*time.Minute).UnixMilli())
+			s.Values = append(s.Values, v)
+		}
+		return s
+	}
+	c := ContainerUsage{Name: "app", CPU: []series.Series{mk("a", 1, 1, 1), mk("b", 2, 2)}, Memory: []series.Series{mk("a", 10, 10, 10)}}
+	h := NewHistory(t0, t0.Add(3*time.Minute), time.Minute, []ContainerUsage{c}, nil)
+	require.Equal(t, []float64{3, 3, 3}, h.Demand.Load["cpu"], "b's last sample holds for two steps")
+	require.Equal(t, []float64{10, 10, 10}, h.Demand.Load["memory"])
+	require.Equal(t, []float64{2, 2, 2}, h.Replicas)
 }
