@@ -2,6 +2,8 @@ package cli
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,6 +41,7 @@ func TestScaleOnVictoriaMetrics(t *testing.T) {
 		ss = append(ss, autoscale.Series(w, 5*time.Minute)...)
 	}
 	vm := testrig.VictoriaMetrics(t, ss)
+	waitForSeries(t, vm.URL, len(ss), autoscale.Start, autoscale.Start.Add(weeks*7*24*time.Hour))
 	export := filepath.Join(dir, "history.om")
 	f, err := os.Create(export)
 	require.NoError(t, err)
@@ -111,4 +114,28 @@ func TestScaleOnVictoriaMetrics(t *testing.T) {
 	a, _ := json.Marshal(rep)
 	b, _ := json.Marshal(rep2)
 	require.JSONEq(t, string(a), string(b))
+}
+
+// waitForSeries waits until VictoriaMetrics lists n series: on a loaded
+// machine, series registered by a large import can take a moment to be
+// searchable after the flush.
+func waitForSeries(t *testing.T, base string, n int, start, end time.Time) {
+	t.Helper()
+	q := url.Values{"match[]": {`{__name__!=""}`}, "start": {start.Format(time.RFC3339)}, "end": {end.Format(time.RFC3339)}}
+	var got int
+	for range 100 {
+		resp, err := http.Get(base + "/api/v1/series?" + q.Encode())
+		require.NoError(t, err)
+		var body struct {
+			Data []map[string]string `json:"data"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		if got = len(body.Data); got >= n {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("VictoriaMetrics lists %d series of the %d imported", got, n)
 }
