@@ -256,6 +256,10 @@ func Edit(src []byte, obj Ref, changes []Change) ([]byte, error) {
 	if !reflect.DeepEqual(normalize(before), normalize(after)) {
 		return nil, fmt.Errorf("%w: %s: %s %s: the edited object differs from the original in more than the changed values", yamledit.ErrVerify, obj.File, obj.Kind, obj.Name)
 	}
+	// And it reads back as Read reads it (bounds, targets).
+	if _, _, _, _, err := parseFile(obj.File, out, ReadOptions{}); err != nil {
+		return nil, fmt.Errorf("%s %s: the edited file would not be accepted: %w", obj.Kind, obj.Name, err)
+	}
 	return out, nil
 }
 

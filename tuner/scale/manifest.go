@@ -272,7 +272,11 @@ func parseFile(file string, src []byte, opts ReadOptions) ([]*Workload, []*Autos
 			ts = append(ts, autoscalerTarget{ns(o.Namespace), o.Spec.ScaleTargetRef.Kind, o.Spec.ScaleTargetRef.Name})
 		case *autoscalingv1.HorizontalPodAutoscaler:
 			ref.Name = o.Name
-			as = append(as, fromHPAv1(o, ref))
+			a, err := fromHPAv1(o, ref)
+			if err != nil {
+				return nil, nil, nil, nil, err
+			}
+			as = append(as, a)
 			ts = append(ts, autoscalerTarget{ns(o.Namespace), o.Spec.ScaleTargetRef.Kind, o.Spec.ScaleTargetRef.Name})
 		case *ScaledObject:
 			ref.Name = o.Name
@@ -365,6 +369,9 @@ func valuesWorkload(file string, doc *yaml.Node, ref Ref, opts ReadOptions) (*Wo
 			as.Fields["targetMemoryUtilizationPercentage"] = int(*a.TargetMemoryUtilizationPercentage)
 		}
 		as.Policy = p
+		if err := checkBounds(ref, "autoscaling.minReplicas", "autoscaling.maxReplicas", p.MinReplicas, p.MaxReplicas); err != nil && as.Enabled {
+			return nil, err
+		}
 		if as.Enabled {
 			w.Autoscaler = as
 		}
@@ -433,7 +440,21 @@ func fromHPAv2(h *autoscalingv2.HorizontalPodAutoscaler, ref Ref) (*Autoscaler, 
 		}
 	}
 	a.Policy = p
-	return a, nil
+	return a, checkBounds(ref, "minReplicas", "maxReplicas", p.MinReplicas, p.MaxReplicas)
+}
+
+// checkBounds refuses what the API server refuses: minReplicas below 1
+// (scale to zero is behind a feature gate) or above maxReplicas.
+func checkBounds(ref Ref, minName, maxName string, minR, maxR int32) error {
+	switch {
+	case maxR < 1:
+		return fmt.Errorf("%w: %s:%d: %s %s: %s %d: must be at least 1", ErrDecode, ref.File, ref.Line, ref.Kind, ref.Name, maxName, maxR)
+	case minR < 1:
+		return fmt.Errorf("%w: %s:%d: %s %s: %s %d: must be at least 1", ErrDecode, ref.File, ref.Line, ref.Kind, ref.Name, minName, minR)
+	case minR > maxR:
+		return fmt.Errorf("%w: %s:%d: %s %s: %s %d must be less than or equal to %s %d", ErrDecode, ref.File, ref.Line, ref.Kind, ref.Name, minName, minR, maxName, maxR)
+	}
+	return nil
 }
 
 func metricV2(m autoscalingv2.MetricSpec) (Metric, bool) {
@@ -519,7 +540,7 @@ func rulesOf(r *autoscalingv2.HPAScalingRules, def Rules) Rules {
 	return out
 }
 
-func fromHPAv1(h *autoscalingv1.HorizontalPodAutoscaler, ref Ref) *Autoscaler {
+func fromHPAv1(h *autoscalingv1.HorizontalPodAutoscaler, ref Ref) (*Autoscaler, error) {
 	a := &Autoscaler{Object: ref, Enabled: true, Fields: map[string]any{"maxReplicas": int(h.Spec.MaxReplicas)}}
 	p := Policy{MinReplicas: 1, MaxReplicas: h.Spec.MaxReplicas, ScaleUp: DefaultScaleUp(), ScaleDown: DefaultScaleDown()}
 	if h.Spec.MinReplicas != nil {
@@ -533,7 +554,7 @@ func fromHPAv1(h *autoscalingv1.HorizontalPodAutoscaler, ref Ref) *Autoscaler {
 	}
 	p.Metrics = []Metric{{Name: "cpu", Source: SourceResource, Type: Utilization, Target: float64(target) / 100}}
 	a.Policy = p
-	return a
+	return a, checkBounds(ref, "minReplicas", "maxReplicas", p.MinReplicas, p.MaxReplicas)
 }
 
 // fromScaledObject reads a ScaledObject's HPA: KEDA's defaults (1–100
@@ -552,8 +573,8 @@ func fromScaledObject(o *ScaledObject, ref Ref) (*Autoscaler, error) {
 		a.Fields["maxReplicaCount"] = int(*v)
 		p.MaxReplicas = *v
 	}
-	if p.MinReplicas > p.MaxReplicas {
-		return nil, fmt.Errorf("%s:%d: ScaledObject %s: minReplicaCount %d is above maxReplicaCount %d", ref.File, ref.Line, o.Name, p.MinReplicas, p.MaxReplicas)
+	if err := checkBounds(ref, "minReplicaCount", "maxReplicaCount", p.MinReplicas, p.MaxReplicas); err != nil {
+		return nil, err
 	}
 	for i, t := range o.Spec.Triggers {
 		switch t.Type {

@@ -85,6 +85,7 @@ func TestReadRefusesManifestsTheAPIServerWouldRefuse(t *testing.T) {
 		{"a bad quantity", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec:\n  template:\n    spec:\n      containers:\n      - name: a\n        resources: {requests: {cpu: lots}}\n", `quantities must match`},
 		{"a ScaledObject with an unknown field", "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: x}\nspec:\n  scaleTargetRef: {name: x}\n  maxReplicas: 3\n  triggers: []\n", `unknown field "spec.maxReplicas"`},
 		{"values with a misspelt resources key", "autoscaling:\n  enabled: true\nresources:\n  request:\n    cpu: 1\n", `unknown field "request"`},
+		{"an HPA with minReplicas above maxReplicas", "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: x}\nspec:\n  scaleTargetRef: {kind: Deployment, name: x}\n  minReplicas: 5\n  maxReplicas: 3\n", `minReplicas 5 must be less than or equal to maxReplicas 3`},
 		{"values with a string for maxReplicas", "autoscaling:\n  enabled: true\n  maxReplicas: ten\n", `autoscaling.maxReplicas`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
