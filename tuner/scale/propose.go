@@ -620,11 +620,17 @@ func fmtCores(c float64) string {
 	return fmt.Sprintf("%.2f cores", c)
 }
 
+// fmtDuration writes a duration in days and hours: "4d19h", "2d", "7h".
 func fmtDuration(d time.Duration) string {
-	if d%day == 0 {
-		return fmt.Sprintf("%dd", d/day)
+	d = d.Round(time.Hour)
+	days, hours := d/day, (d%day)/time.Hour
+	switch {
+	case days > 0 && hours > 0:
+		return fmt.Sprintf("%dd%dh", days, hours)
+	case days > 0:
+		return fmt.Sprintf("%dd", days)
 	}
-	return d.Round(time.Hour).String()
+	return fmt.Sprintf("%dh", hours)
 }
 
 func meanOf(v []float64) float64 {
