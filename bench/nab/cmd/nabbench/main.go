@@ -39,12 +39,13 @@ func main() {
 	cv := flag.Bool("cv", false, "also report category folds: each category scored at thresholds chosen on the others")
 	synth := flag.Uint64("synthetic", 0, "also score the synthetic corpus of this seed (fixtures.AnomalyCorpus) at thresholds from the NAB files, and its events at the default threshold")
 	verbose := flag.Bool("v", false, "print per-file scores (standard profile)")
+	curve := flag.Bool("curve", false, "print the standard score at fixed thresholds")
 	flag.Parse()
 
 	cpu0 := cpuTime()
 	var rep *nab.Report
 	var err error
-	newDet := func() anomaly.Detector { return anomaly.NewDefault(anomaly.Config{}) }
+	newDet := func() anomaly.Detector { return anomaly.NewDefault(expConfig()) }
 	switch *split {
 	case "all":
 		rep, err = nab.Run(context.Background(), nab.Options{DataDir: *data, Workers: *workers, ThresholdsFrom: *from, ResultsDir: *results})
@@ -86,6 +87,13 @@ func main() {
 	if *verbose {
 		for _, f := range rep.Results[0].Files {
 			fmt.Printf("    %-55s %6.2f  windows %d/%d  fp %d\n", f.Name, f.Score, f.Detected, f.Windows, f.FP)
+		}
+	}
+	if *curve {
+		e := nab.NewEvaluator(rep.Corpus)
+		for t := 0.20; t < 0.801; t += 0.025 {
+			r := e.Score(rep.Scores, nab.Standard, t)
+			fmt.Printf("  at %.3f: %6.2f  windows %d/%d  fp %d\n", t, r.Score, r.Detected, r.Windows, r.FP)
 		}
 	}
 	if *cv && *split != "holdout" {
@@ -162,7 +170,7 @@ func synthetic(rep *nab.Report, seed uint64, workers int, newDet func() anomaly.
 	}
 	ivs := make([][]anomaly.Interval, len(c.Files))
 	for i, f := range c.Files {
-		ivs[i] = anomaly.Detect(f.Timestamps, f.Values, anomaly.Config{}, anomaly.IntervalConfig{}).Intervals
+		ivs[i] = anomaly.Detect(f.Timestamps, f.Values, expConfig()).Intervals
 	}
 	fmt.Printf("  events at the default threshold %.2f:\n", anomaly.Threshold)
 	for _, ev := range nab.Events(c, ivs) {
@@ -206,4 +214,26 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// expConfig reads experiment settings from OMEN_EXP (development only).
+func expConfig() anomaly.Config {
+	var c anomaly.Config
+	if v := os.Getenv("OMEN_XI"); v != "" {
+		fmt.Sscan(v, &c.Tail.MaxShape)
+	}
+	if v := os.Getenv("OMEN_FRAC"); v != "" {
+		fmt.Sscan(v, &c.Tail.Fraction)
+	}
+	if v := os.Getenv("OMEN_HIST"); v != "" {
+		fmt.Sscan(v, &c.Tail.History)
+	}
+	if v := os.Getenv("OMEN_SHORT"); v != "" {
+		fmt.Sscan(v, &c.Short)
+	}
+
+	if v := os.Getenv("OMEN_EPISODE"); v != "" {
+		fmt.Sscan(v, &c.Episode)
+	}
+	return c
 }
