@@ -23,8 +23,9 @@ import (
 // detectOptions are the flags of omen detect.
 type detectOptions struct {
 	fetchOptions
-	Machine bool
-	PushTo  string
+	Machine   bool
+	PushTo    string
+	Threshold float64
 }
 
 func newDetectCmd(g *globalOptions) *cobra.Command {
@@ -32,15 +33,21 @@ func newDetectCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "detect",
 		Short: "Find anomalies with a causal, seasonal-aware streaming detector",
-		Long: `detect scores every sample of every series with omen's streaming detector — a seasonal
-baseline with robust residuals, a distribution-shift detector and an anomaly-likelihood
-stage, combined into a score in [0,1]. It is causal: the score of a sample depends only on
+		Long: `detect scores every sample of every series with omen's streaming detector: a seasonal
+baseline (the level, the daily and the weekly profile) and five statistics of its residuals
+(the sample, the recent average, the recent spread, how long the value has not changed, the
+range), each judged against the same series' own past, combined into a score in [0,1]
+where 0.5 is a tail probability of 1e-5. It is causal: the score of a sample depends only on
 the samples before it, so what it reports on history is what it would have said live.
-A sample is anomalous when its score is at least 0.5.
 
---format csv prints every input row with its score (timestamp,value,anomaly_score,anomaly;
-with several series a series column first). Other formats list the anomalous intervals:
-start, end, peak score, the series, and for a machine the metrics that contributed.
+An episode of unusual samples is reported once: one sample carries its score and the others
+are capped at 0.125. Samples are anomalous from the sample whose score reaches --threshold
+(default 0.5) until the series has been ordinary again for 12 samples. The intervals are the
+runs of anomalous samples and their peak is the highest score among them, so every format
+tells the same story: --format csv prints every input row with its score and its flag
+(timestamp,value,anomaly_score,anomaly; with several series a series column first), the other
+formats list the intervals: start, end, peak score, the series, and for a machine the metrics
+that contributed.
 
 --machine scores all the series of the query as one machine (or a multi-column CSV, one
 metric per column, which is read that way by default): per-metric deviations are combined
@@ -60,16 +67,20 @@ and each interval names the metrics behind it. --push-to writes omen_anomaly_sco
 	f.Var(durationValue{&o.Step}, "step", "resolution (default: chosen from the range; files: raw samples)")
 	f.BoolVar(&o.Machine, "machine", false, "score all series together as the metrics of one machine")
 	f.StringVar(&o.PushTo, "push-to", "", "write omen_anomaly_score back to this VictoriaMetrics or Prometheus (remote write) `URL`")
+	f.Float64Var(&o.Threshold, "threshold", anomaly.Threshold, "score in (0,1] at which a sample is anomalous")
 	f.StringVar(&o.Output, "output", "", "write to `FILE` instead of stdout (atomically)")
 	return cmd
 }
 
 // detected is the outcome for one series (or one machine).
+// Scores, flags and intervals come from one anomaly.Detect (or
+// DetectMachine) call, so the CSV and the interval formats agree.
 type detected struct {
 	labels  series.Labels
 	ts      []int64
 	values  []float64 // nil for a machine
 	scores  []float64
+	flags   []bool
 	metrics []string // a machine's metrics
 	ivals   []anomaly.Interval
 }
@@ -78,6 +89,9 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 	if err := g.checkFormat(tableFormats...); err != nil {
 		return err
 	}
+	if !(o.Threshold > 0 && o.Threshold <= 1) {
+		return usagef("--threshold %g: want a score in (0, 1]", o.Threshold)
+	}
 	res, _, err := g.query(ctx, &o.fetchOptions, 7*24*time.Hour, true)
 	if err != nil {
 		return err
@@ -85,11 +99,11 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 	machine := o.Machine || (g.Input != "" && len(res.Series) > 1 && wide(res.Series))
 	var out []detected
 	if machine {
-		out = append(out, detectMachine(res.Series))
+		out = append(out, detectMachine(res.Series, o.Threshold))
 	} else {
 		for _, s := range res.Series {
-			r := anomaly.Detect(s.Timestamps, s.Values, anomaly.Config{}, anomaly.IntervalConfig{})
-			out = append(out, detected{labels: s.Labels, ts: s.Timestamps, values: s.Values, scores: r.Scores, ivals: r.Intervals})
+			r := anomaly.Detect(s.Timestamps, s.Values, anomaly.Config{Threshold: o.Threshold})
+			out = append(out, detected{labels: s.Labels, ts: s.Timestamps, values: s.Values, scores: r.Scores, flags: r.Anomalous, ivals: r.Intervals})
 		}
 	}
 	err = writeOutput(o.Output, g.stdout, func(w io.Writer) error {
@@ -128,7 +142,7 @@ func wide(ss []series.Series) bool {
 
 // detectMachine scores the series as one machine's metrics on the union
 // of their timestamps (a metric without a sample at an instant is NaN).
-func detectMachine(ss []series.Series) detected {
+func detectMachine(ss []series.Series, threshold float64) detected {
 	var ts []int64
 	for _, s := range ss {
 		ts = append(ts, s.Timestamps...)
@@ -157,16 +171,17 @@ func detectMachine(ss []series.Series) detected {
 			rows[k][j] = s.Values[i]
 		}
 	}
-	r := anomaly.DetectMachine(ts, rows, metrics, anomaly.MachineOptions{})
-	return detected{labels: series.New("machine", "input"), ts: ts, scores: r.Scores, metrics: metrics, ivals: r.Intervals}
+	r := anomaly.DetectMachine(ts, rows, metrics, anomaly.MachineOptions{Config: anomaly.MachineConfig{Threshold: threshold}})
+	return detected{labels: series.New("machine", "input"), ts: ts, scores: r.Scores, flags: r.Anomalous, metrics: metrics, ivals: r.Intervals}
 }
 
-// detectCSV prints every row with its score. For a single-series CSV input
-// the timestamps and values are echoed as written, in input order.
+// detectCSV prints every row with its score and flag. For a single-series
+// CSV input the timestamps and values are echoed as written, in input
+// order.
 func detectCSV(w io.Writer, input string, out []detected) error {
 	cw := csv.NewWriter(w)
-	flag := func(s float64) string {
-		if s >= anomaly.Threshold {
+	flag := func(d detected, i int) string {
+		if d.flags[i] {
 			return "1"
 		}
 		return "0"
@@ -177,7 +192,7 @@ func detectCSV(w io.Writer, input string, out []detected) error {
 		if rows, ok := rawRows(input, out[0]); ok {
 			_ = cw.Write([]string{"timestamp", "value", "anomaly_score", "anomaly"})
 			for _, r := range rows {
-				_ = cw.Write([]string{r.ts, r.value, score(r.score), flag(r.score)})
+				_ = cw.Write([]string{r.ts, r.value, score(out[0].scores[r.i]), flag(out[0], r.i)})
 			}
 			cw.Flush()
 			return cw.Error()
@@ -187,19 +202,19 @@ func detectCSV(w io.Writer, input string, out []detected) error {
 		_ = cw.Write([]string{"timestamp", "value", "anomaly_score", "anomaly"})
 		d := out[0]
 		for i, t := range d.ts {
-			_ = cw.Write([]string{time.UnixMilli(t).UTC().Format(time.RFC3339Nano), num(d.values[i]), score(d.scores[i]), flag(d.scores[i])})
+			_ = cw.Write([]string{time.UnixMilli(t).UTC().Format(time.RFC3339Nano), num(d.values[i]), score(d.scores[i]), flag(d, i)})
 		}
 	case len(out) == 1:
 		_ = cw.Write([]string{"timestamp", "anomaly_score", "anomaly", "top_metrics"})
 		d := out[0]
 		for i, t := range d.ts {
-			_ = cw.Write([]string{time.UnixMilli(t).UTC().Format(time.RFC3339Nano), score(d.scores[i]), flag(d.scores[i]), ""})
+			_ = cw.Write([]string{time.UnixMilli(t).UTC().Format(time.RFC3339Nano), score(d.scores[i]), flag(d, i), ""})
 		}
 	default:
 		_ = cw.Write([]string{"series", "timestamp", "value", "anomaly_score", "anomaly"})
 		for _, d := range out {
 			for i, t := range d.ts {
-				_ = cw.Write([]string{d.labels.String(), time.UnixMilli(t).UTC().Format(time.RFC3339Nano), num(d.values[i]), score(d.scores[i]), flag(d.scores[i])})
+				_ = cw.Write([]string{d.labels.String(), time.UnixMilli(t).UTC().Format(time.RFC3339Nano), num(d.values[i]), score(d.scores[i]), flag(d, i)})
 			}
 		}
 	}
@@ -207,14 +222,18 @@ func detectCSV(w io.Writer, input string, out []detected) error {
 	return cw.Error()
 }
 
+// rawRow is one data row of the input as written, with the index of the
+// sample it was read into.
 type rawRow struct {
 	ts, value string
-	score     float64
+	i         int
 }
 
 // rawRows re-reads a single-series CSV to echo its rows as written, in
-// input order, each with the score of its timestamp. It gives up (ok false)
-// on anything it cannot map one to one.
+// input order, each with the index of its sample. Rows are matched to
+// samples by timestamp, repeated timestamps in turn, so that every row is
+// echoed once whatever order the reader kept. It gives up (ok false) on
+// anything it cannot map one to one.
 func rawRows(path string, d detected) ([]rawRow, bool) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -243,9 +262,9 @@ func rawRows(path string, d detected) ([]rawRow, bool) {
 			recs = recs[1:]
 		}
 	}
-	idx := make(map[int64]int, len(d.ts))
+	idx := make(map[int64][]int, len(d.ts))
 	for i, t := range d.ts {
-		idx[t] = i
+		idx[t] = append(idx[t], i)
 	}
 	out := make([]rawRow, 0, len(recs))
 	for _, rec := range recs {
@@ -253,14 +272,11 @@ func rawRows(path string, d detected) ([]rawRow, bool) {
 			return nil, false
 		}
 		t, ok := file.ParseTimestamp(strings.TrimSpace(rec[tcol]))
-		if !ok {
+		if !ok || len(idx[t]) == 0 {
 			return nil, false
 		}
-		i, ok := idx[t]
-		if !ok {
-			return nil, false
-		}
-		out = append(out, rawRow{ts: rec[tcol], value: rec[vcol], score: d.scores[i]})
+		out = append(out, rawRow{ts: rec[tcol], value: rec[vcol], i: idx[t][0]})
+		idx[t] = idx[t][1:]
 	}
 	return out, len(out) == len(d.ts)
 }
