@@ -17,14 +17,14 @@ const (
 	EvidenceNone  Evidence = ""
 	EvidencePoint Evidence = "point" // this sample is far from the baseline
 	EvidenceShift Evidence = "shift" // the recent samples are off the baseline together
-	EvidenceBurst Evidence = "burst" // the recent samples stray far more than usual
-	EvidenceStuck Evidence = "stuck" // the value has not changed for longer than ever
+	EvidenceStuck Evidence = "stuck" // the recent samples move far less than ever (a flat line)
 	EvidenceRange Evidence = "range" // the value is beyond the range seen
+	EvidenceLevel Evidence = "level" // the recent average is beyond the range of past averages
 )
 
 // evidences is the number of tail probabilities combined (Bonferroni):
-// point, shift, burst, stuck and the two ends of the range.
-const evidences = 6
+// point, shift, stuck and both ends of the range and of the level.
+const evidences = 7
 
 // Config configures a Surprise detector, omen's default. The zero value is
 // the configuration measured in bench/RESULTS.md.
@@ -32,11 +32,12 @@ type Config struct {
 	// Baseline configures the seasonal baseline.
 	Baseline BaselineConfig
 	// Tail configures the calibration of every statistic against its own
-	// history.
+	// history (its MinScale and Anchor are set per statistic).
 	Tail TailConfig
-	// Short is the memory, in samples, of the averages behind the shift
-	// and burst evidence (exponential weights 1/Short), and the number of
-	// samples after which an episode reports its strength; default 8.
+	// Short is the memory, in samples, of the averages behind the shift,
+	// stuck and level evidence (exponential weights 1/Short), and the
+	// number of samples after which an episode reports its strength;
+	// default 8.
 	Short int
 	// Threshold is the score at and above which a sample is anomalous;
 	// default Threshold.
@@ -70,21 +71,26 @@ func (c Config) withDefaults() Config {
 // A Baseline (rolling median, daily and weekly profiles, robust scales)
 // turns each sample into a standardised residual z. Five statistics are
 // each compared with their own recent history by a Tail, which gives the
-// probability of a value at least as extreme (the empirical frequency
-// inside the range seen, a fitted extreme-value tail beyond it):
+// probability of a value at least as extreme — the empirical frequency
+// inside the range seen, an exponential tail beyond it:
 //
-//	point: |z_t|                                upper tail
-//	shift: |EWMA(z)_t|                          upper tail
-//	burst: log(EWMA(|z|)_t + 10⁻³)              upper tail
-//	stuck: how many samples in a row the value has not changed, upper tail
-//	range: the value itself                     both tails
+//	point: |z_t|                          upper tail
+//	shift: |EWMA(z)_t|                    upper tail
+//	stuck: log(EWMA(|z_t − z_{t−1}|) + 10⁻³)  lower tail (a flat line)
+//	range: v_t                            both tails
+//	level: EWMA(v)_t                      both tails
 //
-// (exponential weights 1/Short). The smallest probability times six
-// (Bonferroni) is the sample's tail probability p, and its raw score is
-// LogScore(p) in [0, 1]: 0.25 is p = 3·10⁻³, 0.5 is p = 10⁻⁵, 1 is
-// p ≤ 10⁻¹⁰. Because every statistic is judged against the same series, a
-// score means the same on a quiet and on a noisy series, and a threshold
-// is a false-alarm rate rather than a distance.
+// (exponential weights 1/Short). The first three are relative to what the
+// baseline expected now (a spike at night, a day that stays flat, a shift
+// of the level); the last two to everything the series did recently, so a
+// value or a sustained level never seen in two weeks counts even where
+// the baseline has adapted (the "spatial anomaly" of Numenta's detector,
+// here calibrated and without a margin to tune). The smallest of the seven
+// probabilities times seven (Bonferroni) is the sample's tail probability
+// p, and its raw score is LogScore(p) in [0, 1]: 0.25 is p = 3·10⁻³, 0.5
+// is p = 10⁻⁵, 1 is p ≤ 10⁻¹⁰. Because every statistic is judged against
+// the same series, a score means the same on a quiet and on a noisy series,
+// and a threshold is a false-alarm rate rather than a distance.
 //
 // Episodes and events. A sample scoring at least Episode opens an episode,
 // which lasts until Quiet samples in a row score below Episode. An episode
@@ -97,59 +103,73 @@ func (c Config) withDefaults() Config {
 // alert and NAB's scorer want), the per-sample scores and the flags come
 // from one threshold, and Explain keeps each sample's own score.
 //
-// Learning. The tails learn from every sample except the continuation of
-// an episode (its first sample is learnt): a series that bursts often
-// learns that bursts are ordinary, while the half window of large
-// residuals the baseline needs to absorb a level shift does not teach the
-// tails that the next shift is ordinary. Scores are 0 until the baseline
-// has a full window, the tails Tail.Min values, and the range a whole
-// daily period.
+// Learning. The residual statistics learn from every sample except the
+// continuation of an episode shorter than a day (its first sample is
+// learnt): a series that bursts often learns that bursts are ordinary, the
+// half window of large residuals the baseline needs to absorb a level
+// shift does not teach the tails that the next shift is ordinary, and an
+// episode that lasts a day is a new regime and learnt from then on. The
+// range and the level learn every sample, and their range is that of the
+// third most extreme value (Tail.Anchor 3), so that one or two outliers do
+// not widen it while a new level is accepted once seen a few times. Scores
+// are 0 until the baseline is complete, the tails hold Tail.Min values and
+// the range a whole daily period.
 //
 // Cost per sample: O(Window + History) for the sorted windows' memmoves,
-// about 5 µs (see bench/RESULTS.md); memory about 5·16·History +
-// 48·Window + 8·(3+14)·period bytes (≈ 400 KB for 5-minute data with the
+// about 5–10 µs (see bench/RESULTS.md); memory about 5·16·History +
+// 48·Window + 8·(3+14)·period bytes (≈ 420 KB for 5-minute data with the
 // defaults), bounded by the configuration.
 type Surprise struct {
-	cfg                 Config
-	base                *Baseline
-	point, shift, burst *Tail
-	stuck, value        *Tail
-	alpha               float64
-	m, a                float64 // EWMA(z), EWMA(|z|)
-	run                 int     // samples in a row with the same value
-	last                float64 // the previous finite value
-	values              int     // finite values seen
-	xs                  [5]float64
-	learn               bool // whether xs is to be learnt
-	inEp                int  // samples into the current episode
-	ev                  events
-	explain             Explanation
-	anomalous           bool
+	cfg       Config
+	base      *Baseline
+	tails     [nstats]*Tail
+	alpha     float64
+	m, a, lv  float64 // EWMA(z), EWMA(|Δz|), EWMA(v)
+	lastZ     float64
+	values    int     // finite values seen
+	xs        [nstats]float64
+	learn     bool // whether xs is to be learnt
+	inEp      int  // samples into the current episode
+	ev        events
+	explain   Explanation
+	anomalous bool
 }
+
+// The statistics of a Surprise detector, indices into its tails.
+const (
+	statPoint  = iota // |z|
+	statShift         // |EWMA(z)|
+	statSpread        // log(EWMA(|Δz|) + 10⁻³)
+	statValue         // v
+	statLevel         // EWMA(v)
+	nstats
+)
 
 // NewSurprise returns a Surprise detector with cfg (zero fields take
 // defaults).
 func NewSurprise(cfg Config) *Surprise {
 	cfg = cfg.withDefaults()
-	tc := cfg.Tail
-	z, ewma, runs := tc, tc, tc
-	if tc.MinScale == 0 {
-		// In units of robust standard deviations (of one sample, of an
-		// average of Short) and of samples: below these a larger value is
-		// no evidence at all.
-		z.MinScale, ewma.MinScale, runs.MinScale = 0.01, 0.01/math.Sqrt(float64(cfg.Short)), 1
-	}
-	return &Surprise{
+	s := &Surprise{
 		cfg:   cfg,
 		base:  NewBaseline(cfg.Baseline),
-		point: NewTail(z),
-		shift: NewTail(ewma),
-		burst: NewTail(z),
-		stuck: NewTail(runs),
-		value: NewTail(tc),
 		alpha: 1 / float64(cfg.Short),
 		ev:    events{open: cfg.Episode, fire: cfg.Threshold, settle: cfg.Short, quiet: cfg.Quiet},
 	}
+	for k := range s.tails {
+		c := cfg.Tail
+		switch k {
+		case statPoint, statSpread:
+			// In robust standard deviations: below these a larger value is
+			// no evidence at all.
+			c.MinScale = math.Max(c.MinScale, 0.01)
+		case statShift:
+			c.MinScale = math.Max(c.MinScale, 0.01/math.Sqrt(float64(cfg.Short)))
+		default:
+			c.Anchor = 3
+		}
+		s.tails[k] = NewTail(c)
+	}
+	return s
 }
 
 // NewDefault returns omen's default detector, a Surprise with cfg.
@@ -167,12 +187,13 @@ func (s *Surprise) Update(t int64, v float64) float64 {
 	} else {
 		s.inEp = 0
 	}
-	if s.learn && s.inEp <= 1 {
-		s.point.Add(s.xs[0])
-		s.shift.Add(s.xs[1])
-		s.burst.Add(s.xs[2])
-		s.stuck.Add(s.xs[3])
-		s.value.Add(s.xs[4])
+	if s.learn {
+		residuals := s.inEp <= 1 || s.inEp > s.base.Window()
+		for k, tl := range s.tails {
+			if k >= statValue || residuals {
+				tl.Add(s.xs[k])
+			}
+		}
 	}
 	return out
 }
@@ -185,42 +206,44 @@ func (s *Surprise) raw(t int64, v float64) float64 {
 	if !finite(v) {
 		return 0
 	}
-	if s.values > 0 && v == s.last {
-		s.run++
-	} else {
-		s.run, s.last = 1, v
+	if s.values == 0 {
+		s.lv = v
 	}
 	s.values++
+	s.lv += s.alpha * (v - s.lv)
 	if !ok {
-		// Before the baseline has a window: only the range and runs learn.
-		s.stuck.Add(float64(s.run))
-		s.value.Add(v)
+		// Before the baseline is complete only the range and level learn.
+		s.tails[statValue].Add(v)
+		s.tails[statLevel].Add(s.lv)
 		return 0
 	}
-	if !s.learn && s.point.Len() == 0 {
-		s.m, s.a = z, math.Abs(z)
+	if s.tails[statPoint].Len() == 0 {
+		s.m, s.a, s.lastZ = z, 1, z
 	}
 	s.m += s.alpha * (z - s.m)
-	s.a += s.alpha * (math.Abs(z) - s.a)
+	s.a += s.alpha * (math.Abs(z-s.lastZ) - s.a)
+	s.lastZ = z
 	s.explain.Expected, s.explain.Z = s.base.Expected(), z
-	s.xs = [5]float64{math.Abs(z), math.Abs(s.m), math.Log(s.a + 1e-3), float64(s.run), v}
+	s.xs = [nstats]float64{math.Abs(z), math.Abs(s.m), math.Log(s.a + 1e-3), v, s.lv}
 	s.learn = true
-	p, kind := s.point.Upper(s.xs[0]), EvidencePoint
+	tl := &s.tails
+	p, kind := tl[statPoint].Upper(s.xs[statPoint]), EvidencePoint
 	for _, c := range [...]struct {
 		p float64
 		e Evidence
 	}{
-		{s.shift.Upper(s.xs[1]), EvidenceShift},
-		{s.burst.Upper(s.xs[2]), EvidenceBurst},
-		{s.stuck.Upper(s.xs[3]), EvidenceStuck},
-		{s.value.Upper(v), EvidenceRange},
-		{s.value.Lower(v), EvidenceRange},
+		{tl[statShift].Upper(s.xs[statShift]), EvidenceShift},
+		{tl[statSpread].Lower(s.xs[statSpread]), EvidenceStuck},
+		{tl[statValue].Upper(v), EvidenceRange},
+		{tl[statValue].Lower(v), EvidenceRange},
+		{tl[statLevel].Upper(s.lv), EvidenceLevel},
+		{tl[statLevel].Lower(s.lv), EvidenceLevel},
 	} {
 		if c.p < p {
 			p, kind = c.p, c.e
 		}
 	}
-	if !s.point.Ready() || s.values <= s.base.Period() {
+	if !tl[statPoint].Ready() || s.values <= s.base.Period() {
 		return 0
 	}
 	p = math.Min(1, evidences*p)
