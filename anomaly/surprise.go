@@ -126,7 +126,7 @@ type Surprise struct {
 	alpha     float64
 	m, a, lv  float64 // EWMA(z), EWMA(|Δz|), EWMA(v)
 	lastZ     float64
-	values    int     // finite values seen
+	values    int // finite values seen
 	xs        [nstats]float64
 	learn     bool // whether xs is to be learnt
 	inEp      int  // samples into the current episode
