@@ -80,7 +80,7 @@ func TestSurpriseCatches(t *testing.T) {
 		}, 12},
 		{"a stuck sensor", func(i int, r *rand.Rand) float64 {
 			return 100 + 40*vonMises(i, 2) + 2*r.NormFloat64()
-		}, 36},
+		}, 72},
 		{"a spike under a daily cycle, within the day's range", func(i int, r *rand.Rand) float64 {
 			v := 100 + 40*vonMises(i, 2) + 2*r.NormFloat64()
 			if i == at {

@@ -12,7 +12,7 @@ type TailConfig struct {
 	// of 5-minute samples).
 	History int
 	// Min is the number of values needed before any probability below 1 is
-	// reported; default 200.
+	// reported; default 100.
 	Min int
 	// Fraction is the share of the history, at each end, whose excesses
 	// give the scale of the tail beyond the most extreme value; default
@@ -40,7 +40,7 @@ func (c TailConfig) withDefaults() TailConfig {
 		c.History = 4096
 	}
 	if c.Min <= 0 {
-		c.Min = 200
+		c.Min = 100
 	}
 	if c.Fraction <= 0 || c.Fraction >= 0.5 {
 		c.Fraction = 0.05
@@ -201,6 +201,11 @@ func (t *Tail) refit() {
 	u, l := s[n-1-m], s[m] // the (m+1)-th largest and smallest
 	// The median of the m excesses over u is the excess of the value
 	// ranked m/2 from the top.
-	t.up = math.Max(t.cfg.MinScale, math.Max((u-med)/10, (quantileSorted(s[n-m:], 0.5)-u)/math.Ln2))
-	t.lo = math.Max(t.cfg.MinScale, math.Max((med-l)/10, (l-quantileSorted(s[:m], 0.5))/math.Ln2))
+	// An upper confidence bound rather than the estimate itself: the
+	// median of m exponential excesses has a relative standard error of
+	// about 1.44/√m, and a scale taken too small makes every value beyond
+	// the extreme look impossible.
+	c := 1 + 2/math.Sqrt(float64(m))
+	t.up = math.Max(t.cfg.MinScale, math.Max((u-med)/10, c*(quantileSorted(s[n-m:], 0.5)-u)/math.Ln2))
+	t.lo = math.Max(t.cfg.MinScale, math.Max((med-l)/10, c*(l-quantileSorted(s[:m], 0.5))/math.Ln2))
 }
