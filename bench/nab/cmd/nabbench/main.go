@@ -45,7 +45,7 @@ func main() {
 	cpu0 := cpuTime()
 	var rep *nab.Report
 	var err error
-	newDet := func() anomaly.Detector { return anomaly.NewDefault(expConfig()) }
+	newDet := func() anomaly.Detector { return anomaly.NewDefault(anomaly.Config{}) }
 	switch *split {
 	case "all":
 		rep, err = nab.Run(context.Background(), nab.Options{DataDir: *data, Workers: *workers, ThresholdsFrom: *from, ResultsDir: *results})
@@ -170,7 +170,7 @@ func synthetic(rep *nab.Report, seed uint64, workers int, newDet func() anomaly.
 	}
 	ivs := make([][]anomaly.Interval, len(c.Files))
 	for i, f := range c.Files {
-		ivs[i] = anomaly.Detect(f.Timestamps, f.Values, expConfig()).Intervals
+		ivs[i] = anomaly.Detect(f.Timestamps, f.Values, anomaly.Config{}).Intervals
 	}
 	fmt.Printf("  events at the default threshold %.2f:\n", anomaly.Threshold)
 	for _, ev := range nab.Events(c, ivs) {
@@ -214,26 +214,4 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// expConfig reads experiment settings from OMEN_EXP (development only).
-func expConfig() anomaly.Config {
-	var c anomaly.Config
-	if v := os.Getenv("OMEN_XI"); v != "" {
-		fmt.Sscan(v, &c.Tail.MaxShape)
-	}
-	if v := os.Getenv("OMEN_FRAC"); v != "" {
-		fmt.Sscan(v, &c.Tail.Fraction)
-	}
-	if v := os.Getenv("OMEN_HIST"); v != "" {
-		fmt.Sscan(v, &c.Tail.History)
-	}
-	if v := os.Getenv("OMEN_SHORT"); v != "" {
-		fmt.Sscan(v, &c.Short)
-	}
-
-	if v := os.Getenv("OMEN_EPISODE"); v != "" {
-		fmt.Sscan(v, &c.Episode)
-	}
-	return c
 }
