@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -116,6 +117,9 @@ func main() {
 // on them) or the held-out files at the development files' thresholds.
 func runSplit(dir, split string, workers int, newDet func() anomaly.Detector) (*nab.Report, error) {
 	start := time.Now()
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
 	c, err := nab.LoadCorpus(dir)
 	if err != nil {
 		return nil, err
