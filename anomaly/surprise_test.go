@@ -200,7 +200,22 @@ func BenchmarkSurpriseUpdate(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := processCPU()
 	for i := 0; i < b.N; i++ {
 		d.Update(ts[len(ts)-1]+int64(i+1)*fiveMin, vs[i%len(vs)])
 	}
+	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+}
+
+// BenchmarkDetect30Days scores a whole 30-day 5-minute series (8,640
+// samples) from scratch, the way `omen detect` scores a series.
+func BenchmarkDetect30Days(b *testing.B) {
+	ts, vs := series(days30, 100, 30, 3, 1)
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := processCPU()
+	for i := 0; i < b.N; i++ {
+		Detect(ts, vs, Config{})
+	}
+	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N*len(vs)), "cpu-ns/sample")
 }
