@@ -39,31 +39,35 @@ const cadenceSamples = 16
 // Baseline says what a series should look like now and how far the latest
 // sample is from it, in robust standard deviations.
 //
-// Model: the value is a level plus, when the series has one, a daily
-// profile, plus noise. Two predictions are made for each sample:
+// Model: the value is a level plus, when the series has them, a daily and
+// a weekly profile, plus noise. Up to three predictions are made for each
+// sample:
 //
-//	level:    e = median of the last Window values,
-//	          z = (v − e) / (1.4826·MAD of those values)
-//	seasonal: e = profile(phase) + median of the last Window seasonal residuals,
-//	          z = (v − e) / (1.4826·MAD of those residuals)
+//	level:  e = median of the last Window values,
+//	        z = (v − e) / (1.4826·MAD of those values)
+//	daily:  e = profile(phase) + median of the last Window residuals of this profile,
+//	weekly: z = (v − e) / max(1.4826·MAD of those residuals, spread(phase))
 //
 // where profile(phase) is the median of the values seen at the same phase
-// of the day and at the phases just before and after it, on the last Days
-// days, and the seasonal scale is at least the spread (1.4826·MAD) of those
-// values, so that phases where the days differ (the edges of a daily
-// plateau) are judged by how much they usually differ. The seasonal prediction is used when its residual scale is the
-// smaller one, that is when the daily profile explains the series better
-// than its level does; until a day of residuals is known, the level one is.
+// of the day (of the week) and at the phases just before and after it, on
+// the last Days days (the last 2 weeks), and spread(phase) the 1.4826·MAD
+// of those values, so that phases where the cycles differ (the edges of a
+// daily plateau) are judged by how much they usually differ. The
+// prediction with the smallest residual scale is used: a profile takes
+// over when it explains the series better than the level does, which
+// needs a cycle of values and half a window of its residuals.
+//
 // The sampling step, hence the daily period (samples per day), is learnt
 // from the first 16 timestamps; no profile is kept when a day is not a
-// whole number of steps. A robust scale of 0 (a constant window) falls back
-// to the 1%–99% range / 4.65 and then to a tiny scale, so that any change of
-// a constant series stands out.
+// whole number of steps, nor beyond MaxPeriod samples a day. A robust
+// scale of 0 (a constant window) falls back to the 1%–99% range / 4.65 and
+// then to a tiny scale, so that any change of a constant series stands
+// out. Scales are recomputed after every Window/32 samples.
 //
-// It assumes the series is locally stationary around its level or daily
-// profile over Window samples. Cost per sample: O(Window) (the MADs and
-// the sorted windows' memmoves dominate); memory about
-// 48·Window + 8·Days·period bytes.
+// It assumes the series is locally stationary around its level or one of
+// its profiles over Window samples. Cost per sample: O(Window) (the sorted
+// windows' memmoves, the MADs now and then); memory about 48·Window +
+// 8·(Days + 2·7 + 2 + 2·7)·period bytes (≈ 70 KB for 5-minute data).
 type Baseline struct {
 	cfg        BaselineConfig
 	cad        cadence
