@@ -388,3 +388,126 @@ func TestWithoutAPolicyNothingIsApplied(t *testing.T) {
 	_, err := Run(context.Background(), Options{})
 	require.True(t, errors.Is(err, ErrNoPolicy))
 }
+
+const gitRules = `groups:
+  - name: checkout
+    interval: 1m
+    rules:
+      - alert: CheckoutErrors
+        expr: error_ratio{service="checkout"} > 0.05
+        labels:
+          severity: warning
+      - alert: CheckoutPaging
+        expr: error_ratio{service="checkout"} > 0.2
+        labels:
+          severity: critical
+      - alert: CheckoutSlow
+        expr: checkout_latency_seconds > 0.5
+        for: 5m
+        labels:
+          severity: warning
+`
+
+func TestGitOpsApplyCommitsVerifiesAndReverts(t *testing.T) {
+	ctx := context.Background()
+	srv := testrig.Prometheus(t, []series.Series{errorRatio()})
+	c, err := prom.New(prom.Config{URL: srv.URL})
+	require.NoError(t, err)
+	t.Cleanup(c.Close)
+	bare := testrig.BareRepo(t, t.TempDir(), "rules", map[string]string{"rules/app.yml": gitRules, "README.md": "rules\n"})
+	one := Fraction(1)
+	p := &Policy{Mode: ModeGitOps, Repo: bare, Branch: "main",
+		Rules: []Scope{{Files: []string{"rules/"}}}, Changes: []string{"threshold"}, MaxStep: MaxStep{Threshold: &one},
+		VerifyAfter: Duration(block), Verify: VerifyPolicy{PageSeverities: []string{"warning"}}}
+	require.NoError(t, p.Validate())
+	run := func(now time.Time, proposals string) *Report {
+		t.Helper()
+		opt := Options{Policy: p, Now: now, Verify: true, Querier: promQuerier{c}, Incidents: incidents(), TempDir: t.TempDir()}
+		if proposals != "" {
+			f, err := delivery.Decode(strings.NewReader(proposals), "proposals.json")
+			require.NoError(t, err)
+			opt.Proposals = f
+		}
+		rep, err := Run(ctx, opt)
+		require.NoError(t, err)
+		return rep
+	}
+	show := func(what string) string { return testrig.Git(t, bare, "show", "main:"+what) }
+	ledger := func() *Ledger {
+		l, err := ParseLedger([]byte(show(".omen/ledger.yaml")), "ledger")
+		require.NoError(t, err)
+		return l
+	}
+	t0 := historyStart
+	base := strings.TrimSpace(testrig.Git(t, bare, "rev-parse", "main"))
+
+	rep := run(t0, strings.Replace(thresholdProposal(0.08, 0.5), `"app.yml"`, `"rules/app.yml"`, 1))
+	require.Len(t, rep.Applied, 1, "%+v", rep)
+	applied := rep.Applied[0].Commit
+	require.Equal(t, applied, strings.TrimSpace(testrig.Git(t, bare, "rev-parse", "main")))
+	require.Equal(t, base, strings.TrimSpace(testrig.Git(t, bare, "rev-parse", "main^")), "one plain commit on the deploy branch")
+	require.Equal(t, ".omen/ledger.yaml\nrules/app.yml\n", testrig.Git(t, bare, "diff", "--name-only", base, "main"), "the ledger is committed with the change")
+	require.Equal(t, strings.Replace(gitRules, "> 0.05", "> 0.08", 1), show("rules/app.yml"))
+	entry := ledger().Entries[0]
+	require.Equal(t, StateApplied, entry.State)
+	require.Equal(t, entry.ID, strings.TrimSpace(testrig.Git(t, bare, "log", "-1", "--format=%(trailers:key=Omen-Apply,valueonly)", "main")))
+	require.Equal(t, entry.Proposal, strings.TrimSpace(testrig.Git(t, bare, "log", "-1", "--format=%(trailers:key=Omen-Proposal,valueonly)", "main")))
+
+	// A second change to the same file and the ledger, an hour later.
+	slow := `{"proposals": [{"file": "rules/app.yml", "group": "checkout", "alert": "CheckoutSlow",
+		"changes": [{"field": "threshold", "from": 0.5, "to": 0.6}], "after": {"pages_per_week": 1}}]}`
+	rep = run(t0.Add(time.Hour), slow)
+	require.Len(t, rep.Applied, 1, "%+v", rep)
+
+	t.Run("a change that needs approval goes to a branch of its own", func(t *testing.T) {
+		paging := `{"proposals": [{"file": "rules/app.yml", "group": "checkout", "alert": "CheckoutPaging",
+			"changes": [{"field": "threshold", "from": 0.2, "to": 0.25}]}]}`
+		rep := run(t0.Add(time.Hour), paging)
+		require.Empty(t, rep.Applied)
+		require.Len(t, rep.Approval, 1)
+		require.Contains(t, strings.Join(rep.Approval[0].Reasons, "; "), "proposed on branch omen/rules-")
+		require.Contains(t, testrig.Git(t, bare, "branch", "--list", "omen/*"), "omen/rules-")
+		require.NotContains(t, show("rules/app.yml"), "> 0.25", "the deploy branch is left alone")
+	})
+
+	// At t0+12h the first change is due: it missed INC-1, reverted.
+	rep = run(t0.Add(block), "")
+	require.Len(t, rep.RolledBack, 1, "%+v", rep)
+	revert := rep.RolledBack[0].Commit
+	require.Equal(t, revert, strings.TrimSpace(testrig.Git(t, bare, "rev-parse", "main")))
+	msg := testrig.Git(t, bare, "log", "-1", "--format=%B", "main")
+	require.Contains(t, msg, "omen: roll back CheckoutErrors threshold 0.05 → 0.08")
+	require.Contains(t, msg, "the old rule would have caught INC-1, the new one missed it")
+	require.Contains(t, msg, "This reverts commit "+applied)
+	require.Contains(t, msg, "Omen-Rollback: "+entry.ID)
+	require.Equal(t, strings.Replace(gitRules, "> 0.5", "> 0.6", 1), show("rules/app.yml"), "the old threshold is back and the later change stays")
+	l := ledger()
+	require.Equal(t, StateRolledBack, l.Entries[0].State)
+	require.Equal(t, StateApplied, l.Entries[1].State)
+	require.Equal(t, applied, l.Entries[0].History[0].Commit, "the ledger learnt the apply's commit")
+
+	// At t0+13h the second is due: nothing it missed, kept.
+	rep = run(t0.Add(block+time.Hour), "")
+	require.Len(t, rep.Verified, 1, "%+v", rep)
+	require.Contains(t, testrig.Git(t, bare, "log", "-1", "--format=%s", "main"), "omen: verified applied changes")
+	require.Equal(t, ".omen/ledger.yaml\n", testrig.Git(t, bare, "diff", "--name-only", "main^", "main"), "a verification commits the ledger alone")
+	require.Equal(t, StateVerified, ledger().Entries[1].State)
+	require.Contains(t, show("rules/app.yml"), "> 0.6")
+
+	t.Run("a change someone changed again is superseded, not rolled back", func(t *testing.T) {
+		rep := run(t0.Add(block+time.Hour), strings.Replace(strings.Replace(thresholdProposal(0.07, 0.5), `"app.yml"`, `"rules/app.yml"`, 1), "CheckoutErrors", "CheckoutErrors", 1))
+		require.Len(t, rep.Applied, 1, "%+v", rep)
+		work := t.TempDir()
+		testrig.Git(t, "", "clone", "--quiet", bare, work)
+		b, err := os.ReadFile(filepath.Join(work, "rules/app.yml"))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(work, "rules/app.yml"), []byte(strings.Replace(string(b), "> 0.07", "> 0.065", 1)), 0o644))
+		testrig.Git(t, work, "commit", "--quiet", "-am", "by hand")
+		testrig.Git(t, work, "push", "--quiet", "origin", "main")
+		rep = run(t0.Add(2*block+time.Hour), "")
+		require.Len(t, rep.Superseded, 1, "%+v", rep)
+		require.Empty(t, rep.RolledBack)
+		require.Contains(t, show("rules/app.yml"), "> 0.065")
+		require.Equal(t, StateSuperseded, ledger().Entries[2].State)
+	})
+}

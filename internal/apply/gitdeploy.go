@@ -70,7 +70,52 @@ func (g *gitDeploy) ledger(ctx context.Context) (*Ledger, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ParseLedger(b, g.ledgerPath)
+	l, err := ParseLedger(b, g.ledgerPath)
+	if err != nil {
+		return nil, err
+	}
+	return l, g.fillCommits(ctx, l)
+}
+
+// fillCommits records in the ledger the commits that applied and rolled
+// back its entries (a commit cannot name itself in the ledger it holds),
+// from the trailers of the branch's history.
+func (g *gitDeploy) fillCommits(ctx context.Context, l *Ledger) error {
+	missing := false
+	for _, e := range l.Entries {
+		for _, ev := range e.History {
+			missing = missing || ev.Commit == "" && (ev.State == StateApplied || ev.State == StateRolledBack) && e.Mode == ModeGitOps
+		}
+	}
+	if !missing {
+		return nil
+	}
+	log, err := g.repo.Log(ctx, g.branch, 100000)
+	if err != nil {
+		return err
+	}
+	commits := map[State]map[string]string{StateApplied: {}, StateRolledBack: {}}
+	for i := len(log) - 1; i >= 0; i-- { // oldest first: the first apply wins
+		for st, key := range map[State]string{StateApplied: TrailerApply, StateRolledBack: TrailerRollback} {
+			for _, id := range log[i].Trailers[key] {
+				if _, ok := commits[st][id]; !ok {
+					commits[st][id] = log[i].SHA
+				}
+			}
+		}
+	}
+	for i := range l.Entries {
+		e := &l.Entries[i]
+		if e.Mode != ModeGitOps {
+			continue
+		}
+		for j := range e.History {
+			if ev := &e.History[j]; ev.Commit == "" && commits[ev.State] != nil {
+				ev.Commit = commits[ev.State][e.ID]
+			}
+		}
+	}
+	return nil
 }
 
 func (g *gitDeploy) read(ctx context.Context, file string) ([]byte, error) {
