@@ -173,6 +173,7 @@ func thresholdProposal(to float64, pagesPerWeek float64) string {
 }
 
 func TestDirectApplyVerifiesAndRollsBackOnARealPrometheus(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	r := newRig(t)
 	t0 := historyStart
@@ -286,6 +287,7 @@ func states(e Entry) []State {
 }
 
 func TestDirectApplyUndoesWhatPrometheusRefuses(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	r := newRig(t)
 	t0 := historyStart
@@ -409,6 +411,7 @@ const gitRules = `groups:
 `
 
 func TestGitOpsApplyCommitsVerifiesAndReverts(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	srv := testrig.Prometheus(t, []series.Series{errorRatio()})
 	c, err := prom.New(prom.Config{URL: srv.URL})
