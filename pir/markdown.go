@@ -440,10 +440,11 @@ func zoneOf(z string) (*time.Location, bool) {
 
 var (
 	// timelineEntryRe is a timeline entry: "- YYYY-MM-DD HH:MM text" or
-	// "- HH:MM text", the bullet optional, the time optionally in bold or
-	// backticks and followed by Z, UTC or ±HH:MM, then a separator. A table
-	// row "| 14:02 | text |" is an entry too.
-	timelineEntryRe = regexp.MustCompile(`^\s*(?:[-*+]\s+|\d+\.\s+|\|\s*)?(?:\*\*|__|` + "`" + `)?(?:(\d{4}-\d{2}-\d{2})[ T])?(\d{1,2}:\d{2}(?::\d{2})?)(\s*(?:Z|UTC|[+-]\d{2}:?\d{2}))?(?:\*\*|__|` + "`" + `)?(?:\s*[-–—:|]\s*|\s+|$)(.*)$`)
+	// "- HH:MM text", the bullet optional, the time optionally on a 12-hour
+	// clock (2:05 PM), in bold or backticks and followed by Z, UTC or
+	// ±HH:MM, then a separator. A table row "| 14:02 | text |" is an entry
+	// too.
+	timelineEntryRe = regexp.MustCompile(`^\s*(?:[-*+]\s+|\d+\.\s+|\|\s*)?(?:\*\*|__|` + "`" + `)?(?:(\d{4}-\d{2}-\d{2})[ T])?(\d{1,2}:\d{2}(?::\d{2})?)(?:\s?([AaPp][Mm])\b)?(\s*(?:Z|UTC|[+-]\d{2}:?\d{2}))?(?:\*\*|__|` + "`" + `)?(?:\s*[-–—:|]\s*|\s+|$)(.*)$`)
 	// timelineDateRe is a line giving the date of the entries after it:
 	// "2024-03-05 (all times UTC)", "### 2024-03-05", "**2024-03-05**".
 	timelineDateRe = regexp.MustCompile(`^\s*(?:#{1,6}\s+|[-*+]\s+)?(?:\*\*|__)?(\d{4}-\d{2}-\d{2})(?:\*\*|__)?\s*(?:\(.*\))?\s*:?\s*$`)
@@ -572,8 +573,20 @@ func (s *timelineState) read(line string, lineNo int, name string, in *Incident)
 	if m == nil {
 		return nil
 	}
-	date, clock, zone, text := m[1], m[2], strings.TrimSpace(m[3]), cleanEntryText(m[4])
+	date, clock, ampm, zone, text := m[1], m[2], strings.ToLower(m[3]), strings.TrimSpace(m[4]), cleanEntryText(m[5])
 	parts := strings.Split(clock, ":")
+	if ampm != "" {
+		// A 12-hour clock: 12:30 AM is 00:30, 2:05 PM is 14:05.
+		h, _ := strconv.Atoi(parts[0])
+		if h < 1 || h > 12 {
+			return parseErr(name, lineNo, "Timeline", "cannot parse time %q: a 12-hour clock runs from 1 to 12", clock+" "+m[3])
+		}
+		h %= 12
+		if ampm == "pm" {
+			h += 12
+		}
+		parts[0] = strconv.Itoa(h)
+	}
 	ss := ""
 	if len(parts) == 3 {
 		ss = parts[2]

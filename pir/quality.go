@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/omenhq/omen/series"
+	"github.com/omenhq/omen/stats"
 )
 
 // Defaults of QualityConfig.
@@ -395,7 +396,7 @@ func Quality(rules []RuleFirings, incidents []Incident, cfg QualityConfig) (*Qua
 			}
 		}
 		if len(leads) > 0 {
-			m := median(leads)
+			m := stats.Median(leads)
 			rq.LeadSecondsMedian = &m
 		}
 		rq.Verdict, rq.Reason = verdict(&rq, cfg)
@@ -469,17 +470,6 @@ func flaps(fs []Firing, window time.Duration) int {
 		}
 	}
 	return n
-}
-
-// median returns the median of xs (the mean of the two middle values for
-// an even count); xs is reordered.
-func median(xs []float64) float64 {
-	slices.Sort(xs)
-	n := len(xs)
-	if n%2 == 1 {
-		return xs[n/2]
-	}
-	return (xs[n/2-1] + xs[n/2]) / 2
 }
 
 // verdict judges a rule: dead, never-caught, noisy, late or good, tried in
