@@ -209,7 +209,8 @@ const ExamplePolicy = `apply:
   rules_dir: /etc/prometheus/rules   # direct: the directory the proposals' paths are relative to
   prometheus: http://prometheus:9090 # the Prometheus evaluating the rules (--web.enable-lifecycle):
                                      # reloaded, and asked for rule health; default: the source
-  # ledger: /var/lib/omen/ledger.yaml  # default: .omen/ledger.yaml under rules_dir (gitops: in the repo)
+  # ledger: /var/lib/omen/ledger.yaml  # default: .omen/ledger.yaml under rules_dir (gitops: in the repo);
+                                     # keep it out of the rule_files globs (a */*.yaml would read it)
   # repo: https://git.example.com/sre/rules.git   # gitops: the repository; direct: where approvals go
   # branch: deploy                   # gitops: the deploy branch; direct: base of approval PRs (main)
   rules:                             # the rules omen may change: any entry, every field given

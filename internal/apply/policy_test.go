@@ -1,6 +1,8 @@
 package apply
 
 import (
+	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -171,4 +173,32 @@ func TestDurationMarshalsAsPrometheusWritesIt(t *testing.T) {
 	v, err := Duration(90 * time.Minute).MarshalYAML()
 	require.NoError(t, err)
 	require.Equal(t, "1h30m", v)
+}
+
+// FuzzParsePolicy reads arbitrary bytes as a policy: an error or a policy
+// whose checks run without a panic.
+func FuzzParsePolicy(f *testing.F) {
+	f.Add([]byte(ExamplePolicy))
+	f.Add([]byte("mode: direct\nrules_dir: /r\nrules: [{files: ['*']}]\nchanges: [threshold]\nverify_after: 7d\nwindows: [{days: [sat-mon], hours: '22:00-06:00'}]\n"))
+	f.Add([]byte("apply:\n  mode: gitops\n  repo: r\n  branch: b\n  rules: [{alerts: ['[']}]\n"))
+	prop := delivery.Proposal{File: "app/rules.yml", Group: "app", Alert: "HighErrorRate"}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := ParsePolicy(strings.NewReader(string(data)))
+		if err != nil {
+			if !errors.Is(err, ErrPolicy) {
+				t.Fatalf("an error not wrapping ErrPolicy: %v", err)
+			}
+			return
+		}
+		r := tuner.Rule{Alert: "HighErrorRate", Group: "app", Labels: map[string]string{"severity": "critical"}}
+		for _, c := range []string{`{"field": "threshold", "from": 1, "to": 2}`, `{"field": "for", "from": "1m", "to": "1h"}`, `{"field": "labels.severity", "from": "x", "to": "critical"}`} {
+			var ch delivery.Change
+			if err := json.Unmarshal([]byte(c), &ch); err != nil {
+				t.Fatal(err)
+			}
+			prop.Changes = []delivery.Change{ch}
+			p.Check(prop, r, time.Unix(1764000000, 0))
+		}
+		p.NextOpen(time.Unix(1764000000, 0))
+	})
 }

@@ -158,6 +158,10 @@ func runApply(cmd *cobra.Command, g *globalOptions, o *applyOptions) error {
 		return usageError{fmt.Errorf("%w (%s).\n%s", apply.ErrNoPolicy, where, apply.HowTo)}
 	}
 
+	if g.Prometheus == "" && g.Input == "" {
+		// The server that evaluates the rules holds their history too.
+		g.Prometheus = policy.Prometheus
+	}
 	now := g.now()
 	at, err := g.asOf()
 	if err != nil {
