@@ -20,20 +20,8 @@ import (
 func PrometheusEvaluating(t testing.TB, ss []series.Series, ruleFiles ...string) *Server {
 	t.Helper()
 	bin := RequireBinary(t, "prometheus")
-	promtool := RequireBinary(t, "promtool")
 	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	if len(ss) > 0 {
-		blocks, err := backfill(promtool, ss)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := copyDir(blocks, data); err != nil {
-			t.Fatalf("cannot copy backfilled blocks: %v", err)
-		}
-	} else if err := os.MkdirAll(data, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	data := prometheusData(t, dir, ss)
 	var b strings.Builder
 	b.WriteString("global:\n  scrape_interval: 1m\n  evaluation_interval: 1s\n")
 	if len(ruleFiles) > 0 {
