@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/VictoriaMetrics/metricsql"
+	"gopkg.in/yaml.v3"
 
 	"github.com/omenhq/omen/tuner"
 )
@@ -192,20 +193,56 @@ func sameLabels(a, b map[string]string) bool {
 }
 
 // matches reports whether the server's rule is r as written: the same
-// expression (compared as parsed), for, keep_firing_for and labels.
+// for, keep_firing_for and labels, and the same threshold. Prometheus
+// prints the query it loaded its own way (sum by (x) (…), durations and
+// numbers re-formatted), so the threshold is read from that text as the
+// tuner reads it from a file, and compared by value; omen changes
+// nothing else of an expression.
 func (s RuleStatus) matches(r tuner.Rule) bool {
-	return s.For == r.ForDuration && s.KeepFiringFor == r.KeepFiringForDuration && sameLabels(s.Labels, r.Labels) && sameExpr(s.Query, r.Expr)
+	if s.For != r.ForDuration || s.KeepFiringFor != r.KeepFiringForDuration || !sameLabels(s.Labels, r.Labels) {
+		return false
+	}
+	if r.Threshold == nil {
+		return true
+	}
+	if v, ok := thresholdOf(s.Query); ok {
+		return v == r.Threshold.Value
+	}
+	return sameExpr(s.Query, r.Expr)
 }
 
-// sameExpr compares two expressions as metricsql prints them once
-// parsed, falling back to their text without spaces.
+// thresholdOf reads the threshold of an expression as the tuner does.
+func thresholdOf(expr string) (float64, bool) {
+	src, err := yaml.Marshal(map[string]any{"groups": []any{map[string]any{"name": "served", "rules": []any{map[string]any{"alert": "Served", "expr": expr}}}}})
+	if err != nil {
+		return 0, false
+	}
+	rules, err := tuner.Parse(src, "served", "served", tuner.LoadOptions{})
+	if err != nil || len(rules) != 1 || rules[0].Threshold == nil {
+		return 0, false
+	}
+	return rules[0].Threshold.Value, true
+}
+
+// sameExpr compares two expressions as metricsql prints them once parsed,
+// numbers by value. An expression metricsql cannot read is taken as the
+// same: the tuner finds no threshold to change in one.
 func sameExpr(a, b string) bool {
 	ea, errA := metricsql.Parse(a)
 	eb, errB := metricsql.Parse(b)
-	if errA == nil && errB == nil {
-		return string(ea.AppendString(nil)) == string(eb.AppendString(nil))
+	if errA != nil || errB != nil {
+		return true
 	}
-	return strings.Join(strings.Fields(a), "") == strings.Join(strings.Fields(b), "")
+	return canonical(ea) == canonical(eb)
+}
+
+func canonical(e metricsql.Expr) string {
+	metricsql.VisitAll(e, func(x metricsql.Expr) {
+		if n, ok := x.(*metricsql.NumberExpr); ok {
+			*n = metricsql.NumberExpr{N: n.N} // printed from the value, not as written
+		}
+	})
+	return string(e.AppendString(nil))
 }
 
 // loadError says the server did not load the rule as written.
