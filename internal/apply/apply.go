@@ -131,10 +131,15 @@ type deployer interface {
 	// old bytes are back, e is rolled back in l (saved) and the error is a
 	// *rejected.
 	apply(ctx context.Context, file string, old, content []byte, l *Ledger, e *Entry, rule tuner.Rule) (string, error)
-	// rollback puts restored back in place of cur for file, with the
-	// ledger l in which e is rolled back, and returns the commit made.
-	// rule is the restored rule. On error nothing changed.
-	rollback(ctx context.Context, file string, cur, restored []byte, l *Ledger, e *Entry, rule tuner.Rule, why []string) (string, error)
+	// before returns the bytes of e's rule file just before the change.
+	before(ctx context.Context, e *Entry) ([]byte, error)
+	// rollback undoes e's change to file (whose bytes are cur now; before
+	// are those before the change), with the ledger l in which e is
+	// rolled back, and returns the commit made. rule is the restored
+	// rule. On error nothing changed.
+	rollback(ctx context.Context, file string, cur, before []byte, l *Ledger, e *Entry, rule tuner.Rule, why []string) (string, error)
+	// forget drops what was kept to roll e back, once it is settled.
+	forget(e *Entry)
 	// save writes the ledger alone.
 	save(ctx context.Context, l *Ledger, msg string) error
 	close() error

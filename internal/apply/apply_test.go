@@ -514,3 +514,35 @@ func TestGitOpsApplyCommitsVerifiesAndReverts(t *testing.T) {
 		require.Equal(t, StateSuperseded, ledger().Entries[2].State)
 	})
 }
+
+// With verify.history: alerts the realised firings are the server's
+// ALERTS over the window, not a replay.
+func TestVerificationReadsTheServersAlerts(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := newRig(t)
+	r.policy.VerifyAfter = Duration(4 * time.Second)
+	r.policy.Verify = VerifyPolicy{History: "alerts", PageSeverities: []string{"info"}}
+	require.NoError(t, r.policy.Validate())
+	// Replicas fires for two label sets at every evaluation (every 2s);
+	// Run returns once Prometheus evaluated the changed rule, so ALERTS
+	// holds its firings (with the new label) inside the window.
+	replicas := `{"proposals": [{"file": "app.yml", "group": "checkout", "alert": "Replicas",
+		"changes": [{"field": "labels.team", "from": null, "to": "sre"}], "after": {"pages_per_week": 0}}]}`
+	start := time.Now()
+	rep, err := Run(ctx, r.options(t, start, replicas))
+	require.NoError(t, err)
+	require.Len(t, rep.Applied, 1, "%+v", rep)
+	time.Sleep(time.Until(start.Add(5 * time.Second)))
+
+	rep, err = Run(ctx, r.options(t, time.Now(), ""))
+	require.NoError(t, err)
+	require.Len(t, rep.RolledBack, 1, "%+v", rep)
+	v := rep.RolledBack[0].Verification
+	require.Equal(t, "alerts", v.History)
+	require.Equal(t, 2, v.Pages, "one firing of each label set, as ALERTS recorded them")
+	require.Contains(t, strings.Join(rep.RolledBack[0].Reasons, "; "), "2 pages in the window, more than the 1 allowed by the promise of 0 a week")
+	require.Equal(t, appRules, r.file(t), "the bytes from before the change are back: the added label is gone")
+	_, err = os.Stat(filepath.Join(r.dir, ".omen", "backups", rep.RolledBack[0].Entry+".orig"))
+	require.ErrorIs(t, err, os.ErrNotExist, "the kept bytes are dropped once the change is settled")
+}

@@ -2,6 +2,8 @@ package apply
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -86,14 +88,44 @@ func (d *direct) save(_ context.Context, l *Ledger, _ string) error {
 	return WriteLedger(d.ledgerPath, l)
 }
 
-// apply writes content, reloads, waits for the rule to be loaded and
-// evaluated, and records the entry; a refusal on the way restores old.
+// backup is where the file's bytes before e's change are kept until the
+// change is settled: beside the ledger, named so that no rule_files glob
+// of *.yml or *.yaml reads it.
+func (d *direct) backup(e *Entry) string {
+	return filepath.Join(filepath.Dir(d.ledgerPath), "backups", e.ID+".orig")
+}
+
+func (d *direct) before(_ context.Context, e *Entry) ([]byte, error) {
+	b, err := os.ReadFile(d.backup(e))
+	if err != nil {
+		return nil, fmt.Errorf("the file as it was before the change: %w", err)
+	}
+	return b, nil
+}
+
+func (d *direct) forget(e *Entry) {
+	if e != nil {
+		_ = os.Remove(d.backup(e))
+	}
+}
+
+// apply keeps old, writes content, reloads, waits for the rule to be
+// loaded and evaluated, and records the entry; a refusal on the way
+// restores old.
 func (d *direct) apply(ctx context.Context, file string, old, content []byte, l *Ledger, e *Entry, rule tuner.Rule) (string, error) {
 	full, err := d.path(file)
 	if err != nil {
 		return "", err
 	}
+	if err := os.MkdirAll(filepath.Dir(d.backup(e)), 0o755); err != nil {
+		return "", fmt.Errorf("cannot keep the file's bytes for a rollback: %w", err)
+	}
+	if err := writeAtomic(d.backup(e), old, 0o600); err != nil {
+		return "", fmt.Errorf("cannot keep the file's bytes for a rollback: %w", err)
+	}
+	e.ContentSHA256 = sha256Hex(content)
 	if err := writeAtomic(full, content, 0o644); err != nil {
+		d.forget(e)
 		return "", err
 	}
 	st, reasons := d.reloadAndCheck(ctx, file, rule)
@@ -104,6 +136,7 @@ func (d *direct) apply(ctx context.Context, file string, old, content []byte, l 
 		undo := d.restore(ctx, full, old)
 		reasons = append(reasons, undo...)
 		e.set(StateRolledBack, d.now, "rolled back at once: "+strings.Join(reasons, "; "), "")
+		d.forget(e)
 		if werr := WriteLedger(d.ledgerPath, l); werr != nil {
 			return "", fmt.Errorf("%s, and the ledger could not record it: %w", strings.Join(reasons, "; "), werr)
 		}
@@ -111,6 +144,7 @@ func (d *direct) apply(ctx context.Context, file string, old, content []byte, l 
 	}
 	if err := WriteLedger(d.ledgerPath, l); err != nil {
 		undo := d.restore(ctx, full, old)
+		d.forget(e)
 		return "", fmt.Errorf("the ledger cannot be written, so the change is undone%s: %w", strings.Join(append([]string{""}, undo...), "; "), err)
 	}
 	return "", nil
@@ -151,12 +185,21 @@ func (d *direct) restore(ctx context.Context, full string, old []byte) []string 
 	return []string{"the original bytes are back and Prometheus reloaded them"}
 }
 
-// rollback writes restored, reloads and records the ledger; when the
-// server refuses the restored file, cur goes back and the error says why.
-func (d *direct) rollback(ctx context.Context, file string, cur, restored []byte, l *Ledger, e *Entry, rule tuner.Rule, _ []string) (string, error) {
+// rollback writes the file back, reloads and records the ledger: the
+// bytes from before the change when the file is still as omen wrote it,
+// else the change undone by the editor (someone changed other lines
+// since). When the server refuses the restored file, cur goes back and
+// the error says why.
+func (d *direct) rollback(ctx context.Context, file string, cur, before []byte, l *Ledger, e *Entry, rule tuner.Rule, _ []string) (string, error) {
 	full, err := d.path(file)
 	if err != nil {
 		return "", err
+	}
+	restored := before
+	if e.ContentSHA256 == "" || sha256Hex(cur) != e.ContentSHA256 {
+		if restored, err = e.reverseEdit(cur); err != nil {
+			return "", fmt.Errorf("%s changed since omen wrote it, and the change cannot be undone on top: %w", file, err)
+		}
 	}
 	if err := writeAtomic(full, restored, 0o644); err != nil {
 		return "", err
@@ -177,4 +220,9 @@ func (d *direct) rollback(ctx context.Context, file string, cur, restored []byte
 		return "", fmt.Errorf("the rule is rolled back and reloaded, but the ledger could not record it: %w", err)
 	}
 	return "", nil
+}
+
+func sha256Hex(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
 }

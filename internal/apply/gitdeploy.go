@@ -199,6 +199,17 @@ func (g *gitDeploy) applyCommit(ctx context.Context, id string) (string, error) 
 	return "", fmt.Errorf("no commit of branch %s carries %s: %s", g.branch, TrailerApply, id)
 }
 
+// before reads the rule file at the parent of the commit that applied e.
+func (g *gitDeploy) before(ctx context.Context, e *Entry) ([]byte, error) {
+	commit, err := g.applyCommit(ctx, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	return g.repo.ReadFile(ctx, commit+"^", e.File)
+}
+
+func (g *gitDeploy) forget(*Entry) {}
+
 // rollback reverts the entry's commit for the rule file and records the
 // ledger in the same commit.
 func (g *gitDeploy) rollback(ctx context.Context, file string, _, _ []byte, l *Ledger, e *Entry, _ tuner.Rule, why []string) (string, error) {

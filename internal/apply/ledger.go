@@ -80,6 +80,10 @@ type Entry struct {
 	Why string `yaml:"why,omitempty"`
 	// Mode is how it was applied.
 	Mode Mode `yaml:"mode"`
+	// ContentSHA256 is the SHA-256 of the rule file as omen wrote it
+	// (direct mode): a rollback writes the original bytes back only over
+	// exactly these.
+	ContentSHA256 string `yaml:"content_sha256,omitempty"`
 	// AppliedAt is when; VerifyAt when its verification is due.
 	AppliedAt time.Time `yaml:"applied_at"`
 	VerifyAt  time.Time `yaml:"verify_at"`
@@ -519,13 +523,28 @@ func (e *Entry) proposal() delivery.Proposal {
 	return p
 }
 
-// reverse returns the proposal undoing the entry's change.
-func (e *Entry) reverse() delivery.Proposal {
+// reverse returns the proposal undoing the entry's change; the editor
+// cannot remove a label the change added.
+func (e *Entry) reverse() (delivery.Proposal, error) {
 	p := e.proposal()
 	for i, c := range p.Changes {
+		if _, isLabel := c.Label(); isLabel && c.From.IsNull() {
+			return p, fmt.Errorf("the change added %s, which omen's editor cannot remove: restore %s by hand", c.Field, e.File)
+		}
 		p.Changes[i].From, p.Changes[i].To = c.To, c.From
 	}
-	return p
+	return p, nil
+}
+
+// reverseEdit returns the rule file cur with the entry's change undone by
+// the editor (values back; a for or keep_firing_for the change inserted
+// stays, at 0s).
+func (e *Entry) reverseEdit(cur []byte) ([]byte, error) {
+	rev, err := e.reverse()
+	if err != nil {
+		return nil, err
+	}
+	return delivery.EditRules(cur, e.File, rev)
 }
 
 // set moves the entry to state with a reason, recording it in History.

@@ -64,9 +64,12 @@ func TestLedgerGolden(t *testing.T) {
 	t.Run("the entry's change turns back into its proposal", func(t *testing.T) {
 		p := back.Entries[0].proposal()
 		require.Equal(t, back.Entries[0].Proposal, p.ID(), "the same rule and values: the same proposal ID")
-		rev := back.Entries[0].reverse()
-		require.Equal(t, "0.05", rev.Changes[0].To.String())
-		require.True(t, rev.Changes[2].To.IsNull(), "an added label is removed by the reverse")
+		_, err := back.Entries[0].reverse()
+		require.ErrorContains(t, err, "the change added labels.team, which omen's editor cannot remove")
+		rev, err := back.Entries[1].reverse()
+		require.NoError(t, err)
+		require.Equal(t, "15", rev.Changes[0].From.String())
+		require.Equal(t, "10", rev.Changes[0].To.String())
 	})
 }
 

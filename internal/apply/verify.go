@@ -31,22 +31,32 @@ func (r *runner) verifyDue(ctx context.Context, l *Ledger) error {
 	for i, e := range due {
 		ids[i] = e.ID
 	}
-	var kept []string
+	var kept, settled []string
 	for _, id := range ids {
 		e := l.Find(id)
 		out, err := r.verify(ctx, l, e)
 		if err != nil {
 			return err
 		}
-		if out == StateVerified || out == StateSuperseded {
+		switch out {
+		case StateVerified, StateSuperseded:
 			kept = append(kept, fmt.Sprintf("- %s %s: %s", e.Alert, e.ChangesText(), out))
+			settled = append(settled, id)
+		case StateRolledBack:
+			settled = append(settled, id)
 		}
 	}
-	if len(kept) > 0 && !r.opt.DryRun {
+	if r.opt.DryRun {
+		return nil
+	}
+	if len(kept) > 0 {
 		msg := "omen: verified applied changes\n\n" + strings.Join(kept, "\n") + "\n"
 		if err := r.d.save(ctx, l, msg); err != nil {
 			return fmt.Errorf("the verifications passed but the ledger could not record them: %w", err)
 		}
+	}
+	for _, id := range settled {
+		r.d.forget(l.Find(id))
 	}
 	return nil
 }
@@ -83,15 +93,20 @@ func (r *runner) verify(ctx context.Context, l *Ledger, e *Entry) (State, error)
 	default:
 		return pending("%v", err)
 	}
-	restored, err := delivery.EditRules(cur, e.File, e.reverse())
+	// The rule as it was: the file before the change, else the change
+	// undone by the editor.
+	orig, err := r.d.before(ctx, e)
 	if err != nil {
-		return pending("cannot rebuild the rule as it was: %v", err)
+		r.log.Warn("the file as it was before the change is not at hand: the old rule is rebuilt by the editor", "entry", e.ID, "error", err)
+		if orig, err = e.reverseEdit(cur); err != nil {
+			return pending("cannot rebuild the rule as it was: %v", err)
+		}
 	}
 	newRules, err := tuner.Parse(cur, e.File, e.File, tuner.LoadOptions{})
 	if err != nil {
 		return pending("%v", err)
 	}
-	oldRules, err := tuner.Parse(restored, e.File, e.File, tuner.LoadOptions{})
+	oldRules, err := tuner.Parse(orig, e.File, e.File, tuner.LoadOptions{})
 	if err != nil {
 		return pending("%v", err)
 	}
@@ -129,7 +144,7 @@ func (r *runner) verify(ctx context.Context, l *Ledger, e *Entry) (State, error)
 	}
 	before := l.Clone()
 	e.set(StateRolledBack, r.opt.Now, "verification failed: "+strings.Join(reasons, "; "), "")
-	commit, err := r.d.rollback(ctx, e.File, cur, restored, l, e, oldRule, reasons)
+	commit, err := r.d.rollback(ctx, e.File, cur, orig, l, e, oldRule, reasons)
 	if err != nil {
 		// Nothing changed: record that it needs a person.
 		*l = *before
