@@ -546,3 +546,23 @@ func TestVerificationReadsTheServersAlerts(t *testing.T) {
 	_, err = os.Stat(filepath.Join(r.dir, ".omen", "backups", rep.RolledBack[0].Entry+".orig"))
 	require.ErrorIs(t, err, os.ErrNotExist, "the kept bytes are dropped once the change is settled")
 }
+
+// A rollback over a file someone changed since keeps their change: the
+// editor undoes omen's alone.
+func TestDirectRollbackKeepsLaterEditsOfTheFile(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := newRig(t)
+	rep, err := Run(ctx, r.options(t, historyStart, thresholdProposal(0.08, 0.5)))
+	require.NoError(t, err)
+	require.Len(t, rep.Applied, 1, "%+v", rep)
+	edited := strings.Replace(r.file(t), "> 0.2", "> 0.3", 1)
+	writeFile(t, filepath.Join(r.dir, "app.yml"), edited)
+	require.NoError(t, (&Prometheus{URL: r.prom.URL}).Reload(ctx))
+
+	rep, err = Run(ctx, r.options(t, historyStart.Add(block), ""))
+	require.NoError(t, err)
+	require.Len(t, rep.RolledBack, 1, "%+v", rep)
+	require.Equal(t, strings.Replace(appRules, "> 0.2", "> 0.3", 1), r.file(t), "omen's change undone, the hand edit kept")
+	require.Equal(t, `error_ratio{service="checkout"} > 0.05`, r.served(t, "CheckoutErrors").Query)
+}
