@@ -1,18 +1,27 @@
 # omen — build, test, demo, bench, lint.
 # Everything the targets need is installed by the targets themselves:
 # Go modules through the Go module proxy, the real servers the tests run
-# (Prometheus, VictoriaMetrics, Alertmanager) from Debian's packages.
+# (Prometheus, VictoriaMetrics, Alertmanager) from Debian's packages, and
+# Gitea built once from the Go module proxy into a cache outside the checkout.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 GO ?= go
 GOBIN := $(shell $(GO) env GOPATH)/bin
 STATICCHECK_VERSION := v0.8.2
-DEBIAN_PACKAGES := prometheus victoria-metrics prometheus-alertmanager chromium
-SERVER_BINARIES := prometheus promtool victoria-metrics prometheus-alertmanager chromium
+DEBIAN_PACKAGES := prometheus victoria-metrics prometheus-alertmanager chromium git npm
+SERVER_BINARIES := prometheus promtool victoria-metrics prometheus-alertmanager chromium git npm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Tools the tests run that Debian does not package, built once per machine
+# (the same directory internal/testrig looks in: the user cache directory).
+GITEA_VERSION := v1.26.0
+TOOLS_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/omen/tools
+GITEA_DIR := $(TOOLS_DIR)/gitea-$(GITEA_VERSION)
+# Mermaid as Gitea bundles it, to check that pull request charts render.
+MERMAID_VERSION := 11.14.0
+MERMAID_DIR := $(TOOLS_DIR)/mermaid-$(MERMAID_VERSION)
 
-.PHONY: all build test demo bench lint servers fuzz clean
+.PHONY: all build test demo bench lint servers tools fuzz clean
 
 all: build
 
@@ -38,11 +47,16 @@ servers:
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 $(DEBIAN_PACKAGES); \
 	fi
 
+## tools: build Gitea $(GITEA_VERSION) from the Go module proxy (about 6 minutes and 150 MB) and fetch Mermaid $(MERMAID_VERSION) from npm into $(TOOLS_DIR), once
+tools: servers
+	@GO=$(GO) GOTOOLCHAIN=local scripts/build-gitea.sh $(GITEA_DIR) $(GITEA_VERSION)
+	@scripts/fetch-mermaid.sh $(MERMAID_DIR) $(MERMAID_VERSION)
+
 ## test: the whole suite, real servers included (the log names each server started)
-test: servers
+test: servers tools
 	$(GO) mod download
-	$(GO) test -count=1 -timeout 14m -v ./... > .test.log 2>&1 || { grep -E '^(--- FAIL|FAIL|panic:|ok )|_test.go:[0-9]+:' .test.log | tail -200; echo "make test: FAILED (full log in .test.log)"; exit 1; }
-	@grep -E '^(--- SKIP|ok |FAIL)|real server|started (prometheus|victoria-metrics|alertmanager)' .test.log || true
+	OMEN_GITEA_DIR=$(GITEA_DIR) OMEN_MERMAID_DIR=$(MERMAID_DIR) $(GO) test -count=1 -timeout 14m -v ./... > .test.log 2>&1 || { grep -E '^(--- FAIL|FAIL|panic:|ok )|_test.go:[0-9]+:' .test.log | tail -200; echo "make test: FAILED (full log in .test.log)"; exit 1; }
+	@grep -E '^(--- SKIP|ok |FAIL)|real server|started (prometheus|victoria-metrics|alertmanager|gitea|git http-backend)' .test.log || true
 	@echo "$$(grep -c -- '--- PASS' .test.log) passed, $$(grep -c -- '--- FAIL' .test.log) failed, $$(grep -c -- '--- SKIP' .test.log) skipped"
 
 ## fuzz: run every fuzz target for FUZZTIME each (default 60s)

@@ -4,6 +4,19 @@
 // replays rules over history as Prometheus would have evaluated them, and
 // answers what-if questions (another threshold, another `for`) cheaply.
 //
+// Reading: [Load] reads a rule file, a stream of Kubernetes manifests or a
+// directory into [Rule] values. Each alerting rule's [Threshold] is the
+// plain number on one side of its expression's outermost comparison,
+// located byte for byte in the expression (and in the file) by a scanner
+// of the original text and confirmed on metricsql's parse tree: the
+// expression is never printed back.
+//
+// Editing: [Edit] and [Apply] change one rule ([Change]: threshold, for,
+// keep_firing_for, labels) through package yamledit, which splices new
+// bytes into the original and verifies the result by reading it again.
+// [Find] picks one rule by name, group and labels, and reports an
+// ambiguous name with its candidates.
+//
 // The package is a library: it never prints and imports nothing of omen's
 // internal packages. Data comes in through the small Querier interface.
 package tuner

@@ -17,8 +17,20 @@ type Rule struct {
 	// Doc is the 0-based index of the YAML document in the file (a
 	// multi-document stream of Kubernetes manifests has several).
 	Doc int
+	// Item is the index of the PrometheusRule in the items of a
+	// `kind: List` document, -1 otherwise.
+	Item int
+	// Manifest is "namespace/name" (or "name") of the PrometheusRule
+	// manifest holding the rule; "" in a plain rule file.
+	Manifest string
+	// GroupIndex is the 0-based index of the rule's group in the
+	// document's groups, and Index the rule's in the group's rules.
+	GroupIndex, Index int
 	// Line is the 1-based line of the rule's first key in the file.
 	Line int
+	// ExprLine is the 1-based line where the expression's value starts
+	// (its block indicator for | and > scalars).
+	ExprLine int
 	// Group is the name of the rule's group.
 	Group string
 	// Interval is the group's evaluation interval, or the default given to

@@ -4,21 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
-	"strconv"
 	"time"
 
-	"github.com/omenhq/omen/series"
+	"github.com/omenhq/omen/internal/seriesio"
 )
-
-// ErrNotFinite is returned for a sample that VictoriaMetrics' JSON import
-// cannot carry: NaN or ±Inf (JSON has no such numbers).
-var ErrNotFinite = errors.New("scale: sample value is not finite")
 
 // errAbandoned is what the encoder of a request sees when the request
 // ended before it read the whole body.
@@ -115,7 +108,7 @@ func ImportBatch(ctx context.Context, url string, rs []Resource) (int64, error) 
 }
 
 // writeImportLines writes the series of rs to w as JSON lines (see
-// appendImportLine) and returns the bytes written.
+// seriesio.AppendVMImport) and returns the bytes written.
 func writeImportLines(w io.Writer, rs []Resource) (int64, error) {
 	cw := &countingWriter{w: w}
 	bw := bufio.NewWriterSize(cw, 256<<10)
@@ -123,7 +116,7 @@ func writeImportLines(w io.Writer, rs []Resource) (int64, error) {
 	var err error
 	for _, r := range rs {
 		for _, s := range r.Series {
-			if line, err = appendImportLine(line[:0], s); err != nil {
+			if line, err = seriesio.AppendVMImport(line[:0], s); err != nil {
 				return cw.n, err
 			}
 			if _, err = bw.Write(line); err != nil {
@@ -163,55 +156,4 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
-}
-
-// appendImportLine appends s to dst as one line of VictoriaMetrics' JSON
-// import format, newline included:
-//
-//	{"metric":{"__name__":"m","a":"b"},"values":[1,2.5],"timestamps":[1000,2000]}
-//
-// Values are written in the shortest form that reads back to the same
-// float64. A NaN or ±Inf value is ErrNotFinite, naming the series and
-// sample; so is a series whose timestamps and values differ in length.
-func appendImportLine(dst []byte, s series.Series) ([]byte, error) {
-	if len(s.Timestamps) != len(s.Values) {
-		return dst, fmt.Errorf("series %s: %d timestamps but %d values", s.Labels, len(s.Timestamps), len(s.Values))
-	}
-	dst = append(dst, `{"metric":{`...)
-	for i, l := range s.Labels {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = appendJSONString(dst, l.Name)
-		dst = append(dst, ':')
-		dst = appendJSONString(dst, l.Value)
-	}
-	dst = append(dst, `},"values":[`...)
-	for i, v := range s.Values {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return dst, fmt.Errorf("%w: series %s, sample %d (t=%d) is %v", ErrNotFinite, s.Labels, i, s.Timestamps[i], v)
-		}
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = strconv.AppendFloat(dst, v, 'g', -1, 64)
-	}
-	dst = append(dst, `],"timestamps":[`...)
-	for i, t := range s.Timestamps {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = strconv.AppendInt(dst, t, 10)
-	}
-	return append(dst, "]}\n"...), nil
-}
-
-// appendJSONString appends s as a JSON string, escaped as encoding/json
-// does (invalid UTF-8 becomes U+FFFD).
-func appendJSONString(dst []byte, s string) []byte {
-	b, err := json.Marshal(s)
-	if err != nil {
-		panic(fmt.Sprintf("scale: json.Marshal of a string failed: %v", err)) // cannot happen
-	}
-	return append(dst, b...)
 }

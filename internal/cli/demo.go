@@ -60,9 +60,9 @@ func runDemo(ctx context.Context, g *globalOptions, output, html string) error {
 	if err != nil {
 		return fmt.Errorf("cannot load the embedded demo data: %w", err)
 	}
-	var specs []engine.TargetSpec
-	specs = append(specs, engine.Presets["disk"]...)
-	specs = append(specs, engine.Presets["memory"]...)
+	disk, _ := engine.Preset("disk")
+	memory, _ := engine.Preset("memory")
+	specs := append(disk, memory...)
 	rep, err := engine.Predict(ctx, src, engine.PredictOptions{
 		Specs: specs, AsOf: fixtures.DemoEndTime(), Logger: g.logger,
 		Capacity: capacity.Config{ForecastPoints: chartPoints(html != ""), Logger: g.logger},

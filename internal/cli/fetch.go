@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/omenhq/omen/internal/seriesio"
 	"github.com/omenhq/omen/internal/source"
-	"github.com/omenhq/omen/internal/source/file"
+	"github.com/omenhq/omen/pir"
 	"github.com/omenhq/omen/series"
 )
 
@@ -24,6 +26,9 @@ type fetchOptions struct {
 	Range  time.Duration
 	Step   time.Duration
 	Output string
+	// Exclude are --exclude files: incidents and maintenance windows whose
+	// samples are treated as missing before fitting (forecast, detect).
+	Exclude []string
 }
 
 var fetchFormats = []string{"table", "json", "csv", "markdown", "openmetrics"}
@@ -90,11 +95,11 @@ func runFetch(ctx context.Context, g *globalOptions, o *fetchOptions) error {
 func writeSeries(w io.Writer, format string, ss []series.Series) error {
 	switch format {
 	case "csv":
-		return file.WriteCSV(w, ss)
+		return seriesio.WriteCSV(w, ss)
 	case "json":
-		return file.WritePromJSON(w, ss)
+		return seriesio.WritePromJSON(w, ss)
 	case "openmetrics":
-		return file.WriteOpenMetrics(w, ss)
+		return seriesio.WriteOpenMetrics(w, ss)
 	}
 	return fmt.Errorf("cannot write series as %q", format)
 }
@@ -124,6 +129,19 @@ func (g *globalOptions) query(ctx context.Context, o *fetchOptions, defaultRange
 		return nil, q, err
 	}
 	g.logger.Debug("fetched", "query", q.Expr, "series", len(res.Series), "took", time.Since(began))
+	if len(o.Exclude) > 0 {
+		excl, err := g.exclusions(o.Exclude)
+		if err != nil {
+			return nil, q, err
+		}
+		masked := 0
+		for i := range res.Series {
+			var n int
+			res.Series[i], n = pir.Exclude(res.Series[i], excl)
+			masked += n
+		}
+		g.logger.Info("excluded windows", "windows", len(excl), "samples", masked)
+	}
 	for _, w := range res.Warnings {
 		g.logger.Warn("source warning", "query", q.Expr, "warning", w)
 	}
@@ -273,4 +291,23 @@ func labelNames(ls series.Labels) []string {
 		names[i] = l.Name
 	}
 	return names
+}
+
+// exclusions loads the --exclude files (incidents in any format omen
+// incidents reads, maintenance windows as minimal YAML: id, start, end):
+// every record is a window, drills included.
+func (g *globalOptions) exclusions(paths []string) ([]pir.Incident, error) {
+	l, err := pir.Load(paths...)
+	if err != nil {
+		return nil, usagef("invalid --exclude: %v", err)
+	}
+	if len(l.Incidents) == 0 {
+		return nil, usagef("invalid --exclude %s: no incident or window found in it", strings.Join(paths, ", "))
+	}
+	return l.Incidents, nil
+}
+
+// excludeFlag registers --exclude on a command.
+func excludeFlag(f *pflag.FlagSet, paths *[]string) {
+	f.StringArrayVar(paths, "exclude", nil, "treat the windows of these incidents or maintenance windows (`PATH`: any incident format, or minimal YAML of id, start, end) as missing data when fitting (repeatable)")
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,14 +15,6 @@ import (
 func runIn(t *testing.T, stdin []byte, args ...string) (int, string, string) {
 	t.Helper()
 	return runWith(t, func(g *globalOptions) { g.stdin = bytes.NewReader(stdin) }, args...)
-}
-
-// writeFile writes content to name in a new temporary directory.
-func writeFile(t *testing.T, name, content string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
-	return p
 }
 
 // rampCSV is n rows of a slow ramp at 5-minute steps ending at end.
@@ -42,9 +32,9 @@ func rampCSV(n int, end time.Time) string {
 // used to end with exit code 0 and nothing, or nonsense.
 func TestHostileInputsGetAClearErrorOrWarning(t *testing.T) {
 	end := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
-	data := writeFile(t, "use.csv", rampCSV(2000, end))
-	header := writeFile(t, "header.csv", "timestamp,value\n")
-	empty := writeFile(t, "empty.csv", "")
+	data := writeFile(t, t.TempDir(), "use.csv", rampCSV(2000, end))
+	header := writeFile(t, t.TempDir(), "header.csv", "timestamp,value\n")
+	empty := writeFile(t, t.TempDir(), "empty.csv", "")
 	cases := []struct {
 		name string
 		args []string
@@ -86,7 +76,7 @@ func TestHostileInputsGetAClearErrorOrWarning(t *testing.T) {
 		})
 	}
 	t.Run("--at within the clock skew tolerance is accepted", func(t *testing.T) {
-		live := writeFile(t, "live.csv", rampCSV(2000, time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)))
+		live := writeFile(t, t.TempDir(), "live.csv", rampCSV(2000, time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)))
 		code, _, stderr := run(t, nil, "fetch", "--input", live, "--at", "now+4m")
 		require.Equal(t, ExitOK, code, stderr)
 	})
@@ -105,7 +95,7 @@ func TestGzipOnStandardInputIsRecognised(t *testing.T) {
 }
 
 func TestOpenMetricsWithoutEOFIsNotReadAsMilliseconds(t *testing.T) {
-	in := writeFile(t, "cut.om", "up 1 1700000000\nup 0 1700000060\n")
+	in := writeFile(t, t.TempDir(), "cut.om", "up 1 1700000000\nup 0 1700000060\n")
 	code, stdout, stderr := run(t, nil, "fetch", "--input", in, "--format", "csv")
 	require.Equal(t, ExitOK, code, stderr)
 	require.Contains(t, stdout, "2023-11-14T22:13:20Z,1")
@@ -133,7 +123,7 @@ func TestRepeatedAndUnorderedRowsFollowOneRule(t *testing.T) {
 	for _, r := range rows {
 		b.WriteString(r + "\n")
 	}
-	in := writeFile(t, "dst.csv", b.String())
+	in := writeFile(t, t.TempDir(), "dst.csv", b.String())
 
 	for _, cmd := range [][]string{{"fetch"}, {"forecast", "--horizon", "1h"}, {"detect"}, {"predict", "--limit", "1000"}} {
 		t.Run(cmd[0]+" warns once of each and works on the grid", func(t *testing.T) {
@@ -173,7 +163,7 @@ func TestPredictMarksAPodGoneForHoursAsStale(t *testing.T) {
 			fmt.Fprintf(&b, "%s,%g,gone\n", ts, 30+float64(i)*0.001)
 		}
 	}
-	in := writeFile(t, "pods.csv", b.String())
+	in := writeFile(t, t.TempDir(), "pods.csv", b.String())
 	code, stdout, stderr := run(t, nil, "predict", "--input", in, "--limit", "100")
 	require.Equal(t, ExitOK, code, stderr)
 	require.Regexp(t, `│ ok \(stale\) │ custom │ \{pod="gone"\}.*Stale: last sample 10\.0h ago \(2026-11-19 14:00 UTC\)`, stdout)
@@ -194,7 +184,7 @@ func TestValuesAtTheEndsOfFloat64GiveNoNaN(t *testing.T) {
 	for i := range 2000 {
 		fmt.Fprintf(&b, "%s,%g\n", start.Add(time.Duration(i)*5*time.Minute).Format(time.RFC3339), 1e308*float64(1-2*(i%2)))
 	}
-	in := writeFile(t, "big.csv", b.String())
+	in := writeFile(t, t.TempDir(), "big.csv", b.String())
 	t.Run("forecast is finite", func(t *testing.T) {
 		code, stdout, stderr := run(t, nil, "forecast", "--input", in, "--model", "linear", "--format", "csv")
 		require.Equal(t, ExitOK, code, stderr)
@@ -209,7 +199,7 @@ func TestValuesAtTheEndsOfFloat64GiveNoNaN(t *testing.T) {
 		require.NotContains(t, stdout, "NaN")
 	})
 	t.Run("a forecast beyond float64 is an error naming the series", func(t *testing.T) {
-		huge := writeFile(t, "huge.csv", strings.ReplaceAll(b.String(), "1e+308", "1.7e+308"))
+		huge := writeFile(t, t.TempDir(), "huge.csv", strings.ReplaceAll(b.String(), "1e+308", "1.7e+308"))
 		code, _, stderr := run(t, nil, "forecast", "--input", huge, "--model", "linear")
 		require.Equal(t, ExitFailure, code)
 		require.Contains(t, stderr, "cannot forecast {}: forecast: the forecast overflows float64")

@@ -14,6 +14,7 @@ import (
 	"github.com/omenhq/omen/capacity"
 	"github.com/omenhq/omen/internal/engine"
 	"github.com/omenhq/omen/internal/sink"
+	"github.com/omenhq/omen/pir"
 	"github.com/omenhq/omen/series"
 )
 
@@ -32,6 +33,7 @@ type predictOptions struct {
 	Output    string
 	PushTo    string
 	Workers   int
+	Exclude   []string
 }
 
 var predictFormats = []string{"table", "json", "csv", "markdown", "html"}
@@ -79,6 +81,7 @@ info when only the P10 is within the horizon. Results are ordered by risk, then 
 	f.StringVar(&o.Output, "output", "", "write to `FILE` instead of stdout (atomically; required for html)")
 	f.StringVar(&o.PushTo, "push-to", "", "write predictions back to this VictoriaMetrics or Prometheus (remote write) `URL`")
 	f.IntVar(&o.Workers, "workers", 0, "targets predicted in parallel (default 1)")
+	excludeFlag(f, &o.Exclude)
 	_ = cmd.RegisterFlagCompletionFunc("preset", cobra.FixedCompletions(engine.PresetNames(), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(predictFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -88,7 +91,7 @@ info when only the P10 is within the horizon. Results are ordered by risk, then 
 func (o *predictOptions) specs(g *globalOptions) ([]engine.TargetSpec, error) {
 	var specs []engine.TargetSpec
 	for _, p := range o.Presets {
-		ps, ok := engine.Presets[strings.TrimSpace(p)]
+		ps, ok := engine.Preset(strings.TrimSpace(p))
 		if !ok {
 			return nil, usagef("unknown --preset %q: want %s", p, strings.Join(engine.PresetNames(), ", "))
 		}
@@ -135,8 +138,14 @@ func runPredict(ctx context.Context, g *globalOptions, o *predictOptions) error 
 	if err != nil {
 		return err
 	}
+	var excl []pir.Incident
+	if len(o.Exclude) > 0 {
+		if excl, err = g.exclusions(o.Exclude); err != nil {
+			return err
+		}
+	}
 	rep, err := engine.Predict(ctx, src, engine.PredictOptions{
-		Specs: specs, AsOf: at, Step: o.Step, Workers: o.Workers, Logger: g.logger,
+		Specs: specs, AsOf: at, Step: o.Step, Workers: o.Workers, Logger: g.logger, Exclude: excl,
 		Capacity: capacity.Config{Horizon: o.Horizon, Window: o.Window, Critical: o.Critical, Warning: o.Warning, ForecastPoints: chartPoints(g.Format == "html"), Logger: g.logger},
 	})
 	if err != nil {
@@ -436,11 +445,11 @@ func usage(r engine.Result) string {
 		f = fmtBytes
 	}
 	switch {
-	case r.Direction == capacity.Down && !math.IsNaN(r.Capacity) && r.Capacity > 0:
+	case r.Direction == series.Down && !math.IsNaN(r.Capacity) && r.Capacity > 0:
 		return fmt.Sprintf("%s of %s", pct(1-r.Current/r.Capacity), f(r.Capacity))
 	case math.IsNaN(r.Limit):
 		return f(r.Current) + " (no limit)"
-	case r.Direction == capacity.Up && r.Limit > 0:
+	case r.Direction == series.Up && r.Limit > 0:
 		return fmt.Sprintf("%s / %s (%s)", f(r.Current), f(r.Limit), pct(r.Current/r.Limit))
 	}
 	return fmt.Sprintf("%s (limit %s)", f(r.Current), f(r.Limit))

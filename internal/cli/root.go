@@ -186,6 +186,13 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 findings at or above the conf
 		newPredictCmd(g),
 		newRunCmd(g),
 		newDetectCmd(g),
+		newPRCmd(g),
+		newApplyCmd(g),
+		newReplayCmd(g),
+		newWhatifCmd(g),
+		newIncidentsCmd(g),
+		newQualityCmd(g),
+		newScaleCmd(g),
 	)
 	return root
 }
@@ -330,7 +337,7 @@ func (g *globalOptions) inputEnd() (time.Time, bool) {
 }
 
 // openInput reads the --input file, refuses one without samples and logs
-// what reading it repaired or assumed, once (see file.Repairs).
+// what reading it repaired or assumed, once (see seriesio.Repairs).
 func (g *globalOptions) openInput() (*file.Source, error) {
 	if g.input != nil {
 		return g.input, nil

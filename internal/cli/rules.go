@@ -12,12 +12,14 @@ import (
 func newRulesCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rules",
-		Short: "Print Prometheus alerting rules",
+		Short: "List, edit and write Prometheus alerting rules",
 		Args:  noArgs,
-		Example: `  omen rules predictive --interval 6h > omen.rules.yml
+		Example: `  omen rules list --rules rules/
+  omen rules set --rules rules/app.yml --alert HighErrorRate --label severity=critical --threshold 0.02
+  omen rules predictive --interval 6h > omen.rules.yml
   promtool check rules omen.rules.yml`,
 	}
-	cmd.AddCommand(newRulesPredictiveCmd(g))
+	cmd.AddCommand(newRulesPredictiveCmd(g), newRulesListCmd(g), newRulesSetCmd(g))
 	return asGroup(cmd)
 }
 

@@ -67,9 +67,9 @@ Global flags override the file's source section (--prometheus, --input, credenti
 	return cmd
 }
 
-// runJob executes a validated job.
-func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config) error {
-	// The file's source applies unless the command line gave one.
+// useJobSource takes the job file's source section, unless the command
+// line gave a source.
+func (g *globalOptions) useJobSource(cfg *engine.Config) {
 	if g.Prometheus == "" && g.Input == "" {
 		g.Prometheus, g.Input = cfg.Source.Prometheus, cfg.Source.Input
 		if g.BearerTokenFile == "" {
@@ -97,10 +97,18 @@ func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config) error {
 			g.MaxPoints = cfg.Source.MaxPointsPerSeries
 		}
 	}
+}
+
+// runJob executes a validated job.
+func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config) error {
+	g.useJobSource(cfg)
 	if g.At == "" {
 		g.At = cfg.At
 	}
 	specs := cfg.Specs()
+	if len(specs) == 0 {
+		return usagef("the job file has no presets or targets to predict (its apply: section is for omen apply)")
+	}
 	src, at, err := g.sourceAt()
 	if err != nil {
 		return err

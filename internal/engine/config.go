@@ -15,7 +15,8 @@ import (
 	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
 
-	"github.com/omenhq/omen/capacity"
+	"github.com/omenhq/omen/internal/apply"
+	"github.com/omenhq/omen/series"
 )
 
 // Config is a job file (omen.yaml): where to read, what to predict, how to
@@ -50,6 +51,9 @@ type Config struct {
 	// PushTo is a VictoriaMetrics or Prometheus (remote write) URL to write
 	// the predictions back to as metrics; empty means no write-back.
 	PushTo string `yaml:"push_to"`
+	// Apply is the policy under which omen applies the tuner's proposals
+	// itself (omen apply); nil means it never does. See apply.Policy.
+	Apply *apply.Policy `yaml:"apply"`
 }
 
 // SourceConfig is where history is read from: a server or a file. The
@@ -148,7 +152,8 @@ func (o Override) Apply(spec TargetSpec) TargetSpec {
 func (c *Config) Specs() []TargetSpec {
 	var specs []TargetSpec
 	for _, p := range c.Presets {
-		for _, spec := range Presets[p] {
+		specs0, _ := Preset(p)
+		for _, spec := range specs0 {
 			if o, ok := c.Overrides[spec.Name]; ok {
 				spec = o.Apply(spec)
 			}
@@ -248,17 +253,23 @@ func (c *Config) Validate() error {
 	if c.Risk.FailOn != "" && !slices.Contains(riskLevels, c.Risk.FailOn) {
 		return fmt.Errorf("risk.fail_on: want one of %s, got %q", strings.Join(riskLevels, ", "), c.Risk.FailOn)
 	}
-	if len(c.Presets) == 0 && len(c.Targets) == 0 {
-		return fmt.Errorf("presets, targets: give at least one preset (%s) or target", strings.Join(PresetNames(), ", "))
+	if c.Apply != nil {
+		if err := c.Apply.Validate(); err != nil {
+			return err // "apply: invalid policy: <field>: ..."
+		}
+	}
+	if len(c.Presets) == 0 && len(c.Targets) == 0 && c.Apply == nil {
+		return fmt.Errorf("presets, targets: give at least one preset (%s) or target (or an apply: section for omen apply)", strings.Join(PresetNames(), ", "))
 	}
 	for i, p := range c.Presets {
-		if _, ok := Presets[p]; !ok {
+		if _, ok := Preset(p); !ok {
 			return fmt.Errorf("presets[%d]: unknown preset %q: want one of %s", i, p, strings.Join(PresetNames(), ", "))
 		}
 	}
 	known := map[string]bool{}
 	for _, p := range c.Presets {
-		for _, spec := range Presets[p] {
+		ps, _ := Preset(p)
+		for _, spec := range ps {
 			known[spec.Name] = true
 		}
 	}
@@ -297,13 +308,12 @@ func (t TargetConfig) Spec() (TargetSpec, error) {
 	if strings.TrimSpace(t.Usage) == "" {
 		return s, fmt.Errorf("usage: required (a query)")
 	}
-	switch strings.ToLower(t.Direction) {
-	case "", "up":
-		s.Direction = capacity.Up
-	case "down":
-		s.Direction = capacity.Down
-	default:
-		return s, fmt.Errorf("direction: want up or down, got %q", t.Direction)
+	if d := strings.ToLower(t.Direction); d != "" {
+		dir, err := series.ParseDirection(d)
+		if err != nil {
+			return s, fmt.Errorf("direction: want up or down, got %q", t.Direction)
+		}
+		s.Direction = dir
 	}
 	if strings.TrimSpace(t.Limit) == "" {
 		return s, fmt.Errorf("limit: required (a query or a number)")
@@ -312,7 +322,7 @@ func (t TargetConfig) Spec() (TargetSpec, error) {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return s, fmt.Errorf("limit: want a finite number, got %q", t.Limit)
 		}
-		if v <= 0 && s.Direction == capacity.Up {
+		if v <= 0 && s.Direction == series.Up {
 			return s, fmt.Errorf("limit: %s with direction up would never be a limit: a limit ≤ 0 that usage rises to means none (cAdvisor's unlimited container); want a positive number, or direction down for usage falling to %s", t.Limit, t.Limit)
 		}
 		s.LimitValue = v

@@ -16,7 +16,7 @@ import (
 	"github.com/prometheus/client_golang/exp/api/remote"
 	"google.golang.org/protobuf/encoding/protowire"
 
-	"github.com/omenhq/omen/internal/source/file"
+	"github.com/omenhq/omen/internal/seriesio"
 	"github.com/omenhq/omen/series"
 )
 
@@ -109,7 +109,7 @@ func isVictoriaMetrics(ctx context.Context, client *http.Client, base string) bo
 
 func pushVictoriaMetrics(ctx context.Context, client *http.Client, endpoint string, ss []series.Series) error {
 	var buf bytes.Buffer
-	if err := file.WriteOpenMetrics(&buf, ss); err != nil {
+	if err := seriesio.WriteOpenMetrics(&buf, ss); err != nil {
 		return fmt.Errorf("%w: cannot encode: %v", ErrPush, err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, &buf)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/omenhq/omen/internal/seriesio"
 	"github.com/omenhq/omen/internal/source"
 	"github.com/omenhq/omen/internal/source/file"
 	"github.com/omenhq/omen/internal/source/prom"
@@ -62,13 +63,13 @@ func contractSources(t *testing.T, data []series.Series) map[string]source.Sourc
 	t.Helper()
 	srcs := map[string]source.Source{}
 	for name, write := range map[string]func(*bytes.Buffer, []series.Series) error{
-		"csv file":              func(b *bytes.Buffer, ss []series.Series) error { return file.WriteCSV(b, ss) },
-		"query_range JSON file": func(b *bytes.Buffer, ss []series.Series) error { return file.WritePromJSON(b, ss) },
-		"OpenMetrics file":      func(b *bytes.Buffer, ss []series.Series) error { return file.WriteOpenMetrics(b, ss) },
+		"csv file":              func(b *bytes.Buffer, ss []series.Series) error { return seriesio.WriteCSV(b, ss) },
+		"query_range JSON file": func(b *bytes.Buffer, ss []series.Series) error { return seriesio.WritePromJSON(b, ss) },
+		"OpenMetrics file":      func(b *bytes.Buffer, ss []series.Series) error { return seriesio.WriteOpenMetrics(b, ss) },
 	} {
 		var buf bytes.Buffer
 		require.NoError(t, write(&buf, data), name)
-		ss, err := file.Read(&buf, name, file.FormatAuto)
+		ss, err := seriesio.Read(&buf, name, seriesio.FormatAuto)
 		require.NoError(t, err, name)
 		srcs[name] = file.New(ss)
 	}

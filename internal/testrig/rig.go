@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/omenhq/omen/internal/source/file"
+	"github.com/omenhq/omen/internal/seriesio"
 	"github.com/omenhq/omen/series"
 )
 
@@ -29,6 +29,7 @@ var debianPackages = map[string]string{
 	"prometheus":              "prometheus",
 	"promtool":                "prometheus",
 	"victoria-metrics":        "victoria-metrics",
+	"vmalert":                 "victoria-metrics",
 	"prometheus-alertmanager": "prometheus-alertmanager",
 	"chromium":                "chromium",
 }
@@ -188,20 +189,8 @@ func tail(s string, n int) string {
 func Prometheus(t testing.TB, ss []series.Series) *Server {
 	t.Helper()
 	bin := RequireBinary(t, "prometheus")
-	promtool := RequireBinary(t, "promtool")
 	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	if len(ss) > 0 {
-		blocks, err := backfill(promtool, ss)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := copyDir(blocks, data); err != nil {
-			t.Fatalf("cannot copy backfilled blocks: %v", err)
-		}
-	} else if err := os.MkdirAll(data, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	data := prometheusData(t, dir, ss)
 	cfg := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(cfg, []byte("global:\n  scrape_interval: 1m\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -218,34 +207,39 @@ func Prometheus(t testing.TB, ss []series.Series) *Server {
 	})
 }
 
+// prometheusData makes dir/data, a Prometheus data directory holding the
+// history ss (a copy of the blocks promtool backfilled), and returns it.
+func prometheusData(t testing.TB, dir string, ss []series.Series) string {
+	t.Helper()
+	data := filepath.Join(dir, "data")
+	if len(ss) == 0 {
+		if err := os.MkdirAll(data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	blocks, err := backfill(RequireBinary(t, "promtool"), ss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := copyDir(blocks, data); err != nil {
+		t.Fatalf("cannot copy backfilled blocks: %v", err)
+	}
+	return data
+}
+
 // VictoriaMetrics starts a real single-node VictoriaMetrics holding the
 // history ss, imported in OpenMetrics text.
 func VictoriaMetrics(t testing.TB, ss []series.Series) *Server {
 	t.Helper()
-	bin := RequireBinary(t, "victoria-metrics")
-	dir := t.TempDir()
-	s := start(t, bin, dir, "/health", func(port int) []string {
-		return []string{
-			"-storageDataPath=" + filepath.Join(dir, "data"),
-			"-retentionPeriod=100y",
-			fmt.Sprintf("-httpListenAddr=127.0.0.1:%d", port),
-			"-search.disableCache",
-			"-search.latencyOffset=0s",
-		}
-	})
-	if len(ss) > 0 {
-		if err := ImportVictoriaMetrics(context.Background(), s.URL, ss); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return s
+	return VictoriaMetricsWith(t, ss)
 }
 
 // ImportVictoriaMetrics sends ss to a VictoriaMetrics at url through
 // /api/v1/import/prometheus and flushes it so queries see it at once.
 func ImportVictoriaMetrics(ctx context.Context, url string, ss []series.Series) error {
 	var buf bytes.Buffer
-	if err := file.WriteOpenMetrics(&buf, ss); err != nil {
+	if err := seriesio.WriteOpenMetrics(&buf, ss); err != nil {
 		return fmt.Errorf("cannot encode history for VictoriaMetrics: %w", err)
 	}
 	if err := post(ctx, url+"/api/v1/import/prometheus", &buf); err != nil {
@@ -296,7 +290,7 @@ func backfill(promtool string, ss []series.Series) (string, error) {
 	files := make([][]byte, len(days))
 	for i, d := range days {
 		var buf bytes.Buffer
-		if err := file.WriteOpenMetrics(&buf, d); err != nil {
+		if err := seriesio.WriteOpenMetrics(&buf, d); err != nil {
 			return "", fmt.Errorf("cannot encode history for promtool: %w", err)
 		}
 		files[i] = buf.Bytes()

@@ -1,7 +1,6 @@
 package file
 
 import (
-	"bytes"
 	"math"
 	"testing"
 
@@ -32,62 +31,3 @@ func requireSameSeries(t testing.TB, want, got []series.Series) {
 
 // withoutNaN returns copies of ss without NaN samples and without series
 // left empty: what WriteOpenMetrics keeps.
-func withoutNaN(ss []series.Series) []series.Series {
-	var out []series.Series
-	for _, s := range ss {
-		c := series.Series{Labels: s.Labels}
-		for k, v := range s.Values {
-			if !math.IsNaN(v) {
-				c.Timestamps = append(c.Timestamps, s.Timestamps[k])
-				c.Values = append(c.Values, v)
-			}
-		}
-		if c.Len() > 0 {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// formats lists each format's writer and reader.
-var formats = []struct {
-	name  string
-	ext   string
-	write func(w *bytes.Buffer, ss []series.Series) error
-	read  func(data []byte, name string) ([]series.Series, error)
-}{
-	{"CSV", ".csv", func(w *bytes.Buffer, ss []series.Series) error { return WriteCSV(w, ss) },
-		func(d []byte, n string) ([]series.Series, error) { return ReadCSV(bytes.NewReader(d), n) }},
-	{"PromJSON", ".json", func(w *bytes.Buffer, ss []series.Series) error { return WritePromJSON(w, ss) },
-		func(d []byte, n string) ([]series.Series, error) { return ReadPromJSON(bytes.NewReader(d), n) }},
-	{"OpenMetrics", ".om", func(w *bytes.Buffer, ss []series.Series) error { return WriteOpenMetrics(w, ss) },
-		func(d []byte, n string) ([]series.Series, error) { return ReadOpenMetrics(bytes.NewReader(d), n) }},
-}
-
-// testSeries is a small data set exercising the awkward corners: labels that
-// need quoting or escaping, millisecond timestamps, ±Inf, NaN, -0, tiny and
-// huge values.
-func testSeries() []series.Series {
-	return []series.Series{
-		{
-			Labels:     series.New(series.MetricName, "node_filesystem_avail_bytes", "instance", "host-1:9100", "mountpoint", "/var/lib"),
-			Timestamps: []int64{1700000000000, 1700000000500, 1700000001001, 1700000060123},
-			Values:     []float64{1.5, math.Inf(1), math.Inf(-1), 123456789012345680},
-		},
-		{
-			Labels:     series.New(series.MetricName, "node_filesystem_avail_bytes", "instance", "host-2:9100", "mountpoint", "/"),
-			Timestamps: []int64{1700000000000, 1700000015000, 1700000030000},
-			Values:     []float64{math.NaN(), 5e-324, math.Copysign(0, -1)},
-		},
-		{
-			Labels:     series.New(series.MetricName, "up", "job", `quote " comma , backslash \ newline`+"\n"+`end`, "zone", " padded "),
-			Timestamps: []int64{-1500, 0, 999},
-			Values:     []float64{1, 0, 0.1},
-		},
-		{
-			Labels:     series.New(series.MetricName, "up", "job", "ünïcode ✓"),
-			Timestamps: []int64{1, 1700000000001},
-			Values:     []float64{math.MaxFloat64, -math.SmallestNonzeroFloat64},
-		},
-	}
-}

@@ -3,12 +3,15 @@ package file
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"regexp"
 	"slices"
 	"time"
 
 	"github.com/VictoriaMetrics/metricsql"
 
+	"github.com/omenhq/omen/internal/seriesio"
 	"github.com/omenhq/omen/internal/source"
 	"github.com/omenhq/omen/series"
 )
@@ -28,8 +31,8 @@ type Source struct {
 	name   string
 	series []series.Series
 	// rows[i] holds the samples of series[i] in file order.
-	rows    []Rows
-	repairs Repairs
+	rows    []seriesio.Rows
+	repairs seriesio.Repairs
 }
 
 var _ source.Source = (*Source)(nil)
@@ -49,9 +52,9 @@ func New(ss []series.Series) *Source {
 			panic(fmt.Sprintf("file.New: series %s given twice", s.Labels))
 		}
 	}
-	rows := make([]Rows, len(own))
+	rows := make([]seriesio.Rows, len(own))
 	for i, x := range own {
-		rows[i] = Rows{Labels: x.Labels, Timestamps: x.Timestamps, Values: x.Values}
+		rows[i] = seriesio.Rows{Labels: x.Labels, Timestamps: x.Timestamps, Values: x.Values}
 	}
 	return &Source{name: "memory", series: own, rows: rows}
 }
@@ -61,13 +64,13 @@ func (s *Source) Name() string { return s.name }
 
 // Repairs says what reading the file repaired (sorted, dropped) or
 // assumed; the zero value for New.
-func (s *Source) Repairs() Repairs { return s.repairs }
+func (s *Source) Repairs() seriesio.Repairs { return s.repairs }
 
 // QueryRows is QueryRange without a step for per-row output: the samples
 // of every matching series in [q.Start, q.End] as the file holds them, in
 // file order with repeated timestamps kept. q.Step must be 0. The result
 // is ordered by labels and shares no memory with s.
-func (s *Source) QueryRows(ctx context.Context, q source.Query) ([]Rows, error) {
+func (s *Source) QueryRows(ctx context.Context, q source.Query) ([]seriesio.Rows, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("cannot query %s for %q: %w", s.name, q.Expr, err)
 	}
@@ -82,12 +85,12 @@ func (s *Source) QueryRows(ctx context.Context, q source.Query) ([]Rows, error) 
 		return nil, fmt.Errorf("cannot query %s: %w", s.name, err)
 	}
 	start, end := q.Start.UnixMilli(), q.End.UnixMilli()
-	var out []Rows
+	var out []seriesio.Rows
 	for _, r := range s.rows {
 		if !m.matches(r.Labels) {
 			continue
 		}
-		c := Rows{Labels: slices.Clone(r.Labels)}
+		c := seriesio.Rows{Labels: slices.Clone(r.Labels)}
 		for i, t := range r.Timestamps {
 			if t >= start && t <= end {
 				c.Timestamps = append(c.Timestamps, t)
@@ -293,4 +296,28 @@ func compileSelector(expr string) (*matcher, error) {
 		m.groups = append(m.groups, g)
 	}
 	return m, nil
+}
+
+// Open reads the file at path ("-" for standard input) into a Source. The
+// format comes from the extension or the content (see seriesio.DetectFormat); gzip
+// content (whatever the name) is decompressed first.
+func Open(path string) (*Source, error) {
+	if path == "-" {
+		return ReadSource(os.Stdin, "stdin")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open metric file: %w", err)
+	}
+	defer f.Close()
+	return ReadSource(f, path)
+}
+
+// ReadSource reads r (any format, gzip or not) into a Source named name.
+func ReadSource(r io.Reader, name string) (*Source, error) {
+	d, err := seriesio.Decode(r, name, seriesio.FormatAuto)
+	if err != nil {
+		return nil, err
+	}
+	return &Source{name: name, series: d.Series, rows: d.Rows, repairs: d.Repairs}, nil
 }
