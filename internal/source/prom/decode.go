@@ -308,6 +308,41 @@ func (d *decoder) object(field func(key []byte) error) error {
 	}
 }
 
+// list decodes an array whose '[' is the next byte, calling elem for each
+// element with its first byte, not consumed; what names the array in
+// errors.
+func (d *decoder) list(what string, elem func(c byte) error) error {
+	d.pos++ // '['
+	c, err := d.next()
+	if err != nil {
+		return err
+	}
+	if c == ']' {
+		d.pos++
+		return nil
+	}
+	for {
+		if err := elem(c); err != nil {
+			return err
+		}
+		if c, err = d.next(); err != nil {
+			return err
+		}
+		switch c {
+		case ',':
+			d.pos++
+			if c, err = d.next(); err != nil {
+				return err
+			}
+		case ']':
+			d.pos++
+			return nil
+		default:
+			return d.errorf("expected ',' or ']' in %s, found %s", what, describe(c))
+		}
+	}
+}
+
 // data decodes the data object of a response.
 func (d *decoder) data(b *rangeBody) error {
 	c, err := d.next()
@@ -362,41 +397,14 @@ func (d *decoder) result(b *rangeBody) (notMatrix bool, err error) {
 	if c != '[' || b.resultType != "" && b.resultType != "matrix" {
 		return true, d.skip(0)
 	}
-	d.pos++
-	if c, err = d.next(); err != nil {
-		return false, err
-	}
-	if c == ']' {
-		d.pos++
-		return false, nil
-	}
-	for {
+	err = d.list("the result", func(c byte) error {
 		if c == '{' {
-			if err := d.sampleStream(b); err != nil {
-				return false, err
-			}
-		} else {
-			notMatrix = true
-			if err := d.skip(1); err != nil {
-				return false, err
-			}
+			return d.sampleStream(b)
 		}
-		if c, err = d.next(); err != nil {
-			return false, err
-		}
-		switch c {
-		case ',':
-			d.pos++
-			if c, err = d.next(); err != nil {
-				return false, err
-			}
-		case ']':
-			d.pos++
-			return notMatrix, nil
-		default:
-			return false, d.errorf("expected ',' or ']' in the result, found %s", describe(c))
-		}
-	}
+		notMatrix = true
+		return d.skip(1)
+	})
+	return notMatrix, err
 }
 
 // sampleStream decodes one series of the matrix.
@@ -514,16 +522,8 @@ func (d *decoder) values() error {
 	if c != '[' {
 		return d.errorf("expected the list of [time, \"value\"] samples, found %s", describe(c))
 	}
-	d.pos++
-	if c, err = d.next(); err != nil {
-		return err
-	}
-	if c == ']' {
-		d.pos++
-		return nil
-	}
 	prev, i := int64(math.MinInt64), 0
-	for {
+	return d.list("the samples", func(c byte) error {
 		if c != '[' {
 			return d.errorf("expected a [time, \"value\"] sample, found %s", describe(c))
 		}
@@ -561,22 +561,8 @@ func (d *decoder) values() error {
 		}
 		prev = t
 		i++
-		if c, err = d.next(); err != nil {
-			return err
-		}
-		switch c {
-		case ',':
-			d.pos++
-			if c, err = d.next(); err != nil {
-				return err
-			}
-		case ']':
-			d.pos++
-			return nil
-		default:
-			return d.errorf("expected ',' or ']' after a sample, found %s", describe(c))
-		}
-	}
+		return nil
+	})
 }
 
 // histograms counts the [time, {histogram}] pairs in [lo, hi].
@@ -591,52 +577,28 @@ func (d *decoder) histograms() (int, error) {
 	if c != '[' {
 		return 0, d.errorf("expected the list of histogram samples, found %s", describe(c))
 	}
-	d.pos++
-	if c, err = d.next(); err != nil {
-		return 0, err
-	}
-	if c == ']' {
-		d.pos++
-		return 0, nil
-	}
 	n := 0
-	for {
+	err = d.list("the histogram samples", func(c byte) error {
 		if c != '[' {
-			return 0, d.errorf("expected a [time, histogram] sample, found %s", describe(c))
+			return d.errorf("expected a [time, histogram] sample, found %s", describe(c))
 		}
 		d.pos++
 		t, err := d.timestamp()
 		if err != nil {
-			return 0, err
+			return err
 		}
 		if err := d.expect(',', "',' after a sample's time"); err != nil {
-			return 0, err
+			return err
 		}
 		if err := d.skip(2); err != nil {
-			return 0, err
-		}
-		if err := d.expect(']', "']' after a histogram"); err != nil {
-			return 0, err
+			return err
 		}
 		if t >= d.lo && t <= d.hi {
 			n++
 		}
-		if c, err = d.next(); err != nil {
-			return 0, err
-		}
-		switch c {
-		case ',':
-			d.pos++
-			if c, err = d.next(); err != nil {
-				return 0, err
-			}
-		case ']':
-			d.pos++
-			return n, nil
-		default:
-			return 0, d.errorf("expected ',' or ']' after a histogram sample, found %s", describe(c))
-		}
-	}
+		return d.expect(']', "']' after a histogram")
+	})
+	return n, err
 }
 
 // timestamp decodes a sample time, float seconds, into milliseconds.
@@ -991,39 +953,15 @@ func (d *decoder) stringList(dst []string) ([]string, error) {
 	if c != '[' {
 		return nil, d.errorf("expected a list of strings, found %s", describe(c))
 	}
-	d.pos++
-	if c, err = d.next(); err != nil {
-		return nil, err
-	}
-	if c == ']' {
-		d.pos++
-		return dst, nil
-	}
-	for {
+	err = d.list("a list of strings", func(c byte) error {
 		if c != '"' {
-			return nil, d.errorf("expected a string in the list, found %s", describe(c))
+			return d.errorf("expected a string in the list, found %s", describe(c))
 		}
 		s, err := d.str()
-		if err != nil {
-			return nil, err
-		}
 		dst = append(dst, string(s))
-		if c, err = d.next(); err != nil {
-			return nil, err
-		}
-		switch c {
-		case ',':
-			d.pos++
-			if c, err = d.next(); err != nil {
-				return nil, err
-			}
-		case ']':
-			d.pos++
-			return dst, nil
-		default:
-			return nil, d.errorf("expected ',' or ']' in a list, found %s", describe(c))
-		}
-	}
+		return err
+	})
+	return dst, err
 }
 
 // skip consumes any JSON value, checking its syntax; depth is the nesting
@@ -1052,31 +990,7 @@ func (d *decoder) skip(depth int) error {
 	case c == '{':
 		return d.object(func([]byte) error { return d.skip(depth + 1) })
 	case c == '[':
-		d.pos++
-		if c, err = d.next(); err != nil {
-			return err
-		}
-		if c == ']' {
-			d.pos++
-			return nil
-		}
-		for {
-			if err := d.skip(depth + 1); err != nil {
-				return err
-			}
-			if c, err = d.next(); err != nil {
-				return err
-			}
-			switch c {
-			case ',':
-				d.pos++
-			case ']':
-				d.pos++
-				return nil
-			default:
-				return d.errorf("expected ',' or ']' in an array, found %s", describe(c))
-			}
-		}
+		return d.list("an array", func(byte) error { return d.skip(depth + 1) })
 	}
 	return d.errorf("expected a JSON value, found %s", describe(c))
 }
