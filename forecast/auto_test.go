@@ -3,6 +3,7 @@ package forecast
 import (
 	"math"
 	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -174,4 +175,23 @@ func TestAutoFollowsASteadyTrendWithoutSeasonality(t *testing.T) {
 	c := ETA(fc, 740, Up)
 	require.NotNil(t, c.P50)
 	require.InDelta(t, 21, *c.P50, 1.5)
+}
+
+func TestAutoModelNamesOnlyTheMembersThatCarryWeight(t *testing.T) {
+	// A straight line: linear-recent is exact and takes all the weight.
+	y := make([]float64, 24*14)
+	for i := range y {
+		y[i] = float64(i)
+	}
+	fc, err := Auto(y, AutoOptions{Step: time.Hour, Horizon: 24})
+	require.NoError(t, err)
+	require.Equal(t, "auto:linear-recent", fc.Model)
+	require.Contains(t, fc.Reason, "linear-recent 1.00 (and 2 weighing under 0.01)")
+
+	// Seasonal data with noise: every member named has a weight shown.
+	fc, err = Auto(hourly(24*21, 3, 1), AutoOptions{Step: time.Hour, Horizon: 24})
+	require.NoError(t, err)
+	for _, name := range strings.Split(strings.TrimPrefix(fc.Model, "auto:"), "+") {
+		require.Regexp(t, regexp.QuoteMeta(name)+` (0\.[0-9][1-9]|0\.[1-9][0-9]|1\.00)`, fc.Reason)
+	}
 }
