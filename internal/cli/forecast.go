@@ -15,6 +15,7 @@ import (
 	"github.com/omenhq/omen/forecast"
 	"github.com/omenhq/omen/internal/sink"
 	"github.com/omenhq/omen/series"
+	"github.com/omenhq/omen/units"
 )
 
 // forecastOptions are the flags of omen forecast.
@@ -109,6 +110,9 @@ func runForecast(ctx context.Context, g *globalOptions, o *forecastOptions) erro
 		return err
 	}
 	var out []seriesForecast
+	p := g.startProgress("forecasting")
+	defer p.Finish("")
+	progress := p.Counter("series")
 	for i, s := range res.Series {
 		if err := stopped(ctx, "forecast", i, len(res.Series), "series"); err != nil {
 			return fmt.Errorf("nothing written: %w", err)
@@ -121,13 +125,15 @@ func runForecast(ctx context.Context, g *globalOptions, o *forecastOptions) erro
 			g.logger.Warn("forecast warning", "series", s.Labels.String(), "warning", w)
 		}
 		out = append(out, fc)
+		progress(i+1, len(res.Series))
 	}
+	p.Finish("forecast", "series", len(out))
 	if o.Plot != "" {
 		if err := plotForecasts(ctx, o.Plot, out); err != nil {
 			return err
 		}
 	}
-	return writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error { return renderForecasts(w, g.Format, out) })
+	return writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error { return renderForecasts(w, g.Format, g.display(o.Output), out) })
 }
 
 // forecastSeries resamples s on a regular grid and forecasts it.
@@ -169,10 +175,10 @@ func forecastSeries(s series.Series, step time.Duration, model forecast.Model, o
 	return sf, nil
 }
 
-func renderForecasts(w io.Writer, format string, fcs []seriesForecast) error {
+func renderForecasts(w io.Writer, format string, d display, fcs []seriesForecast) error {
 	switch format {
-	case "json":
-		return writeJSON(w, map[string]any{"forecasts": fcs})
+	case "json", "yaml":
+		return writeData(w, format, map[string]any{"forecasts": fcs})
 	case "csv":
 		t := tableData{Header: []string{"series", "timestamp", "mean", "lower", "upper", "model"}}
 		for _, f := range fcs {
@@ -180,11 +186,14 @@ func renderForecasts(w io.Writer, format string, fcs []seriesForecast) error {
 				t.Rows = append(t.Rows, []string{f.labels.String(), p.Timestamp.Format(time.RFC3339), num(p.Mean), num(p.Lower), num(p.Upper), f.Model})
 			}
 		}
-		return writeTable(w, format, t)
+		return writeTable(w, format, d, t)
 	}
 	t := tableData{
-		Header: []string{"SERIES", "STEP", "MODEL", "LAST", "AT HORIZON", "LOWER", "UPPER", "WHY"},
-		Right:  []int{3, 4, 5, 6},
+		Header:   []string{"SERIES", "STEP", "MODEL", "LAST", "AT HORIZON", "LOWER", "UPPER", "WHY"},
+		Right:    []int{3, 4, 5, 6},
+		Detail:   "WHY",
+		Optional: []string{"STEP"},
+		Cut:      []string{"SERIES", "MODEL"},
 	}
 	for _, f := range fcs {
 		last := math.NaN()
@@ -195,9 +204,10 @@ func renderForecasts(w io.Writer, format string, fcs []seriesForecast) error {
 			}
 		}
 		p := f.Points[len(f.Points)-1]
-		t.Rows = append(t.Rows, []string{f.labels.String(), f.Step, f.Model, fmtValue(last), fmtValue(p.Mean), fmtValue(p.Lower), fmtValue(p.Upper), f.Reason})
+		b := units.IsBytes(f.labels.Name())
+		t.Rows = append(t.Rows, []string{f.labels.String(), f.Step, f.Model, fmtValue(last, b), fmtValue(p.Mean, b), fmtValue(p.Lower, b), fmtValue(p.Upper, b), f.Reason})
 	}
-	return writeTable(w, format, t)
+	return writeTable(w, format, d, t)
 }
 
 // num formats a value exactly, for machines.

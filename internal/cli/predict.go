@@ -15,6 +15,7 @@ import (
 	"github.com/omenhq/omen/internal/engine"
 	"github.com/omenhq/omen/internal/sink"
 	"github.com/omenhq/omen/series"
+	"github.com/omenhq/omen/units"
 )
 
 // predictOptions are the flags of omen predict.
@@ -32,9 +33,10 @@ type predictOptions struct {
 	Output    string
 	PushTo    string
 	Workers   int
+	view      viewOptions
 }
 
-var predictFormats = []string{"table", "json", "csv", "markdown", "html"}
+var predictFormats = []string{"table", "json", "yaml", "csv", "markdown", "html"}
 
 func newPredictCmd(g *globalOptions) *cobra.Command {
 	o := &predictOptions{}
@@ -54,12 +56,19 @@ memory-rss — or one custom target: --query (a selector with --input; empty mea
 series of the file) with --limit (a number or a query) and --direction.
 
 Risk: critical when the P50 is within --critical (24h), warning within --warning (7d),
-info when only the P10 is within the horizon. Results are ordered by risk, then ETA.
+info when only the P10 is within the horizon. Results are ordered by risk, then ETA
+(--sort eta, usage or name for another order).
+
+--target (a preset or target name) and --match (label matchers, as in PromQL) choose
+the targets: the others are not predicted, shown, written back or counted by --fail-on.
+--min-risk only hides the less risky rows. On a terminal the table fits its width: the
+WHY goes under each row and the least needed columns are left out (--wide shows all).
 --fail-on warning makes omen exit with code 3 when any target is at least a warning.`,
 		Example: `  omen predict --prometheus http://prometheus:9090 --preset disk
   omen predict --prometheus http://prometheus:9090 --preset disk,memory --format html --output report.html
   omen predict --input usage.csv --at 2026-11-01T00:00:00Z --limit 100 --direction up --horizon 7d --format json
-  omen predict --prometheus http://vm:8428 --preset memory --push-to http://vm:8428 --fail-on critical`,
+  omen predict --prometheus http://vm:8428 --preset memory --push-to http://vm:8428 --fail-on critical
+  omen predict --prometheus http://prometheus:9090 --preset memory --match 'namespace=shop' --min-risk warning --sort eta`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runPredict(cmd.Context(), g, o)
@@ -79,6 +88,7 @@ info when only the P10 is within the horizon. Results are ordered by risk, then 
 	f.StringVar(&o.Output, "output", "", "write to `FILE` instead of stdout (atomically; required for html)")
 	f.StringVar(&o.PushTo, "push-to", "", "write predictions back to this VictoriaMetrics or Prometheus (remote write) `URL`")
 	f.IntVar(&o.Workers, "workers", 0, "targets predicted in parallel (default 1)")
+	o.view.addFlags(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("preset", cobra.FixedCompletions(engine.PresetNames(), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(predictFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -127,21 +137,30 @@ func runPredict(ctx context.Context, g *globalOptions, o *predictOptions) error 
 	if err != nil {
 		return err
 	}
+	if err := o.view.parse(); err != nil {
+		return err
+	}
 	specs, err := o.specs(g)
 	if err != nil {
+		return err
+	}
+	if specs, err = o.view.specs(specs); err != nil {
 		return err
 	}
 	src, at, err := g.sourceAt()
 	if err != nil {
 		return err
 	}
+	p := g.startProgress("predicting")
+	defer p.Finish("")
 	rep, err := engine.Predict(ctx, src, engine.PredictOptions{
-		Specs: specs, AsOf: at, Step: o.Step, Workers: o.Workers, Logger: g.logger,
+		Specs: specs, AsOf: at, Step: o.Step, Workers: o.Workers, Logger: g.logger, Progress: p.Counter("targets"),
 		Capacity: capacity.Config{Horizon: o.Horizon, Window: o.Window, Critical: o.Critical, Warning: o.Warning, ForecastPoints: chartPoints(g.Format == "html"), Logger: g.logger},
 	})
 	if err != nil {
 		return err
 	}
+	p.Finish("predicted", summaryArgs(rep)...)
 	for _, w := range rep.Warnings {
 		g.logger.Warn("source warning", "warning", w)
 	}
@@ -153,7 +172,11 @@ func runPredict(ctx context.Context, g *globalOptions, o *predictOptions) error 
 			return err
 		}
 	}
-	if err := writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error { return renderPredictions(w, g.Format, rep) }); err != nil {
+	if err := o.view.choose(rep); err != nil {
+		return err
+	}
+	v := o.view.show(rep)
+	if err := writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error { return renderPredictions(w, g.Format, g.display(o.Output), v) }); err != nil {
 		return err
 	}
 	if o.PushTo != "" {
@@ -162,6 +185,17 @@ func runPredict(ctx context.Context, g *globalOptions, o *predictOptions) error 
 		}
 	}
 	return failIfRisky(rep, failOn)
+}
+
+// summaryArgs are the log attributes of a prediction run's summary line:
+// the targets predicted, per risk, and the series skipped.
+func summaryArgs(rep *engine.Report) []any {
+	counts := map[capacity.Risk]int{}
+	for _, r := range rep.Results {
+		counts[r.Risk]++
+	}
+	return []any{"targets", len(rep.Results), "critical", counts[capacity.RiskCritical], "warning", counts[capacity.RiskWarning],
+		"info", counts[capacity.RiskInfo], "skipped", len(rep.Skipped)}
 }
 
 // checkReport refuses a report without a single target: every query came
@@ -253,7 +287,7 @@ func failIfRisky(rep *engine.Report, failOn capacity.Risk) error {
 	if n == 0 {
 		return nil
 	}
-	return findingsError{fmt.Sprintf("%d targets at or above %s", n, failOn)}
+	return findingsError{fmt.Sprintf("%s at or above %s", plural(n, "target"), failOn)}
 }
 
 // predictionJSON is the JSON shape of one result; the first fields are the
@@ -322,9 +356,10 @@ func toJSON(r engine.Result) predictionJSON {
 	return p
 }
 
-func renderPredictions(w io.Writer, format string, rep *engine.Report) error {
+func renderPredictions(w io.Writer, format string, d display, v shown) error {
+	rep := v.Report
 	switch format {
-	case "json":
+	case "json", "yaml":
 		out := struct {
 			AsOf    string           `json:"as_of"`
 			Window  string           `json:"window"`
@@ -337,7 +372,7 @@ func renderPredictions(w io.Writer, format string, rep *engine.Report) error {
 		for _, s := range rep.Skipped {
 			out.Skipped = append(out.Skipped, skippedJSON{Target: s.Spec, Labels: s.Labels.Map(), Reason: s.Reason})
 		}
-		return writeJSON(w, out)
+		return writeData(w, format, out)
 	case "csv":
 		t := tableData{Header: []string{"risk", "target", "series", "pattern", "current", "limit", "capacity", "eta_p10_seconds", "eta_p50_seconds", "eta_p90_seconds", "model", "reason", "stale", "last_sample"}}
 		for _, r := range rep.Results {
@@ -355,12 +390,12 @@ func renderPredictions(w io.Writer, format string, rep *engine.Report) error {
 			}
 			t.Rows = append(t.Rows, []string{r.Risk.String(), r.Spec, r.Labels.String(), string(r.Pattern), num(r.Current), num(r.Limit), num(r.Capacity), e[0], e[1], e[2], r.Model, r.Reason, strconv.FormatBool(r.Stale), last})
 		}
-		return writeTable(w, format, t)
+		return writeTable(w, format, d, t)
 	case "html":
-		return sink.WriteHTML(w, htmlReport(rep))
+		return sink.WriteHTML(w, htmlReport(v))
 	}
-	t := predictionTable(rep)
-	if err := writeTable(w, format, t); err != nil {
+	t := predictionTable(v)
+	if err := writeTable(w, format, d, t); err != nil {
 		return err
 	}
 	if len(rep.Skipped) > 0 {
@@ -393,10 +428,15 @@ func skippedSummary(sk []engine.Skipped) string {
 
 // predictionTable is the table for people: risk, what, pattern, usage,
 // time to exhaustion with its interval, and why.
-func predictionTable(rep *engine.Report) tableData {
+func predictionTable(v shown) tableData {
+	rep := v.Report
 	t := tableData{
-		Title:  fmt.Sprintf("omen predict — as of %s, %d targets", rep.AsOf.UTC().Format("2006-01-02 15:04 MST"), len(rep.Results)),
-		Header: []string{"RISK", "TARGET", "SERIES", "PATTERN", "USAGE", "FULL IN (P50)", "P10 – P90", "WHY"},
+		Title:    fmt.Sprintf("omen predict — as of %s, %s", rep.AsOf.UTC().Format("2006-01-02 15:04 MST"), v.count()),
+		Header:   []string{"RISK", "TARGET", "SERIES", "PATTERN", "USAGE", "FULL IN (P50)", "P10 – P90", "WHY"},
+		Detail:   "WHY",
+		Optional: []string{"P10 – P90", "TARGET", "PATTERN"},
+		Cut:      []string{"SERIES"},
+		Risk:     "RISK",
 	}
 	for _, r := range rep.Results {
 		t.Rows = append(t.Rows, []string{riskCell(r.Prediction), r.Spec, shortLabels(r.Labels), string(r.Pattern), usage(r), etaP50(r.Prediction), etaRange(r.Prediction), r.Reason})
@@ -430,11 +470,8 @@ func shortLabels(ls series.Labels) string {
 // usage shows how full a target is: for free space, the used fraction of
 // the capacity; for a limit, the current value against it.
 func usage(r engine.Result) string {
-	bytes := strings.HasSuffix(r.Labels.Name(), "_bytes")
-	f := fmtValue
-	if bytes {
-		f = fmtBytes
-	}
+	bytes := units.IsBytes(r.Labels.Name())
+	f := func(v float64) string { return fmtValue(v, bytes) }
 	switch {
 	case r.Direction == capacity.Down && !math.IsNaN(r.Capacity) && r.Capacity > 0:
 		return fmt.Sprintf("%s of %s", pct(1-r.Current/r.Capacity), f(r.Capacity))
@@ -476,8 +513,9 @@ func etaRange(p capacity.Prediction) string {
 
 // htmlReport builds the HTML page: the table and a chart per target at
 // risk (info and above).
-func htmlReport(rep *engine.Report) sink.Report {
-	t := predictionTable(rep)
+func htmlReport(v shown) sink.Report {
+	rep := v.Report
+	t := predictionTable(v)
 	hr := sink.Report{Title: "omen — capacity predictions", AsOf: rep.AsOf, Columns: t.Header, Rows: t.Rows}
 	counts := map[capacity.Risk]int{}
 	for _, r := range rep.Results {
