@@ -363,7 +363,7 @@ func replayJSON(res *tuner.ReplayResult, mc tuner.MeasureConfig) replayOut {
 
 func replayTable(res *tuner.ReplayResult, mc tuner.MeasureConfig) tableData {
 	t := tableData{
-		Title:  fmt.Sprintf("Replay %s – %s (%s)", fmtTime(res.Start.UnixMilli()), fmtTime(res.End.UnixMilli()), plural(res.Queries, "request")),
+		Title:    fmt.Sprintf("Replay %s – %s (%s)", fmtTime(res.Start.UnixMilli()), fmtTime(res.End.UnixMilli()), plural(res.Queries, "request")),
 		Header:   []string{"FILE", "GROUP", "ALERT", "INTERVAL", "FIRINGS", "TIME FIRING", "FLAPS", "FIRST FIRING", "LAST FIRING", "NOTE"},
 		Right:    []int{3, 4, 5, 6},
 		Detail:   "NOTE",

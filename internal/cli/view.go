@@ -240,7 +240,7 @@ func usedFraction(r engine.Result) float64 {
 // labelMatcher is one label matcher of --match, as in PromQL.
 type labelMatcher struct {
 	name, op, value string
-	re             *regexp.Regexp
+	re              *regexp.Regexp
 }
 
 func (m labelMatcher) matches(v string) bool {
