@@ -340,14 +340,14 @@ func renderText(t tableData, d display) string {
 			continue
 		}
 		for _, dl := range wrapWords(r[l.detail], wrap) {
-			if d.Color {
-				dl = ansiFaint + dl + ansiReset
-			}
 			b.WriteString(strings.Repeat(" ", indent) + dl + "\n")
 		}
 	}
 	if len(l.dropped) > 0 {
-		fmt.Fprintf(&b, "(%s left out to fit %d columns: --wide shows every column)\n", strings.Join(l.dropped, ", "), d.Width)
+		note := fmt.Sprintf("(%s left out to fit; --wide shows all)", strings.Join(l.dropped, ", "))
+		for _, nl := range wrapWords(note, max(d.Width, 30)) {
+			b.WriteString(nl + "\n")
+		}
 	}
 	return b.String()
 }
@@ -414,7 +414,6 @@ func cutMiddle(s string, width int) string {
 const (
 	ansiReset  = "\x1b[0m"
 	ansiBold   = "\x1b[1m"
-	ansiFaint  = "\x1b[2m"
 	ansiRed    = "\x1b[1;31m"
 	ansiYellow = "\x1b[33m"
 	ansiCyan   = "\x1b[36m"
