@@ -225,7 +225,7 @@ func plotForecasts(ctx context.Context, path string, fcs []seriesForecast) error
 		c := sink.Chart{
 			Title:    f.labels.String(),
 			HistoryT: f.history.Timestamps, HistoryV: f.history.Values,
-			Limit: math.NaN(),
+			Limit: math.NaN(), Bytes: units.IsBytes(f.labels.Name()),
 		}
 		for _, pt := range f.Points {
 			c.ForecastT = append(c.ForecastT, pt.Timestamp.UnixMilli())

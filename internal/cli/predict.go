@@ -511,44 +511,82 @@ func etaRange(p capacity.Prediction) string {
 	return d(p.ETA.P10) + " – " + d(p.ETA.P90)
 }
 
-// htmlReport builds the HTML page: the table and a chart per target at
-// risk (info and above).
+// htmlReport builds the HTML page: the counts per risk and the soonest
+// exhaustion, a section with a chart per target at risk (info and above),
+// and the other targets in a compact table.
 func htmlReport(v shown) sink.Report {
 	rep := v.Report
-	t := predictionTable(v)
-	hr := sink.Report{Title: "omen — capacity predictions", AsOf: rep.AsOf, Columns: t.Header, Rows: t.Rows}
+	hr := sink.Report{Title: "omen — capacity predictions", AsOf: rep.AsOf, Columns: []string{"RISK", "TARGET", "SERIES", "PATTERN", "USAGE", "WHY"}}
 	counts := map[capacity.Risk]int{}
-	for _, r := range rep.Results {
-		hr.RowRisk = append(hr.RowRisk, r.Risk.String())
+	var soonest *engine.Result
+	for i, r := range rep.Results {
 		counts[r.Risk]++
+		if p := p50Of(r.Prediction); p >= 0 && (soonest == nil || p < p50Of(soonest.Prediction)) {
+			soonest = &rep.Results[i]
+		}
 	}
 	for _, risk := range []capacity.Risk{capacity.RiskCritical, capacity.RiskWarning, capacity.RiskInfo, capacity.RiskOK} {
 		hr.Summary = append(hr.Summary, sink.Count{Label: risk.String(), N: counts[risk]})
 	}
+	switch {
+	case soonest != nil:
+		at := rep.AsOf.Add(*soonest.ETA.P50).UTC().Format("Jan 2 15:04 MST")
+		hr.Headline = fmt.Sprintf("Soonest exhaustion: %s %s, full in %s (about %s; P10–P90 %s).",
+			soonest.Spec, shortLabels(soonest.Labels), etaP50(soonest.Prediction), at, etaRange(soonest.Prediction))
+	case len(rep.Results) > 0:
+		hr.Headline = fmt.Sprintf("Nothing is predicted to run out within the horizon (%s).", v.count())
+	}
+	if v.Filter != "" || len(rep.Results) != v.Total {
+		hr.Notes = append(hr.Notes, "Shown: "+v.count()+".")
+	}
 	for _, r := range rep.Results {
 		if r.Risk < capacity.RiskInfo {
+			hr.Rows = append(hr.Rows, []string{riskCell(r.Prediction), r.Spec, shortLabels(r.Labels), string(r.Pattern), usage(r), r.Reason})
+			hr.RowRisk = append(hr.RowRisk, riskCell(r.Prediction))
 			continue
 		}
-		c := sink.Chart{
-			Title:    r.Spec + " " + shortLabels(r.Labels),
-			HistoryT: r.History.Timestamps, HistoryV: r.History.Values,
-			ForecastT: r.Forecast.Timestamps, Mean: r.Forecast.Mean, Lower: r.Forecast.Lower, Upper: r.Forecast.Upper,
-			Limit: r.Limit,
-		}
-		if strings.HasSuffix(r.Labels.Name(), "_bytes") {
-			c.Scale, c.YLabel = 1<<30, "GiB"
-		}
-		if r.ETA != nil && r.ETA.P50 != nil {
-			c.Crossing = r.AsOf.Add(*r.ETA.P50)
-		}
-		hr.Charts = append(hr.Charts, sink.ReportChart{
-			Caption: fmt.Sprintf("%s — %s, %s: full in %s (P10–P90 %s). %s", r.Risk, r.Labels, r.Pattern, etaP50(r.Prediction), etaRange(r.Prediction), r.Reason),
-			Risk:    r.Risk.String(),
-			Chart:   c,
+		hr.Sections = append(hr.Sections, sink.Section{
+			Risk:  r.Risk.String(),
+			Title: r.Spec + " " + shortLabels(r.Labels),
+			Facts: []sink.Fact{
+				{Label: "full in", Value: etaP50(r.Prediction)},
+				{Label: "P10 – P90", Value: etaRange(r.Prediction)},
+				{Label: "usage", Value: usage(r)},
+				{Label: "pattern", Value: string(r.Pattern)},
+				{Label: "model", Value: r.Model},
+			},
+			Reason: r.Reason,
+			Labels: r.Labels.String(),
+			Chart:  predictionChart(r),
 		})
 	}
 	if len(rep.Skipped) > 0 {
 		hr.Notes = append(hr.Notes, fmt.Sprintf("%d series skipped: %s.", len(rep.Skipped), skippedSummary(rep.Skipped)))
 	}
 	return hr
+}
+
+// predictionChart is the chart of one prediction: its history, the
+// forecast with its interval, the limit and the predicted crossing.
+func predictionChart(r engine.Result) sink.Chart {
+	c := sink.Chart{
+		Title:    r.Spec + " " + shortLabels(r.Labels),
+		HistoryT: r.History.Timestamps, HistoryV: r.History.Values,
+		ForecastT: r.Forecast.Timestamps, Mean: r.Forecast.Mean, Lower: r.Forecast.Lower, Upper: r.Forecast.Upper,
+		Limit: r.Limit, Down: r.Direction == capacity.Down, Capacity: r.Capacity,
+		Bytes: units.IsBytes(r.Labels.Name()), Now: r.AsOf,
+	}
+	if c.Down {
+		c.YLabel = "free"
+	}
+	if r.ETA != nil {
+		at := func(d *time.Duration) time.Time {
+			if d == nil {
+				return time.Time{}
+			}
+			return r.AsOf.Add(*d)
+		}
+		c.CrossingEarly, c.Crossing, c.CrossingLate = at(r.ETA.P10), at(r.ETA.P50), at(r.ETA.P90)
+	}
+	return c
 }
