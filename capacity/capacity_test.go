@@ -23,7 +23,7 @@ import (
 func target(sc fixtures.Scenario) capacity.Target {
 	t := capacity.Target{Labels: sc.Series.Labels, Usage: sc.Series, Restarts: sc.Restarts}
 	if sc.Direction == fixtures.Down {
-		t.Direction = capacity.Down
+		t.Direction = series.Down
 		t.Capacity = sc.Limit
 		return t
 	}
@@ -279,10 +279,10 @@ func TestPredictRejectsInvalidSeries(t *testing.T) {
 
 // TestPredictExhausted checks a resource already at its limit.
 func TestPredictExhausted(t *testing.T) {
-	for _, dir := range []capacity.Direction{capacity.Up, capacity.Down} {
+	for _, dir := range []series.Direction{series.Up, series.Down} {
 		t.Run(dir.String(), func(t *testing.T) {
 			sign := 1.0
-			if dir == capacity.Down {
+			if dir == series.Down {
 				sign = -1
 			}
 			u := regular(3*288, 5*time.Minute, func(i int) float64 { return sign * float64(i) })
@@ -341,11 +341,11 @@ func TestPredictDirections(t *testing.T) {
 	at := lastTime(up)
 	a, err := capacity.Predict(capacity.Target{Usage: up, LimitValue: 3000}, at, capacity.Config{})
 	require.NoError(t, err)
-	b, err := capacity.Predict(capacity.Target{Usage: down, LimitValue: 2000, Direction: capacity.Down}, at, capacity.Config{})
+	b, err := capacity.Predict(capacity.Target{Usage: down, LimitValue: 2000, Direction: series.Down}, at, capacity.Config{})
 	require.NoError(t, err)
 	require.Equal(t, a.ETA, b.ETA)
 	require.Equal(t, a.Pattern, b.Pattern)
-	require.Equal(t, capacity.Down, b.Direction)
+	require.Equal(t, series.Down, b.Direction)
 	require.InDelta(t, 5000-a.Forecast.Mean[10], b.Forecast.Mean[10], 1e-6)
 	require.InDelta(t, 5000-a.Forecast.Upper[10], b.Forecast.Lower[10], 1e-6)
 }
@@ -426,10 +426,10 @@ func TestRiskText(t *testing.T) {
 	}
 	var r capacity.Risk
 	require.Error(t, r.UnmarshalText([]byte("severe")))
-	d, err := capacity.ParseDirection("down")
+	d, err := series.ParseDirection("down")
 	require.NoError(t, err)
-	require.Equal(t, capacity.Down, d)
-	_, err = capacity.ParseDirection("sideways")
+	require.Equal(t, series.Down, d)
+	_, err = series.ParseDirection("sideways")
 	require.Error(t, err)
 }
 
@@ -449,7 +449,7 @@ func TestPredictAutocorrelatedNoise(t *testing.T) {
 					e = phi*e + r.NormFloat64()
 					return 30 + perDay*float64(i)/288 + e
 				})
-				p, err := capacity.Predict(capacity.Target{Usage: s, LimitValue: limit, Direction: capacity.Up}, lastTime(s), capacity.Config{})
+				p, err := capacity.Predict(capacity.Target{Usage: s, LimitValue: limit, Direction: series.Up}, lastTime(s), capacity.Config{})
 				require.NoError(t, err)
 				require.Equal(t, capacity.PatternSteadyGrowth, p.Pattern, p.Reason)
 				require.NotNil(t, p.ETA)

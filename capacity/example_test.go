@@ -6,6 +6,7 @@ import (
 
 	"github.com/omenhq/omen/capacity"
 	"github.com/omenhq/omen/fixtures"
+	"github.com/omenhq/omen/series"
 )
 
 // Predict when a container that leaks memory is next killed at its limit:
@@ -22,7 +23,7 @@ func ExamplePredict() {
 			Usage:     sc.Series,   // container_memory_working_set_bytes
 			Limit:     sc.Limit,    // kube_pod_container_resource_limits
 			Restarts:  sc.Restarts, // kube_pod_container_status_restarts_total
-			Direction: capacity.Up,
+			Direction: series.Up,
 		}
 		p, err := capacity.Predict(t, f.End, capacity.Config{})
 		if err != nil {
@@ -45,7 +46,7 @@ func ExamplePredictAll() {
 	for _, sc := range f.Scenarios {
 		if sc.Kind == fixtures.KindDisk {
 			targets = append(targets, capacity.Target{Labels: sc.Series.Labels, Usage: sc.Series,
-				Capacity: sc.Limit, LimitValue: 0, Direction: capacity.Down})
+				Capacity: sc.Limit, LimitValue: 0, Direction: series.Down})
 		}
 	}
 	ps, err := capacity.PredictAll(context.Background(), targets, f.End, capacity.Config{}, 2)

@@ -2,6 +2,8 @@ package capacity
 
 import (
 	"math"
+
+	"github.com/omenhq/omen/stats"
 )
 
 // shapeKind is the family of a trend.
@@ -153,14 +155,14 @@ func (f *fitResult) pathVar(g0, g1 float64) float64 {
 func (w *work) fit(sh shape, lo, nseg int, writeRes bool) fitResult {
 	f := fitResult{sh: sh, lo: lo, nseg: nseg}
 	m := sh.m()
-	w.segN = grow(w.segN, nseg)
-	w.segSum = grow(w.segSum, nseg)
+	w.segN = stats.Grow(w.segN, nseg)
+	w.segSum = stats.Grow(w.segSum, nseg)
 	for k := range nseg {
 		w.segN[k] = 0
 		w.segSum[k] = [3]float64{}
 	}
-	w.g0 = grow(w.g0, w.n)
-	w.g1 = grow(w.g1, w.n)
+	w.g0 = stats.Grow(w.g0, w.n)
+	w.g1 = stats.Grow(w.g1, w.n)
 	for i := lo; i < w.n; i++ {
 		k := w.seg[i]
 		zi := w.z[i]
@@ -273,9 +275,9 @@ func (f *fitResult) slopeAt(x, age float64) float64 {
 // regressor does not vary within segments. It is the fast path of the
 // searches over shape parameters.
 func (w *work) fitSSE(sh shape, lo, nseg int) (sse, beta float64, ok bool) {
-	w.segN = grow(w.segN, nseg)
-	w.segSum = grow(w.segSum, 2*nseg)
-	w.segRef = grow(w.segRef, nseg)
+	w.segN = stats.Grow(w.segN, nseg)
+	w.segSum = stats.Grow(w.segSum, 2*nseg)
+	w.segRef = stats.Grow(w.segRef, nseg)
 	for k := range nseg {
 		w.segN[k] = 0
 		w.segSum[2*k] = [3]float64{}

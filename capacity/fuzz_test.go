@@ -43,9 +43,9 @@ func FuzzPredict(f *testing.F) {
 			s.Timestamps = append(s.Timestamps, ts)
 			s.Values = append(s.Values, v)
 		}
-		dir := capacity.Up
+		dir := series.Up
 		if down {
-			dir = capacity.Down
+			dir = series.Down
 		}
 		start := time.Now()
 		p, err := capacity.Predict(capacity.Target{Usage: s, LimitValue: limit, Direction: dir}, time.UnixMilli(ts), capacity.Config{})

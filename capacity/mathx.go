@@ -3,7 +3,7 @@ package capacity
 import (
 	"math"
 
-	"github.com/omenhq/omen/internal/stats"
+	"github.com/omenhq/omen/stats"
 )
 
 // quantile returns the q-quantile of v (Hyndman & Fan type 7), reordering
@@ -12,14 +12,6 @@ func quantile(v []float64, q float64) float64 { return stats.Quantile(v, q) }
 
 // median returns the median of v, reordering it; NaN when empty.
 func median(v []float64) float64 { return stats.Quantile(v, 0.5) }
-
-// grow returns s resliced to n, reallocating when its capacity is short.
-func grow[T any](s []T, n int) []T {
-	if cap(s) < n {
-		return make([]T, n)
-	}
-	return s[:n]
-}
 
 // normQuantile80 is z such that Φ(z) = 0.9: the 80% central interval of a
 // normal distribution is ±normQuantile80 standard deviations.

@@ -2,6 +2,8 @@ package capacity
 
 import (
 	"math"
+
+	"github.com/omenhq/omen/stats"
 )
 
 // Model settings (global, documented in doc.go).
@@ -108,14 +110,14 @@ func (w *work) analyze(hasCounter bool, scale float64, horizonDays float64) anal
 	}
 	an.segs = w.segment(an.sigma, an.rng, hasCounter)
 	an.frequent = an.segs.frequent
-	w.xs = grow(w.xs, n)
-	w.age = grow(w.age, n)
-	w.seg = grow(w.seg, n)
-	w.prof = grow(w.prof, n)
-	w.z = grow(w.z, n)
-	w.res = grow(w.res, n)
-	w.bin = grow(w.bin, n)
-	w.we = grow(w.we, n)
+	w.xs = stats.Grow(w.xs, n)
+	w.age = stats.Grow(w.age, n)
+	w.seg = stats.Grow(w.seg, n)
+	w.prof = stats.Grow(w.prof, n)
+	w.z = stats.Grow(w.z, n)
+	w.res = stats.Grow(w.res, n)
+	w.bin = stats.Grow(w.bin, n)
+	w.we = stats.Grow(w.we, n)
 	w.nb = w.bins()
 	for i := range n {
 		w.xs[i] = -float64(n-1-i) * w.stepD
@@ -281,9 +283,9 @@ func (w *work) detectStep(lo int) (stepResult, bool) {
 		return st, false
 	}
 	start := w.n - nb*bl // blocks end at the last point
-	w.tmp = grow(w.tmp, 2*nb)
+	w.tmp = stats.Grow(w.tmp, 2*nb)
 	m, xk := w.tmp[:nb], w.tmp[nb:2*nb]
-	w.tmp2 = grow(w.tmp2, bl)
+	w.tmp2 = stats.Grow(w.tmp2, bl)
 	for k := range nb {
 		buf := w.tmp2[:0]
 		for i := start + k*bl; i < start+(k+1)*bl; i++ {

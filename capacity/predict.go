@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/omenhq/omen/series"
+	"github.com/omenhq/omen/stats"
 )
 
 // Data requirements.
@@ -101,8 +102,8 @@ func predict(t Target, asOf time.Time, cfg Config) (Prediction, error) {
 			return Prediction{}, fmt.Errorf("%w: %s series of %s: %w", ErrInvalidSeries, s.name, t.Labels, err)
 		}
 	}
-	if t.Direction != Up && t.Direction != Down {
-		return Prediction{}, fmt.Errorf("capacity: target %s: direction %d is neither Up nor Down", t.Labels, t.Direction)
+	if t.Direction != series.Up && t.Direction != series.Down {
+		return Prediction{}, fmt.Errorf("capacity: target %s: direction %d is neither up nor down", t.Labels, t.Direction)
 	}
 	at := asOf.UnixMilli()
 	p := Prediction{
@@ -119,7 +120,7 @@ func predict(t Target, asOf time.Time, cfg Config) (Prediction, error) {
 	if math.IsNaN(limit) {
 		limit = t.LimitValue
 	}
-	noLimit := math.IsNaN(limit) || math.IsInf(limit, 0) || (t.Direction == Up && limit <= 0)
+	noLimit := math.IsNaN(limit) || math.IsInf(limit, 0) || (t.Direction == series.Up && limit <= 0)
 	if !noLimit {
 		p.Limit = limit
 	}
@@ -138,7 +139,7 @@ func predict(t Target, asOf time.Time, cfg Config) (Prediction, error) {
 		return p, nil
 	}
 	sign := 1.0
-	if t.Direction == Down {
+	if t.Direction == series.Down {
 		sign = -1
 	}
 	lim := sign * limit
@@ -248,9 +249,9 @@ func risk(e *ETA, cfg Config) Risk {
 // paths computes the mean, lower and upper oriented paths for steps
 // 1..steps after the last point.
 func (w *work) paths(an *analysis, steps int) {
-	w.mean = grow(w.mean, steps+1)
-	w.lo = grow(w.lo, steps+1)
-	w.hi = grow(w.hi, steps+1)
+	w.mean = stats.Grow(w.mean, steps+1)
+	w.lo = stats.Grow(w.lo, steps+1)
+	w.hi = stats.Grow(w.hi, steps+1)
 	f := &an.fit
 	for h := 0; h <= steps; h++ {
 		x := float64(h) * w.pstepD

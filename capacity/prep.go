@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/omenhq/omen/series"
+	"github.com/omenhq/omen/stats"
 )
 
 const (
@@ -122,7 +123,7 @@ func (w *work) buildGrid(s series.Series, lo, hi int64, maxPoints int, sign floa
 	}
 	w.n, w.step, w.tEnd = n, step, last
 	w.stepD = float64(step) / float64(dayMs)
-	w.y = grow(w.y, n)
+	w.y = stats.Grow(w.y, n)
 	for i := range w.y {
 		w.y[i] = math.NaN()
 	}
@@ -147,7 +148,7 @@ func (w *work) buildGrid(s series.Series, lo, hi int64, maxPoints int, sign floa
 // alignCounter puts the restart counter c (samples ≤ hi) on the grid: each
 // point takes the last sample at or before it, NaN before the first.
 func (w *work) alignCounter(c series.Series, hi int64) {
-	w.rc = grow(w.rc, w.n)
+	w.rc = stats.Grow(w.rc, w.n)
 	j := 0
 	cur := math.NaN()
 	for i := range w.n {
@@ -206,7 +207,7 @@ func (w *work) noiseAndRange() (sigma, r float64) {
 
 // setLnAge stores ln(age) of every point for the power-shape searches.
 func (w *work) setLnAge() {
-	w.lnAge = grow(w.lnAge, w.n)
+	w.lnAge = stats.Grow(w.lnAge, w.n)
 	for i, a := range w.age[:w.n] {
 		w.lnAge[i] = math.Log(a)
 	}

@@ -2,6 +2,8 @@ package capacity
 
 import (
 	"math"
+
+	"github.com/omenhq/omen/stats"
 )
 
 // Seasonal profile settings.
@@ -94,9 +96,9 @@ func (w *work) estimateProfile(lo int) profile {
 		return p
 	}
 	p.bins = nb
-	w.prof1 = grow(w.prof1, nb)
-	w.profWE = grow(w.profWE, nb)
-	w.profCnt = grow(w.profCnt, 4*nb)
+	w.prof1 = stats.Grow(w.prof1, nb)
+	w.profWE = stats.Grow(w.profWE, nb)
+	w.profCnt = stats.Grow(w.profCnt, 4*nb)
 	s1, c1 := w.prof1, w.profCnt[:nb]
 	swe, cwe := w.profWE, w.profCnt[nb:2*nb]
 	swd, cwd := w.profCnt[2*nb:3*nb], w.profCnt[3*nb:]

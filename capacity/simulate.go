@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"time"
+
+	"github.com/omenhq/omen/stats"
 )
 
 // simulations is the number of simulated futures of a structured series.
@@ -28,7 +30,7 @@ func (w *work) simulate(an *analysis, lim float64, steps int, at int64, seed uin
 	firstDay := floorDiv(w.timeOf(lo), dayMs)
 	lastDay := floorDiv(w.tEnd, dayMs)
 	nd := int(lastDay - firstDay + 1)
-	w.tmp = grow(w.tmp, nd*nb)
+	w.tmp = stats.Grow(w.tmp, nd*nb)
 	mat := w.tmp
 	for i := range mat {
 		mat[i] = math.NaN()
@@ -60,8 +62,8 @@ func (w *work) simulate(an *analysis, lim float64, steps int, at int64, seed uin
 	}
 	// Per future step: the standard deviation of the trend, the bin and
 	// the day (relative to the last one).
-	w.sd = grow(w.sd, steps+1)
-	w.fbin = grow(w.fbin, 2*(steps+1))
+	w.sd = stats.Grow(w.sd, steps+1)
+	w.fbin = stats.Grow(w.fbin, 2*(steps+1))
 	for h := 0; h <= steps; h++ {
 		t := w.tEnd + int64(h)*w.pstep
 		w.sd[h] = (w.hi[h] - w.mean[h]) / normQuantile80
@@ -77,7 +79,7 @@ func (w *work) simulate(an *analysis, lim float64, steps int, at int64, seed uin
 	}
 	rmax = math.Max(rmax, 0)
 	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
-	w.tmp2 = grow(w.tmp2, simulations)
+	w.tmp2 = stats.Grow(w.tmp2, simulations)
 	hits := w.tmp2
 	end := at + int64(steps)*w.pstep
 	for s := range simulations {

@@ -9,41 +9,6 @@ import (
 	"github.com/omenhq/omen/series"
 )
 
-// Direction says which way a resource runs out.
-type Direction int
-
-const (
-	// Up means exhausted when the value reaches the limit from below
-	// (value ≥ limit): memory working set against its limit, used bytes
-	// against a size. It is the zero value.
-	Up Direction = iota
-	// Down means exhausted when the value falls to the limit
-	// (value ≤ limit): available bytes against 0.
-	Down
-)
-
-// String returns "up" or "down".
-func (d Direction) String() string {
-	switch d {
-	case Up:
-		return "up"
-	case Down:
-		return "down"
-	}
-	return fmt.Sprintf("Direction(%d)", int(d))
-}
-
-// ParseDirection parses "up" or "down".
-func ParseDirection(s string) (Direction, error) {
-	switch s {
-	case "up":
-		return Up, nil
-	case "down":
-		return Down, nil
-	}
-	return Up, fmt.Errorf("capacity: direction %q: want up or down", s)
-}
-
 // Target is one resource to predict: a usage series and the limit it must
 // not reach.
 type Target struct {
@@ -69,7 +34,7 @@ type Target struct {
 	Capacity series.Series
 	// Direction says whether exhaustion is value ≥ limit (Up) or
 	// value ≤ limit (Down).
-	Direction Direction
+	Direction series.Direction
 	// Restarts is an optional restart counter
 	// (kube_pod_container_status_restarts_total): every change starts a
 	// new segment of the usage series.
@@ -259,7 +224,7 @@ type Prediction struct {
 	// Capacity is the last Target.Capacity sample (NaN when none).
 	Capacity float64
 	// Direction is the target's direction.
-	Direction Direction
+	Direction series.Direction
 	// ETA is the time to exhaustion; nil when no quantile crosses within
 	// the horizon.
 	ETA *ETA

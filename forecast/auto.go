@@ -8,8 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"gonum.org/v1/gonum/dsp/fourier"
-
+	"github.com/omenhq/omen/stats"
 	"github.com/omenhq/omen/units"
 )
 
@@ -282,17 +281,17 @@ func (ws *autoWork) reserve(n int, periods []int) {
 		np = max(np, p)
 	}
 	ws.mstl.stl.ensure(n, np)
-	ws.mstl.deseas = grow(ws.mstl.deseas, n)
-	ws.adj = grow(ws.adj, n)
-	ws.x = grow(ws.x, n)
+	ws.mstl.deseas = stats.Grow(ws.mstl.deseas, n)
+	ws.adj = stats.Grow(ws.adj, n)
+	ws.x = stats.Grow(ws.x, n)
 	d := &ws.dec
-	d.Trend = grow(d.Trend, n)
-	d.Remainder = grow(d.Remainder, n)
+	d.Trend = stats.Grow(d.Trend, n)
+	d.Remainder = stats.Grow(d.Remainder, n)
 	for len(d.Seasonal) < len(periods) {
 		d.Seasonal = append(d.Seasonal, make([]float64, n))
 	}
 	for i := range d.Seasonal {
-		d.Seasonal[i] = grow(d.Seasonal[i], n)
+		d.Seasonal[i] = stats.Grow(d.Seasonal[i], n)
 	}
 }
 
@@ -325,7 +324,7 @@ func (a *autoFit) detect(cands []int) {
 // detrending, which keeps a season of length m and removes trends that
 // would otherwise make every lag look correlated — over the n' = n − 2⌊m/2⌋
 // values where that average exists. It needs n ≥ 2m. The autocorrelations
-// are computed by FFT (O(n log n)).
+// are stats.ACF's (by FFT, O(n log n)).
 func seasonalACF(y []float64, m int) bool {
 	n := len(y)
 	if m < 2 || n < 2*m {
@@ -348,68 +347,15 @@ func seasonalACF(y []float64, m int) bool {
 		}
 		d = append(d, y[t]-tr)
 	}
-	r := acf(nil, d, m)
-	if r == nil {
-		return false
+	if len(d) <= m {
+		return false // no lag m to measure (and r_m = 0 would not pass)
 	}
+	r := stats.ACF(nil, d, m)
 	s := 0.0
 	for k := 1; k < m; k++ {
 		s += r[k] * r[k]
 	}
 	return r[m] > 1.645*math.Sqrt((1+2*s)/float64(len(d)))
-}
-
-// acf returns the sample autocorrelations r_0..r_maxLag of y (R's acf
-// definition: r_k = Σ_{t<n−k} (y_t − ȳ)(y_{t+k} − ȳ) / Σ (y_t − ȳ)²),
-// through the power spectrum of the zero-padded series (Wiener–Khinchin).
-// It returns nil for a constant series.
-func acf(dst, y []float64, maxLag int) []float64 {
-	n := len(y)
-	// zero padding to n + maxLag avoids circular wrap-around for the lags
-	// needed; sizes with factors 2, 3 and 5 only are fast in fftpack
-	size := fastFFTSize(n + maxLag)
-	x := make([]float64, size)
-	mean := 0.0
-	for _, v := range y {
-		mean += v
-	}
-	mean /= float64(n)
-	for i, v := range y {
-		x[i] = v - mean
-	}
-	fft := fourier.NewFFT(size)
-	c := fft.Coefficients(nil, x)
-	for i, v := range c {
-		c[i] = complex(real(v)*real(v)+imag(v)*imag(v), 0)
-	}
-	cov := fft.Sequence(x, c) // unnormalised: size·Σ x_t x_{t+k}
-	if cov[0] <= 0 {
-		return nil
-	}
-	if cap(dst) < maxLag+1 {
-		dst = make([]float64, maxLag+1)
-	}
-	dst = dst[:maxLag+1]
-	for k := range dst {
-		dst[k] = cov[k] / cov[0]
-	}
-	return dst
-}
-
-// fastFFTSize returns the smallest integer ≥ n whose only prime factors are
-// 2, 3 and 5.
-func fastFFTSize(n int) int {
-	for m := max(n, 1); ; m++ {
-		k := m
-		for _, p := range []int{2, 3, 5} {
-			for k%p == 0 {
-				k /= p
-			}
-		}
-		if k == 1 {
-			return m
-		}
-	}
 }
 
 // lagMAE is mean |y_t − y_{t−lag}| over t ∈ [from, n).
@@ -832,8 +778,8 @@ func (a *autoFit) memberForecast(m *member, dst, y []float64) {
 					break
 				}
 			}
-			ws.idx = ClassicalSeasonal(ws.idx, y, m.p1, mult)
-			ws.x = grow(ws.x, n)
+			ws.idx = stats.ClassicalSeasonal(ws.idx, y, m.p1, mult)
+			ws.x = stats.Grow(ws.x, n)
 			x = ws.x
 			for t, v := range y {
 				if mult {
@@ -914,7 +860,7 @@ func (a *autoFit) decompose(y []float64, p1, p2 int) {
 		ps = periods[:2]
 	}
 	mstlRun(&ws.mstl, y, ps, MSTLOptions{Iterations: 1, Inner: 1}, &ws.dec)
-	ws.adj = grow(ws.adj, n)
+	ws.adj = stats.Grow(ws.adj, n)
 	copy(ws.adj, y)
 	for i := range ws.dec.Periods {
 		for t, s := range ws.dec.Seasonal[i] {

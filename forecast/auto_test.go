@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/omenhq/omen/series"
 )
 
 // hourly returns n hourly values with daily and weekly patterns, a trend
@@ -128,38 +130,6 @@ func TestAutoIntervalsAreCalibratedOnSimulatedSeries(t *testing.T) {
 	require.InDelta(t, 0.8, c, 0.1)
 }
 
-func TestACFByFFTMatchesTheDirectSum(t *testing.T) {
-	r := rand.New(rand.NewPCG(8, 9))
-	y := make([]float64, 301)
-	for i := range y {
-		y[i] = math.Sin(float64(i)/4) + r.NormFloat64()
-	}
-	got := acf(nil, y, 40)
-	mean := 0.0
-	for _, v := range y {
-		mean += v
-	}
-	mean /= float64(len(y))
-	den := 0.0
-	for _, v := range y {
-		den += (v - mean) * (v - mean)
-	}
-	for k := 0; k <= 40; k++ {
-		c := 0.0
-		for t := 0; t+k < len(y); t++ {
-			c += (y[t] - mean) * (y[t+k] - mean)
-		}
-		require.InDelta(t, c/den, got[k], 1e-12, "lag %d", k)
-	}
-	require.Nil(t, acf(nil, []float64{3, 3, 3}, 1))
-}
-
-func TestFastFFTSizeHasOnlySmallFactors(t *testing.T) {
-	for n, want := range map[int]int{0: 1, 1: 1, 7: 8, 4320: 4320, 4321: 4374, 1009: 1024} {
-		require.Equal(t, want, fastFFTSize(n), "n=%d", n)
-	}
-}
-
 func TestAutoFollowsASteadyTrendWithoutSeasonality(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	y := make([]float64, 300)
@@ -172,7 +142,7 @@ func TestAutoFollowsASteadyTrendWithoutSeasonality(t *testing.T) {
 	require.Contains(t, fc.Model, "linear-recent")
 	require.InDelta(t, 100+2*float64(300+23), fc.Mean[23], 3, "the trend is continued, not damped away")
 	// the disk-full question: when does it cross 700 (at step 1 + (700−700)/2 = 1 … )
-	c := ETA(fc, 740, Up)
+	c := ETA(fc, 740, series.Up)
 	require.NotNil(t, c.P50)
 	require.InDelta(t, 21, *c.P50, 1.5)
 }

@@ -3,28 +3,9 @@ package forecast
 import (
 	"math"
 	"time"
+
+	"github.com/omenhq/omen/series"
 )
-
-// Direction says which way a limit is crossed.
-type Direction int
-
-const (
-	// Up is a crossing from below: the first step with value ≥ limit.
-	Up Direction = iota + 1
-	// Down is a crossing from above: the first step with value ≤ limit.
-	Down
-)
-
-// String returns "up" or "down".
-func (d Direction) String() string {
-	switch d {
-	case Up:
-		return "up"
-	case Down:
-		return "down"
-	}
-	return "invalid"
-}
 
 // Crossing is the time to the first crossing of a limit, in forecast steps,
 // as three quantiles. A step s means the crossing happens s steps after the
@@ -42,7 +23,7 @@ type Crossing struct {
 	P90 *float64
 	// Limit and Direction are the arguments of ETA.
 	Limit     float64
-	Direction Direction
+	Direction series.Direction
 }
 
 // ETA returns the first crossing of limit in direction dir by the forecast
@@ -54,9 +35,9 @@ type Crossing struct {
 // of the quantile path, which is exact when the paths are monotone (steady
 // growth to a limit — the disk-full case) and otherwise optimistic for P10
 // and pessimistic for P90.
-func ETA(fc *Forecast, limit float64, dir Direction) Crossing {
+func ETA(fc *Forecast, limit float64, dir series.Direction) Crossing {
 	c := Crossing{Limit: limit, Direction: dir}
-	if fc == nil || len(fc.Mean) == 0 || (dir != Up && dir != Down) {
+	if fc == nil || len(fc.Mean) == 0 || (dir != series.Up && dir != series.Down) {
 		return c
 	}
 	scale := 1.0
@@ -78,7 +59,7 @@ func ETA(fc *Forecast, limit float64, dir Direction) Crossing {
 	}
 	h := len(fc.Mean)
 	c.P50 = firstCrossing(mean, h, limit, dir)
-	if dir == Up {
+	if dir == series.Up {
 		c.P10 = firstCrossing(hi, h, limit, dir)
 		c.P90 = firstCrossing(lo, h, limit, dir)
 	} else {
@@ -90,9 +71,9 @@ func ETA(fc *Forecast, limit float64, dir Direction) Crossing {
 
 // firstCrossing returns the fractional step of the first crossing of path
 // (steps 1..h) or nil.
-func firstCrossing(path func(int) float64, h int, limit float64, dir Direction) *float64 {
+func firstCrossing(path func(int) float64, h int, limit float64, dir series.Direction) *float64 {
 	crossed := func(v float64) bool {
-		if dir == Up {
+		if dir == series.Up {
 			return v >= limit
 		}
 		return v <= limit

@@ -3,6 +3,8 @@ package forecast
 import (
 	"fmt"
 	"math"
+
+	"github.com/omenhq/omen/stats"
 )
 
 type seasonKind int
@@ -120,7 +122,7 @@ func etsInit(y []float64, f etsForm, s0 []float64) (l0, b0 float64) {
 	n := len(y)
 	if f.season != noSeason {
 		k := min(n, 4*f.m)
-		ClassicalSeasonal(s0, y[:k], f.m, f.season == mulSeason)
+		stats.ClassicalSeasonal(s0, y[:k], f.m, f.season == mulSeason)
 	}
 	maxn := min(max(10, 2*f.m), n)
 	var sx, sy, sxx, sxy float64
@@ -254,8 +256,8 @@ func fitETSWith(ws *autoWork, y []float64, f etsForm, start etsParams, maxEval i
 	fit := &etsFit{name: "ets", form: f, n: len(y)}
 	var s0, ring []float64
 	if f.season != noSeason {
-		ws.s0 = grow(ws.s0, f.m)
-		ws.ring = grow(ws.ring, f.m)
+		ws.s0 = stats.Grow(ws.s0, f.m)
+		ws.ring = stats.Grow(ws.ring, f.m)
 		s0, ring = ws.s0, ws.ring
 	}
 	l0, b0 := etsInit(y, f, s0)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/omenhq/omen/forecast"
+	"github.com/omenhq/omen/series"
 )
 
 func show(fc *forecast.Forecast, err error) {
@@ -177,7 +178,7 @@ func ExampleETA() {
 		fc.Lower = append(fc.Lower, m-2*float64(h))
 		fc.Upper = append(fc.Upper, m+2*float64(h))
 	}
-	c := forecast.ETA(fc, 5, forecast.Down)
+	c := forecast.ETA(fc, 5, series.Down)
 	p10, p50, p90 := c.Durations(time.Hour)
 	fmt.Println("P10", p10.Round(time.Minute), "P50", p50.Round(time.Minute), "P90", p90.Round(time.Minute))
 	// Output:

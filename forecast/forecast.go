@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/omenhq/omen/stats"
 )
 
 // ErrNoData is returned when a history holds no finite value.
@@ -47,9 +49,9 @@ func (f *Forecast) Horizon() int { return len(f.Mean) }
 // reset sizes the slices of f for h steps, reusing their capacity, and
 // clears the descriptive fields.
 func (f *Forecast) reset(h int, level float64) {
-	f.Mean = grow(f.Mean, h)
-	f.Lower = grow(f.Lower, h)
-	f.Upper = grow(f.Upper, h)
+	f.Mean = stats.Grow(f.Mean, h)
+	f.Lower = stats.Grow(f.Lower, h)
+	f.Upper = stats.Grow(f.Upper, h)
 	f.Level = level
 	f.Model, f.Reason = "", ""
 	f.Periods = f.Periods[:0]
@@ -229,14 +231,6 @@ func ForStep(name string, step time.Duration, horizon int) (Model, FitConfig, er
 		m = a
 	}
 	return m, FitConfig{Periods: CandidatePeriods(step)}, nil
-}
-
-// grow returns s resliced to n, reallocating when its capacity is short.
-func grow(s []float64, n int) []float64 {
-	if cap(s) < n {
-		return make([]float64, n)
-	}
-	return s[:n]
 }
 
 // normLevel returns level, or DefaultLevel when level is not in (0, 1).

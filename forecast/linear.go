@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/omenhq/omen/internal/stats"
+	"github.com/omenhq/omen/stats"
 )
 
 // Linear is the ordinary least squares straight line y_t = a + b·t,

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/omenhq/omen/stats"
 )
 
 // ErrBadPeriod is returned by STL and MSTL for a period below 2 or longer
@@ -55,19 +57,19 @@ type stlWork struct {
 
 func (w *stlWork) ensure(n, np int) {
 	m := n + 2*np
-	w.rw = grow(w.rw, n)
-	w.season = grow(w.season, n)
-	w.trend = grow(w.trend, n)
-	w.w1 = grow(w.w1, m)
-	w.w2 = grow(w.w2, m)
-	w.w3 = grow(w.w3, m)
-	w.w4 = grow(w.w4, m)
-	w.w5 = grow(w.w5, m)
+	w.rw = stats.Grow(w.rw, n)
+	w.season = stats.Grow(w.season, n)
+	w.trend = stats.Grow(w.trend, n)
+	w.w1 = stats.Grow(w.w1, m)
+	w.w2 = stats.Grow(w.w2, m)
+	w.w3 = stats.Grow(w.w3, m)
+	w.w4 = stats.Grow(w.w4, m)
+	w.w5 = stats.Grow(w.w5, m)
 	k := n/np + 3
-	w.sub1 = grow(w.sub1, k)
-	w.sub2 = grow(w.sub2, k)
-	w.sub3 = grow(w.sub3, k)
-	w.sub4 = grow(w.sub4, k)
+	w.sub1 = stats.Grow(w.sub1, k)
+	w.sub2 = stats.Grow(w.sub2, k)
+	w.sub3 = stats.Grow(w.sub3, k)
+	w.sub4 = stats.Grow(w.sub4, k)
 }
 
 // stlParams are the resolved STL settings.
@@ -571,7 +573,7 @@ func mstlRun(ws *mstlWork, y []float64, periods []int, o MSTLOptions, d *Decompo
 	if iters <= 0 {
 		iters = 2
 	}
-	ws.deseas = grow(ws.deseas, n)
+	ws.deseas = stats.Grow(ws.deseas, n)
 	deseas := ws.deseas
 	copy(deseas, y)
 	for len(d.Seasonal) < len(d.Periods) {
@@ -579,13 +581,13 @@ func mstlRun(ws *mstlWork, y []float64, periods []int, o MSTLOptions, d *Decompo
 	}
 	d.Seasonal = d.Seasonal[:len(d.Periods)]
 	for i := range d.Seasonal {
-		d.Seasonal[i] = grow(d.Seasonal[i], n)
+		d.Seasonal[i] = stats.Grow(d.Seasonal[i], n)
 		for t := range n {
 			d.Seasonal[i][t] = 0
 		}
 	}
-	d.Trend = grow(d.Trend, n)
-	d.Remainder = grow(d.Remainder, n)
+	d.Trend = stats.Grow(d.Trend, n)
+	d.Remainder = stats.Grow(d.Remainder, n)
 	if len(d.Periods) == 0 {
 		// no seasonality: trend by loess with a span of about a tenth of the series
 		q := max(nextOdd(float64(n)/10), 3)

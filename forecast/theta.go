@@ -3,12 +3,14 @@ package forecast
 import (
 	"fmt"
 	"math"
+
+	"github.com/omenhq/omen/stats"
 )
 
 // Theta is the Theta method of Assimakopoulos & Nikolopoulos (2000) in the
 // equivalent form of Hyndman & Billah (2003), as R's forecast::thetaf and
 // the M4 benchmark: when the series passes the 90% seasonality test at the
-// period (see m4.SeasonalityTest) it is divided by classical multiplicative
+// period (see stats.SeasonalityTest) it is divided by classical multiplicative
 // seasonal indices (subtracted for non-positive data); simple exponential
 // smoothing with drift half the least squares slope b is applied:
 //
@@ -40,7 +42,7 @@ func (m Theta) Fit(y []float64, cfg FitConfig) (Fitted, error) {
 	}
 	fit := &thetaFit{n: n, warnings: p.warnings}
 	x := p.y
-	if period >= 2 && seasonalTest(p.y, period) {
+	if period >= 2 && stats.SeasonalityTest(p.y, period) {
 		fit.period = period
 		fit.mult = true
 		for _, v := range p.y {
@@ -49,7 +51,7 @@ func (m Theta) Fit(y []float64, cfg FitConfig) (Fitted, error) {
 				break
 			}
 		}
-		fit.idx = ClassicalSeasonal(nil, p.y, period, fit.mult)
+		fit.idx = stats.ClassicalSeasonal(nil, p.y, period, fit.mult)
 		x = make([]float64, n)
 		for t, v := range p.y {
 			if fit.mult {

@@ -161,12 +161,12 @@ type scenarioResult struct {
 func Target(sc fixtures.Scenario) capacity.Target {
 	t := capacity.Target{Labels: sc.Series.Labels, Usage: sc.Series, Restarts: sc.Restarts}
 	if sc.Direction == fixtures.Down {
-		t.Direction = capacity.Down
+		t.Direction = series.Down
 		t.LimitValue = 0
 		t.Capacity = sc.Limit
 		return t
 	}
-	t.Direction = capacity.Up
+	t.Direction = series.Up
 	t.Limit = sc.Limit
 	if sc.Limit.Len() == 0 {
 		t.LimitValue = math.NaN()

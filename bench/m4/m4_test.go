@@ -9,8 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/omenhq/omen/forecast"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omenhq/omen/forecast"
+	"github.com/omenhq/omen/stats"
 )
 
 func TestReadParsesTheWideFormat(t *testing.T) {
@@ -118,8 +120,8 @@ func TestSESMatchesTheOfficialM4Benchmark(t *testing.T) {
 	for i, s := range train {
 		x := s.Values
 		var idx []float64
-		if SeasonalityTest(x, 24) {
-			idx = SeasonalIndices(x, 24)
+		if stats.SeasonalityTest(x, 24) {
+			idx = stats.ClassicalSeasonal(nil, x, 24, true)
 			x = make([]float64, len(s.Values))
 			for t, v := range s.Values {
 				x[t] = v / idx[t%24]

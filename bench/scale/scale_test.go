@@ -391,7 +391,8 @@ func BenchmarkProfileFleet(b *testing.B) {
 	}
 	var specs []engine.TargetSpec
 	for _, p := range []string{"disk", "memory"} {
-		specs = append(specs, engine.Presets[p]...)
+		ps, _ := engine.Preset(p)
+		specs = append(specs, ps...)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -65,9 +65,9 @@ func runDemo(ctx context.Context, g *globalOptions, view *viewOptions, output, h
 	if err != nil {
 		return fmt.Errorf("cannot load the embedded demo data: %w", err)
 	}
-	var specs []engine.TargetSpec
-	specs = append(specs, engine.Presets["disk"]...)
-	specs = append(specs, engine.Presets["memory"]...)
+	disk, _ := engine.Preset("disk")
+	memory, _ := engine.Preset("memory")
+	specs := append(disk, memory...)
 	if specs, err = view.specs(specs); err != nil {
 		return err
 	}

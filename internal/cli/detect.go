@@ -62,6 +62,7 @@ and each interval names the metrics behind it. --push-to writes omen_anomaly_sco
 	f.StringVar(&o.End, "end", "", "end `TIME` of the range (default --at, or now)")
 	f.Var(durationValue{d: &o.Range}, "range", "length of the range, e.g. 7d (default 7d for servers; the whole file for --input)")
 	f.Var(durationValue{d: &o.Step}, "step", "resolution (default: chosen from the range; files: raw samples)")
+	excludeFlag(f, &o.Exclude)
 	f.BoolVar(&o.Machine, "machine", false, "score all series together as the metrics of one machine")
 	f.StringVar(&o.PushTo, "push-to", "", "write omen_anomaly_score back to this VictoriaMetrics or Prometheus (remote write) `URL`")
 	f.StringVar(&o.Output, "output", "", "write to `FILE` instead of stdout (atomically)")

@@ -7,12 +7,15 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/omenhq/omen/internal/seriesio"
 	"github.com/omenhq/omen/internal/source"
+	"github.com/omenhq/omen/pir"
 	"github.com/omenhq/omen/series"
 	"github.com/omenhq/omen/units"
 )
@@ -25,6 +28,9 @@ type fetchOptions struct {
 	Range  time.Duration
 	Step   time.Duration
 	Output string
+	// Exclude are --exclude files: incidents and maintenance windows whose
+	// samples are treated as missing before fitting (forecast, detect).
+	Exclude []string
 }
 
 var fetchFormats = []string{"table", "json", "yaml", "csv", "markdown", "openmetrics"}
@@ -132,6 +138,19 @@ func (g *globalOptions) query(ctx context.Context, o *fetchOptions, defaultRange
 		return nil, q, err
 	}
 	p.Finish("fetched", "query", q.Expr, "series", len(res.Series))
+	if len(o.Exclude) > 0 {
+		excl, err := g.exclusions(o.Exclude)
+		if err != nil {
+			return nil, q, err
+		}
+		masked := 0
+		for i := range res.Series {
+			var n int
+			res.Series[i], n = pir.Exclude(res.Series[i], excl)
+			masked += n
+		}
+		g.logger.Info("excluded windows", "windows", len(excl), "samples", masked)
+	}
 	for _, w := range res.Warnings {
 		g.logger.Warn("source warning", "query", q.Expr, "warning", w)
 	}
@@ -281,4 +300,23 @@ func labelNames(ls series.Labels) []string {
 		names[i] = l.Name
 	}
 	return names
+}
+
+// exclusions loads the --exclude files (incidents in any format omen
+// incidents reads, maintenance windows as minimal YAML: id, start, end):
+// every record is a window, drills included.
+func (g *globalOptions) exclusions(paths []string) ([]pir.Incident, error) {
+	l, err := pir.Load(paths...)
+	if err != nil {
+		return nil, usagef("invalid --exclude: %v", err)
+	}
+	if len(l.Incidents) == 0 {
+		return nil, usagef("invalid --exclude %s: no incident or window found in it", strings.Join(paths, ", "))
+	}
+	return l.Incidents, nil
+}
+
+// excludeFlag registers --exclude on a command.
+func excludeFlag(f *pflag.FlagSet, paths *[]string) {
+	f.StringArrayVar(paths, "exclude", nil, "treat the windows of these incidents or maintenance windows (`PATH`: any incident format, or minimal YAML of id, start, end) as missing data when fitting (repeatable)")
 }

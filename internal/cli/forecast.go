@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/omenhq/omen/forecast"
+	"github.com/omenhq/omen/internal/engine"
 	"github.com/omenhq/omen/internal/sink"
 	"github.com/omenhq/omen/series"
 	"github.com/omenhq/omen/units"
@@ -57,6 +58,7 @@ the whole file up to --at.`,
 	f.Var(durationValue{d: &o.Range}, "range", "length of the history, e.g. 14d (default 14d for servers)")
 	f.Var(durationValue{d: &o.Step}, "step", "resolution of the history (default: chosen from the range, or the file's own step)")
 	f.Var(durationValue{d: &o.Horizon}, "horizon", "how far ahead to forecast, e.g. 1d (default 1d)")
+	excludeFlag(f, &o.Exclude)
 	f.StringVar(&o.Model, "model", "auto", "model: "+strings.Join(forecast.ModelNames(), ", "))
 	f.Float64Var(&o.Level, "level", forecast.DefaultLevel, "nominal coverage of the prediction interval, in (0,1)")
 	f.StringVar(&o.Plot, "plot", "", "draw history, forecast and interval to `FILE` (.svg or .png; one file per series, numbered when several)")
@@ -93,8 +95,7 @@ func runForecast(ctx context.Context, g *globalOptions, o *forecastOptions) erro
 	if o.Level <= 0 || o.Level >= 1 {
 		return usagef("invalid --level %v: want a number between 0 and 1, e.g. 0.8", o.Level)
 	}
-	model, err := forecast.ByName(o.Model)
-	if err != nil {
+	if _, err := forecast.ByName(o.Model); err != nil {
 		return usagef("invalid --model %q: want one of %s", o.Model, strings.Join(forecast.ModelNames(), ", "))
 	}
 	if o.Horizon == 0 {
@@ -109,23 +110,21 @@ func runForecast(ctx context.Context, g *globalOptions, o *forecastOptions) erro
 	if err != nil {
 		return err
 	}
-	var out []seriesForecast
 	p := g.startProgress("forecasting")
 	defer p.Finish("")
-	progress := p.Counter("series")
-	for i, s := range res.Series {
-		if err := stopped(ctx, "forecast", i, len(res.Series), "series"); err != nil {
+	fcs, err := engine.Forecast(ctx, res.Series, res.Step, engine.ForecastOptions{Model: o.Model, Horizon: o.Horizon, Level: o.Level, Progress: p.Counter("series")})
+	if err != nil {
+		if ctx.Err() != nil {
 			return fmt.Errorf("nothing written: %w", err)
 		}
-		fc, err := forecastSeries(s, res.Step, model, o)
-		if err != nil {
-			return fmt.Errorf("cannot forecast %s: %w", s.Labels, err)
-		}
+		return err
+	}
+	out := make([]seriesForecast, len(fcs))
+	for i, fc := range fcs {
 		for _, w := range fc.Warnings {
-			g.logger.Warn("forecast warning", "series", s.Labels.String(), "warning", w)
+			g.logger.Warn("forecast warning", "series", fc.Labels.String(), "warning", w)
 		}
-		out = append(out, fc)
-		progress(i+1, len(res.Series))
+		out[i] = toSeriesForecast(fc)
 	}
 	p.Finish("forecast", "series", len(out))
 	if o.Plot != "" {
@@ -136,43 +135,19 @@ func runForecast(ctx context.Context, g *globalOptions, o *forecastOptions) erro
 	return writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error { return renderForecasts(w, g.Format, g.display(o.Output), out) })
 }
 
-// forecastSeries resamples s on a regular grid and forecasts it.
-func forecastSeries(s series.Series, step time.Duration, model forecast.Model, o *forecastOptions) (seriesForecast, error) {
-	st := step.Milliseconds()
-	if st <= 0 {
-		st = series.Step(s)
-	}
-	if st <= 0 {
-		return seriesForecast{}, fmt.Errorf("%d samples: need at least two to know the step", s.Len())
-	}
-	r := series.Range{Start: s.First(), End: s.Last(), Step: st}
-	y := series.Align(nil, s, r, st)
-	h := int(o.Horizon.Milliseconds() / st)
-	if h < 1 {
-		return seriesForecast{}, fmt.Errorf("--horizon %s is shorter than the step %s", o.Horizon, time.Duration(st)*time.Millisecond)
-	}
-	stepDur := time.Duration(st) * time.Millisecond
-	var fc *forecast.Forecast
-	var err error
-	if o.Model == "auto" {
-		fc, err = forecast.Auto(y, forecast.AutoOptions{Step: stepDur, Horizon: h, Level: o.Level})
-	} else {
-		fc, err = forecast.Predict(model, y, forecast.FitConfig{Periods: forecast.CandidatePeriods(stepDur)}, h, o.Level)
-	}
-	if err != nil {
-		return seriesForecast{}, err
-	}
+// toSeriesForecast is the rendered form of an engine forecast.
+func toSeriesForecast(fc engine.SeriesForecast) seriesForecast {
 	sf := seriesForecast{
-		Labels: s.Labels.Map(), Step: fmtDuration(stepDur), Model: fc.Model, Reason: fc.Reason, Level: fc.Level,
-		Warnings: fc.Warnings, labels: s.Labels, history: series.Series{Labels: s.Labels, Timestamps: r.Timestamps(nil), Values: y},
+		Labels: fc.Labels.Map(), Step: fmtDuration(fc.Step), Model: fc.Model, Reason: fc.Reason, Level: fc.Level,
+		Warnings: fc.Warnings, labels: fc.Labels, history: fc.History,
 	}
 	for i := range fc.Mean {
 		sf.Points = append(sf.Points, forecastPoint{
-			Timestamp: time.UnixMilli(r.End + int64(i+1)*st).UTC(),
+			Timestamp: time.UnixMilli(fc.Timestamp(i)).UTC(),
 			Mean:      fc.Mean[i], Lower: fc.Lower[i], Upper: fc.Upper[i],
 		})
 	}
-	return sf, nil
+	return sf
 }
 
 func renderForecasts(w io.Writer, format string, d display, fcs []seriesForecast) error {

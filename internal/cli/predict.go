@@ -14,6 +14,7 @@ import (
 	"github.com/omenhq/omen/capacity"
 	"github.com/omenhq/omen/internal/engine"
 	"github.com/omenhq/omen/internal/sink"
+	"github.com/omenhq/omen/pir"
 	"github.com/omenhq/omen/series"
 	"github.com/omenhq/omen/units"
 )
@@ -33,6 +34,7 @@ type predictOptions struct {
 	Output    string
 	PushTo    string
 	Workers   int
+	Exclude   []string
 	view      viewOptions
 }
 
@@ -88,6 +90,7 @@ WHY goes under each row and the least needed columns are left out (--wide shows 
 	f.StringVar(&o.Output, "output", "", "write to `FILE` instead of stdout (atomically; required for html)")
 	f.StringVar(&o.PushTo, "push-to", "", "write predictions back to this VictoriaMetrics or Prometheus (remote write) `URL`")
 	f.IntVar(&o.Workers, "workers", 0, "targets predicted in parallel (default 1)")
+	excludeFlag(f, &o.Exclude)
 	o.view.addFlags(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("preset", cobra.FixedCompletions(engine.PresetNames(), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(predictFormats, cobra.ShellCompDirectiveNoFileComp))
@@ -98,7 +101,7 @@ WHY goes under each row and the least needed columns are left out (--wide shows 
 func (o *predictOptions) specs(g *globalOptions) ([]engine.TargetSpec, error) {
 	var specs []engine.TargetSpec
 	for _, p := range o.Presets {
-		ps, ok := engine.Presets[strings.TrimSpace(p)]
+		ps, ok := engine.Preset(strings.TrimSpace(p))
 		if !ok {
 			return nil, usagef("unknown --preset %q: want %s", p, strings.Join(engine.PresetNames(), ", "))
 		}
@@ -151,10 +154,16 @@ func runPredict(ctx context.Context, g *globalOptions, o *predictOptions) error 
 	if err != nil {
 		return err
 	}
+	var excl []pir.Incident
+	if len(o.Exclude) > 0 {
+		if excl, err = g.exclusions(o.Exclude); err != nil {
+			return err
+		}
+	}
 	p := g.startProgress("predicting")
 	defer p.Finish("")
 	rep, err := engine.Predict(ctx, src, engine.PredictOptions{
-		Specs: specs, AsOf: at, Step: o.Step, Workers: o.Workers, Logger: g.logger, Progress: p.Counter("targets"),
+		Specs: specs, AsOf: at, Step: o.Step, Workers: o.Workers, Logger: g.logger, Exclude: excl, Progress: p.Counter("targets"),
 		Capacity: capacity.Config{Horizon: o.Horizon, Window: o.Window, Critical: o.Critical, Warning: o.Warning, ForecastPoints: chartPoints(g.Format == "html"), Logger: g.logger},
 	})
 	if err != nil {
@@ -473,11 +482,11 @@ func usage(r engine.Result) string {
 	bytes := units.IsBytes(r.Labels.Name())
 	f := func(v float64) string { return fmtValue(v, bytes) }
 	switch {
-	case r.Direction == capacity.Down && !math.IsNaN(r.Capacity) && r.Capacity > 0:
+	case r.Direction == series.Down && !math.IsNaN(r.Capacity) && r.Capacity > 0:
 		return fmt.Sprintf("%s of %s", pct(1-r.Current/r.Capacity), f(r.Capacity))
 	case math.IsNaN(r.Limit):
 		return f(r.Current) + " (no limit)"
-	case r.Direction == capacity.Up && r.Limit > 0:
+	case r.Direction == series.Up && r.Limit > 0:
 		return fmt.Sprintf("%s / %s (%s)", f(r.Current), f(r.Limit), pct(r.Current/r.Limit))
 	}
 	return fmt.Sprintf("%s (limit %s)", f(r.Current), f(r.Limit))
@@ -573,7 +582,7 @@ func predictionChart(r engine.Result) sink.Chart {
 		Title:    r.Spec + " " + shortLabels(r.Labels),
 		HistoryT: r.History.Timestamps, HistoryV: r.History.Values,
 		ForecastT: r.Forecast.Timestamps, Mean: r.Forecast.Mean, Lower: r.Forecast.Lower, Upper: r.Forecast.Upper,
-		Limit: r.Limit, Down: r.Direction == capacity.Down, Capacity: r.Capacity,
+		Limit: r.Limit, Down: r.Direction == series.Down, Capacity: r.Capacity,
 		Bytes: units.IsBytes(r.Labels.Name()), Now: r.AsOf,
 	}
 	if c.Down {

@@ -25,7 +25,9 @@ var demoReport = sync.OnceValues(func() (*engine.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	specs := append(append([]engine.TargetSpec{}, engine.Presets["disk"]...), engine.Presets["memory"]...)
+	disk, _ := engine.Preset("disk")
+	memory, _ := engine.Preset("memory")
+	specs := append(disk, memory...)
 	return engine.Predict(context.Background(), src, engine.PredictOptions{Specs: specs, AsOf: fixtures.DemoEndTime()})
 })
 

@@ -198,6 +198,8 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 findings at or above the conf
 		newPRCmd(g),
 		newReplayCmd(g),
 		newWhatifCmd(g),
+		newIncidentsCmd(g),
+		newQualityCmd(g),
 	)
 	return root
 }

@@ -74,7 +74,7 @@ func (v *viewOptions) specs(specs []engine.TargetSpec) ([]engine.TargetSpec, err
 	for _, t := range v.Targets {
 		t = strings.TrimSpace(t)
 		found := false
-		if ps, ok := engine.Presets[t]; ok {
+		if ps, ok := engine.Preset(t); ok {
 			for _, p := range ps {
 				if slices.ContainsFunc(specs, func(s engine.TargetSpec) bool { return s.Name == p.Name }) {
 					want[p.Name], found = true, true
@@ -229,9 +229,9 @@ func p50Of(p capacity.Prediction) float64 {
 // over it.
 func usedFraction(r engine.Result) float64 {
 	switch {
-	case r.Direction == capacity.Down && !math.IsNaN(r.Capacity) && r.Capacity > 0:
+	case r.Direction == series.Down && !math.IsNaN(r.Capacity) && r.Capacity > 0:
 		return 1 - r.Current/r.Capacity
-	case r.Direction == capacity.Up && !math.IsNaN(r.Limit) && r.Limit > 0:
+	case r.Direction == series.Up && !math.IsNaN(r.Limit) && r.Limit > 0:
 		return r.Current / r.Limit
 	}
 	return math.NaN()

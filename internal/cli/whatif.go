@@ -27,6 +27,7 @@ type whatifOptions struct {
 	PageSeverities string
 	FlapWindow     time.Duration
 	Output         string
+	incidentFlags
 }
 
 var whatifFormats = []string{"table", "json", "yaml", "csv", "markdown", "html"}
@@ -55,6 +56,13 @@ Per variant: firings; pages, the firings whose severity label is one of --page-s
 firing_seconds, the sum over firings of (resolved_at, or --end when still firing) −
 firing_at; flaps as in omen replay.
 
+With --incidents, every variant is also scored against the incidents with omen quality's
+definitions (omen quality --help): caught (the incidents one of its firings matches: firing_at
+in [start − --lead-window, end], labels agreeing), missed, precision (firings matching an
+incident / firings), recall (caught / incidents whose start lies in [--start, --end]) and
+lead_seconds_median (the median over the caught incidents of start − the earliest matching
+firing_at).
+
 --format html writes a page with a timeline of the firings per label set, the rule as
 written above each variant.`,
 		Example: `  omen whatif --prometheus http://localhost:9090 --rules rules/app.yml --alert HighErrorRate \
@@ -80,6 +88,7 @@ written above each variant.`,
 	f.StringVar(&o.PageSeverities, "page-severities", "critical", "severity label values that page, comma-separated")
 	f.Var(durationValue{d: &o.FlapWindow}, "flap-window", "a firing beginning sooner than this after the previous one resolved is a flap (default 30m)")
 	f.StringVar(&o.Output, "output", "", "write to `FILE` instead of stdout (atomically)")
+	o.incidentFlags.add(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(whatifFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -166,14 +175,18 @@ func runWhatif(ctx context.Context, g *globalOptions, o *whatifOptions) error {
 	for _, w := range res.Warnings {
 		g.logger.Warn("what-if", "alert", r.Alert, "warning", w)
 	}
+	scores, err := o.incidentFlags.score(g, res, cfg.Measure)
+	if err != nil {
+		return err
+	}
 	return writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error {
 		switch g.Format {
 		case "json", "yaml":
-			return writeData(w, g.Format, whatifJSON(res))
+			return writeData(w, g.Format, scores.json(whatifJSON(res)))
 		case "html":
 			return sink.WriteTimelineHTML(w, whatifTimeline(res))
 		}
-		return writeTable(w, g.Format, g.display(o.Output), whatifTable(res))
+		return writeTable(w, g.Format, g.display(o.Output), scores.table(whatifTable(res)))
 	})
 }
 
@@ -207,6 +220,7 @@ type (
 		NightPages           int      `json:"night_pages"`
 		FiringSeconds        float64  `json:"firing_seconds"`
 		Flaps                int      `json:"flaps"`
+		*IncidentScore
 	}
 )
 

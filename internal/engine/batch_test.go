@@ -9,7 +9,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/omenhq/omen/capacity"
 	"github.com/omenhq/omen/internal/source/file"
 	"github.com/omenhq/omen/series"
 )
@@ -46,7 +45,7 @@ func TestSplitKeepsEverySeriesExactlyOnce(t *testing.T) {
 	}
 	series.Sort(ss)
 	src := file.New(ss)
-	spec := TargetSpec{Name: "disk", Usage: `node_filesystem_avail_bytes`, Capacity: `node_filesystem_size_bytes`, Direction: capacity.Down, On: []string{"instance", "device", "mountpoint"}}
+	spec := TargetSpec{Name: "disk", Usage: `node_filesystem_avail_bytes`, Capacity: `node_filesystem_size_bytes`, Direction: series.Down, On: []string{"instance", "device", "mountpoint"}}
 	batches, err := split(context.Background(), src, spec, end.Add(-14*24*time.Hour), end, 5)
 	require.NoError(t, err)
 	require.Greater(t, len(batches), 4)
@@ -86,7 +85,7 @@ func TestSplitNarrowsABigValueByTheNextLabelAndBoundsTheMatcher(t *testing.T) {
 	add("old", "p", end.Add(-3*time.Hour)) // no sample in the last hour
 	series.Sort(ss)
 	src := file.New(ss)
-	spec := Presets["memory"][0]
+	spec := preset(t, "memory")[0]
 	spec.Limit, spec.LimitFallback, spec.Restarts = "", "", ""
 	spec.LimitValue = 10
 	batches, err := split(context.Background(), src, spec, end.Add(-14*24*time.Hour), end, 5)
@@ -105,4 +104,11 @@ func TestSplitNarrowsABigValueByTheNextLabelAndBoundsTheMatcher(t *testing.T) {
 	for k, n := range seen {
 		require.Equal(t, 1, n, k)
 	}
+}
+
+// preset returns the built-in specs named name.
+func preset(t *testing.T, name string) []TargetSpec {
+	specs, ok := Preset(name)
+	require.True(t, ok, name)
+	return specs
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
 
-	"github.com/omenhq/omen/capacity"
+	"github.com/omenhq/omen/series"
 )
 
 // Config is a job file (omen.yaml): where to read, what to predict, how to
@@ -148,7 +148,8 @@ func (o Override) Apply(spec TargetSpec) TargetSpec {
 func (c *Config) Specs() []TargetSpec {
 	var specs []TargetSpec
 	for _, p := range c.Presets {
-		for _, spec := range Presets[p] {
+		specs0, _ := Preset(p)
+		for _, spec := range specs0 {
 			if o, ok := c.Overrides[spec.Name]; ok {
 				spec = o.Apply(spec)
 			}
@@ -252,13 +253,14 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("presets, targets: give at least one preset (%s) or target", strings.Join(PresetNames(), ", "))
 	}
 	for i, p := range c.Presets {
-		if _, ok := Presets[p]; !ok {
+		if _, ok := Preset(p); !ok {
 			return fmt.Errorf("presets[%d]: unknown preset %q: want one of %s", i, p, strings.Join(PresetNames(), ", "))
 		}
 	}
 	known := map[string]bool{}
 	for _, p := range c.Presets {
-		for _, spec := range Presets[p] {
+		ps, _ := Preset(p)
+		for _, spec := range ps {
 			known[spec.Name] = true
 		}
 	}
@@ -297,13 +299,12 @@ func (t TargetConfig) Spec() (TargetSpec, error) {
 	if strings.TrimSpace(t.Usage) == "" {
 		return s, fmt.Errorf("usage: required (a query)")
 	}
-	switch strings.ToLower(t.Direction) {
-	case "", "up":
-		s.Direction = capacity.Up
-	case "down":
-		s.Direction = capacity.Down
-	default:
-		return s, fmt.Errorf("direction: want up or down, got %q", t.Direction)
+	if d := strings.ToLower(t.Direction); d != "" {
+		dir, err := series.ParseDirection(d)
+		if err != nil {
+			return s, fmt.Errorf("direction: want up or down, got %q", t.Direction)
+		}
+		s.Direction = dir
 	}
 	if strings.TrimSpace(t.Limit) == "" {
 		return s, fmt.Errorf("limit: required (a query or a number)")
@@ -312,7 +313,7 @@ func (t TargetConfig) Spec() (TargetSpec, error) {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return s, fmt.Errorf("limit: want a finite number, got %q", t.Limit)
 		}
-		if v <= 0 && s.Direction == capacity.Up {
+		if v <= 0 && s.Direction == series.Up {
 			return s, fmt.Errorf("limit: %s with direction up would never be a limit: a limit ≤ 0 that usage rises to means none (cAdvisor's unlimited container); want a positive number, or direction down for usage falling to %s", t.Limit, t.Limit)
 		}
 		s.LimitValue = v

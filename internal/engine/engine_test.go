@@ -44,8 +44,8 @@ func TestParseConfigNamesTheFieldAtFault(t *testing.T) {
 		specs := cfg.Specs()
 		require.Len(t, specs, 2, "disk and pvc")
 		require.Equal(t, `node_filesystem_avail_bytes{job="ne"}`, specs[0].Usage)
-		require.Equal(t, engine.Presets["disk"][0].Capacity, specs[0].Capacity)
-		require.Equal(t, engine.Presets["disk"][1], specs[1])
+		require.Equal(t, preset(t, "disk")[0].Capacity, specs[0].Capacity)
+		require.Equal(t, preset(t, "disk")[1], specs[1])
 	})
 	t.Run("a full job file parses", func(t *testing.T) {
 		cfg, err := engine.ParseConfig(strings.NewReader(`
@@ -71,7 +71,7 @@ push_to: http://vm:8428
 		spec, err := cfg.Targets[0].Spec()
 		require.NoError(t, err)
 		require.Equal(t, 1e6, spec.LimitValue)
-		require.Equal(t, capacity.Up, spec.Direction)
+		require.Equal(t, series.Up, spec.Direction)
 	})
 }
 
@@ -79,8 +79,8 @@ func TestPresetsOnTheDemoFleet(t *testing.T) {
 	src, err := fixtures.DemoSource()
 	require.NoError(t, err)
 	var specs []engine.TargetSpec
-	specs = append(specs, engine.Presets["disk"]...)
-	specs = append(specs, engine.Presets["memory"]...)
+	specs = append(specs, preset(t, "disk")...)
+	specs = append(specs, preset(t, "memory")...)
 	rep, err := engine.Predict(context.Background(), src, engine.PredictOptions{Specs: specs, AsOf: fixtures.DemoEndTime()})
 	require.NoError(t, err)
 
@@ -164,9 +164,16 @@ func TestMemoryLimitFallsBackToCAdvisor(t *testing.T) {
 		mk(series.New("__name__", "container_spec_memory_limit_bytes", "namespace", "a", "pod", "q", "container", "c"), 0),
 	}
 	series.Sort(ss)
-	targets, _, _, err := engine.Collect(context.Background(), file.New(ss), engine.Presets["memory"][0], end.Add(-time.Hour), end, 0)
+	targets, _, _, err := engine.Collect(context.Background(), file.New(ss), preset(t, "memory")[0], end.Add(-time.Hour), end, 0)
 	require.NoError(t, err)
 	require.Len(t, targets, 2)
 	require.Equal(t, []float64{1000, 1000, 1000}, targets[0].Limit.Values, "cAdvisor's limit is used without kube-state-metrics")
 	require.Equal(t, []float64{0, 0, 0}, targets[1].Limit.Values, "0 is cAdvisor's 'unlimited', which capacity reports as no limit")
+}
+
+// preset returns the built-in specs named name.
+func preset(t *testing.T, name string) []engine.TargetSpec {
+	specs, ok := engine.Preset(name)
+	require.True(t, ok, name)
+	return specs
 }

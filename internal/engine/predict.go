@@ -9,6 +9,7 @@ import (
 
 	"github.com/omenhq/omen/capacity"
 	"github.com/omenhq/omen/internal/source"
+	"github.com/omenhq/omen/pir"
 	"github.com/omenhq/omen/series"
 )
 
@@ -32,6 +33,11 @@ type PredictOptions struct {
 	// a time (see DefaultBatchSize, the default); negative fetches each
 	// spec whole.
 	BatchSize int
+	// Exclude are windows (incidents, maintenance) treated as missing data
+	// in the usage series before fitting, each where its labels agree with
+	// the series' (see pir.Exclude): an incident's spike does not poison
+	// the model.
+	Exclude []pir.Incident
 	// Logger receives progress records; nil discards them.
 	Logger *slog.Logger
 	// Progress, when set, is called as targets are predicted with the
@@ -110,6 +116,14 @@ func Predict(ctx context.Context, src source.Source, opts PredictOptions) (*Repo
 			}
 			rep.Skipped = append(rep.Skipped, skipped...)
 			rep.Warnings = append(rep.Warnings, warnings...)
+			if len(opts.Exclude) > 0 {
+				for i := range targets {
+					var n int
+					if targets[i].Usage, n = pir.Exclude(targets[i].Usage, opts.Exclude); n > 0 {
+						logger.Debug("excluded", "series", targets[i].Labels.String(), "samples", n)
+					}
+				}
+			}
 			found += len(targets)
 			progress(done, found)
 			preds := make([]capacity.Prediction, 0, len(targets))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,7 +37,7 @@ type TargetSpec struct {
 	Capacity string
 	// Direction says whether exhaustion is reaching the limit from below
 	// (Up: usage ≥ limit) or from above (Down: usage ≤ limit).
-	Direction capacity.Direction
+	Direction series.Direction
 	// On lists the labels a usage series and its limit (and restarts)
 	// series must share to be matched. Empty matches on every label but the
 	// metric name.
@@ -52,7 +53,8 @@ type TargetSpec struct {
 	ReportNoLimit bool
 }
 
-// Presets are the built-in target specs, by name.
+// Preset returns a copy of the built-in target specs named name, and
+// whether there is such a preset. The presets are:
 //
 //   - disk: node_filesystem_avail_bytes falling to 0, with
 //     node_filesystem_size_bytes as the capacity, skipping pseudo and read-only filesystems
@@ -64,21 +66,36 @@ type TargetSpec struct {
 //     else cAdvisor's container_spec_memory_limit_bytes; containers without
 //     a limit are reported as such;
 //   - memory-rss: the same with container_memory_rss.
-var Presets = map[string][]TargetSpec{
+func Preset(name string) ([]TargetSpec, bool) {
+	specs, ok := presets[name]
+	if !ok {
+		return nil, false
+	}
+	out := make([]TargetSpec, len(specs))
+	for i, s := range specs {
+		s.On = slices.Clone(s.On)
+		out[i] = s
+	}
+	return out, true
+}
+
+// presets is the table behind Preset; never handed out, so it cannot be
+// changed by a caller.
+var presets = map[string][]TargetSpec{
 	"disk": {
 		{
 			Name:      "disk",
 			Usage:     `node_filesystem_avail_bytes{` + realFilesystems + `}`,
 			Capacity:  `node_filesystem_size_bytes{` + realFilesystems + `}`,
 			ReadOnly:  `node_filesystem_readonly{` + realFilesystems + `}`,
-			Direction: capacity.Down,
+			Direction: series.Down,
 			On:        []string{"instance", "device", "mountpoint"},
 		},
 		{
 			Name:      "pvc",
 			Usage:     `kubelet_volume_stats_available_bytes`,
 			Capacity:  `kubelet_volume_stats_capacity_bytes`,
-			Direction: capacity.Down,
+			Direction: series.Down,
 			On:        []string{"namespace", "persistentvolumeclaim"},
 		},
 	},
@@ -88,7 +105,7 @@ var Presets = map[string][]TargetSpec{
 			Usage:     `node_filesystem_files_free{` + realFilesystems + `}`,
 			Capacity:  `node_filesystem_files{` + realFilesystems + `}`,
 			ReadOnly:  `node_filesystem_readonly{` + realFilesystems + `}`,
-			Direction: capacity.Down,
+			Direction: series.Down,
 			On:        []string{"instance", "device", "mountpoint"},
 		},
 	},
@@ -107,7 +124,7 @@ func memorySpec(name, metric string) TargetSpec {
 		Limit:         `kube_pod_container_resource_limits{resource="memory"}`,
 		LimitFallback: `container_spec_memory_limit_bytes{container!="",container!="POD"}`,
 		Restarts:      `kube_pod_container_status_restarts_total`,
-		Direction:     capacity.Up,
+		Direction:     series.Up,
 		On:            []string{"namespace", "pod", "container"},
 		ReportNoLimit: true,
 	}
@@ -125,7 +142,7 @@ func (s TargetSpec) Validate() error {
 	if s.Limit == "" && (math.IsNaN(s.LimitValue) || math.IsInf(s.LimitValue, 0)) {
 		return fmt.Errorf("target %q: limit must be a query or a finite number", s.Name)
 	}
-	if s.Direction != capacity.Up && s.Direction != capacity.Down {
+	if s.Direction != series.Up && s.Direction != series.Down {
 		return fmt.Errorf("target %q: direction must be up or down", s.Name)
 	}
 	return nil

@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/omenhq/omen/internal/stats"
+	"github.com/omenhq/omen/stats"
 )
 
 func TestSelectAgreesWithSorting(t *testing.T) {

@@ -1,6 +1,3 @@
-// Package stats holds the order-statistic kernels the analysis packages
-// share: selection, quantiles and the median, on plain slices, reordering
-// their input and allocating nothing.
 package stats
 
 import (

@@ -1,20 +1,19 @@
-package forecast
+package stats
 
 import "math"
 
-// ClassicalSeasonal fills dst[0..m) (allocated when nil) with the seasonal
-// indices of y by classical decomposition, as R's decompose: the trend is
-// the centred moving average of order m (2×m for even m); index i is the
-// mean of y_t/trend_t (multiplicative) or y_t − trend_t (additive) over the
+// ClassicalSeasonal fills dst[0..m) (reallocated when its capacity is
+// short) with the seasonal indices of y by classical decomposition, as R's
+// decompose: the trend is the centred moving average of order m (2×m for
+// even m: weights 1/(2m), 1/m, …, 1/m, 1/(2m)); index i is the mean of
+// y_t/trend_t (multiplicative) or y_t − trend_t (additive) over the
 // t ≡ i (mod m) where the trend exists, normalised to mean 1 (mean 0 for
 // additive). Index i applies to y_i, y_{i+m}, …. y must hold at least m+1
-// values (2m for a stable estimate) and be finite; a multiplicative
-// decomposition of non-positive data gives NaN.
+// values (2m for a stable estimate); an index without a trend value is
+// NaN; NaN in y propagates and a multiplicative decomposition of
+// non-positive data gives NaN or ±Inf.
 func ClassicalSeasonal(dst, y []float64, m int, multiplicative bool) []float64 {
-	if cap(dst) < m {
-		dst = make([]float64, m)
-	}
-	dst = dst[:m]
+	dst = Grow(dst, m)
 	var cnt [64]int
 	var counts []int
 	if m <= len(cnt) {
@@ -72,20 +71,11 @@ func ClassicalSeasonal(dst, y []float64, m int, multiplicative bool) []float64 {
 	return dst
 }
 
-// seasonalTest is the 90% autocorrelation test used by the M4 benchmarks:
-// n ≥ 3m and |r_m| > 1.645·sqrt((1 + 2 Σ_{k<m} r_k²)/n).
-func seasonalTest(y []float64, m int) bool {
-	n := len(y)
-	if m < 2 || n < 3*m {
-		return false
+// Grow returns s resliced to length n, reallocating when its capacity is
+// short: how the kernels reuse a destination slice (nil allocates).
+func Grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
 	}
-	r := acf(nil, y, m)
-	if r == nil {
-		return false
-	}
-	s := 0.0
-	for k := 1; k < m; k++ {
-		s += r[k] * r[k]
-	}
-	return math.Abs(r[m]) > 1.645*math.Sqrt((1+2*s)/float64(n))
+	return s[:n]
 }
