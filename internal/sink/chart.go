@@ -205,6 +205,26 @@ func (c Chart) view() view {
 	return v
 }
 
+// ThinBand says how far the P10–P90 band strays from the P50 in the
+// window shown ("892 KiB") when that is too thin to see on the chart (under
+// 1.2% of the value axis), and "" otherwise: the legend and the report
+// say it in words instead.
+func (c Chart) ThinBand() string {
+	v := c.view()
+	half := -1.0
+	for i, t := range c.ForecastT {
+		x := float64(t) / 1000
+		if x < v.x0 || x > v.x1 || i >= len(c.Lower) || i >= len(c.Upper) || math.IsNaN(c.Lower[i]) || math.IsNaN(c.Upper[i]) {
+			continue
+		}
+		half = max(half, (c.Upper[i]-c.Lower[i])/2)
+	}
+	if half < 0 || half >= 0.012*(v.y1-v.y0)*v.scale {
+		return ""
+	}
+	return c.fmtValue(half)
+}
+
 // bytesUnit is the IEC unit in which the axis up to max reads best.
 func bytesUnit(max float64) (float64, string) {
 	scale, unit := 1.0, "B"
@@ -253,7 +273,9 @@ type legendEntry struct {
 // drawHeader writes the title (cut with … to the width) and the legend,
 // wrapped in rows, at the top of dc, and returns their height.
 func (c Chart) drawHeader(dc draw.Canvas, v view) vg.Length {
-	width := dc.Size().X - 2*headerPad
+	// Text is measured in Liberation Sans; a viewer without it draws the
+	// SVG in a wider face (DejaVu Sans is about 12% wider): keep room.
+	width := 0.85 * (dc.Size().X - 2*headerPad)
 	y := dc.Max.Y - headerPad/2
 	if c.Title != "" {
 		title := c.Title
@@ -273,7 +295,7 @@ func (c Chart) drawHeader(dc draw.Canvas, v view) vg.Length {
 	if len(c.Mean) > 0 {
 		entries = append(entries,
 			legendEntry{"forecast (P50)", line(forecastColor, []vg.Length{vg.Points(4), vg.Points(2)}, vg.Points(1.5))},
-			legendEntry{"P10–P90", func(cv draw.Canvas, x, y vg.Length) {
+			legendEntry{bandName(c), func(cv draw.Canvas, x, y vg.Length) {
 				h := 1.5 * vg.Millimeter
 				cv.FillPolygon(bandColor, []vg.Point{{X: x, Y: y - h}, {X: x + 6*vg.Millimeter, Y: y - h}, {X: x + 6*vg.Millimeter, Y: y + h}, {X: x, Y: y + h}})
 			}})
@@ -301,6 +323,14 @@ func (c Chart) drawHeader(dc draw.Canvas, v view) vg.Length {
 	return dc.Max.Y - y + rowH/2 + vg.Millimeter
 }
 
+// bandName is the legend's name of the interval band.
+func bandName(c Chart) string {
+	if t := c.ThinBand(); t != "" {
+		return "P10–P90 (within ±" + t + ", thinner than the line)"
+	}
+	return "P10–P90"
+}
+
 // limitText labels the limit line: "limit 1 GiB", or for free space
 // falling to zero "full".
 func limitText(c Chart, v view) string {
@@ -324,13 +354,20 @@ func (c Chart) plot(v view, wide vg.Length) (*plot.Plot, error) {
 	// The view, set again once every plotter is added: Add widens the
 	// axes to the data, and the view is meant to cut it.
 	defer func() { p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = v.x0, v.x1, v.y0, v.y1 }()
-	p.X.Tick.Marker = timeTicks{max: max(3, int(wide/(2.4*vg.Centimeter)))}
+	// A time label is about 1.6 cm wide: at most one per 2.4 cm, none
+	// closer to an end than half its width (the canvas would cut it).
+	p.X.Tick.Marker = timeTicks{max: max(3, int(wide/(2.4*vg.Centimeter))), edge: min(0.2, float64(0.9*vg.Centimeter/max(wide-2*vg.Centimeter, vg.Centimeter)))}
 	p.Y.Tick.Marker = valueTicks{}
 	p.Y.Label.Text = strings.TrimSpace(c.YLabel + " " + v.unit)
 	if c.YLabel != "" && v.unit != "" {
 		p.Y.Label.Text = c.YLabel + ", " + v.unit
 	}
-	p.Y.Label.TextStyle.Font.Size = 10
+	// Sans-serif throughout (gonum's default is a serif), and the sizes
+	// of the page's small print.
+	for _, st := range []*text.Style{&p.X.Tick.Label, &p.Y.Tick.Label, &p.Y.Label.TextStyle, &p.X.Label.TextStyle} {
+		st.Font.Typeface, st.Font.Variant = chartFont.Typeface, chartFont.Variant
+		st.Font.Size = 10
+	}
 	p.X.Padding, p.Y.Padding = 0, 0
 	grid := plotter.NewGrid()
 	grid.Vertical.Color, grid.Horizontal.Color = color.Gray{Y: 0xe4}, color.Gray{Y: 0xe4}
@@ -424,7 +461,7 @@ func (c Chart) plot(v view, wide vg.Length) (*plot.Plot, error) {
 			if x >= v.x0 && x <= v.x1 {
 				s, err := plotter.NewScatter(plotter.XYs{{X: x, Y: y}})
 				if err == nil {
-					s.GlyphStyle = draw.GlyphStyle{Color: limitColor, Radius: vg.Points(4), Shape: draw.CrossGlyph{}}
+					s.GlyphStyle = draw.GlyphStyle{Color: limitColor, Radius: vg.Points(5), Shape: draw.CrossGlyph{}}
 					p.Add(s)
 				}
 			}
@@ -456,7 +493,10 @@ func (labelsNoPad) GlyphBoxes(*plot.Plot) []plot.GlyphBox { return nil }
 
 // timeTicks puts the time axis's ticks on round hours or days, UTC, at
 // most max of them: "Oct 19" at midnight, "06:00" in between.
-type timeTicks struct{ max int }
+type timeTicks struct {
+	max  int
+	edge float64 // fraction of the range near each end without labels
+}
 
 var tickSteps = []float64{3600, 2 * 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400, 3 * 86400, 7 * 86400, 14 * 86400, 28 * 86400}
 
@@ -478,9 +518,20 @@ func (t timeTicks) Ticks(lo, hi float64) []plot.Tick {
 		}
 		ticks = append(ticks, plot.Tick{Value: x, Label: label})
 	}
-	if !dated && len(ticks) > 0 {
-		tm := time.Unix(int64(ticks[0].Value), 0).UTC()
-		ticks[0].Label = tm.Format("Jan 2 15:04")
+	// A label at the very edge would be cut by the canvas: keep its tick,
+	// drop its words.
+	for i := range ticks {
+		if ticks[i].Value-lo < t.edge*(hi-lo) || hi-ticks[i].Value < t.edge*(hi-lo) {
+			ticks[i].Label = ""
+		}
+	}
+	if !dated {
+		for i := range ticks {
+			if ticks[i].Label != "" {
+				ticks[i].Label = time.Unix(int64(ticks[i].Value), 0).UTC().Format("Jan 2 15:04")
+				break
+			}
+		}
 	}
 	// Unlabelled minor ticks halfway, for the eye.
 	n := len(ticks)

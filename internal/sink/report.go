@@ -123,6 +123,7 @@ td.why { color: #444; min-width: 14rem; }
 td.name { overflow-wrap: anywhere; min-width: 8rem; }
 tr.stale td:first-child { color: #a60; font-weight: 600; }
 .notes { color: #666; font-size: .85rem; }
+figcaption.thin { font-size: .8rem; color: #a04a00; margin: .2rem 0 0; }
 </style>
 </head>
 <body>
@@ -137,7 +138,7 @@ tr.stale td:first-child { color: #a60; font-weight: 600; }
 <h2><span class="tag {{$s.Risk}}">{{$s.Risk}}</span>{{$s.Title}}</h2>
 <dl class="facts">{{range $s.Facts}}<div><dt>{{.Label}}</dt><dd>{{.Value}}</dd></div>{{end}}</dl>
 <p class="reason">{{$s.Reason}}</p>
-<figure class="chart"><div class="wide">{{$s.Wide}}</div><div class="narrow">{{$s.Narrow}}</div></figure>
+<figure class="chart"><div class="wide">{{$s.Wide}}</div><div class="narrow">{{$s.Narrow}}</div>{{with $s.Chart.ThinBand}}<figcaption class="thin">The P10–P90 band stays within ±{{.}} of the P50 forecast: too narrow to see at this scale.</figcaption>{{end}}</figure>
 <p class="labels">{{$s.Labels}}</p>
 </section>
 {{end}}
