@@ -313,7 +313,13 @@ func (a *autoFit) detect(cands []int) {
 			// the lag errors is reported as evidence
 			cur, short := lagMAE(a.y, p, p), lagMAE(a.y, p1, p)
 			a.periods = append(a.periods, p)
-			a.detail = append(a.detail, fmt.Sprintf("%d (lag-%d error %.2f× lag-%d)", p, p, cur/short, p1))
+			ratio := fmt.Sprintf("%.2f×", cur/short)
+			if short == 0 {
+				// Both lags repeat the history exactly (0/0), or only
+				// the short one does.
+				ratio = map[bool]string{true: "the same as", false: "above"}[cur == 0]
+			}
+			a.detail = append(a.detail, fmt.Sprintf("%d (lag-%d error %s lag-%d)", p, p, ratio, p1))
 		}
 	}
 }

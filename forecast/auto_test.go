@@ -165,3 +165,25 @@ func TestAutoModelNamesOnlyTheMembersThatCarryWeight(t *testing.T) {
 		require.Regexp(t, regexp.QuoteMeta(name)+` (0\.[0-9][1-9]|0\.[1-9][0-9]|1\.00)`, fc.Reason)
 	}
 }
+
+func TestReasonsWriteNumbersWithoutExponents(t *testing.T) {
+	y := make([]float64, 24*14)
+	for i := range y {
+		y[i] = 1.1e10 + 3e9*math.Sin(2*math.Pi*float64(i)/24) + 1e7*float64(i)
+	}
+	exp := regexp.MustCompile(`[0-9]e[+-]?[0-9]`)
+	for _, name := range ModelNames() {
+		t.Run(name, func(t *testing.T) {
+			m, err := ByName(name)
+			require.NoError(t, err)
+			var fc *Forecast
+			if name == "auto" {
+				fc, err = Auto(y, AutoOptions{Step: time.Hour, Horizon: 24})
+			} else {
+				fc, err = Predict(m, y, FitConfig{Periods: CandidatePeriods(time.Hour)}, 24, 0.8)
+			}
+			require.NoError(t, err)
+			require.NotRegexp(t, exp, fc.Reason)
+		})
+	}
+}

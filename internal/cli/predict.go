@@ -497,7 +497,7 @@ func pct(x float64) string {
 	if math.Abs(x) < 1e4 {
 		return strconv.FormatFloat(100*x, 'f', 0, 64) + "%"
 	}
-	return strconv.FormatFloat(100*x, 'g', 3, 64) + "%"
+	return units.SI(100*x) + "%"
 }
 
 func etaP50(p capacity.Prediction) string {

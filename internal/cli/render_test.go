@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -397,4 +398,20 @@ func TestFailOnSaysHowManyTargetsInGoodEnglish(t *testing.T) {
 	require.Equal(t, "2 targets", plural(2, "target"))
 	require.Equal(t, "1 series", plural(1, "series"))
 	require.Equal(t, "3 series", plural(3, "series"))
+}
+
+func TestForecastTableShowsUnitsNotRawFloats(t *testing.T) {
+	fleet := filepath.Join(t.TempDir(), "fleet.csv")
+	code, _, stderr := run(t, nil, "demo", "--fleet", "--format", "csv", "--output", fleet)
+	require.Equal(t, ExitOK, code, stderr)
+	code, stdout, stderr := run(t, nil, "forecast", "--input", fleet, "--query", `node_filesystem_avail_bytes{mountpoint="/var/lib/kafka"}`, "--horizon", "1d")
+	require.Equal(t, ExitOK, code, stderr)
+	require.NotRegexp(t, `[0-9]e[+-][0-9]`, stdout)
+	require.Regexp(t, `[0-9.]+ GiB\s+[0-9.]+ GiB\s+[0-9.]+ GiB\s+[0-9.]+ GiB`, stdout, "last, at horizon, lower and upper in GiB")
+}
+
+func TestPercentagesNeverUseAnExponent(t *testing.T) {
+	require.Equal(t, "87%", pct(0.87))
+	require.Equal(t, "123450%", pct(1234.5))
+	require.Equal(t, "1.23M%", pct(12345))
 }
