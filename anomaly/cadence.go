@@ -51,19 +51,16 @@ func (c *cadence) observe(t int64) {
 	}
 }
 
-// phase returns the position of t in the daily cycle, or -1 when no
-// period is known.
-func (c *cadence) phase(t int64) int {
-	if c.period == 0 {
-		return -1
-	}
+// phaseOf returns the position of t in a cycle of the given period, in
+// steps.
+func (c *cadence) phaseOf(t int64, period int) int {
 	k := t / c.step
 	if t < 0 && t%c.step != 0 {
 		k--
 	}
-	p := int(k % int64(c.period))
+	p := int(k % int64(period))
 	if p < 0 {
-		p += c.period
+		p += period
 	}
 	return p
 }

@@ -35,36 +35,38 @@ func ExampleScore() {
 	// 2024-03-10 08:20:00 1
 }
 
-// Explain says which evidence made a score.
-func ExampleEnsemble_Explain() {
+// Explain says which evidence made a score and what the baseline expected.
+func ExampleSurprise_Explain() {
 	ts, vs := fiveMinuteSeries()
-	e := anomaly.NewEnsemble(anomaly.Config{})
+	d := anomaly.NewSurprise(anomaly.Config{})
 	for i := range vs {
 		v := vs[i]
 		if i == len(vs)-1 {
 			v = 400
 		}
-		e.Update(ts[i], v)
+		d.Update(ts[i], v)
 	}
-	x := e.Explain()
+	x := d.Explain()
 	fmt.Printf("score %.0f, evidence %s, expected about %.0f\n", x.Score, x.Evidence, x.Expected)
 	// Output:
-	// score 1, evidence range, expected about 102
+	// score 1, evidence point, expected about 99
 }
 
-// Detect groups the scores into anomalous intervals.
+// Detect scores a series and derives its anomalous intervals from the same
+// per-sample scores and flags.
 func ExampleDetect() {
 	ts, vs := fiveMinuteSeries()
 	for i := 6*288 + 100; i < 6*288+110; i++ {
 		vs[i] += 150
 	}
-	r := anomaly.Detect(ts, vs, anomaly.Config{}, anomaly.IntervalConfig{})
+	r := anomaly.Detect(ts, vs, anomaly.Config{})
 	for _, iv := range r.Intervals {
 		fmt.Println(time.UnixMilli(iv.Start).UTC().Format(time.DateTime), "to",
-			time.UnixMilli(iv.End).UTC().Format(time.DateTime), "peak", iv.Peak)
+			time.UnixMilli(iv.End).UTC().Format(time.DateTime), "peak", iv.Peak,
+			"at", time.UnixMilli(iv.PeakAt).UTC().Format(time.TimeOnly))
 	}
 	// Output:
-	// 2024-03-10 08:20:00 to 2024-03-10 09:55:00 peak 1
+	// 2024-03-10 08:20:00 to 2024-03-10 11:05:00 peak 1 at 08:20:00
 }
 
 // DetectMachine scores the metrics of one machine together and names the
@@ -92,7 +94,7 @@ func ExampleDetectMachine() {
 		fmt.Println(iv.StartIndex, iv.EndIndex, iv.Metrics[0].Metric, iv.Metrics[1].Metric)
 	}
 	// Output:
-	// 3500 3519 cpu disk_io
+	// 3500 3530 cpu disk_io
 }
 
 // DetectMachine can learn a training period first (here the day before),
@@ -126,5 +128,5 @@ func ExampleDetectMachine_training() {
 		fmt.Println(iv.StartIndex+1440, iv.EndIndex+1440, iv.Metrics[0].Metric)
 	}
 	// Output:
-	// 1700 1709 memory
+	// 1700 1720 memory
 }

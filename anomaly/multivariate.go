@@ -50,9 +50,12 @@ type MachineConfig struct {
 	// Warmup: a row scores 0 until the Machine has learnt Warmup rows
 	// (training rows count); default 256.
 	Warmup int
-	// Suppression configures how an event is reported once; Fire defaults
-	// to Threshold.
-	Suppression SuppressionConfig
+	// Threshold, Rearm and Quiet define events as for Surprise: a row
+	// scoring at least Threshold opens one, Quiet rows in a row below Rearm
+	// end it, and within an event the reported score is capped at
+	// Threshold/2 after its first row. Defaults Threshold, 0.3 and 12.
+	Threshold, Rearm float64
+	Quiet            int
 }
 
 func (c MachineConfig) withDefaults() MachineConfig {
@@ -71,7 +74,15 @@ func (c MachineConfig) withDefaults() MachineConfig {
 	if c.MinScale < 0 {
 		c.MinScale = 0
 	}
-	c.Suppression = c.Suppression.withDefaults()
+	if c.Threshold <= 0 {
+		c.Threshold = Threshold
+	}
+	if c.Rearm <= 0 || c.Rearm > c.Threshold {
+		c.Rearm = math.Min(0.3, c.Threshold)
+	}
+	if c.Quiet <= 0 {
+		c.Quiet = 12
+	}
 	return c
 }
 
@@ -157,7 +168,8 @@ type Machine struct {
 	z      []float64 // per-metric deviations of the last sample
 	top    []float64
 	k      int
-	sup    suppressor
+	ev     events
+	anom   bool
 	learnt int // rows learnt
 	frozen bool
 	out    float64
@@ -177,7 +189,7 @@ func NewMachine(metrics []string, cfg MachineConfig) *Machine {
 		scales: make([]moments, len(metrics)),
 		z:      make([]float64, len(metrics)),
 		k:      topK(len(metrics), cfg.Top),
-		sup:    newSuppressor(cfg.Suppression),
+		ev:     events{open: cfg.Rearm, fire: cfg.Threshold, settle: 1, quiet: cfg.Quiet},
 	}
 	m.top = make([]float64, 0, m.k)
 	for j := range m.scales {
@@ -238,7 +250,7 @@ func (m *Machine) Update(t int64, values []float64) float64 {
 		m.learnt++
 	}
 	m.unsup = s
-	m.out = m.sup.apply(s)
+	m.out, m.anom = m.ev.step(s)
 	return m.out
 }
 
@@ -284,8 +296,11 @@ func (m *Machine) combine() float64 {
 func (m *Machine) Deviations() []float64 { return m.z }
 
 // Unsuppressed returns the machine score of the last sample before event
-// suppression.
+// handling (the row's own score).
 func (m *Machine) Unsuppressed() float64 { return m.unsup }
+
+// Anomalous reports whether the last row belongs to an event.
+func (m *Machine) Anomalous() bool { return m.anom }
 
 // Contributions appends to dst the metrics of the last sample whose own
 // score z_j/(z_j+Half) is at least minScore, strongest first.
@@ -314,29 +329,37 @@ func metricScore(z, half float64) float64 {
 
 // Result is the outcome of Detect on one series.
 type Result struct {
-	// Scores are the detector's scores, one per sample; Unsuppressed the
-	// scores before event suppression.
-	Scores, Unsuppressed []float64
-	// Evidence is the strongest evidence behind each score.
-	Evidence []Evidence
-	// Intervals are the anomalous intervals built from Unsuppressed.
+	// Scores are the detector's reported scores, one per sample (what
+	// Surprise.Update returns: capped within an event after its first
+	// sample); Anomalous flags the samples of events.
+	Scores    []float64
+	Anomalous []bool
+	// Unsuppressed are the samples' own scores and Evidence the strongest
+	// evidence behind each.
+	Unsuppressed []float64
+	Evidence     []Evidence
+	// Intervals are the runs of Anomalous, each with its peak in Scores.
 	Intervals []Interval
 }
 
-// Detect scores one series with an Ensemble and groups the result into
-// intervals. It panics if ts and vs differ in length.
-func Detect(ts []int64, vs []float64, cfg Config, icfg IntervalConfig) *Result {
+// Detect scores one series with a Surprise detector and derives the
+// anomalous intervals from its flags: one pass, one threshold, so the
+// per-sample scores and flags and the intervals always agree. It panics if
+// ts and vs differ in length.
+func Detect(ts []int64, vs []float64, cfg Config) *Result {
 	if len(ts) != len(vs) {
 		panic("anomaly: Detect needs as many timestamps as values")
 	}
-	e := NewEnsemble(cfg)
-	r := &Result{Scores: make([]float64, len(vs)), Unsuppressed: make([]float64, len(vs)), Evidence: make([]Evidence, len(vs))}
+	d := NewSurprise(cfg)
+	n := len(vs)
+	r := &Result{Scores: make([]float64, n), Anomalous: make([]bool, n), Unsuppressed: make([]float64, n), Evidence: make([]Evidence, n)}
 	for i := range vs {
-		r.Scores[i] = e.Update(ts[i], vs[i])
-		r.Unsuppressed[i] = e.ev.score
-		r.Evidence[i] = e.ev.kind
+		r.Scores[i] = d.Update(ts[i], vs[i])
+		r.Anomalous[i] = d.Anomalous()
+		x := d.Explain()
+		r.Unsuppressed[i], r.Evidence[i] = x.Unsuppressed, x.Evidence
 	}
-	r.Intervals = Intervals(ts, r.Unsuppressed, icfg)
+	r.Intervals = Intervals(ts, r.Scores, r.Anomalous)
 	return r
 }
 
@@ -344,12 +367,16 @@ func Detect(ts []int64, vs []float64, cfg Config, icfg IntervalConfig) *Result {
 type MachineResult struct {
 	// Metrics are the metric names, in column order.
 	Metrics []string
-	// Scores and Unsuppressed are the machine scores per sample.
+	// Scores are the reported machine scores per row (capped within an
+	// event after its first row), Unsuppressed the rows' own scores, and
+	// Anomalous flags the rows of events.
 	Scores, Unsuppressed []float64
+	Anomalous            []bool
 	// MetricScores[j][i] is metric j's own score z/(z+Half) at sample i.
 	MetricScores [][]float64
-	// Intervals are the machine's anomalous intervals, each with the
-	// metrics that contributed.
+	// Intervals are the machine's anomalous intervals (the runs of
+	// Anomalous, peaks from Scores), each with the metrics that
+	// contributed.
 	Intervals []Interval
 }
 
@@ -398,6 +425,7 @@ func DetectMachine(ts []int64, rows [][]float64, metrics []string, opts MachineO
 		Metrics:      m.Metrics(),
 		Scores:       make([]float64, n),
 		Unsuppressed: make([]float64, n),
+		Anomalous:    make([]bool, n),
 		MetricScores: make([][]float64, len(metrics)),
 	}
 	zs := make([][]float64, len(metrics))
@@ -444,10 +472,10 @@ func DetectMachine(ts []int64, rows [][]float64, metrics []string, opts MachineO
 		}
 		m.unsup = s
 		r.Unsuppressed[i] = s
-		r.Scores[i] = m.sup.apply(s)
-		m.out = r.Scores[i]
+		r.Scores[i], r.Anomalous[i] = m.ev.step(s)
+		m.out, m.anom = r.Scores[i], r.Anomalous[i]
 	}
-	r.Intervals = Intervals(ts, r.Unsuppressed, opts.Intervals)
+	r.Intervals = Intervals(ts, r.Scores, r.Anomalous)
 	attachMetrics(r.Intervals, r.MetricScores, r.Metrics, opts.Intervals)
 	return r
 }

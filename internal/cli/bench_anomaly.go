@@ -34,6 +34,10 @@ optimised on the corpus, normalisation between the null and the perfect detector
 prints the three profiles, a per-category breakdown and, when the corpus holds
 results/derived_scores_shared51_files.csv, the published scoreboard beside omen.
 
+A last table scores each category at the thresholds optimised on the other categories (the
+mean of those scores, the same pooled over the corpus, and the figure when each category
+picks its own): the situation of files the thresholds were not chosen on.
+
 --thresholds-from scores the corpus at thresholds chosen elsewhere: another corpus folder
 (the detector is run and optimised there) or a NAB thresholds.json.`,
 		Example: `  omen bench nab --data ../shared/data/nab
@@ -100,6 +104,18 @@ func runBenchNAB(ctx context.Context, g *globalOptions, o *benchNABOptions) erro
 	}
 	if err := writeTable(g.stdout, g.Format, g.display(""), cats); err != nil {
 		return err
+	}
+	if o.ThresholdsFrom == "" && len(rep.Corpus.Categories()) > 1 {
+		// Thresholds chosen elsewhere, as for files omen has not seen: each
+		// category scored at the thresholds optimised on the others.
+		folds := tableData{Header: []string{"CATEGORY FOLDS", "MEAN", "POOLED", "EACH ITS OWN"}, Right: []int{1, 2, 3}}
+		for _, p := range rep.Results {
+			fr := nab.CategoryFolds(rep.Corpus, rep.Scores, p.Profile)
+			folds.Rows = append(folds.Rows, []string{p.Profile.Name, strconv.FormatFloat(fr.Mean, 'f', 2, 64), strconv.FormatFloat(fr.Pooled, 'f', 2, 64), strconv.FormatFloat(fr.Own, 'f', 2, 64)})
+		}
+		if err := writeTable(g.stdout, g.Format, g.display(""), folds); err != nil {
+			return err
+		}
 	}
 	_, err = fmt.Fprintf(g.stdout, "%d workers: detection %s, whole run %s\n", rep.Workers, rep.Detect.Round(time.Millisecond), rep.Total.Round(time.Millisecond))
 	return err

@@ -24,8 +24,9 @@ import (
 // detectOptions are the flags of omen detect.
 type detectOptions struct {
 	fetchOptions
-	Machine bool
-	PushTo  string
+	Machine   bool
+	PushTo    string
+	Threshold float64
 }
 
 func newDetectCmd(g *globalOptions) *cobra.Command {
@@ -33,18 +34,24 @@ func newDetectCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "detect",
 		Short: "Find anomalies with a causal, seasonal-aware streaming detector",
-		Long: `detect scores every sample of every series with omen's streaming detector — a seasonal
-baseline with robust residuals, a distribution-shift detector and an anomaly-likelihood
-stage, combined into a score in [0,1]. It is causal: the score of a sample depends only on
+		Long: `detect scores every sample of every series with omen's streaming detector: a seasonal
+baseline (the level, the daily and the weekly profile) and five statistics of its residuals
+(the sample, the recent average, the recent spread, how long the value has not changed, the
+range), each judged against the same series' own past, combined into a score in [0,1]
+where 0.5 is a tail probability of 1e-5. It is causal: the score of a sample depends only on
 the samples before it, so what it reports on history is what it would have said live.
-A sample is anomalous when its score is at least 0.5.
 
---format csv prints every input row with its score (timestamp,value,anomaly_score,anomaly;
-with several series a series column first). With --input the rows are scored and echoed
-in file order, rows out of time order and repeated timestamps included, as NAB scores
-them; every other output reads the series sorted in time with the last row of a repeated
-timestamp (see "Reading data" in the README). Other formats list the anomalous intervals:
-start, end, peak score, the series, and for a machine the metrics that contributed.
+An episode of unusual samples is reported once: one sample carries its score and the others
+are capped at 0.125. Samples are anomalous from the sample whose score reaches --threshold
+(default 0.5) until the series has been ordinary again for 12 samples. The intervals are the
+runs of anomalous samples and their peak is the highest score among them, so every format
+tells the same story: --format csv prints every input row with its score and its flag
+(timestamp,value,anomaly_score,anomaly; with several series a series column first), the other
+formats list the intervals: start, end, peak score, the series, and for a machine the metrics
+that contributed.
+With --input, --format csv scores and echoes the rows in file order, rows out of time order
+and repeated timestamps included, as NAB scores them; every other output reads the series
+sorted in time with the last row of a repeated timestamp (see "Reading data" in the README).
 
 --machine scores all the series of the query as one machine (or a multi-column CSV, one
 metric per column, which is read that way by default): per-metric deviations are combined
@@ -65,16 +72,20 @@ and each interval names the metrics behind it. --push-to writes omen_anomaly_sco
 	excludeFlag(f, &o.Exclude)
 	f.BoolVar(&o.Machine, "machine", false, "score all series together as the metrics of one machine")
 	f.StringVar(&o.PushTo, "push-to", "", "write omen_anomaly_score back to this VictoriaMetrics or Prometheus (remote write) `URL`")
+	f.Float64Var(&o.Threshold, "threshold", anomaly.Threshold, "score in (0,1] at which a sample is anomalous")
 	f.StringVar(&o.Output, "output", "", "write to `FILE` instead of stdout (atomically)")
 	return cmd
 }
 
 // detected is the outcome for one series (or one machine).
+// Scores, flags and intervals come from one anomaly.Detect (or
+// DetectMachine) call, so the CSV and the interval formats agree.
 type detected struct {
 	labels  series.Labels
 	ts      []int64
 	values  []float64 // nil for a machine
 	scores  []float64
+	flags   []bool
 	metrics []string // a machine's metrics
 	ivals   []anomaly.Interval
 }
@@ -82,6 +93,9 @@ type detected struct {
 func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 	if err := g.checkFormat(tableFormats...); err != nil {
 		return err
+	}
+	if !(o.Threshold > 0 && o.Threshold <= 1) {
+		return usagef("--threshold %g: want a score in (0, 1]", o.Threshold)
 	}
 	// Per-row output of a file scores and echoes every row in file order,
 	// repeated timestamps included; everything else works on the series
@@ -107,21 +121,21 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 	progress := p.Counter("series")
 	switch {
 	case machine && rows != nil && sameTimestamps(rows):
-		out = append(out, detectMachineRows(rows))
+		out = append(out, detectMachineRows(rows, o.Threshold))
 	case machine:
 		if g.perRow {
 			if w := g.input.Repairs().DuplicateWarning(g.input.Name()); w != "" {
 				g.logger.Warn(w)
 			}
 		}
-		out = append(out, detectMachine(res.Series))
+		out = append(out, detectMachine(res.Series, o.Threshold))
 	case rows != nil:
 		for i, r := range rows {
 			if err := stopped(ctx, "detection", i, len(rows), "series"); err != nil {
 				return fmt.Errorf("nothing written: %w", err)
 			}
-			d := anomaly.Detect(r.Timestamps, r.Values, anomaly.Config{}, anomaly.IntervalConfig{})
-			out = append(out, detected{labels: r.Labels, ts: r.Timestamps, values: r.Values, scores: d.Scores, ivals: d.Intervals})
+			d := anomaly.Detect(r.Timestamps, r.Values, anomaly.Config{Threshold: o.Threshold})
+			out = append(out, detected{labels: r.Labels, ts: r.Timestamps, values: r.Values, scores: d.Scores, flags: d.Anomalous, ivals: d.Intervals})
 			progress(i+1, len(rows))
 		}
 	default:
@@ -129,8 +143,8 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 			if err := stopped(ctx, "detection", i, len(res.Series), "series"); err != nil {
 				return fmt.Errorf("nothing written: %w", err)
 			}
-			r := anomaly.Detect(s.Timestamps, s.Values, anomaly.Config{}, anomaly.IntervalConfig{})
-			out = append(out, detected{labels: s.Labels, ts: s.Timestamps, values: s.Values, scores: r.Scores, ivals: r.Intervals})
+			r := anomaly.Detect(s.Timestamps, s.Values, anomaly.Config{Threshold: o.Threshold})
+			out = append(out, detected{labels: s.Labels, ts: s.Timestamps, values: s.Values, scores: r.Scores, flags: r.Anomalous, ivals: r.Intervals})
 			progress(i+1, len(res.Series))
 		}
 	}
@@ -175,7 +189,7 @@ func sameTimestamps(rows []seriesio.Rows) bool {
 
 // detectMachineRows scores the columns of a wide file as one machine,
 // row by row in file order.
-func detectMachineRows(rows []seriesio.Rows) detected {
+func detectMachineRows(rows []seriesio.Rows, threshold float64) detected {
 	ts := rows[0].Timestamps
 	metrics := make([]string, len(rows))
 	for j, r := range rows {
@@ -192,8 +206,8 @@ func detectMachineRows(rows []seriesio.Rows) detected {
 			vals[i][j] = r.Values[i]
 		}
 	}
-	r := anomaly.DetectMachine(ts, vals, metrics, anomaly.MachineOptions{})
-	return detected{labels: series.New("machine", "input"), ts: ts, scores: r.Scores, metrics: metrics, ivals: r.Intervals}
+	r := anomaly.DetectMachine(ts, vals, metrics, anomaly.MachineOptions{Config: anomaly.MachineConfig{Threshold: threshold}})
+	return detected{labels: series.New("machine", "input"), ts: ts, scores: r.Scores, flags: r.Anomalous, metrics: metrics, ivals: r.Intervals}
 }
 
 // wide reports whether the series look like the columns of a multi-column
@@ -209,7 +223,7 @@ func wide(ss []series.Series) bool {
 
 // detectMachine scores the series as one machine's metrics on the union
 // of their timestamps (a metric without a sample at an instant is NaN).
-func detectMachine(ss []series.Series) detected {
+func detectMachine(ss []series.Series, threshold float64) detected {
 	var ts []int64
 	for _, s := range ss {
 		ts = append(ts, s.Timestamps...)
@@ -238,16 +252,17 @@ func detectMachine(ss []series.Series) detected {
 			rows[k][j] = s.Values[i]
 		}
 	}
-	r := anomaly.DetectMachine(ts, rows, metrics, anomaly.MachineOptions{})
-	return detected{labels: series.New("machine", "input"), ts: ts, scores: r.Scores, metrics: metrics, ivals: r.Intervals}
+	r := anomaly.DetectMachine(ts, rows, metrics, anomaly.MachineOptions{Config: anomaly.MachineConfig{Threshold: threshold}})
+	return detected{labels: series.New("machine", "input"), ts: ts, scores: r.Scores, flags: r.Anomalous, metrics: metrics, ivals: r.Intervals}
 }
 
-// detectCSV prints every row with its score. For a single-series CSV input
-// the timestamps and values are echoed as written, in input order.
+// detectCSV prints every row with its score and flag. For a single-series
+// CSV input the timestamps and values are echoed as written, in input
+// order.
 func detectCSV(w io.Writer, input string, q source.Query, out []detected) error {
 	cw := csv.NewWriter(w)
-	flag := func(s float64) string {
-		if s >= anomaly.Threshold {
+	flag := func(d detected, i int) string {
+		if d.flags[i] {
 			return "1"
 		}
 		return "0"
@@ -258,7 +273,7 @@ func detectCSV(w io.Writer, input string, q source.Query, out []detected) error 
 		if rows, ok := rawRows(input, q, out[0]); ok {
 			_ = cw.Write([]string{"timestamp", "value", "anomaly_score", "anomaly"})
 			for _, r := range rows {
-				_ = cw.Write([]string{r.ts, r.value, score(r.score), flag(r.score)})
+				_ = cw.Write([]string{r.ts, r.value, score(out[0].scores[r.i]), flag(out[0], r.i)})
 			}
 			cw.Flush()
 			return cw.Error()
@@ -268,19 +283,19 @@ func detectCSV(w io.Writer, input string, q source.Query, out []detected) error 
 		_ = cw.Write([]string{"timestamp", "value", "anomaly_score", "anomaly"})
 		d := out[0]
 		for i, t := range d.ts {
-			_ = cw.Write([]string{time.UnixMilli(t).UTC().Format(time.RFC3339Nano), num(d.values[i]), score(d.scores[i]), flag(d.scores[i])})
+			_ = cw.Write([]string{time.UnixMilli(t).UTC().Format(time.RFC3339Nano), num(d.values[i]), score(d.scores[i]), flag(d, i)})
 		}
 	case len(out) == 1:
 		_ = cw.Write([]string{"timestamp", "anomaly_score", "anomaly", "top_metrics"})
 		d := out[0]
 		for i, t := range d.ts {
-			_ = cw.Write([]string{time.UnixMilli(t).UTC().Format(time.RFC3339Nano), score(d.scores[i]), flag(d.scores[i]), ""})
+			_ = cw.Write([]string{time.UnixMilli(t).UTC().Format(time.RFC3339Nano), score(d.scores[i]), flag(d, i), ""})
 		}
 	default:
 		_ = cw.Write([]string{"series", "timestamp", "value", "anomaly_score", "anomaly"})
 		for _, d := range out {
 			for i, t := range d.ts {
-				_ = cw.Write([]string{d.labels.String(), time.UnixMilli(t).UTC().Format(time.RFC3339Nano), num(d.values[i]), score(d.scores[i]), flag(d.scores[i])})
+				_ = cw.Write([]string{d.labels.String(), time.UnixMilli(t).UTC().Format(time.RFC3339Nano), num(d.values[i]), score(d.scores[i]), flag(d, i)})
 			}
 		}
 	}
@@ -288,13 +303,15 @@ func detectCSV(w io.Writer, input string, q source.Query, out []detected) error 
 	return cw.Error()
 }
 
+// rawRow is one data row of the input as written, with the index of the
+// sample it was read into.
 type rawRow struct {
 	ts, value string
-	score     float64
+	i         int
 }
 
 // rawRows re-reads a single-series CSV to echo its rows as written, in
-// file order, each with the score of the same row: d holds the rows of
+// file order, each with the index of its sample: d holds the rows of
 // the file in [q.Start, q.End] in file order. It gives up (ok false) on
 // anything it cannot map one to one.
 func rawRows(path string, q source.Query, d detected) ([]rawRow, bool) {
@@ -342,7 +359,7 @@ func rawRows(path string, q source.Query, d detected) ([]rawRow, bool) {
 		if i >= len(d.ts) || d.ts[i] != t {
 			return nil, false
 		}
-		out = append(out, rawRow{ts: rec[tcol], value: rec[vcol], score: d.scores[i]})
+		out = append(out, rawRow{ts: rec[tcol], value: rec[vcol], i: i})
 	}
 	return out, len(out) == len(d.ts)
 }

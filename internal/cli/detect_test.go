@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"math"
@@ -56,13 +57,15 @@ func TestDetect(t *testing.T) {
 	})
 	t.Run("the spike is flagged and quiet days are not", func(t *testing.T) {
 		require.True(t, strings.HasSuffix(out[spike+1], ",1"), out[spike+1])
-		flagged := 0
+		runs, prev := 0, false
 		for _, l := range out[2*288+1:] {
-			if strings.HasSuffix(l, ",1") {
-				flagged++
+			on := strings.HasSuffix(l, ",1")
+			if on && !prev {
+				runs++
 			}
+			prev = on
 		}
-		require.LessOrEqual(t, flagged, 3, "after a warm-up, only the spike and its aftermath")
+		require.Equal(t, 1, runs, "after the warm-up, only the spike's interval")
 	})
 	t.Run("truncating the input does not change earlier scores", func(t *testing.T) {
 		short := filepath.Join(t.TempDir(), "short.csv")
@@ -76,6 +79,106 @@ func TestDetect(t *testing.T) {
 		code, stdout, stderr := run(t, nil, "detect", "--input", in, "--format", "markdown")
 		require.Equal(t, ExitOK, code, stderr)
 		require.Contains(t, stdout, "2026-10-07 08:20")
+	})
+}
+
+// csvRow is one row of detect --format csv.
+type csvRow struct {
+	ts    time.Time
+	score float64
+	flag  bool
+}
+
+func parseDetectCSV(t *testing.T, out string) []csvRow {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Equal(t, "timestamp,value,anomaly_score,anomaly", lines[0])
+	var rows []csvRow
+	for _, l := range lines[1:] {
+		f := strings.Split(l, ",")
+		require.Len(t, f, 4, l)
+		ts, err := time.Parse(time.DateTime, f[0])
+		require.NoError(t, err)
+		var s float64
+		_, err = fmt.Sscanf(f[2], "%g", &s)
+		require.NoError(t, err)
+		require.Contains(t, []string{"0", "1"}, f[3])
+		rows = append(rows, csvRow{ts: ts, score: s, flag: f[3] == "1"})
+	}
+	return rows
+}
+
+// TestDetectFormatsAgree: the intervals of --format json and the rows of
+// --format csv come from the same scores and the same threshold — every
+// interval is a run of flagged rows and its peak is a score the CSV shows.
+func TestDetectFormatsAgree(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("timestamp,value\n")
+	start := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	const gib = float64(1 << 30)
+	n := 12 * 288
+	for i := 0; i < n; i++ {
+		v := 2.1*gib + 0.05*gib*math.Sin(2*math.Pi*float64(i%288)/288) + 0.01*gib*float64((i*7919)%13)/13
+		switch {
+		case i >= 10*288 && i < 10*288+40: // OOM-killed at 2.1 GiB, back to 0.42 GiB, warming up
+			v *= 0.2 + 0.8*float64(i-10*288)/40
+		case i == 8*288+50:
+			v += 0.5 * gib
+		}
+		fmt.Fprintf(&b, "%s,%.0f\n", start.Add(time.Duration(i)*5*time.Minute).Format(time.DateTime), v)
+	}
+	in := filepath.Join(t.TempDir(), "memory.csv")
+	require.NoError(t, os.WriteFile(in, []byte(b.String()), 0o644))
+	for _, thr := range []string{"0.5", "0.3"} {
+		t.Run("at threshold "+thr, func(t *testing.T) {
+			code, stdout, stderr := run(t, nil, "detect", "--input", in, "--format", "csv", "--threshold", thr)
+			require.Equal(t, ExitOK, code, stderr)
+			rows := parseDetectCSV(t, stdout)
+			require.Len(t, rows, n)
+			code, stdout, stderr = run(t, nil, "detect", "--input", in, "--format", "json", "--threshold", thr)
+			require.Equal(t, ExitOK, code, stderr)
+			var got struct {
+				Intervals []struct {
+					Start  time.Time `json:"start"`
+					End    time.Time `json:"end"`
+					Peak   float64   `json:"peak_score"`
+					PeakAt time.Time `json:"peak_at"`
+				} `json:"intervals"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(stdout), &got))
+			require.NotEmpty(t, got.Intervals)
+			at := map[time.Time]int{}
+			for i, r := range rows {
+				at[r.ts] = i
+			}
+			inInterval := make([]bool, n)
+			for _, iv := range got.Intervals {
+				a, ok1 := at[iv.Start]
+				e, ok2 := at[iv.End]
+				p, ok3 := at[iv.PeakAt]
+				require.True(t, ok1 && ok2 && ok3, "interval %+v on rows of the CSV", iv)
+				require.True(t, a == 0 || !rows[a-1].flag, "an interval starts a run of flagged rows")
+				require.True(t, e == n-1 || !rows[e+1].flag, "an interval ends a run of flagged rows")
+				peak := 0.0
+				for i := a; i <= e; i++ {
+					require.True(t, rows[i].flag, "row %d inside %v–%v", i, iv.Start, iv.End)
+					inInterval[i] = true
+					peak = math.Max(peak, rows[i].score)
+				}
+				require.InDelta(t, iv.Peak, rows[p].score, 1e-6, "the peak is the score the CSV shows at peak_at")
+				require.InDelta(t, peak, iv.Peak, 1e-6, "the peak is the highest score of the interval")
+			}
+			for i, r := range rows {
+				require.Equal(t, r.flag, inInterval[i], "row %d is flagged exactly when it is in an interval", i)
+			}
+			drop := 10 * 288
+			require.True(t, rows[drop].flag, "the OOM drop from 2.1 GiB to 0.42 GiB is an anomaly (score %.2f)", rows[drop].score)
+		})
+	}
+	t.Run("a threshold outside (0, 1] is a usage error", func(t *testing.T) {
+		code, _, stderr := run(t, nil, "detect", "--input", in, "--threshold", "1.5")
+		require.Equal(t, ExitUsage, code)
+		require.Contains(t, stderr, "--threshold")
 	})
 }
 

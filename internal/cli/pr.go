@@ -106,17 +106,7 @@ func runPR(cmd *cobra.Command, g *globalOptions, o prOptions, format string) err
 	case o.MaxOpen < 1:
 		return usagef("invalid --max-open %d: want at least 1", o.MaxOpen)
 	}
-	var in io.Reader = g.stdin
-	name := "<stdin>"
-	if o.Proposals != "-" {
-		fh, err := os.Open(o.Proposals)
-		if err != nil {
-			return err
-		}
-		defer fh.Close()
-		in, name = fh, o.Proposals
-	}
-	proposals, err := delivery.Decode(in, name)
+	proposals, err := readProposals(g, o.Proposals)
 	if err != nil {
 		return err
 	}

@@ -196,6 +196,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 findings at or above the conf
 		newRunCmd(g),
 		newDetectCmd(g),
 		newPRCmd(g),
+		newApplyCmd(g),
 		newReplayCmd(g),
 		newWhatifCmd(g),
 		newIncidentsCmd(g),

@@ -69,12 +69,9 @@ Global flags override the file's source section (--prometheus, --input, credenti
 	return cmd
 }
 
-// runJob executes a validated job.
-func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config, view *viewOptions) error {
-	if err := view.parse(); err != nil {
-		return err
-	}
-	// The file's source applies unless the command line gave one.
+// useJobSource takes the job file's source section, unless the command
+// line gave a source.
+func (g *globalOptions) useJobSource(cfg *engine.Config) {
 	if g.Prometheus == "" && g.Input == "" {
 		g.Prometheus, g.Input = cfg.Source.Prometheus, cfg.Source.Input
 		if g.BearerTokenFile == "" {
@@ -102,8 +99,19 @@ func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config, view *vie
 			g.MaxPoints = cfg.Source.MaxPointsPerSeries
 		}
 	}
+}
+
+// runJob executes a validated job.
+func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config, view *viewOptions) error {
+	if err := view.parse(); err != nil {
+		return err
+	}
+	g.useJobSource(cfg)
 	if g.At == "" {
 		g.At = cfg.At
+	}
+	if len(cfg.Specs()) == 0 {
+		return usagef("the job file has no presets or targets to predict (its apply: section is for omen apply)")
 	}
 	specs, err := view.specs(cfg.Specs())
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
 
+	"github.com/omenhq/omen/internal/apply"
 	"github.com/omenhq/omen/series"
 )
 
@@ -50,6 +51,9 @@ type Config struct {
 	// PushTo is a VictoriaMetrics or Prometheus (remote write) URL to write
 	// the predictions back to as metrics; empty means no write-back.
 	PushTo string `yaml:"push_to"`
+	// Apply is the policy under which omen applies the tuner's proposals
+	// itself (omen apply); nil means it never does. See apply.Policy.
+	Apply *apply.Policy `yaml:"apply"`
 }
 
 // SourceConfig is where history is read from: a server or a file. The
@@ -249,8 +253,13 @@ func (c *Config) Validate() error {
 	if c.Risk.FailOn != "" && !slices.Contains(riskLevels, c.Risk.FailOn) {
 		return fmt.Errorf("risk.fail_on: want one of %s, got %q", strings.Join(riskLevels, ", "), c.Risk.FailOn)
 	}
-	if len(c.Presets) == 0 && len(c.Targets) == 0 {
-		return fmt.Errorf("presets, targets: give at least one preset (%s) or target", strings.Join(PresetNames(), ", "))
+	if c.Apply != nil {
+		if err := c.Apply.Validate(); err != nil {
+			return err // "apply: invalid policy: <field>: ..."
+		}
+	}
+	if len(c.Presets) == 0 && len(c.Targets) == 0 && c.Apply == nil {
+		return fmt.Errorf("presets, targets: give at least one preset (%s) or target (or an apply: section for omen apply)", strings.Join(PresetNames(), ", "))
 	}
 	for i, p := range c.Presets {
 		if _, ok := Preset(p); !ok {

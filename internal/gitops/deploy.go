@@ -52,6 +52,14 @@ type RevertRequest struct {
 	// Message is the revert commit's message; default: git's
 	// "Revert "<subject>"" with "This reverts commit <sha>.".
 	Message string
+	// Paths, when set, limits the revert to these files: the commit's
+	// changes to other files stay (a ledger the commit also changed, which
+	// later commits changed again). Each path must be one the commit
+	// changes.
+	Paths []string
+	// Changes are written on top of the revert, before validation and the
+	// commit: e.g. a ledger recording the rollback.
+	Changes []Change
 	// Validate, when set, checks the files the revert changes.
 	Validate ValidateFunc
 	// DryRun makes the commit in the clone only.
@@ -84,9 +92,16 @@ func (r *Repo) Revert(ctx context.Context, req RevertRequest) (Result, error) {
 		return res, err
 	}
 	r.checked = ""
-	if _, err := r.git(ctx, nil, "revert", "--no-commit", target); err != nil {
-		_, _ = r.git(ctx, nil, "revert", "--abort")
-		return res, fmt.Errorf("%w: %s: %v", ErrRevertConflict, short(target), err)
+	if len(req.Paths) == 0 {
+		if _, err := r.git(ctx, nil, "revert", "--no-commit", target); err != nil {
+			_, _ = r.git(ctx, nil, "revert", "--abort")
+			return res, fmt.Errorf("%w: %s: %v", ErrRevertConflict, short(target), err)
+		}
+	} else if err := r.revertPaths(ctx, target, req.Paths); err != nil {
+		return res, err
+	}
+	if _, err := r.write(ctx, req.Changes); err != nil {
+		return res, err
 	}
 	out, err := r.git(ctx, nil, "diff", "--cached", "--name-only", "-z", "--no-renames", tip)
 	if err != nil {
@@ -119,6 +134,44 @@ func (r *Repo) Revert(ctx context.Context, req RevertRequest) (Result, error) {
 	}
 	return r.finish(ctx, res, strings.TrimSpace(tree), normalizeMessage(msg), req.DryRun)
 }
+
+// revertPaths undoes target's changes to paths in the index and work
+// tree, merging three ways as git revert does; a conflict leaves the work
+// tree as it was and returns ErrRevertConflict.
+func (r *Repo) revertPaths(ctx context.Context, target string, paths []string) error {
+	changed, err := r.git(ctx, nil, "diff-tree", "--no-commit-id", "--name-only", "-z", "--no-renames", "-r", "--root", target)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for name := range strings.SplitSeq(changed, "\x00") {
+		have[name] = name != ""
+	}
+	for _, p := range paths {
+		if err := checkPath(p); err != nil {
+			return err
+		}
+		if !have[p] {
+			return fmt.Errorf("gitops: commit %s does not change %s", short(target), p)
+		}
+	}
+	parent := target + "^"
+	if _, err := r.git(ctx, nil, "rev-parse", "--verify", "--quiet", parent); err != nil {
+		parent = emptyTree
+	}
+	patch, err := r.git(ctx, nil, append([]string{"diff", "--binary", "--no-color", "--no-ext-diff", "--no-renames", "--full-index", parent, target, "--"}, paths...)...)
+	if err != nil {
+		return err
+	}
+	if _, err := r.git(ctx, []byte(patch), "apply", "--index", "--reverse", "--3way", "-"); err != nil {
+		_, _ = r.git(ctx, nil, "reset", "--quiet", "--hard")
+		return fmt.Errorf("%w: %s (%s): %v", ErrRevertConflict, short(target), strings.Join(paths, ", "), err)
+	}
+	return nil
+}
+
+// emptyTree is the object name of git's empty tree.
+const emptyTree = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 // finish commits tree on top of res.Base and pushes it unless dryRun.
 func (r *Repo) finish(ctx context.Context, res Result, tree, msg string, dryRun bool) (Result, error) {

@@ -406,3 +406,64 @@ func TestTheTokenIsOnNoCommandLineAndInNoEnvironment(t *testing.T) {
 	require.NotContains(t, string(seen), token, "no git process has the token in its arguments or environment")
 	require.NotContains(t, string(seen), EnvToken+"=")
 }
+
+func TestRevertOfSomePathsKeepsTheOthersAndWritesChanges(t *testing.T) {
+	ctx := context.Background()
+	other := "groups:\n  - name: node\n    rules:\n      - alert: DiskFull\n        expr: disk_free < 10\n"
+	bare := testrig.BareRepo(t, t.TempDir(), "rules", map[string]string{"rules/app.yml": appRules, "rules/node.yml": other})
+	r := cloneOf(t, bare, "", nil)
+	// Two applies, each with the rule change and a ledger line: the
+	// ledger's hunks touch each other, so a whole revert of the first
+	// would conflict on the ledger.
+	first, err := r.Commit(ctx, CommitRequest{Branch: "main", Message: "apply one", Changes: append(edited(t, r, "> 0.02", "> 0.05"),
+		Change{Path: ".omen/ledger.yaml", Content: []byte("entries:\n  - one: applied\n")})})
+	require.NoError(t, err)
+	_, err = r.Commit(ctx, CommitRequest{Branch: "main", Message: "apply two", Changes: []Change{
+		{Path: "rules/node.yml", Content: []byte(strings.Replace(other, "< 10", "< 15", 1))},
+		{Path: ".omen/ledger.yaml", Content: []byte("entries:\n  - one: applied\n  - two: applied\n")}}})
+	require.NoError(t, err)
+
+	t.Run("a whole revert conflicts on the ledger", func(t *testing.T) {
+		_, err := r.Revert(ctx, RevertRequest{Branch: "main", Commit: first.Commit, DryRun: true})
+		require.ErrorIs(t, err, ErrRevertConflict)
+	})
+	t.Run("a later change to the same lines conflicts", func(t *testing.T) {
+		r := cloneOf(t, bare, "", nil)
+		later, err := r.Commit(ctx, CommitRequest{Branch: "main", Message: "by hand", Changes: edited(t, r, "> 0.05", "> 0.09")})
+		require.NoError(t, err)
+		_, err = r.Revert(ctx, RevertRequest{Branch: "main", Commit: first.Commit, Paths: []string{"rules/app.yml"}, DryRun: true})
+		require.ErrorIs(t, err, ErrRevertConflict)
+		require.NoError(t, r.Restore(ctx, later))
+	})
+	t.Run("a path the commit does not change is refused", func(t *testing.T) {
+		_, err := r.Revert(ctx, RevertRequest{Branch: "main", Commit: first.Commit, Paths: []string{"rules/node.yml"}})
+		require.ErrorContains(t, err, "does not change rules/node.yml")
+	})
+
+	ledger := "entries:\n  - one: rolled_back\n  - two: applied\n"
+	var validated []string
+	reverted, err := r.Revert(ctx, RevertRequest{Branch: "main", Commit: first.Commit, Paths: []string{"rules/app.yml"},
+		Changes: []Change{{Path: ".omen/ledger.yaml", Content: []byte(ledger)}},
+		Validate: func(_ context.Context, dir string, paths []string) error {
+			validated = paths
+			b, err := os.ReadFile(filepath.Join(dir, "rules/app.yml"))
+			require.NoError(t, err)
+			require.Equal(t, appRules, string(b), "validation sees the reverted file")
+			return nil
+		},
+		Message: "omen: roll back one\n\nThis reverts commit " + first.Commit + ".\n"})
+	require.NoError(t, err)
+	require.True(t, reverted.Pushed)
+	require.Equal(t, []string{".omen/ledger.yaml", "rules/app.yml"}, reverted.ChangedFiles)
+	require.Equal(t, reverted.ChangedFiles, validated)
+	require.Equal(t, appRules, testrig.Git(t, bare, "show", "main:rules/app.yml"))
+	require.Equal(t, strings.Replace(other, "< 10", "< 15", 1), testrig.Git(t, bare, "show", "main:rules/node.yml"), "the later apply stays")
+	require.Equal(t, ledger, testrig.Git(t, bare, "show", "main:.omen/ledger.yaml"))
+
+	t.Run("reverting it again changes nothing and leaves the branch alone", func(t *testing.T) {
+		tip := strings.TrimSpace(testrig.Git(t, bare, "rev-parse", "main"))
+		_, err := r.Revert(ctx, RevertRequest{Branch: "main", Commit: first.Commit, Paths: []string{"rules/app.yml"}})
+		require.ErrorIs(t, err, ErrNoChanges)
+		require.Equal(t, tip, strings.TrimSpace(testrig.Git(t, bare, "rev-parse", "main")))
+	})
+}

@@ -260,37 +260,8 @@ func (r *Repo) stage(ctx context.Context, base string, changes []Change, validat
 		return "", nil, err
 	}
 	r.checked = "" // the work tree no longer matches a commit
-	root, err := os.OpenRoot(r.dir)
-	if err != nil {
+	if _, err := r.write(ctx, changes); err != nil {
 		return "", nil, err
-	}
-	defer root.Close()
-	var paths []string
-	for _, c := range changes {
-		if err := checkPath(c.Path); err != nil {
-			return "", nil, err
-		}
-		name := filepath.FromSlash(c.Path)
-		if c.Delete {
-			if err := root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return "", nil, fmt.Errorf("gitops: cannot delete %s: %w", c.Path, err)
-			}
-		} else {
-			if dir := path.Dir(c.Path); dir != "." {
-				if err := root.MkdirAll(filepath.FromSlash(dir), 0o755); err != nil {
-					return "", nil, fmt.Errorf("gitops: cannot write %s: %w", c.Path, err)
-				}
-			}
-			if err := writeFileKeepMode(root, name, c.Content); err != nil {
-				return "", nil, fmt.Errorf("gitops: cannot write %s: %w", c.Path, err)
-			}
-		}
-		paths = append(paths, c.Path)
-	}
-	if len(paths) > 0 {
-		if _, err := r.git(ctx, nil, append([]string{"add", "--all", "--"}, paths...)...); err != nil {
-			return "", nil, err
-		}
 	}
 	out, err := r.git(ctx, nil, "diff", "--cached", "--name-only", "-z", "--no-renames", base)
 	if err != nil {
@@ -316,6 +287,45 @@ func (r *Repo) stage(ctx context.Context, base string, changes []Change, validat
 		return "", nil, err
 	}
 	return strings.TrimSpace(tree), changed, nil
+}
+
+// write writes (or deletes) the files of changes in the work tree and
+// stages them, returning their paths.
+func (r *Repo) write(ctx context.Context, changes []Change) ([]string, error) {
+	if len(changes) == 0 {
+		return nil, nil
+	}
+	root, err := os.OpenRoot(r.dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	var paths []string
+	for _, c := range changes {
+		if err := checkPath(c.Path); err != nil {
+			return nil, err
+		}
+		name := filepath.FromSlash(c.Path)
+		if c.Delete {
+			if err := root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("gitops: cannot delete %s: %w", c.Path, err)
+			}
+		} else {
+			if dir := path.Dir(c.Path); dir != "." {
+				if err := root.MkdirAll(filepath.FromSlash(dir), 0o755); err != nil {
+					return nil, fmt.Errorf("gitops: cannot write %s: %w", c.Path, err)
+				}
+			}
+			if err := writeFileKeepMode(root, name, c.Content); err != nil {
+				return nil, fmt.Errorf("gitops: cannot write %s: %w", c.Path, err)
+			}
+		}
+		paths = append(paths, c.Path)
+	}
+	if _, err := r.git(ctx, nil, append([]string{"add", "--all", "--"}, paths...)...); err != nil {
+		return nil, err
+	}
+	return paths, nil
 }
 
 // writeFileKeepMode writes content to name, keeping the mode of an

@@ -189,20 +189,8 @@ func tail(s string, n int) string {
 func Prometheus(t testing.TB, ss []series.Series) *Server {
 	t.Helper()
 	bin := RequireBinary(t, "prometheus")
-	promtool := RequireBinary(t, "promtool")
 	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	if len(ss) > 0 {
-		blocks, err := backfill(promtool, ss)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := copyDir(blocks, data); err != nil {
-			t.Fatalf("cannot copy backfilled blocks: %v", err)
-		}
-	} else if err := os.MkdirAll(data, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	data := prometheusData(t, dir, ss)
 	cfg := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(cfg, []byte("global:\n  scrape_interval: 1m\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -217,6 +205,27 @@ func Prometheus(t testing.TB, ss []series.Series) *Server {
 			"--web.enable-lifecycle",
 		}
 	})
+}
+
+// prometheusData makes dir/data, a Prometheus data directory holding the
+// history ss (a copy of the blocks promtool backfilled), and returns it.
+func prometheusData(t testing.TB, dir string, ss []series.Series) string {
+	t.Helper()
+	data := filepath.Join(dir, "data")
+	if len(ss) == 0 {
+		if err := os.MkdirAll(data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	blocks, err := backfill(RequireBinary(t, "promtool"), ss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := copyDir(blocks, data); err != nil {
+		t.Fatalf("cannot copy backfilled blocks: %v", err)
+	}
+	return data
 }
 
 // VictoriaMetrics starts a real single-node VictoriaMetrics holding the

@@ -1,0 +1,329 @@
+package anomaly
+
+import "math"
+
+// Threshold is the default score at and above which a sample is
+// anomalous: a corrected tail probability of 1e−5 (LogScore(1e−5) = 0.5).
+// On stationary noise a perfectly calibrated detector would cross it about
+// once in 100,000 samples (a year of 5-minute data); the tails err on the
+// unsurprising side.
+const Threshold = 0.5
+
+// Evidence names the statistic behind a score.
+type Evidence string
+
+// The evidences a Surprise detector weighs.
+const (
+	EvidenceNone  Evidence = ""
+	EvidencePoint Evidence = "point" // this sample is far from the baseline
+	EvidenceShift Evidence = "shift" // the recent samples are off the baseline together
+	EvidenceStuck Evidence = "stuck" // the recent samples move far less than ever (a flat line)
+	EvidenceRange Evidence = "range" // the value is beyond the range seen
+	EvidenceLevel Evidence = "level" // the recent average is beyond the range of past averages
+)
+
+// evidences is the number of tail probabilities combined (Bonferroni):
+// point, shift, stuck and both ends of the range and of the level.
+const evidences = 7
+
+// Config configures a Surprise detector, omen's default. The zero value is
+// the configuration measured in bench/RESULTS.md.
+type Config struct {
+	// Baseline configures the seasonal baseline.
+	Baseline BaselineConfig
+	// Tail configures the calibration of every statistic against its own
+	// history (its MinScale and Anchor are set per statistic).
+	Tail TailConfig
+	// Short is the memory, in samples, of the averages behind the shift,
+	// stuck and level evidence (exponential weights 1/Short), and the
+	// number of samples after which an episode reports its strength;
+	// default 8.
+	Short int
+	// Threshold is the score at and above which a sample is anomalous;
+	// default Threshold.
+	Threshold float64
+	// Episode is the score at which an episode opens (default 0.25, a
+	// corrected tail probability of 3·10⁻³) and Quiet the number of
+	// samples in a row below it that end one (default 12). See Surprise.
+	Episode float64
+	Quiet   int
+}
+
+func (c Config) withDefaults() Config {
+	if c.Short <= 0 {
+		c.Short = 8
+	}
+	if c.Threshold <= 0 {
+		c.Threshold = Threshold
+	}
+	if c.Episode <= 0 || c.Episode > c.Threshold {
+		c.Episode = math.Min(0.25, c.Threshold)
+	}
+	if c.Quiet <= 0 {
+		c.Quiet = 12
+	}
+	return c
+}
+
+// Surprise is omen's default detector: how surprising each sample is,
+// judged against the same series' own past.
+//
+// A Baseline (rolling median, daily and weekly profiles, robust scales)
+// turns each sample into a standardised residual z. Five statistics are
+// each compared with their own recent history by a Tail, which gives the
+// probability of a value at least as extreme — the empirical frequency
+// inside the range seen, an exponential tail beyond it:
+//
+//	point: |z_t|                          upper tail
+//	shift: |EWMA(z)_t|                    upper tail
+//	stuck: log(EWMA(|z_t − z_{t−1}|) + 10⁻³)  lower tail (a flat line)
+//	range: v_t                            both tails
+//	level: EWMA(v)_t                      both tails
+//
+// (exponential weights 1/Short). The first three are relative to what the
+// baseline expected now (a spike at night, a day that stays flat, a shift
+// of the level); the last two to everything the series did recently, so a
+// value or a sustained level never seen in two weeks counts even where
+// the baseline has adapted (the "spatial anomaly" of Numenta's detector,
+// here calibrated and without a margin to tune). The smallest of the seven
+// probabilities times seven (Bonferroni) is the sample's tail probability
+// p, and its raw score is LogScore(p) in [0, 1]: 0.25 is p = 3·10⁻³, 0.5
+// is p = 10⁻⁵, 1 is p ≤ 10⁻¹⁰. Because every statistic is judged against
+// the same series, a score means the same on a quiet and on a noisy series,
+// and a threshold is a false-alarm rate rather than a distance.
+//
+// Episodes and events. A sample scoring at least Episode opens an episode,
+// which lasts until Quiet samples in a row score below Episode. An episode
+// is reported once: at its first sample scoring at least Threshold, or
+// else after Short samples, with the highest score of the episode so far;
+// it is reported again if it reaches Threshold later. Every other sample of
+// an episode reports min(score, Episode/2). An episode is an event — its
+// samples are anomalous (Anomalous) — from the sample whose reported score
+// reaches Threshold on. So one incident yields one high score (what an
+// alert and NAB's scorer want), the per-sample scores and the flags come
+// from one threshold, and Explain keeps each sample's own score.
+//
+// Learning. The residual statistics learn from every sample except the
+// continuation of an episode shorter than a day (its first sample is
+// learnt): a series that bursts often learns that bursts are ordinary, the
+// half window of large residuals the baseline needs to absorb a level
+// shift does not teach the tails that the next shift is ordinary, and an
+// episode that lasts a day is a new regime and learnt from then on. The
+// range and the level learn every sample, and their range is that of the
+// third most extreme value (Tail.Anchor 3), so that one or two outliers do
+// not widen it while a new level is accepted once seen a few times. Scores
+// are 0 until the baseline is complete, the tails hold Tail.Min values and
+// the range a whole daily period.
+//
+// Cost per sample: O(Window + History) for the sorted windows' memmoves,
+// about 3.7 µs of CPU with full windows (see bench/RESULTS.md); memory
+// 5·16·History + 48·Window + 8·(3·period + 2·7·period) + 8·8·period bytes
+// (≈ 390 KB for 5-minute data with the defaults), bounded by the
+// configuration.
+type Surprise struct {
+	cfg       Config
+	base      *Baseline
+	tails     [nstats]*Tail
+	alpha     float64
+	m, a, lv  float64 // EWMA(z), EWMA(|Δz|), EWMA(v)
+	lastZ     float64
+	values    int // finite values seen
+	xs        [nstats]float64
+	learn     bool // whether xs is to be learnt
+	inEp      int  // samples into the current episode
+	ev        events
+	explain   Explanation
+	anomalous bool
+}
+
+// The statistics of a Surprise detector, indices into its tails.
+const (
+	statPoint  = iota // |z|
+	statShift         // |EWMA(z)|
+	statSpread        // log(EWMA(|Δz|) + 10⁻³)
+	statValue         // v
+	statLevel         // EWMA(v)
+	nstats
+)
+
+// NewSurprise returns a Surprise detector with cfg (zero fields take
+// defaults).
+func NewSurprise(cfg Config) *Surprise {
+	cfg = cfg.withDefaults()
+	s := &Surprise{
+		cfg:   cfg,
+		base:  NewBaseline(cfg.Baseline),
+		alpha: 1 / float64(cfg.Short),
+		ev:    events{open: cfg.Episode, fire: cfg.Threshold, settle: cfg.Short, quiet: cfg.Quiet},
+	}
+	for k := range s.tails {
+		c := cfg.Tail
+		switch k {
+		case statPoint, statSpread:
+			// In robust standard deviations: below these a larger value is
+			// no evidence at all.
+			c.MinScale = math.Max(c.MinScale, 0.01)
+		case statShift:
+			c.MinScale = math.Max(c.MinScale, 0.01/math.Sqrt(float64(cfg.Short)))
+		default:
+			c.Anchor = 3
+		}
+		s.tails[k] = NewTail(c)
+	}
+	return s
+}
+
+// NewDefault returns omen's default detector, a Surprise with cfg.
+func NewDefault(cfg Config) Detector { return NewSurprise(cfg) }
+
+// Update implements Detector: it returns the reported score of the sample
+// (see Surprise for episodes).
+func (s *Surprise) Update(t int64, v float64) float64 {
+	raw := s.raw(t, v)
+	out, on := s.ev.step(raw)
+	s.explain.Score, s.explain.Unsuppressed = out, raw
+	s.anomalous = on
+	if s.ev.on {
+		s.inEp++
+	} else {
+		s.inEp = 0
+	}
+	if s.learn {
+		residuals := s.inEp <= 1 || s.inEp > s.base.Window()
+		for k, tl := range s.tails {
+			if k >= statValue || residuals {
+				tl.Add(s.xs[k])
+			}
+		}
+	}
+	return out
+}
+
+// raw scores one sample before episodes and fills s.xs and s.explain.
+func (s *Surprise) raw(t int64, v float64) float64 {
+	s.explain = Explanation{P: 1, Expected: math.NaN()}
+	s.learn = false
+	z, ok := s.base.Update(t, v)
+	if !finite(v) {
+		return 0
+	}
+	if s.values == 0 {
+		s.lv = v
+	}
+	s.values++
+	s.lv += s.alpha * (v - s.lv)
+	if !ok {
+		// Before the baseline is complete only the range and level learn.
+		s.tails[statValue].Add(v)
+		s.tails[statLevel].Add(s.lv)
+		return 0
+	}
+	if s.tails[statPoint].Len() == 0 {
+		s.m, s.a, s.lastZ = z, 1, z
+	}
+	s.m += s.alpha * (z - s.m)
+	s.a += s.alpha * (math.Abs(z-s.lastZ) - s.a)
+	s.lastZ = z
+	s.explain.Expected, s.explain.Z = s.base.Expected(), z
+	s.xs = [nstats]float64{math.Abs(z), math.Abs(s.m), math.Log(s.a + 1e-3), v, s.lv}
+	s.learn = true
+	tl := &s.tails
+	p, kind := tl[statPoint].Upper(s.xs[statPoint]), EvidencePoint
+	for _, c := range [...]struct {
+		p float64
+		e Evidence
+	}{
+		{tl[statShift].Upper(s.xs[statShift]), EvidenceShift},
+		{tl[statSpread].Lower(s.xs[statSpread]), EvidenceStuck},
+		{tl[statValue].Upper(v), EvidenceRange},
+		{tl[statValue].Lower(v), EvidenceRange},
+		{tl[statLevel].Upper(s.lv), EvidenceLevel},
+		{tl[statLevel].Lower(s.lv), EvidenceLevel},
+	} {
+		if c.p < p {
+			p, kind = c.p, c.e
+		}
+	}
+	if !tl[statPoint].Ready() || s.values <= s.base.Period() {
+		return 0
+	}
+	p = math.Min(1, evidences*p)
+	s.explain.P = p
+	if p < 1 {
+		s.explain.Evidence = kind
+	}
+	return LogScore(p)
+}
+
+// Anomalous reports whether the last sample belongs to an event.
+func (s *Surprise) Anomalous() bool { return s.anomalous }
+
+// Seasonality returns the baseline's prediction for the last sample.
+func (s *Surprise) Seasonality() Seasonality { return s.base.Seasonality() }
+
+// Explanation describes the last score of a Surprise detector.
+type Explanation struct {
+	// Score is what Update returned; Unsuppressed the sample's own score
+	// (different within an event, after its first sample).
+	Score, Unsuppressed float64
+	// P is the corrected tail probability behind Unsuppressed.
+	P float64
+	// Evidence is the statistic with the smallest tail probability.
+	Evidence Evidence
+	// Expected is the value the baseline predicted (NaN when it had none)
+	// and Z the standardised residual.
+	Expected, Z float64
+}
+
+// Explain returns the explanation of the last sample scored.
+func (s *Surprise) Explain() Explanation { return s.explain }
+
+// events turns raw scores into episodes and events (see Surprise).
+type events struct {
+	open, fire float64
+	settle     int // samples after which an episode reports its strength
+	quiet      int
+	on, event  bool
+	reported   bool
+	calm, n    int
+	peak       float64
+}
+
+// step returns the reported score of a sample with raw score s and whether
+// the sample belongs to an event.
+func (e *events) step(s float64) (float64, bool) {
+	if !e.on {
+		if s < e.open {
+			return s, false
+		}
+		e.on, e.calm, e.n, e.peak, e.reported, e.event = true, 0, 0, 0, false, false
+	}
+	e.n++
+	e.peak = math.Max(e.peak, s)
+	if s < e.open {
+		e.calm++
+	} else {
+		e.calm = 0
+	}
+	if e.calm >= e.quiet {
+		e.on, e.event = false, false
+		return s, false
+	}
+	switch {
+	case !e.reported && (s >= e.fire || e.n >= e.settle):
+		e.reported, e.event = true, e.peak >= e.fire
+		return e.peak, e.event
+	case e.reported && !e.event && s >= e.fire:
+		e.event = true
+		return s, true
+	}
+	return math.Min(s, e.open/2), e.event
+}
+
+// LogScore maps a tail probability p to [0, 1] on a log scale, as
+// Numenta's computeLogLikelihood: log(p + 1e−10)/log(1e−10), clamped to
+// [0, 1]. p = 1e−5 gives 0.5 and p = 1e−10 about 0.97.
+func LogScore(p float64) float64 {
+	s := math.Log(p+1e-10) / math.Log(1e-10)
+	return math.Max(0, math.Min(1, s))
+}
