@@ -539,7 +539,7 @@ func htmlReport(v shown) sink.Report {
 	}
 	switch {
 	case soonest != nil:
-		at := rep.AsOf.Add(*soonest.ETA.P50).UTC().Format("Jan 2 15:04 MST")
+		at := rep.AsOf.Add(*soonest.ETA.P50).Round(time.Minute).UTC().Format("Jan 2 15:04 MST")
 		hr.Headline = fmt.Sprintf("Soonest exhaustion: %s %s, full in %s (about %s; P10–P90 %s).",
 			soonest.Spec, shortLabels(soonest.Labels), etaP50(soonest.Prediction), at, etaRange(soonest.Prediction))
 	case len(rep.Results) > 0:

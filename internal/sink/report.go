@@ -110,7 +110,12 @@ figure { margin: 0; }
   .chart .wide { display: none; }
   .chart .narrow { display: block; }
   section.target { padding-left: .6rem; }
-  .rest .pattern { display: none; }
+  /* The table becomes a list: name and usage on a line, the reason under it. */
+  .rest thead, .rest .pattern, .rest .target { display: none; }
+  .rest tr { display: block; border-bottom: 1px solid #ddd; padding: .4rem 0; }
+  .rest td { display: inline; border: none; padding: 0 .5rem 0 0; }
+  .rest td.name { font-weight: 600; }
+  .rest td.why { display: block; min-width: 0; padding-top: .15rem; }
 }
 .legend { display: flex; flex-wrap: wrap; gap: .3rem 1.2rem; font-size: .85rem; margin: 0 0 1rem; }
 .legend .swatch { display: inline-block; width: 1.6rem; height: .7rem; vertical-align: middle; margin-right: .35rem; }
