@@ -201,6 +201,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 findings at or above the conf
 		newWhatifCmd(g),
 		newIncidentsCmd(g),
 		newQualityCmd(g),
+		newScaleCmd(g),
 	)
 	return root
 }

@@ -15,6 +15,11 @@ import (
 type Pair struct {
 	Key   string
 	Value string
+	// Tag is the type the scalar Value must read back as: empty means a
+	// string (quoted when plain would read as a number or a boolean);
+	// "!!int", "!!float" or "!!bool" write Value plain, and Insert refuses
+	// a Value that does not read back with that tag.
+	Tag   string
 	Pairs []Pair
 }
 
@@ -167,6 +172,9 @@ func (f *File) Insert(m *yaml.Node, after string, p Pair) error {
 	if v, _ := Get(m, p.Key); v != nil {
 		return fmt.Errorf("yamledit: line %d: key %q is already in the mapping", m.Line, p.Key)
 	}
+	if err := checkTags(p); err != nil {
+		return fmt.Errorf("yamledit: line %d: %w", m.Line, err)
+	}
 	if len(m.Content) == 0 {
 		return fmt.Errorf("%w: empty mapping at line %d", ErrFlow, m.Line)
 	}
@@ -217,6 +225,9 @@ func (f *File) renderPair(m *yaml.Node, p Pair, indent, eol string) string {
 	keyStyle, valStyle := styles(m)
 	key := encode(f, p.Key, keyStyle)
 	if len(p.Pairs) == 0 {
+		if p.Tag != "" && p.Tag != "!!str" {
+			return indent + key + ": " + p.Value + eol
+		}
 		return indent + key + ": " + encode(f, p.Value, valStyle) + eol
 	}
 	step := strings.Repeat(" ", f.indentStep(m))
@@ -492,14 +503,39 @@ func same(o, n *yaml.Node, values map[*yaml.Node]string, inserts map[*yaml.Node]
 	return nil
 }
 
+// checkTags refuses a typed value that would not read back plain as its
+// tag.
+func checkTags(p Pair) error {
+	for _, c := range p.Pairs {
+		if err := checkTags(c); err != nil {
+			return err
+		}
+	}
+	if len(p.Pairs) > 0 || p.Tag == "" || p.Tag == "!!str" {
+		return nil
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte("k: "+p.Value), &doc); err != nil || len(doc.Content) != 1 || len(doc.Content[0].Content) != 2 {
+		return fmt.Errorf("value %q of %q does not read back as %s", p.Value, p.Key, p.Tag)
+	}
+	if v := doc.Content[0].Content[1]; v.Kind != yaml.ScalarNode || v.Value != p.Value || v.Tag != p.Tag {
+		return fmt.Errorf("value %q of %q does not read back as %s", p.Value, p.Key, p.Tag)
+	}
+	return nil
+}
+
 // samePair checks an inserted key and value against p.
 func samePair(p Pair, k, v *yaml.Node) error {
 	if k.Kind != yaml.ScalarNode || k.Value != p.Key {
 		return fmt.Errorf("line %d: inserted key is %q, want %q", k.Line, k.Value, p.Key)
 	}
 	if len(p.Pairs) == 0 {
-		if v.Kind != yaml.ScalarNode || v.Value != p.Value || v.Tag != "!!str" {
-			return fmt.Errorf("line %d: inserted value is %q (%s), want the string %q", v.Line, v.Value, v.Tag, p.Value)
+		tag := p.Tag
+		if tag == "" {
+			tag = "!!str"
+		}
+		if v.Kind != yaml.ScalarNode || v.Value != p.Value || v.Tag != tag {
+			return fmt.Errorf("line %d: inserted value is %q (%s), want %q (%s)", v.Line, v.Value, v.Tag, p.Value, tag)
 		}
 		return nil
 	}

@@ -210,3 +210,15 @@ func TestInsertAfterABlockScalarEndingTheFileIsRefused(t *testing.T) {
 		require.ErrorIs(t, f.Insert(r, "", Pair{Key: "z", Value: "1"}), ErrNotExact)
 	}
 }
+
+func TestInsertWritesTypedValuesPlain(t *testing.T) {
+	f, err := Parse([]byte("spec:\n  scaleTargetRef: {kind: Deployment, name: web}\n  maxReplicas: 4\n"))
+	require.NoError(t, err)
+	spec, _ := Get(f.Docs()[0].Content[0], "spec")
+	require.NoError(t, f.Insert(spec, "scaleTargetRef", Pair{Key: "minReplicas", Value: "2", Tag: "!!int"}))
+	require.NoError(t, f.Insert(spec, "", Pair{Key: "behavior", Pairs: []Pair{{Key: "scaleDown", Pairs: []Pair{{Key: "stabilizationWindowSeconds", Value: "600", Tag: "!!int"}}}}}))
+	out, err := f.Bytes()
+	require.NoError(t, err)
+	require.Equal(t, "spec:\n  scaleTargetRef: {kind: Deployment, name: web}\n  minReplicas: 2\n  maxReplicas: 4\n  behavior:\n    scaleDown:\n      stabilizationWindowSeconds: 600\n", string(out))
+	require.Error(t, f.Insert(spec, "", Pair{Key: "x", Value: "two", Tag: "!!int"}), "a value that is not an int")
+}

@@ -1,0 +1,352 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/omenhq/omen/internal/engine"
+	"github.com/omenhq/omen/tuner/scale"
+	"github.com/omenhq/omen/tuner/yamledit"
+)
+
+// scaleOptions are the flags of omen scale.
+type scaleOptions struct {
+	Manifests    []string
+	Workloads    []string
+	Namespace    string
+	Range        time.Duration
+	Step         time.Duration
+	HoldOut      time.Duration
+	StartupDelay time.Duration
+	Saturation   float64
+	Write        string
+	CPUQuery     string
+	MemoryQuery  string
+	RequestRate  string
+}
+
+func newScaleCmd(g *globalOptions) *cobra.Command {
+	o := &scaleOptions{Range: 28 * 24 * time.Hour, Step: time.Minute, StartupDelay: time.Minute, Saturation: 100}
+	cmd := &cobra.Command{
+		Use:   "scale --manifests PATH",
+		Short: "Propose HPA policies and container requests from forecasts, proven on a replay of the HPA",
+		Long: `scale reads Kubernetes manifests and Helm values (Deployment, StatefulSet,
+HorizontalPodAutoscaler autoscaling/v2 and v1, KEDA ScaledObject; values in the common chart
+convention), each decoded strictly into the Kubernetes types, and the workloads' history:
+cAdvisor CPU and memory per pod, kube-state-metrics requests and limits, restarts, and an
+optional request rate. It proposes:
+
+  hpa        minReplicas, maxReplicas, the CPU target and the scale-down stabilisation
+             window, from the seasonal forecast of the workload's total load and a search
+             replayed by a simulator of the HPA controller (15s sync, 10% tolerance,
+             behaviour policies and windows, pods serving only after --startup-delay);
+  schedule   a minimum of replicas by hour of the week (KEDA cron triggers), forecast-only:
+             reported, never written;
+  resources  requests and limits: krr's simple strategy (CPU p95, memory max + 15%) as the
+             baseline beside omen's, scaled by the forecast's growth; a leaking container
+             gets the OOM ETAs at its limit and at a bigger one, never a bigger limit alone.
+
+Proposals are made on the --range history before the last --hold-out and their before/after
+figures are the simulator's on the held-out window: saturated minutes (load per ready pod
+above --saturation percent of its request), replica-hours, scale events, minutes pinned at
+maxReplicas. Demand is the workload's total load (per-pod usage × replicas), so a replay
+cannot feed back into its own input (krr#169).
+
+--write DIR writes the edited manifests under DIR (paths as under --manifests) with the
+minimal editor: only the changed values' bytes differ, and every file written is read back
+and decoded strictly. JSON: {"proposals": [{"workload", "kind", "object", "changes":
+[{"field", "container", "from", "to"}], "before", "after", "window", "why", …}],
+"skipped": [{"workload", "reason"}]}.`,
+		Example: `  omen scale --prometheus http://prometheus:9090 --manifests deploy/ --range 28d
+  omen scale --prometheus http://vm:8428 --manifests deploy/ --workload shop/web --write out/ --format json
+  omen scale --input history.om --manifests deploy/ --at 2026-11-01T00:00:00Z --format markdown`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runScale(cmd.Context(), g, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringSliceVar(&o.Manifests, "manifests", nil, "manifest or values `PATH`s: files or directories (comma-separated or repeated)")
+	f.StringSliceVar(&o.Workloads, "workload", nil, "only these workloads, `NS/NAME` (comma-separated or repeated)")
+	f.StringVar(&o.Namespace, "namespace", "", "namespace of manifests that name none (default: found in the metrics)")
+	f.Var(durationValue{d: &o.Range}, "range", "history read, ending at --at or now")
+	f.Var(durationValue{d: &o.Step}, "step", "resolution fetched")
+	f.Var(durationValue{d: &o.HoldOut}, "hold-out", "end of the history the proposals are judged on and not made on (default 7d; a third of a history under 21d)")
+	f.Var(durationValue{d: &o.StartupDelay}, "startup-delay", "time from a pod's creation to its readiness")
+	f.Float64Var(&o.Saturation, "saturation", o.Saturation, "percent of a pod's request above which it counts as saturated")
+	f.StringVar(&o.Write, "write", "", "write the edited manifests under `DIR`")
+	f.StringVar(&o.CPUQuery, "cpu-query", "", "CPU per container as cores (a recording rule) instead of rating "+engine.ScalePreset().CPU)
+	f.StringVar(&o.MemoryQuery, "memory-query", "", "memory per container instead of "+engine.ScalePreset().Memory)
+	f.StringVar(&o.RequestRate, "request-rate", "", "the workload's request rate: a query in which $namespace and $name are replaced")
+	_ = cmd.MarkFlagRequired("manifests")
+	return cmd
+}
+
+// scaleReport is the JSON of omen scale.
+type scaleReport struct {
+	AsOf      time.Time        `json:"as_of"`
+	Range     string           `json:"range"`
+	Proposals []scale.Proposal `json:"proposals"`
+	Skipped   []scale.Skipped  `json:"skipped"`
+	// Written are the files --write wrote.
+	Written []string `json:"written,omitempty"`
+}
+
+func runScale(ctx context.Context, g *globalOptions, o *scaleOptions) error {
+	if err := g.checkFormat("table", "json", "markdown"); err != nil {
+		return err
+	}
+	if !(o.Saturation > 0) {
+		return usagef("invalid --saturation %g: want a positive percentage", o.Saturation)
+	}
+	set, err := scale.Read(o.Manifests, scale.ReadOptions{Namespace: o.Namespace})
+	if err != nil {
+		return err
+	}
+	src, at, err := g.sourceAt()
+	if err != nil {
+		return err
+	}
+	q := engine.ScalePreset()
+	if o.CPUQuery != "" {
+		q.CPU, q.CPUCounter = o.CPUQuery, false
+	}
+	if o.MemoryQuery != "" {
+		q.Memory = o.MemoryQuery
+	}
+	q.RequestRate = o.RequestRate
+	workloads := set.Workloads
+	if len(o.Workloads) > 0 {
+		workloads = nil
+		for _, id := range o.Workloads {
+			w, err := set.Find(id)
+			if err != nil {
+				return usagef("--workload %s: %v", id, err)
+			}
+			workloads = append(workloads, w)
+		}
+	}
+	end := at.Truncate(o.Step)
+	start := end.Add(-o.Range)
+	rep := scaleReport{AsOf: end, Range: fmtDuration(o.Range), Proposals: []scale.Proposal{}, Skipped: slices.Clone(set.Skipped)}
+	if rep.Skipped == nil {
+		rep.Skipped = []scale.Skipped{}
+	}
+	cfg := scale.Config{HoldOut: o.HoldOut, Sim: scale.SimConfig{StartupDelay: o.StartupDelay}, Saturation: o.Saturation / 100, Logger: g.logger}
+	for _, w := range workloads {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		h, ns, warnings, err := engine.ScaleHistory(ctx, src, w, q, start, end, o.Step)
+		for _, wr := range warnings {
+			g.logger.Warn("source warning", "workload", w.ID(), "warning", wr)
+		}
+		if err != nil {
+			rep.Skipped = append(rep.Skipped, scale.Skipped{Workload: w.ID(), Reason: err.Error()})
+			continue
+		}
+		if w.Namespace == "" {
+			w.Namespace = ns
+		}
+		r := scale.Propose(w, h, cfg)
+		rep.Proposals = append(rep.Proposals, r.Proposals...)
+		rep.Skipped = append(rep.Skipped, r.Skipped...)
+	}
+	if o.Write != "" {
+		written, err := writeScaled(o.Manifests, o.Write, rep.Proposals)
+		if err != nil {
+			return err
+		}
+		rep.Written = written
+		for _, f := range written {
+			g.logger.Info("wrote", "file", f)
+		}
+	}
+	switch g.Format {
+	case "json":
+		return writeJSON(g.stdout, rep)
+	case "markdown":
+		return writeScaleMarkdown(g.stdout, rep)
+	}
+	return writeTable(g.stdout, "table", scaleTable(rep))
+}
+
+// writeScaled applies the proposals' changes (forecast-only ones aside) to
+// their files and writes them under dir, as each is under its --manifests
+// root. Every file is edited and checked in memory first, and read back
+// strictly once written; nothing is written when any fails.
+func writeScaled(roots []string, dir string, ps []scale.Proposal) ([]string, error) {
+	byFile := map[string][]scale.Proposal{}
+	var files []string
+	for _, p := range ps {
+		if p.ForecastOnly || len(p.Changes) == 0 {
+			continue
+		}
+		if _, ok := byFile[p.Object.File]; !ok {
+			files = append(files, p.Object.File)
+		}
+		byFile[p.Object.File] = append(byFile[p.Object.File], p)
+	}
+	type out struct {
+		path string
+		data []byte
+		mode os.FileMode
+	}
+	var outs []out
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			return nil, err
+		}
+		fi, err := os.Stat(file)
+		if err != nil {
+			return nil, err
+		}
+		data := src
+		for _, p := range byFile[file] {
+			next, err := scale.Edit(data, p.Object, p.Changes)
+			if err != nil {
+				return nil, fmt.Errorf("--write: %s: %w", p.Workload, err)
+			}
+			data = next
+		}
+		rel, err := relativeTo(roots, file)
+		if err != nil {
+			return nil, err
+		}
+		outs = append(outs, out{filepath.Join(dir, rel), data, fi.Mode().Perm()})
+	}
+	var written []string
+	for _, o := range outs {
+		if err := os.MkdirAll(filepath.Dir(o.path), 0o755); err != nil {
+			return written, err
+		}
+		if err := yamledit.WriteFile(o.path, o.data, o.mode); err != nil {
+			return written, err
+		}
+		written = append(written, o.path)
+	}
+	if len(written) > 0 {
+		if _, err := scale.Read(written, scale.ReadOptions{}); err != nil {
+			return written, fmt.Errorf("--write: a written file does not read back: %w", err)
+		}
+	}
+	return written, nil
+}
+
+// relativeTo returns file's path under the --manifests root it was found
+// in (its base name when the root is the file itself).
+func relativeTo(roots []string, file string) (string, error) {
+	for _, r := range roots {
+		fi, err := os.Stat(r)
+		if err != nil {
+			continue
+		}
+		if !fi.IsDir() {
+			if filepath.Clean(r) == filepath.Clean(file) {
+				return filepath.Base(file), nil
+			}
+			continue
+		}
+		rel, err := filepath.Rel(r, file)
+		if err == nil && !strings.HasPrefix(rel, "..") {
+			return rel, nil
+		}
+	}
+	return filepath.Base(file), nil
+}
+
+func scaleTable(rep scaleReport) tableData {
+	t := tableData{
+		Title:  fmt.Sprintf("omen scale — as of %s, %s of history, %d proposals", rep.AsOf.UTC().Format("2006-01-02 15:04 MST"), rep.Range, len(rep.Proposals)),
+		Header: []string{"WORKLOAD", "KIND", "CHANGES", "SATURATED MIN", "REPLICA-HOURS", "WHY"},
+	}
+	for _, p := range rep.Proposals {
+		sat, rh := "-", "-"
+		if p.Before != nil && p.Before.Result != nil {
+			sat = fmt.Sprintf("%s → %s", fmtMinutes(p.Before.SaturatedMinutes), fmtMinutes(p.After.SaturatedMinutes))
+			rh = fmt.Sprintf("%.0f → %.0f", p.Before.ReplicaHours, p.After.ReplicaHours)
+		}
+		kind := p.Kind
+		if p.ForecastOnly {
+			kind += " (forecast-only)"
+		}
+		t.Rows = append(t.Rows, []string{p.Workload, kind, changesText(p.Changes), sat, rh, p.Why})
+	}
+	for _, s := range rep.Skipped {
+		t.Rows = append(t.Rows, []string{s.Workload, "skipped", "-", "-", "-", s.Reason})
+	}
+	return t
+}
+
+func fmtMinutes(m float64) string {
+	if m > 0 && m < 10 {
+		return fmt.Sprintf("%.1f", m)
+	}
+	return fmt.Sprintf("%.0f", math.Round(m))
+}
+
+func changesText(cs []scale.Change) string {
+	if len(cs) == 0 {
+		return "-"
+	}
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		f := c.Field
+		if c.Container != "" {
+			f = c.Container + " " + f
+		}
+		parts[i] = fmt.Sprintf("%s %s → %s", f, valueText(c.From), valueText(c.To))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func valueText(v any) string {
+	if v == nil {
+		return "unset"
+	}
+	return fmt.Sprint(v)
+}
+
+func writeScaleMarkdown(w io.Writer, rep scaleReport) error {
+	fmt.Fprintf(w, "## omen scale — as of %s\n\n", rep.AsOf.UTC().Format("2006-01-02 15:04 MST"))
+	for _, p := range rep.Proposals {
+		fmt.Fprintf(w, "### %s — %s (%s)\n\n", p.Workload, p.Kind, p.Object.File)
+		if len(p.Changes) > 0 {
+			fmt.Fprintf(w, "| field | from | to |\n|---|---|---|\n")
+			for _, c := range p.Changes {
+				f := c.Field
+				if c.Container != "" {
+					f = c.Container + ": " + f
+				}
+				fmt.Fprintf(w, "| `%s` | %s | %s |\n", f, valueText(c.From), valueText(c.To))
+			}
+			fmt.Fprintln(w)
+		}
+		if p.Before != nil && p.Before.Result != nil && p.Window != nil {
+			b, a := p.Before.Result, p.After.Result
+			fmt.Fprintf(w, "Held out %s – %s, replayed by the HPA simulator:\n\n| | saturated minutes | replica-hours | scale events | minutes at max |\n|---|---|---|---|---|\n", p.Window.Start.Format("2006-01-02"), p.Window.End.Format("2006-01-02"))
+			fmt.Fprintf(w, "| before | %s | %.0f | %d | %s |\n| after | %s | %.0f | %d | %s |\n\n", fmtMinutes(b.SaturatedMinutes), b.ReplicaHours, b.ScaleEvents, fmtMinutes(b.MinutesAtMax), fmtMinutes(a.SaturatedMinutes), a.ReplicaHours, a.ScaleEvents, fmtMinutes(a.MinutesAtMax))
+		}
+		for _, b := range p.Baseline {
+			fmt.Fprintf(w, "krr simple for `%s`: requests.cpu %s, requests.memory %s, limits.memory %s.\n\n", b.Container, b.RequestCPU, b.RequestMemory, b.LimitMemory)
+		}
+		fmt.Fprintf(w, "%s\n\n", p.Why)
+	}
+	if len(rep.Skipped) > 0 {
+		fmt.Fprintf(w, "Skipped:\n\n")
+		for _, s := range rep.Skipped {
+			fmt.Fprintf(w, "- %s: %s\n", s.Workload, s.Reason)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,661 @@
+package scale
+
+import (
+	"fmt"
+	"log/slog"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/omenhq/omen/forecast"
+	"github.com/omenhq/omen/series"
+)
+
+// Proposal kinds.
+const (
+	KindHPAProposal       = "hpa"
+	KindResourcesProposal = "resources"
+	KindScheduleProposal  = "schedule"
+)
+
+// Proposal is one proposed change of a workload's manifests with its
+// evidence: the figures before and after on the held-out weeks.
+type Proposal struct {
+	// Workload is "namespace/name".
+	Workload string `json:"workload"`
+	// Kind is "hpa", "resources" or "schedule".
+	Kind string `json:"kind"`
+	// Object is the manifest (or values file) the changes are made in.
+	Object Ref `json:"object"`
+	// Changes are the fields changed; a resources proposal for a leaking
+	// container may have none for memory (see Leak).
+	Changes []Change `json:"changes"`
+	// Before and After are the figures of the current and the proposed
+	// settings on the held-out window (Window).
+	Before *Figures `json:"before,omitempty"`
+	After  *Figures `json:"after,omitempty"`
+	// Window is the held-out window the figures are counted on; the
+	// proposal was made on the history before it.
+	Window *Window `json:"window,omitempty"`
+	// Why says the reason in words.
+	Why string `json:"why"`
+	// Baseline is krr's simple strategy beside omen's sizing (resources).
+	Baseline []Baseline `json:"baseline,omitempty"`
+	// Leaks are the containers found leaking memory, with the OOM ETAs
+	// at the current limit and at a bigger one (resources).
+	Leaks []Leak `json:"leaks,omitempty"`
+	// Triggers are the KEDA cron triggers of a schedule proposal.
+	Triggers []CronTrigger `json:"triggers,omitempty"`
+	// Observed compares the simulator's replay of the current policy with
+	// what the cluster ran on the held-out window (hpa).
+	Observed *Observed `json:"observed,omitempty"`
+	// ForecastOnly marks a proposal that is reported and never written
+	// (the predictive schedule, until it has proved itself).
+	ForecastOnly bool `json:"forecast_only,omitempty"`
+}
+
+// Observed are the replica-hours the cluster ran on a window beside those
+// of the simulator's replay of the current policy: how faithful the replay
+// is for this workload.
+type Observed struct {
+	ReplicaHours          float64 `json:"replica_hours"`
+	SimulatedReplicaHours float64 `json:"simulated_replica_hours"`
+	// From names the series the replicas come from.
+	From string `json:"from"`
+}
+
+// Figures are before/after figures: the simulator's for hpa and schedule
+// proposals, the sizing figures for resources.
+type Figures struct {
+	*Result
+	*Sizing
+}
+
+// Window is a time window.
+type Window struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
+// Config configures Propose. The zero value holds the documented
+// defaults.
+type Config struct {
+	// HoldOut is the end of the history the proposals are judged on and
+	// not made on; 0 means 7 days (less when the history is shorter than
+	// three weeks: a third of it).
+	HoldOut time.Duration
+	// Sim configures the simulator (sync period, start-up delay).
+	// StartupDelay 0 means 60 seconds here.
+	Sim SimConfig
+	// Headroom is added to maxReplicas over what the forecast's P90 peak
+	// needs at the target; 0 means 0.25.
+	Headroom float64
+	// Saturation is the utilisation of a pod's request above which it is
+	// saturated; 0 means 1 (a pod using more than it requested).
+	Saturation float64
+	// Logger receives debug records; nil discards them.
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults(span time.Duration) Config {
+	if c.HoldOut <= 0 {
+		c.HoldOut = 7 * day
+		if span < 21*day {
+			c.HoldOut = (span / 3).Truncate(time.Hour)
+		}
+	}
+	if c.Sim.StartupDelay == 0 {
+		c.Sim.StartupDelay = time.Minute
+	}
+	if c.Sim.SyncPeriod <= 0 {
+		c.Sim.SyncPeriod = 15 * time.Second
+	}
+	if c.Headroom <= 0 {
+		c.Headroom = 0.25
+	}
+	if c.Saturation <= 0 {
+		c.Saturation = 1
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+const day = 24 * time.Hour
+
+// History is what the metrics say of a workload's past.
+type History struct {
+	// Demand is the workload's total load per metric: "cpu" (cores),
+	// "memory" (bytes) and any request rate, on one grid.
+	Demand Demand
+	// Containers are the per-pod usage of each container.
+	Containers []ContainerUsage
+	// Replicas, optional, are the replicas the cluster ran, on the
+	// demand's grid (NaN unknown), and ReplicasFrom names their series.
+	// They are compared with the simulator's replay of the current policy.
+	Replicas     []float64
+	ReplicasFrom string
+}
+
+// ContainerUsage is one container's usage, one series per pod.
+type ContainerUsage struct {
+	Name string
+	// CPU is cores per pod; Memory the working set in bytes per pod.
+	CPU, Memory []series.Series
+	// Restarts are the pods' restart counters, index for index with
+	// Memory (a missing one is an empty series).
+	Restarts []series.Series
+}
+
+// Report is what Propose returns for one workload.
+type Report struct {
+	Proposals []Proposal `json:"proposals"`
+	Skipped   []Skipped  `json:"skipped"`
+}
+
+// Propose makes the proposals for one workload from its history: an HPA
+// proposal when it has an autoscaler, with a forecast-only predictive
+// schedule beside it, and a resources proposal for its containers. The
+// proposals are made on the history before the hold-out window and their
+// figures are those of the simulator (and of the sizing) on the window.
+func Propose(w *Workload, h History, cfg Config) Report {
+	var rep Report
+	span := time.Duration(h.Demand.Len()) * h.Demand.Step
+	cfg = cfg.withDefaults(span)
+	skip := func(reason string) {
+		rep.Skipped = append(rep.Skipped, Skipped{Workload: w.ID(), Reason: reason})
+	}
+	if h.Demand.Len() == 0 || h.Demand.Step <= 0 {
+		skip("no metrics for its pods in the window")
+		return rep
+	}
+	split := h.Demand.Start.Add(span - cfg.HoldOut).Truncate(time.Hour)
+	if split.Sub(h.Demand.Start) < 2*day {
+		skip(fmt.Sprintf("%s of history: at least 2 days before the %s held out are needed", fmtDuration(span), fmtDuration(cfg.HoldOut)))
+		return rep
+	}
+	win := &Window{Start: split, End: h.Demand.End()}
+	if w.Autoscaler != nil && w.Autoscaler.Enabled {
+		ps, reason := proposeHPA(w, h, split, win, cfg)
+		rep.Proposals = append(rep.Proposals, ps...)
+		if reason != "" {
+			skip(reason)
+		}
+	}
+	if p, reason := proposeResources(w, h, split, win, cfg); p != nil {
+		rep.Proposals = append(rep.Proposals, *p)
+	} else if reason != "" {
+		skip(reason)
+	}
+	return rep
+}
+
+// podRequest is the sum of the containers' requests of a resource: the
+// denominator of an HPA utilisation.
+func podRequest(w *Workload, res string) float64 {
+	var total float64
+	for _, c := range w.Containers {
+		q, ok := c.Requests[corev1Name(res)]
+		if !ok {
+			return 0
+		}
+		total += q.AsApproximateFloat64()
+	}
+	return total
+}
+
+// current returns the workload's policy with the requests filled in.
+func currentPolicy(w *Workload, cfg Config) (Policy, error) {
+	p := w.Autoscaler.Policy
+	p.Metrics = slices.Clone(p.Metrics)
+	for i, m := range p.Metrics {
+		if m.Type == Utilization {
+			r := podRequest(w, m.Name)
+			if r <= 0 {
+				return p, fmt.Errorf("a %s utilisation target, and a container without a %s request (the HPA cannot compute utilisation)", m.Name, m.Name)
+			}
+			p.Metrics[i].Request = r
+			p.Metrics[i].Capacity = r * cfg.Saturation
+		}
+	}
+	return p, p.Validate()
+}
+
+// slice returns the demand in [from, to).
+func (d Demand) slice(from, to time.Time) Demand {
+	i := int(max(0, from.Sub(d.Start)/d.Step))
+	j := int(to.Sub(d.Start) / d.Step)
+	out := Demand{Start: d.Start.Add(time.Duration(i) * d.Step), Step: d.Step, Load: map[string][]float64{}}
+	for k, v := range d.Load {
+		lo, hi := min(i, len(v)), min(j, len(v))
+		out.Load[k] = v[lo:hi]
+	}
+	return out
+}
+
+// cpuMetric returns the index of the CPU utilisation metric, or -1.
+func cpuMetric(p Policy) int {
+	for i, m := range p.Metrics {
+		if m.Name == "cpu" && m.Type == Utilization && m.source() == SourceResource {
+			return i
+		}
+	}
+	return -1
+}
+
+// candidate is a policy tried by the search with its training figures.
+type candidate struct {
+	p   Policy
+	res Result
+}
+
+func proposeHPA(w *Workload, h History, split time.Time, win *Window, cfg Config) ([]Proposal, string) {
+	cur, err := currentPolicy(w, cfg)
+	if err != nil {
+		return nil, "HPA: " + err.Error()
+	}
+	for _, m := range cur.Metrics {
+		if _, ok := h.Demand.Load[m.Name]; !ok {
+			return nil, fmt.Sprintf("HPA: it scales on %s, and no %s series was given (--request-rate)", m.Name, m.Name)
+		}
+	}
+	ci := cpuMetric(cur)
+	if ci < 0 {
+		return nil, "HPA: no CPU utilisation target; omen tunes CPU-utilisation HPAs (the others are simulated only)"
+	}
+	train := h.Demand.slice(h.Demand.Start, split)
+	cpu := train.Load["cpu"]
+	sim := cfg.Sim
+	sim.Trace = false
+
+	// The forecast of demand: hourly peaks over the next weeks.
+	fc, hourly, err := forecastPeaks(cpu, train.Step, h.Demand.End().Sub(split)+7*day)
+	if err != nil {
+		return nil, "HPA: cannot forecast its CPU demand: " + err.Error()
+	}
+	growth := 1.0
+	if last := tailMean(hourly, 168); last > 0 {
+		growth = max(1, meanOf(fc.Mean[:min(168, len(fc.Mean))])/last)
+	}
+	peakP90 := maxOf(fc.Upper)
+	histPeak := maxOf(cpu) * growth
+
+	// The search demand: the training history, then its last week again
+	// scaled by the forecast's growth.
+	search := projected(train, growth)
+	request := cur.Metrics[ci].Request
+	capacity := cur.Metrics[ci].Capacity
+	reaction := sim.SyncPeriod + sim.StartupDelay + 30*time.Second // 30s: the metrics pipeline
+
+	var tried []candidate
+	try := func(p Policy) candidate {
+		r, err := Simulate(p, search, sim)
+		if err != nil {
+			return candidate{p: p, res: Result{SaturatedMinutes: math.Inf(1)}}
+		}
+		c := candidate{p, r}
+		tried = append(tried, c)
+		return c
+	}
+	base := try(cur)
+	targets := []float64{cur.Metrics[ci].Target}
+	for t := 0.45; t <= 0.901; t += 0.05 {
+		if math.Abs(t-cur.Metrics[ci].Target) > 0.01 {
+			targets = append(targets, math.Round(t*100)/100)
+		}
+	}
+	for _, target := range targets {
+		perPod := target * request
+		maxR := int32(math.Ceil(max(peakP90, histPeak) / perPod * (1 + cfg.Headroom)))
+		maxR = max(maxR, cur.MaxReplicas)
+		floor := troughMin(cpu, train.Step, reaction, perPod, capacity)
+		for _, minR := range minCandidates(cur.MinReplicas, floor, maxR) {
+			p := cur
+			p.Metrics = slices.Clone(cur.Metrics)
+			p.Metrics[ci].Target = target
+			p.MinReplicas, p.MaxReplicas = minR, maxR
+			try(p)
+		}
+	}
+	best := choose(tried, base, search)
+	// The scale-down window, from the flapping of the chosen policy.
+	flaps := flapsPerDay(best.p, search, sim)
+	for _, win := range []time.Duration{60 * time.Second, 120 * time.Second, 300 * time.Second, 600 * time.Second, 900 * time.Second} {
+		if win == best.p.ScaleDown.Window {
+			continue
+		}
+		p := best.p
+		p.ScaleDown.Window = win
+		try(p)
+	}
+	best = choose(tried, base, search)
+
+	after := best.p
+	changes := hpaChanges(w.Autoscaler, cur, after, ci)
+	if len(changes) == 0 {
+		return nil, ""
+	}
+	before, err1 := Simulate(cur, h.Demand, withWindow(sim, win))
+	afterRes, err2 := Simulate(after, h.Demand, withWindow(sim, win))
+	if err1 != nil || err2 != nil {
+		return nil, fmt.Sprintf("HPA: cannot simulate the held-out window: %v %v", err1, err2)
+	}
+	why := hpaWhy(cur, after, ci, base.res, best.res, peakP90, growth, flaps, fc)
+	prop := Proposal{Workload: w.ID(), Kind: KindHPAProposal, Object: w.Autoscaler.Object, Changes: changes,
+		Before: &Figures{Result: &before}, After: &Figures{Result: &afterRes}, Window: win, Why: why}
+	if rh, ok := observedHours(h, win); ok {
+		prop.Observed = &Observed{ReplicaHours: rh, SimulatedReplicaHours: before.ReplicaHours, From: h.ReplicasFrom}
+		prop.Why += fmt.Sprintf(" The replay of the current policy runs %.0f replica-hours on the held-out window; the cluster ran %.0f (%s).", before.ReplicaHours, rh, h.ReplicasFrom)
+	}
+	out := []Proposal{prop}
+	if s := proposeSchedule(w, h, after, fc, hourly, train, win, reaction, ci, sim); s != nil {
+		out = append(out, *s)
+	}
+	return out, ""
+}
+
+// observedHours sums the replicas the cluster ran over the window; false
+// when more than a tenth of them is unknown.
+func observedHours(h History, w *Window) (float64, bool) {
+	d := h.Demand
+	if len(h.Replicas) == 0 {
+		return 0, false
+	}
+	i := int(max(0, w.Start.Sub(d.Start)/d.Step))
+	j := min(len(h.Replicas), int(w.End.Sub(d.Start)/d.Step))
+	var sum float64
+	known := 0
+	for _, v := range h.Replicas[i:max(i, j)] {
+		if !math.IsNaN(v) {
+			sum += v
+			known++
+		}
+	}
+	if n := j - i; n <= 0 || known < n*9/10 {
+		return 0, false
+	}
+	return sum / float64(known) * float64(j-i) * d.Step.Hours(), true
+}
+
+func withWindow(c SimConfig, w *Window) SimConfig {
+	c.From, c.To = w.Start, w.End
+	return c
+}
+
+// choose picks the policy to propose from the candidates' figures on the
+// search demand, as the acceptance of a scaling change is judged:
+//
+//   - when the current policy saturates (beyond 0.05% of the minutes,
+//     about 5 a week), the least saturated candidate among those with at
+//     most 10% more replica-hours, provided it at least halves the
+//     saturated minutes; otherwise the cheapest that halves them;
+//   - when it does not, the cheapest candidate that saturates no more and
+//     spends no more time near saturation (above 90% of capacity) than the
+//     current policy or 0.1% of the time, whichever is more.
+//
+// Ties go to fewer replica-hours, then fewer scale events. The current
+// policy is kept unless the choice is materially better: less saturation,
+// or 2% fewer replica-hours.
+func choose(tried []candidate, base candidate, d Demand) candidate {
+	s0, r0 := base.res.SaturatedMinutes, base.res.ReplicaHours
+	quiet := 0.0005 * base.res.Minutes
+	better := func(a, b candidate, bySat bool) bool {
+		if bySat && math.Abs(a.res.SaturatedMinutes-b.res.SaturatedMinutes) > 1e-9 {
+			return a.res.SaturatedMinutes < b.res.SaturatedMinutes
+		}
+		if math.Abs(a.res.ReplicaHours-b.res.ReplicaHours) > 1e-9 {
+			return a.res.ReplicaHours < b.res.ReplicaHours
+		}
+		return a.res.ScaleEvents < b.res.ScaleEvents
+	}
+	pick := func(ok func(candidate) bool, bySat bool) (candidate, bool) {
+		var best candidate
+		found := false
+		for _, c := range tried {
+			if ok(c) && (!found || better(c, best, bySat)) {
+				best, found = c, true
+			}
+		}
+		return best, found
+	}
+	var best candidate
+	var found bool
+	if s0 > quiet {
+		best, found = pick(func(c candidate) bool {
+			return c.res.SaturatedMinutes <= s0/2 && c.res.ReplicaHours <= 1.1*r0
+		}, true)
+		if !found {
+			best, found = pick(func(c candidate) bool { return c.res.SaturatedMinutes <= s0/2 }, false)
+		}
+	} else {
+		// No more saturation, and no less headroom than the current policy
+		// leaves, or 0.1% of the time near saturation.
+		near := max(base.res.NearMinutes, 0.001*base.res.Minutes)
+		best, found = pick(func(c candidate) bool { return c.res.SaturatedMinutes <= s0 && c.res.NearMinutes <= near }, false)
+	}
+	if !found || (best.res.SaturatedMinutes >= s0-1e-9 && best.res.ReplicaHours > 0.98*r0) {
+		return base
+	}
+	return best
+}
+
+// troughMin is the minReplicas that absorbs the load's rise over the
+// reaction time (sync, metrics, start-up) where the HPA, running at
+// perPod per pod, would not have the pods in time: the largest load
+// reaction later over capacity, at the instants when the pods the load
+// asks for then would not serve it.
+func troughMin(load []float64, step, reaction time.Duration, perPod, capacity float64) int32 {
+	k := max(1, int(math.Ceil(float64(reaction)/float64(step))))
+	var need []float64
+	for i := 0; i+k < len(load); i++ {
+		a, b := load[i], load[i+k]
+		if math.IsNaN(a) || math.IsNaN(b) {
+			continue
+		}
+		have := math.Ceil(a / perPod)
+		if b/capacity > have {
+			need = append(need, b/capacity)
+		}
+	}
+	if len(need) == 0 {
+		return 1
+	}
+	// The 99th percentile: one burst must not set the floor for a month.
+	sort.Float64s(need)
+	return int32(math.Ceil(need[int(0.99*float64(len(need)-1))]))
+}
+
+func minCandidates(cur, floor, maxR int32) []int32 {
+	set := map[int32]bool{cur: true}
+	for _, v := range []int32{1, 2, floor, (cur + floor) / 2, cur - 1, floor + 1} {
+		if v >= 1 && v <= maxR {
+			set[v] = true
+		}
+	}
+	out := make([]int32, 0, len(set))
+	for v := range set {
+		if v <= maxR {
+			out = append(out, v)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// projected returns d followed by its last week (or all of it when
+// shorter) scaled by growth.
+func projected(d Demand, growth float64) Demand {
+	n := d.Len()
+	week := int(7 * day / d.Step)
+	from := max(0, n-week)
+	out := Demand{Start: d.Start, Step: d.Step, Load: map[string][]float64{}}
+	for k, v := range d.Load {
+		x := make([]float64, 0, len(v)+len(v)-from)
+		x = append(x, v...)
+		for _, y := range v[from:] {
+			x = append(x, y*growth)
+		}
+		out.Load[k] = x
+	}
+	return out
+}
+
+// forecastPeaks forecasts the hourly peaks of load (the maximum within
+// each hour) over horizon with the automatic seasonal model; it returns
+// the forecast and the hourly history.
+func forecastPeaks(load []float64, step, horizon time.Duration) (*forecast.Forecast, []float64, error) {
+	per := max(1, int(time.Hour/step))
+	var hourly []float64
+	for i := 0; i < len(load); i += per {
+		m := math.NaN()
+		for _, v := range load[i:min(i+per, len(load))] {
+			if !math.IsNaN(v) && (math.IsNaN(m) || v > m) {
+				m = v
+			}
+		}
+		hourly = append(hourly, m)
+	}
+	h := int(horizon / time.Hour)
+	fc, err := forecast.Auto(hourly, forecast.AutoOptions{Step: time.Hour, Horizon: h, Level: 0.8})
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range fc.Mean {
+		fc.Mean[i] = max(0, fc.Mean[i])
+		fc.Upper[i] = max(0, fc.Upper[i])
+		fc.Lower[i] = max(0, fc.Lower[i])
+	}
+	return fc, hourly, nil
+}
+
+// flapsPerDay counts reversals of direction within 10 minutes per day of
+// the policy's simulation.
+func flapsPerDay(p Policy, d Demand, c SimConfig) float64 {
+	c.Trace = true
+	r, err := Simulate(p, d, c)
+	if err != nil || r.Minutes == 0 {
+		return 0
+	}
+	var flaps int
+	var lastT time.Time
+	var lastDir int
+	prev := int32(-1)
+	for _, t := range r.Trace {
+		if prev >= 0 && t.Replicas != prev {
+			dir := 1
+			if t.Replicas < prev {
+				dir = -1
+			}
+			if lastDir != 0 && dir != lastDir && t.T.Sub(lastT) <= 10*time.Minute {
+				flaps++
+			}
+			lastT, lastDir = t.T, dir
+		}
+		prev = t.Replicas
+	}
+	return float64(flaps) / (r.Minutes / 1440)
+}
+
+// hpaChanges lists the fields that differ between cur and next, named as
+// in the autoscaler's manifest.
+func hpaChanges(a *Autoscaler, cur, next Policy, ci int) []Change {
+	kind := a.Object.Kind
+	names := map[string]string{"min": "minReplicas", "max": "maxReplicas", "target": "averageUtilization", "window": "behavior.scaleDown.stabilizationWindowSeconds"}
+	switch {
+	case kind == KindScaledObject:
+		names = map[string]string{"min": "minReplicaCount", "max": "maxReplicaCount", "target": "triggers.cpu.value", "window": "advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.stabilizationWindowSeconds"}
+	case kind == KindValues || a.Object.APIVersion == "autoscaling/v1":
+		names = map[string]string{"min": "minReplicas", "max": "maxReplicas", "target": "targetCPUUtilizationPercentage", "window": ""}
+	}
+	var out []Change
+	add := func(key string, from, to int) {
+		name := names[key]
+		if name == "" || from == to {
+			return
+		}
+		var f, t any = a.Fields[name], to
+		if kind == KindScaledObject && key == "target" {
+			t = fmt.Sprint(to)
+		}
+		out = append(out, Change{Field: name, From: f, To: t})
+	}
+	add("min", int(cur.MinReplicas), int(next.MinReplicas))
+	add("max", int(cur.MaxReplicas), int(next.MaxReplicas))
+	add("target", int(math.Round(cur.Metrics[ci].Target*100)), int(math.Round(next.Metrics[ci].Target*100)))
+	add("window", int(cur.ScaleDown.Window/time.Second), int(next.ScaleDown.Window/time.Second))
+	return out
+}
+
+func hpaWhy(cur, next Policy, ci int, before, after Result, peakP90, growth, flaps float64, fc *forecast.Forecast) string {
+	var parts []string
+	perPod := next.Metrics[ci].Target * next.Metrics[ci].Request
+	if next.MaxReplicas != cur.MaxReplicas {
+		parts = append(parts, fmt.Sprintf("the forecast's P90 peak is %.2f cores, %d pods at %.0f%% of %s with %.0f%% headroom need maxReplicas %d", peakP90, int(math.Ceil(peakP90/perPod)), next.Metrics[ci].Target*100, fmtCores(next.Metrics[ci].Request), 0.0+100*(float64(next.MaxReplicas)/math.Max(1, math.Ceil(peakP90/perPod))-1), next.MaxReplicas))
+	}
+	if growth > 1.02 {
+		parts = append(parts, fmt.Sprintf("demand grows: the next week %+.0f%% over the last", 100*(growth-1)))
+	}
+	if next.MinReplicas != cur.MinReplicas {
+		parts = append(parts, fmt.Sprintf("minReplicas %d → %d from the trough and the rise over a pod's start-up", cur.MinReplicas, next.MinReplicas))
+	}
+	if next.Metrics[ci].Target != cur.Metrics[ci].Target {
+		parts = append(parts, fmt.Sprintf("target %.0f%% → %.0f%%", 100*cur.Metrics[ci].Target, 100*next.Metrics[ci].Target))
+	}
+	if next.ScaleDown.Window != cur.ScaleDown.Window {
+		parts = append(parts, fmt.Sprintf("scale-down window %s → %s (%.1f reversals a day within 10 minutes)", fmtSeconds(cur.ScaleDown.Window), fmtSeconds(next.ScaleDown.Window), flaps))
+	}
+	s := strings.Join(parts, "; ")
+	s = strings.ToUpper(s[:1]) + s[1:]
+	return fmt.Sprintf("%s. On the training weeks replayed by the HPA simulator: %.0f → %.0f saturated minutes, %.0f → %.0f replica-hours (forecast: %s).",
+		s, before.SaturatedMinutes, after.SaturatedMinutes, before.ReplicaHours, after.ReplicaHours, fc.Model)
+}
+
+func fmtCores(c float64) string {
+	if c < 1 {
+		return fmt.Sprintf("%.0fm", c*1000)
+	}
+	return fmt.Sprintf("%.2f cores", c)
+}
+
+// fmtDuration writes a duration in days and hours: "4d19h", "2d", "7h".
+func fmtDuration(d time.Duration) string {
+	d = d.Round(time.Hour)
+	days, hours := d/day, (d%day)/time.Hour
+	switch {
+	case days > 0 && hours > 0:
+		return fmt.Sprintf("%dd%dh", days, hours)
+	case days > 0:
+		return fmt.Sprintf("%dd", days)
+	}
+	return fmt.Sprintf("%dh", hours)
+}
+
+func meanOf(v []float64) float64 {
+	var s float64
+	n := 0
+	for _, x := range v {
+		if !math.IsNaN(x) {
+			s += x
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return s / float64(n)
+}
+
+func tailMean(v []float64, n int) float64 { return meanOf(v[max(0, len(v)-n):]) }
+
+func maxOf(v []float64) float64 {
+	m := 0.0
+	for _, x := range v {
+		if !math.IsNaN(x) && x > m {
+			m = x
+		}
+	}
+	return m
+}
