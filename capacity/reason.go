@@ -3,8 +3,9 @@ package capacity
 import (
 	"fmt"
 	"math"
-	"strings"
 	"time"
+
+	"github.com/omenhq/omen/units"
 )
 
 // fmtDur formats a duration for people: 45m, 5.2h, 3.1d.
@@ -20,25 +21,12 @@ func fmtDur(d time.Duration) string {
 	return fmt.Sprintf("%.1fd", d.Hours()/24)
 }
 
-// fmtValue formats v in IEC units when bytes, otherwise with three
-// significant digits.
-func fmtValue(v float64, bytes bool) string {
-	if !bytes {
-		return fmt.Sprintf("%.3g", v)
-	}
-	a := math.Abs(v)
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
-	u := 0
-	for a >= 1024 && u < len(units)-1 {
-		a /= 1024
-		v /= 1024
-		u++
-	}
-	return fmt.Sprintf("%.3g %s", v, units[u])
-}
+// fmtValue formats v in IEC units when bytes, otherwise with SI prefixes
+// (see package units): 1.46 GiB, 12.9G.
+func fmtValue(v float64, bytes bool) string { return units.Value(v, bytes) }
 
 func isBytes(t Target) bool {
-	return strings.HasSuffix(t.Usage.Labels.Name(), "_bytes") || strings.HasSuffix(t.Labels.Name(), "_bytes")
+	return units.IsBytes(t.Usage.Labels.Name()) || units.IsBytes(t.Labels.Name())
 }
 
 // describe says what the history shows, in a phrase. Rates are towards
@@ -51,7 +39,10 @@ func (w *work) describe(an *analysis, t Target) string {
 	switch an.pattern {
 	case PatternLeak:
 		s := fmt.Sprintf("grows %s since the restart at %s", rate(an.slope), when(an.curStart))
-		if an.nseg > 2 {
+		switch {
+		case an.nseg == 3:
+			s += ", as in the run before it"
+		case an.nseg > 3:
 			s += fmt.Sprintf(", as in the %d runs before it", an.nseg-2)
 		}
 		return s

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/omenhq/omen/stats"
+	"github.com/omenhq/omen/units"
 )
 
 // AutoOptions configures Auto. The zero value is usable: no seasonal
@@ -80,9 +81,13 @@ func CandidatePeriods(step time.Duration) []int {
 // Settings of the combination, fixed globally (see bench/FORECAST-NOTES.md
 // for the evidence behind them).
 const (
-	autoTop     = 3 // members kept in the combination
-	autoPower   = 2 // weights ∝ loss^−autoPower
-	autoOrigins = 5 // default number of validation origins
+	autoTop   = 3 // members kept in the combination
+	autoPower = 2 // weights ∝ loss^−autoPower
+	// minShownWeight is the least weight for which a member is named in
+	// the model name: a lighter one shows as 0.00 and adds nothing a
+	// reader can see.
+	minShownWeight = 0.005
+	autoOrigins    = 5 // default number of validation origins
 )
 
 // Fit prepares y (imputing missing values), detects the seasonal periods,
@@ -308,7 +313,13 @@ func (a *autoFit) detect(cands []int) {
 			// the lag errors is reported as evidence
 			cur, short := lagMAE(a.y, p, p), lagMAE(a.y, p1, p)
 			a.periods = append(a.periods, p)
-			a.detail = append(a.detail, fmt.Sprintf("%d (lag-%d error %.2f× lag-%d)", p, p, cur/short, p1))
+			ratio := fmt.Sprintf("%.2f×", cur/short)
+			if short == 0 {
+				// Both lags repeat the history exactly (0/0), or only
+				// the short one does.
+				ratio = map[bool]string{true: "the same as", false: "above"}[cur == 0]
+			}
+			a.detail = append(a.detail, fmt.Sprintf("%d (lag-%d error %s lag-%d)", p, p, ratio, p1))
 		}
 	}
 }
@@ -622,19 +633,28 @@ func (a *autoFit) Forecast(dst *Forecast, h int, level float64) {
 		}
 		parts = append(parts, part{m.name(), w})
 	}
-	// Model lists the members in their fixed order (so that equal choices
-	// read the same); Reason lists them by weight
-	names := make([]string, len(parts))
-	for i, p := range parts {
-		names[i] = p.name
+	// Model lists the members that carry weight (at least minShownWeight,
+	// so not "0.00" in Reason) in their fixed order, so that equal
+	// choices read the same; Reason lists them by weight.
+	var names []string
+	light := 0
+	for _, p := range parts {
+		if p.w >= minShownWeight {
+			names = append(names, p.name)
+		} else {
+			light++
+		}
 	}
 	sort.SliceStable(parts, func(i, j int) bool { return parts[i].w > parts[j].w })
 	var b strings.Builder
-	for i, p := range parts {
+	for i, p := range parts[:len(parts)-light] {
 		if i > 0 {
 			b.WriteString(", ")
 		}
 		fmt.Fprintf(&b, "%s %.2f", p.name, p.w)
+	}
+	if light > 0 {
+		fmt.Fprintf(&b, " (and %d weighing under 0.01)", light)
 	}
 	dst.Model = "auto:" + strings.Join(names, "+")
 	periods := "none seasonal"
@@ -647,8 +667,8 @@ func (a *autoFit) Forecast(dst *Forecast, h int, level float64) {
 			best = i
 		}
 	}
-	dst.Reason = fmt.Sprintf("periods: %s; combination of the %d best of %d members by %d-origin validation MAE (best %s %.4g), weights ∝ MAE^-2: %s",
-		periods, len(parts), len(a.members), a.origins, a.members[best].name(), a.loss[best], b.String())
+	dst.Reason = fmt.Sprintf("periods: %s; combination of the %d best of %d members by %d-origin validation MAE (best %s %s), weights ∝ MAE^-2: %s",
+		periods, len(parts), len(a.members), a.origins, a.members[best].name(), units.SI(a.loss[best]), b.String())
 	dst.Periods = append(dst.Periods, a.periods...)
 	dst.Warnings = append(dst.Warnings, a.warnings...)
 	// interval

@@ -3,6 +3,7 @@ package forecast
 import (
 	"math"
 	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -144,4 +145,45 @@ func TestAutoFollowsASteadyTrendWithoutSeasonality(t *testing.T) {
 	c := ETA(fc, 740, series.Up)
 	require.NotNil(t, c.P50)
 	require.InDelta(t, 21, *c.P50, 1.5)
+}
+
+func TestAutoModelNamesOnlyTheMembersThatCarryWeight(t *testing.T) {
+	// A straight line: linear-recent is exact and takes all the weight.
+	y := make([]float64, 24*14)
+	for i := range y {
+		y[i] = float64(i)
+	}
+	fc, err := Auto(y, AutoOptions{Step: time.Hour, Horizon: 24})
+	require.NoError(t, err)
+	require.Equal(t, "auto:linear-recent", fc.Model)
+	require.Contains(t, fc.Reason, "linear-recent 1.00 (and 2 weighing under 0.01)")
+
+	// Seasonal data with noise: every member named has a weight shown.
+	fc, err = Auto(hourly(24*21, 3, 1), AutoOptions{Step: time.Hour, Horizon: 24})
+	require.NoError(t, err)
+	for _, name := range strings.Split(strings.TrimPrefix(fc.Model, "auto:"), "+") {
+		require.Regexp(t, regexp.QuoteMeta(name)+` (0\.[0-9][1-9]|0\.[1-9][0-9]|1\.00)`, fc.Reason)
+	}
+}
+
+func TestReasonsWriteNumbersWithoutExponents(t *testing.T) {
+	y := make([]float64, 24*14)
+	for i := range y {
+		y[i] = 1.1e10 + 3e9*math.Sin(2*math.Pi*float64(i)/24) + 1e7*float64(i)
+	}
+	exp := regexp.MustCompile(`[0-9]e[+-]?[0-9]`)
+	for _, name := range ModelNames() {
+		t.Run(name, func(t *testing.T) {
+			m, err := ByName(name)
+			require.NoError(t, err)
+			var fc *Forecast
+			if name == "auto" {
+				fc, err = Auto(y, AutoOptions{Step: time.Hour, Horizon: 24})
+			} else {
+				fc, err = Predict(m, y, FitConfig{Periods: CandidatePeriods(time.Hour)}, 24, 0.8)
+			}
+			require.NoError(t, err)
+			require.NotRegexp(t, exp, fc.Reason)
+		})
+	}
 }

@@ -3,8 +3,11 @@ package forecast
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 
 	"github.com/omenhq/omen/stats"
+	"github.com/omenhq/omen/units"
 )
 
 type seasonKind int
@@ -326,17 +329,27 @@ func (f *etsFit) Forecast(dst *Forecast, h int, level float64) {
 }
 
 func (f *etsFit) describe() string {
-	s := fmt.Sprintf("α=%.3g", f.p.alpha)
+	s := "α=" + fmtParam(f.p.alpha)
 	if f.form.trend {
-		s += fmt.Sprintf(" β=%.3g", f.p.beta)
+		s += " β=" + fmtParam(f.p.beta)
 	}
 	if f.form.season != noSeason {
-		s += fmt.Sprintf(" γ=%.3g m=%d", f.p.gamma, f.form.m)
+		s += fmt.Sprintf(" γ=%s m=%d", fmtParam(f.p.gamma), f.form.m)
 	}
 	if f.form.damped {
-		s += fmt.Sprintf(" φ=%.3g", f.p.phi)
+		s += " φ=" + fmtParam(f.p.phi)
 	}
-	return s + fmt.Sprintf(" σ=%.4g", f.sigma)
+	return s + " σ=" + units.SI(f.sigma)
+}
+
+// fmtParam writes a smoothing parameter in [0, 1] to three decimals,
+// trailing zeros dropped: 0.972, 1, 0 (never 2.16e-25).
+func fmtParam(x float64) string {
+	s := strconv.FormatFloat(x, 'f', 3, 64)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
 }
 
 // SES is simple exponential smoothing, ETS(A,N,N): ŷ_{n+h} = l_n with

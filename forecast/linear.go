@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/omenhq/omen/stats"
+	"github.com/omenhq/omen/units"
 )
 
 // Linear is the ordinary least squares straight line y_t = a + b·t,
@@ -152,7 +153,7 @@ func (f *lineFit) Forecast(dst *Forecast, h int, level float64) {
 	level = normLevel(level)
 	dst.reset(h, level)
 	dst.Model = f.name
-	dst.Reason = fmt.Sprintf("intercept %.6g, slope %.6g per step", f.a, f.b)
+	dst.Reason = fmt.Sprintf("intercept %s, slope %s per step", units.SI(f.a), units.SI(f.b))
 	dst.Warnings = append(dst.Warnings, f.warnings...)
 	z := zQuantile(level)
 	for i := range h {

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/omenhq/omen/stats"
+	"github.com/omenhq/omen/units"
 )
 
 // Theta is the Theta method of Assimakopoulos & Nikolopoulos (2000) in the
@@ -82,7 +83,7 @@ func (f *thetaFit) Forecast(dst *Forecast, h int, level float64) {
 	dst.Warnings = append(dst.Warnings[:0], f.warnings...)
 	a := math.Max(f.ses.p.alpha, 1e-10)
 	c := (1 - math.Pow(1-a, float64(f.n))) / a
-	dst.Reason = fmt.Sprintf("α=%.3g drift %.4g per step", f.ses.p.alpha, f.b/2)
+	dst.Reason = fmt.Sprintf("α=%s drift %s per step", fmtParam(f.ses.p.alpha), units.SI(f.b/2))
 	if f.period > 0 {
 		kind := "multiplicative"
 		if !f.mult {

@@ -35,7 +35,7 @@ type applyOptions struct {
 	MaxPoints int
 }
 
-var applyFormats = []string{"table", "json", "markdown"}
+var applyFormats = []string{"table", "json", "yaml", "markdown"}
 
 func newApplyCmd(g *globalOptions) *cobra.Command {
 	o := &applyOptions{}
@@ -223,12 +223,12 @@ func runApply(cmd *cobra.Command, g *globalOptions, o *applyOptions) error {
 	if rep != nil {
 		err := writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error {
 			switch format {
-			case "json":
-				return writeJSON(w, applyJSON(rep))
+			case "json", "yaml":
+				return writeData(w, format, applyJSON(rep))
 			case "markdown":
 				return writeApplyMarkdown(w, rep)
 			}
-			return writeApplyTable(w, rep)
+			return writeApplyTable(w, g.display(o.Output), rep)
 		})
 		if err != nil && runErr == nil {
 			runErr = err
@@ -313,7 +313,7 @@ func applySections(r *apply.Report) []applySection {
 	}
 }
 
-func writeApplyTable(w io.Writer, r *apply.Report) error {
+func writeApplyTable(w io.Writer, d display, r *apply.Report) error {
 	fmt.Fprintf(w, "mode %s, ledger %s\n", r.Mode, r.Ledger)
 	empty := true
 	for _, s := range applySections(r) {
@@ -321,12 +321,12 @@ func writeApplyTable(w io.Writer, r *apply.Report) error {
 			continue
 		}
 		empty = false
-		t := tableData{Title: s.title, Header: []string{"ALERT", "FILE", "CHANGE", "WHY"}}
+		t := tableData{Title: s.title, Header: []string{"ALERT", "FILE", "CHANGE", "WHY"}, Detail: "WHY", Cut: []string{"ALERT", "FILE", "CHANGE"}}
 		for _, it := range s.items {
 			t.Rows = append(t.Rows, []string{it.Alert, it.File, it.Changes, strings.Join(it.Reasons, "; ")})
 		}
 		fmt.Fprintln(w)
-		if err := writeTable(w, "table", t); err != nil {
+		if err := writeTable(w, "table", d, t); err != nil {
 			return err
 		}
 	}

@@ -112,8 +112,8 @@ func runBenchM4(ctx context.Context, g *globalOptions, o *benchM4Options) error 
 	if err != nil {
 		return err
 	}
-	if g.Format == "json" {
-		return writeJSON(g.stdout, rep)
+	if g.Format == "json" || g.Format == "yaml" {
+		return writeData(g.stdout, g.Format, rep)
 	}
 	t := tableData{
 		Title:  fmt.Sprintf("%s on %d series (period %d, horizon %d, %d workers)", rep.Model, rep.Series, rep.Period, rep.Horizon, rep.Workers),
@@ -124,7 +124,7 @@ func runBenchM4(ctx context.Context, g *globalOptions, o *benchM4Options) error 
 			{"Naive2", f3(rep.Naive2SMAPE), f3(rep.Naive2MASE), "1.000", "", "", "", ""},
 		},
 	}
-	if err := writeTable(g.stdout, g.Format, t); err != nil {
+	if err := writeTable(g.stdout, g.Format, g.display(""), t); err != nil {
 		return err
 	}
 	if len(rep.Choices) > 0 && g.Format == "table" {

@@ -68,8 +68,8 @@ func runBenchNAB(ctx context.Context, g *globalOptions, o *benchNABOptions) erro
 			return err
 		}
 	}
-	if g.Format == "json" {
-		return writeJSON(g.stdout, rep)
+	if g.Format == "json" || g.Format == "yaml" {
+		return writeData(g.stdout, g.Format, rep)
 	}
 	scores := tableData{
 		Title:  fmt.Sprintf("NAB on %d files, %d rows (thresholds %s)", rep.Files, rep.Rows, rep.ThresholdsFrom),
@@ -84,14 +84,14 @@ func runBenchNAB(ctx context.Context, g *globalOptions, o *benchNABOptions) erro
 	if board, err := nab.ReadScoreboard(filepath.Join(o.Data, "results", "derived_scores_shared51_files.csv")); err == nil && o.ThresholdsFrom == "" {
 		scores.Rows = append(scores.Rows, board...)
 	}
-	if err := writeTable(g.stdout, g.Format, scores); err != nil {
+	if err := writeTable(g.stdout, g.Format, g.display(""), scores); err != nil {
 		return err
 	}
 	profiles := tableData{Header: []string{"PROFILE", "THRESHOLD", "WINDOWS DETECTED", "FALSE-POSITIVE ROWS", "RAW"}, Right: []int{1, 2, 3, 4}}
 	for _, r := range rep.Results {
 		profiles.Rows = append(profiles.Rows, []string{r.Profile.Name, strconv.FormatFloat(r.Threshold, 'f', 4, 64), fmt.Sprintf("%d/%d", r.Detected, r.Windows), strconv.Itoa(r.FP), strconv.FormatFloat(r.Raw, 'f', 2, 64)})
 	}
-	if err := writeTable(g.stdout, g.Format, profiles); err != nil {
+	if err := writeTable(g.stdout, g.Format, g.display(""), profiles); err != nil {
 		return err
 	}
 	cats := tableData{Header: []string{"CATEGORY (STANDARD)", "FILES", "SCORE", "WINDOWS DETECTED", "FALSE-POSITIVE ROWS"}, Right: []int{1, 2, 3, 4}}
@@ -102,7 +102,7 @@ func runBenchNAB(ctx context.Context, g *globalOptions, o *benchNABOptions) erro
 		}
 		cats.Rows = append(cats.Rows, []string{c.Category, strconv.Itoa(c.Files), s, fmt.Sprintf("%d/%d", c.Detected, c.Windows), strconv.Itoa(c.FP)})
 	}
-	if err := writeTable(g.stdout, g.Format, cats); err != nil {
+	if err := writeTable(g.stdout, g.Format, g.display(""), cats); err != nil {
 		return err
 	}
 	if o.ThresholdsFrom == "" && len(rep.Corpus.Categories()) > 1 {
@@ -113,7 +113,7 @@ func runBenchNAB(ctx context.Context, g *globalOptions, o *benchNABOptions) erro
 			fr := nab.CategoryFolds(rep.Corpus, rep.Scores, p.Profile)
 			folds.Rows = append(folds.Rows, []string{p.Profile.Name, strconv.FormatFloat(fr.Mean, 'f', 2, 64), strconv.FormatFloat(fr.Pooled, 'f', 2, 64), strconv.FormatFloat(fr.Own, 'f', 2, 64)})
 		}
-		if err := writeTable(g.stdout, g.Format, folds); err != nil {
+		if err := writeTable(g.stdout, g.Format, g.display(""), folds); err != nil {
 			return err
 		}
 	}
@@ -147,8 +147,8 @@ the metrics the labels name.`,
 			if err != nil {
 				return err
 			}
-			if g.Format == "json" {
-				return writeJSON(g.stdout, rep)
+			if g.Format == "json" || g.Format == "yaml" {
+				return writeData(g.stdout, g.Format, rep)
 			}
 			t := tableData{
 				Title:  "SMD event-level evaluation (a priori threshold: 99.9th percentile of train scores)",
@@ -161,7 +161,7 @@ the metrics the labels name.`,
 						f3(me.Event.Precision), f3(me.Event.Recall), f3(me.Event.F1)})
 				}
 			}
-			return writeTable(g.stdout, g.Format, t)
+			return writeTable(g.stdout, g.Format, g.display(""), t)
 		},
 	}
 	f := cmd.Flags()

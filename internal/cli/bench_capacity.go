@@ -28,15 +28,15 @@ omen the median and P90 relative ETA error and the P10–P90 coverage.`,
   omen bench capacity --seed 7 --n 320`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := g.checkFormat("table", "markdown", "json"); err != nil {
+			if err := g.checkFormat("table", "markdown", "json", "yaml"); err != nil {
 				return err
 			}
 			rep, err := benchcap.Run(cmd.Context(), o)
 			if err != nil {
 				return err
 			}
-			if g.Format == "json" {
-				return writeJSON(g.stdout, rep)
+			if g.Format == "json" || g.Format == "yaml" {
+				return writeData(g.stdout, g.Format, rep)
 			}
 			_, err = io.WriteString(g.stdout, rep.Markdown())
 			return err

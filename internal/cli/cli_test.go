@@ -56,7 +56,7 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{"version succeeds", []string{"version"}, ExitOK, ""},
 		{"an unknown flag is a usage error", []string{"fetch", "--nope"}, ExitUsage, "unknown flag"},
-		{"an unknown format is a usage error", []string{"fetch", "--input", "x.csv", "--format", "yaml"}, ExitUsage, `invalid --format "yaml"`},
+		{"an unknown format is a usage error", []string{"fetch", "--input", "x.csv", "--format", "xml"}, ExitUsage, `invalid --format "xml"`},
 		{"a bad --at is a usage error", []string{"fetch", "--input", "x.csv", "--at", "yesterday"}, ExitUsage, "invalid --at"},
 		{"two sources at once is a usage error", []string{"fetch", "--input", "x.csv", "--prometheus", "http://127.0.0.1:1"}, ExitUsage, "alternatives"},
 		{"no source is a usage error", []string{"fetch"}, ExitUsage, "no data source"},
@@ -106,8 +106,8 @@ func TestFetchFileSummaryAndRoundTrip(t *testing.T) {
 		require.Contains(t, stdout, `{mountpoint="/"}`)
 		require.Contains(t, stdout, "2026-11-01 00:00")
 		require.Contains(t, stdout, "2026-11-01 00:30")
-		require.Regexp(t, `│\s+5\s+│`, stdout, "five points")
-		require.Regexp(t, `│\s+1\s+│\s+10m\s+│`, stdout, "one gap of 10 minutes missing")
+		require.Regexp(t, `\}\s+5\s+2026-`, stdout, "five points")
+		require.Regexp(t, `5m\s+1\s+10m\s`, stdout, "one gap of 10 minutes missing")
 	})
 	t.Run("as of an instant the later samples are gone", func(t *testing.T) {
 		code, stdout, stderr := run(t, nil, "fetch", "--input", in, "--at", "2026-11-01T00:10:00Z", "--format", "csv")

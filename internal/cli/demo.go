@@ -14,11 +14,12 @@ import (
 	"github.com/omenhq/omen/series"
 )
 
-var demoFormats = []string{"table", "json", "csv", "markdown", "openmetrics"}
+var demoFormats = []string{"table", "json", "yaml", "csv", "markdown", "openmetrics"}
 
 func newDemoCmd(g *globalOptions) *cobra.Command {
 	var output, html string
 	var fleet bool
+	var view viewOptions
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run omen's main job on its embedded demo fleet: no server needed",
@@ -45,17 +46,21 @@ instead; --format openmetrics exports them for promtool or VictoriaMetrics.`,
 			if fleet || g.Format == "openmetrics" {
 				return demoFleet(cmd.Context(), g, output)
 			}
-			return runDemo(cmd.Context(), g, output, html)
+			return runDemo(cmd.Context(), g, &view, output, html)
 		},
 	}
 	cmd.Flags().StringVar(&output, "output", "", "write to `FILE` instead of stdout (atomically)")
 	cmd.Flags().StringVar(&html, "html", "", "also write the HTML report to `FILE`")
 	cmd.Flags().BoolVar(&fleet, "fleet", false, "list the fleet's raw series instead of predicting")
+	view.addFlags(cmd)
 	return cmd
 }
 
 // runDemo predicts the demo fleet as of its end.
-func runDemo(ctx context.Context, g *globalOptions, output, html string) error {
+func runDemo(ctx context.Context, g *globalOptions, view *viewOptions, output, html string) error {
+	if err := view.parse(); err != nil {
+		return err
+	}
 	src, err := fixtures.DemoSource()
 	if err != nil {
 		return fmt.Errorf("cannot load the embedded demo data: %w", err)
@@ -63,18 +68,28 @@ func runDemo(ctx context.Context, g *globalOptions, output, html string) error {
 	disk, _ := engine.Preset("disk")
 	memory, _ := engine.Preset("memory")
 	specs := append(disk, memory...)
+	if specs, err = view.specs(specs); err != nil {
+		return err
+	}
+	p := g.startProgress("predicting")
+	defer p.Finish("")
 	rep, err := engine.Predict(ctx, src, engine.PredictOptions{
-		Specs: specs, AsOf: fixtures.DemoEndTime(), Logger: g.logger,
+		Specs: specs, AsOf: fixtures.DemoEndTime(), Logger: g.logger, Progress: p.Counter("targets"),
 		Capacity: capacity.Config{ForecastPoints: chartPoints(html != ""), Logger: g.logger},
 	})
 	if err != nil {
 		return err
 	}
-	if err := writeOutput(ctx, output, g.stdout, func(w io.Writer) error { return renderPredictions(w, g.Format, rep) }); err != nil {
+	p.Finish("predicted", summaryArgs(rep)...)
+	if err := view.choose(rep); err != nil {
+		return err
+	}
+	v := view.show(rep)
+	if err := writeOutput(ctx, output, g.stdout, func(w io.Writer) error { return renderPredictions(w, g.Format, g.display(output), v) }); err != nil {
 		return err
 	}
 	if html != "" {
-		if err := writeOutput(ctx, html, nil, func(w io.Writer) error { return sink.WriteHTML(w, htmlReport(rep)) }); err != nil {
+		if err := writeOutput(ctx, html, nil, func(w io.Writer) error { return sink.WriteHTML(w, htmlReport(v)) }); err != nil {
 			return err
 		}
 		g.logger.Info("HTML report written", "path", html)
@@ -105,7 +120,7 @@ func demoFleet(ctx context.Context, g *globalOptions, output string) error {
 			byName[n] = append(byName[n], s)
 		}
 		for _, n := range names {
-			if err := writeTable(w, g.Format, summarize(byName[n], 0)); err != nil {
+			if err := writeTable(w, g.Format, g.display(output), summarize(byName[n], 0)); err != nil {
 				return err
 			}
 		}

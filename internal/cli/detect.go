@@ -116,6 +116,9 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 		}
 	}
 	var out []detected
+	p := g.startProgress("detecting")
+	defer p.Finish("")
+	progress := p.Counter("series")
 	switch {
 	case machine && rows != nil && sameTimestamps(rows):
 		out = append(out, detectMachineRows(rows, o.Threshold))
@@ -133,6 +136,7 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 			}
 			d := anomaly.Detect(r.Timestamps, r.Values, anomaly.Config{Threshold: o.Threshold})
 			out = append(out, detected{labels: r.Labels, ts: r.Timestamps, values: r.Values, scores: d.Scores, flags: d.Anomalous, ivals: d.Intervals})
+			progress(i+1, len(rows))
 		}
 	default:
 		for i, s := range res.Series {
@@ -141,13 +145,19 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 			}
 			r := anomaly.Detect(s.Timestamps, s.Values, anomaly.Config{Threshold: o.Threshold})
 			out = append(out, detected{labels: s.Labels, ts: s.Timestamps, values: s.Values, scores: r.Scores, flags: r.Anomalous, ivals: r.Intervals})
+			progress(i+1, len(res.Series))
 		}
 	}
+	intervals := 0
+	for _, d := range out {
+		intervals += len(d.ivals)
+	}
+	p.Finish("detected", "series", len(out), "intervals", intervals)
 	err = writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error {
 		if g.Format == "csv" {
 			return detectCSV(w, g.Input, q, out)
 		}
-		return detectIntervals(w, g.Format, out)
+		return detectIntervals(w, g.Format, g.display(o.Output), out)
 	})
 	if err != nil {
 		return err
@@ -355,7 +365,7 @@ func rawRows(path string, q source.Query, d detected) ([]rawRow, bool) {
 }
 
 // detectIntervals lists the anomalous intervals, most anomalous first.
-func detectIntervals(w io.Writer, format string, out []detected) error {
+func detectIntervals(w io.Writer, format string, d display, out []detected) error {
 	type ivalJSON struct {
 		Series  map[string]string `json:"series"`
 		Start   time.Time         `json:"start"`
@@ -375,11 +385,11 @@ func detectIntervals(w io.Writer, format string, out []detected) error {
 		}
 	}
 	slices.SortStableFunc(all, func(a, b ivalJSON) int { return a.Start.Compare(b.Start) })
-	if format == "json" {
+	if format == "json" || format == "yaml" {
 		if all == nil {
 			all = []ivalJSON{}
 		}
-		return writeJSON(w, map[string]any{"intervals": all})
+		return writeData(w, format, map[string]any{"intervals": all})
 	}
 	n := 0
 	for _, d := range out {
@@ -389,10 +399,12 @@ func detectIntervals(w io.Writer, format string, out []detected) error {
 		Title:  fmt.Sprintf("omen detect: %d anomalous intervals in %d series (%d samples)", len(all), len(out), n),
 		Header: []string{"START", "END", "DURATION", "PEAK", "SERIES", "METRICS"},
 		Right:  []int{2, 3},
+		Detail: "METRICS",
+		Cut:    []string{"SERIES"},
 	}
 	for _, iv := range all {
 		t.Rows = append(t.Rows, []string{iv.Start.Format("2006-01-02 15:04"), iv.End.Format("2006-01-02 15:04"), fmtDuration(iv.End.Sub(iv.Start)),
 			strconv.FormatFloat(iv.Peak, 'f', 2, 64), series.FromMap(iv.Series).String(), strings.Join(iv.Metrics, ", ")})
 	}
-	return writeTable(w, format, t)
+	return writeTable(w, format, d, t)
 }

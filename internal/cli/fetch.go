@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"github.com/omenhq/omen/internal/source"
 	"github.com/omenhq/omen/pir"
 	"github.com/omenhq/omen/series"
+	"github.com/omenhq/omen/units"
 )
 
 // fetchOptions are the flags of omen fetch.
@@ -31,7 +33,7 @@ type fetchOptions struct {
 	Exclude []string
 }
 
-var fetchFormats = []string{"table", "json", "csv", "markdown", "openmetrics"}
+var fetchFormats = []string{"table", "json", "yaml", "csv", "markdown", "openmetrics"}
 
 func newFetchCmd(g *globalOptions) *cobra.Command {
 	o := &fetchOptions{}
@@ -85,7 +87,7 @@ func runFetch(ctx context.Context, g *globalOptions, o *fetchOptions) error {
 	}
 	return writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error {
 		if g.Format == "table" || g.Format == "markdown" {
-			return writeTable(w, g.Format, summarize(res.Series, res.Step))
+			return writeTable(w, g.Format, g.display(o.Output), summarize(res.Series, res.Step))
 		}
 		return writeSeries(w, g.Format, res.Series)
 	})
@@ -98,6 +100,12 @@ func writeSeries(w io.Writer, format string, ss []series.Series) error {
 		return seriesio.WriteCSV(w, ss)
 	case "json":
 		return seriesio.WritePromJSON(w, ss)
+	case "yaml":
+		var buf bytes.Buffer
+		if err := seriesio.WritePromJSON(&buf, ss); err != nil {
+			return err
+		}
+		return jsonToYAML(w, buf.Bytes())
 	case "openmetrics":
 		return seriesio.WriteOpenMetrics(w, ss)
 	}
@@ -123,12 +131,13 @@ func (g *globalOptions) query(ctx context.Context, o *fetchOptions, defaultRange
 	if err != nil {
 		return nil, q, err
 	}
-	began := time.Now()
+	p := g.startProgress("fetching")
+	defer p.Finish("")
 	res, err := src.QueryRange(ctx, q)
 	if err != nil {
 		return nil, q, err
 	}
-	g.logger.Debug("fetched", "query", q.Expr, "series", len(res.Series), "took", time.Since(began))
+	p.Finish("fetched", "query", q.Expr, "series", len(res.Series))
 	if len(o.Exclude) > 0 {
 		excl, err := g.exclusions(o.Exclude)
 		if err != nil {
@@ -216,8 +225,10 @@ func fetchQuery(g *globalOptions, o *fetchOptions) (source.Query, error) {
 // of metrics named *_bytes are shown in binary units.
 func summarize(ss []series.Series, step time.Duration) tableData {
 	t := tableData{
-		Header: []string{"SERIES", "POINTS", "FIRST", "LAST", "STEP", "GAPS", "MISSING", "MIN", "MAX", "LAST VALUE"},
-		Right:  []int{1, 4, 5, 6, 7, 8, 9},
+		Header:   []string{"SERIES", "POINTS", "FIRST", "LAST", "STEP", "GAPS", "MISSING", "MIN", "MAX", "LAST VALUE"},
+		Right:    []int{1, 4, 5, 6, 7, 8, 9},
+		Optional: []string{"MISSING", "FIRST", "MIN", "MAX"},
+		Cut:      []string{"SERIES"},
 	}
 	common := commonLabels(ss)
 	if len(ss) > 1 && len(common) > 0 {
@@ -247,10 +258,8 @@ func summarize(ss []series.Series, step time.Duration) tableData {
 		if s.Len() > 0 {
 			first, lastT = fmtTime(s.First()), fmtTime(s.Last())
 		}
-		fv := fmtValue
-		if strings.HasSuffix(s.Labels.Name(), "_bytes") || s.Labels.Get("unit") == "byte" {
-			fv = fmtBytes
-		}
+		inBytes := units.IsBytes(s.Labels.Name()) || s.Labels.Get("unit") == "byte"
+		fv := func(v float64) string { return fmtValue(v, inBytes) }
 		ls := s.Labels
 		if len(ss) > 1 {
 			ls = ls.Without(labelNames(common)...)

@@ -16,6 +16,7 @@ import (
 	"github.com/omenhq/omen/internal/engine"
 	"github.com/omenhq/omen/internal/sink"
 	"github.com/omenhq/omen/series"
+	"github.com/omenhq/omen/units"
 )
 
 // forecastOptions are the flags of omen forecast.
@@ -109,7 +110,9 @@ func runForecast(ctx context.Context, g *globalOptions, o *forecastOptions) erro
 	if err != nil {
 		return err
 	}
-	fcs, err := engine.Forecast(ctx, res.Series, res.Step, engine.ForecastOptions{Model: o.Model, Horizon: o.Horizon, Level: o.Level})
+	p := g.startProgress("forecasting")
+	defer p.Finish("")
+	fcs, err := engine.Forecast(ctx, res.Series, res.Step, engine.ForecastOptions{Model: o.Model, Horizon: o.Horizon, Level: o.Level, Progress: p.Counter("series")})
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("nothing written: %w", err)
@@ -123,12 +126,13 @@ func runForecast(ctx context.Context, g *globalOptions, o *forecastOptions) erro
 		}
 		out[i] = toSeriesForecast(fc)
 	}
+	p.Finish("forecast", "series", len(out))
 	if o.Plot != "" {
 		if err := plotForecasts(ctx, o.Plot, out); err != nil {
 			return err
 		}
 	}
-	return writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error { return renderForecasts(w, g.Format, out) })
+	return writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error { return renderForecasts(w, g.Format, g.display(o.Output), out) })
 }
 
 // toSeriesForecast is the rendered form of an engine forecast.
@@ -146,10 +150,10 @@ func toSeriesForecast(fc engine.SeriesForecast) seriesForecast {
 	return sf
 }
 
-func renderForecasts(w io.Writer, format string, fcs []seriesForecast) error {
+func renderForecasts(w io.Writer, format string, d display, fcs []seriesForecast) error {
 	switch format {
-	case "json":
-		return writeJSON(w, map[string]any{"forecasts": fcs})
+	case "json", "yaml":
+		return writeData(w, format, map[string]any{"forecasts": fcs})
 	case "csv":
 		t := tableData{Header: []string{"series", "timestamp", "mean", "lower", "upper", "model"}}
 		for _, f := range fcs {
@@ -157,11 +161,14 @@ func renderForecasts(w io.Writer, format string, fcs []seriesForecast) error {
 				t.Rows = append(t.Rows, []string{f.labels.String(), p.Timestamp.Format(time.RFC3339), num(p.Mean), num(p.Lower), num(p.Upper), f.Model})
 			}
 		}
-		return writeTable(w, format, t)
+		return writeTable(w, format, d, t)
 	}
 	t := tableData{
-		Header: []string{"SERIES", "STEP", "MODEL", "LAST", "AT HORIZON", "LOWER", "UPPER", "WHY"},
-		Right:  []int{3, 4, 5, 6},
+		Header:   []string{"SERIES", "STEP", "MODEL", "LAST", "AT HORIZON", "LOWER", "UPPER", "WHY"},
+		Right:    []int{3, 4, 5, 6},
+		Detail:   "WHY",
+		Optional: []string{"STEP"},
+		Cut:      []string{"SERIES", "MODEL"},
 	}
 	for _, f := range fcs {
 		last := math.NaN()
@@ -172,9 +179,10 @@ func renderForecasts(w io.Writer, format string, fcs []seriesForecast) error {
 			}
 		}
 		p := f.Points[len(f.Points)-1]
-		t.Rows = append(t.Rows, []string{f.labels.String(), f.Step, f.Model, fmtValue(last), fmtValue(p.Mean), fmtValue(p.Lower), fmtValue(p.Upper), f.Reason})
+		b := units.IsBytes(f.labels.Name())
+		t.Rows = append(t.Rows, []string{f.labels.String(), f.Step, f.Model, fmtValue(last, b), fmtValue(p.Mean, b), fmtValue(p.Lower, b), fmtValue(p.Upper, b), f.Reason})
 	}
-	return writeTable(w, format, t)
+	return writeTable(w, format, d, t)
 }
 
 // num formats a value exactly, for machines.
@@ -192,7 +200,7 @@ func plotForecasts(ctx context.Context, path string, fcs []seriesForecast) error
 		c := sink.Chart{
 			Title:    f.labels.String(),
 			HistoryT: f.history.Timestamps, HistoryV: f.history.Values,
-			Limit: math.NaN(),
+			Limit: math.NaN(), Bytes: units.IsBytes(f.labels.Name()),
 		}
 		for _, pt := range f.Points {
 			c.ForecastT = append(c.ForecastT, pt.Timestamp.UnixMilli())

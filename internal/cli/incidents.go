@@ -107,23 +107,23 @@ func runIncidents(ctx context.Context, g *globalOptions, o *incidentsOptions) er
 	}
 	sum := pir.Summarize(incs)
 	return writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error {
-		if g.Format == "json" {
+		if g.Format == "json" || g.Format == "yaml" {
 			if incs == nil {
 				incs = []pir.Incident{}
 			}
-			return writeJSON(w, struct {
+			return writeData(w, g.Format, struct {
 				Incidents []pir.Incident      `json:"incidents"`
 				Summary   pir.IncidentSummary `json:"summary"`
 				Skipped   []string            `json:"skipped,omitempty"`
 			}{incs, sum, skipped})
 		}
-		if err := writeTable(w, g.Format, incidentsTable(incs)); err != nil {
+		if err := writeTable(w, g.Format, g.display(o.Output), incidentsTable(incs)); err != nil {
 			return err
 		}
 		if g.Format == "csv" {
 			return nil
 		}
-		return writeTable(w, g.Format, incidentSummaryTable(sum))
+		return writeTable(w, g.Format, g.display(o.Output), incidentSummaryTable(sum))
 	})
 }
 
@@ -167,9 +167,12 @@ func loadIncidents(g *globalOptions, paths []string, start, end string, drills b
 
 func incidentsTable(incs []pir.Incident) tableData {
 	t := tableData{
-		Title:  fmt.Sprintf("%d incidents", len(incs)),
-		Header: []string{"ID", "STARTED", "SEVERITY", "DETECTED BY", "TTD", "TTR", "ROOT CAUSE", "ACTION ITEMS", "TITLE"},
-		Right:  []int{4, 5},
+		Title:    plural(len(incs), "incident"),
+		Header:   []string{"ID", "STARTED", "SEVERITY", "DETECTED BY", "TTD", "TTR", "ROOT CAUSE", "ACTION ITEMS", "TITLE"},
+		Right:    []int{4, 5},
+		Detail:   "TITLE",
+		Optional: []string{"ACTION ITEMS", "TTR", "DETECTED BY"},
+		Cut:      []string{"ID", "ROOT CAUSE", "DETECTED BY"},
 	}
 	for _, in := range incs {
 		det := in.Detection.Method.String()

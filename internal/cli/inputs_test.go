@@ -132,7 +132,7 @@ func TestRepeatedAndUnorderedRowsFollowOneRule(t *testing.T) {
 			require.Equal(t, 1, strings.Count(stderr, "1 row is out of time order (the first at line 403)"), stderr)
 			require.Equal(t, 1, strings.Count(stderr, "2 rows repeat the timestamp of a later row of the same series and were dropped, keeping the last row in file order (the first at line 302"), stderr)
 			if cmd[0] == "fetch" {
-				require.Regexp(t, `│\s+600\s+│`, stdout, "600 distinct timestamps")
+				require.Regexp(t, `\}\s+600\s+2026-`, stdout, "600 distinct timestamps")
 				code, stdout, _ := run(t, nil, "fetch", "--input", in, "--format", "csv")
 				require.Equal(t, ExitOK, code)
 				require.Contains(t, stdout, "\n"+strings.Replace(ts300, " ", "T", 1)+"Z,8\n", "the last row of the repeated timestamp is kept")
@@ -166,8 +166,8 @@ func TestPredictMarksAPodGoneForHoursAsStale(t *testing.T) {
 	in := writeFile(t, t.TempDir(), "pods.csv", b.String())
 	code, stdout, stderr := run(t, nil, "predict", "--input", in, "--limit", "100")
 	require.Equal(t, ExitOK, code, stderr)
-	require.Regexp(t, `│ ok \(stale\) │ custom │ \{pod="gone"\}.*Stale: last sample 10\.0h ago \(2026-11-19 14:00 UTC\)`, stdout)
-	require.Regexp(t, `│ ok\s+│ custom │ \{pod="live"\}`, stdout)
+	require.Regexp(t, `ok \(stale\)\s+custom\s+\{pod="gone"\}.*Stale: last sample 10\.0h ago \(2026-11-19 14:00 UTC\)`, stdout)
+	require.Regexp(t, `\nok\s+custom\s+\{pod="live"\}`, stdout)
 
 	code, stdout, stderr = run(t, nil, "predict", "--input", in, "--limit", "100", "--format", "json")
 	require.Equal(t, ExitOK, code, stderr)

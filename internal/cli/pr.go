@@ -71,8 +71,8 @@ request's body.`,
 			if cmd.Flags().Changed("format") {
 				format = g.Format
 			}
-			if format != "json" && format != "table" && format != "markdown" {
-				return usagef("invalid --format %q: want json, table or markdown", g.Format)
+			if format != "json" && format != "yaml" && format != "table" && format != "markdown" {
+				return usagef("invalid --format %q: want json, yaml, table or markdown", g.Format)
 			}
 			return runPR(cmd, g, o, format)
 		},
@@ -137,7 +137,7 @@ func runPR(cmd *cobra.Command, g *globalOptions, o prOptions, format string) err
 	case "table":
 		return writePRSummary(g.stdout, out, o.DryRun)
 	}
-	return writeJSON(g.stdout, out)
+	return writeData(g.stdout, format, out)
 }
 
 // forgeToken reads --token-file, else $OMEN_FORGE_TOKEN; "" when neither.

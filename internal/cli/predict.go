@@ -16,6 +16,7 @@ import (
 	"github.com/omenhq/omen/internal/sink"
 	"github.com/omenhq/omen/pir"
 	"github.com/omenhq/omen/series"
+	"github.com/omenhq/omen/units"
 )
 
 // predictOptions are the flags of omen predict.
@@ -34,9 +35,10 @@ type predictOptions struct {
 	PushTo    string
 	Workers   int
 	Exclude   []string
+	view      viewOptions
 }
 
-var predictFormats = []string{"table", "json", "csv", "markdown", "html"}
+var predictFormats = []string{"table", "json", "yaml", "csv", "markdown", "html"}
 
 func newPredictCmd(g *globalOptions) *cobra.Command {
 	o := &predictOptions{}
@@ -56,12 +58,19 @@ memory-rss — or one custom target: --query (a selector with --input; empty mea
 series of the file) with --limit (a number or a query) and --direction.
 
 Risk: critical when the P50 is within --critical (24h), warning within --warning (7d),
-info when only the P10 is within the horizon. Results are ordered by risk, then ETA.
+info when only the P10 is within the horizon. Results are ordered by risk, then ETA
+(--sort eta, usage or name for another order).
+
+--target (a preset or target name) and --match (label matchers, as in PromQL) choose
+the targets: the others are not predicted, shown, written back or counted by --fail-on.
+--min-risk only hides the less risky rows. On a terminal the table fits its width: the
+WHY goes under each row and the least needed columns are left out (--wide shows all).
 --fail-on warning makes omen exit with code 3 when any target is at least a warning.`,
 		Example: `  omen predict --prometheus http://prometheus:9090 --preset disk
   omen predict --prometheus http://prometheus:9090 --preset disk,memory --format html --output report.html
   omen predict --input usage.csv --at 2026-11-01T00:00:00Z --limit 100 --direction up --horizon 7d --format json
-  omen predict --prometheus http://vm:8428 --preset memory --push-to http://vm:8428 --fail-on critical`,
+  omen predict --prometheus http://vm:8428 --preset memory --push-to http://vm:8428 --fail-on critical
+  omen predict --prometheus http://prometheus:9090 --preset memory --match 'namespace=shop' --min-risk warning --sort eta`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runPredict(cmd.Context(), g, o)
@@ -82,6 +91,7 @@ info when only the P10 is within the horizon. Results are ordered by risk, then 
 	f.StringVar(&o.PushTo, "push-to", "", "write predictions back to this VictoriaMetrics or Prometheus (remote write) `URL`")
 	f.IntVar(&o.Workers, "workers", 0, "targets predicted in parallel (default 1)")
 	excludeFlag(f, &o.Exclude)
+	o.view.addFlags(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("preset", cobra.FixedCompletions(engine.PresetNames(), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(predictFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -130,8 +140,14 @@ func runPredict(ctx context.Context, g *globalOptions, o *predictOptions) error 
 	if err != nil {
 		return err
 	}
+	if err := o.view.parse(); err != nil {
+		return err
+	}
 	specs, err := o.specs(g)
 	if err != nil {
+		return err
+	}
+	if specs, err = o.view.specs(specs); err != nil {
 		return err
 	}
 	src, at, err := g.sourceAt()
@@ -144,13 +160,16 @@ func runPredict(ctx context.Context, g *globalOptions, o *predictOptions) error 
 			return err
 		}
 	}
+	p := g.startProgress("predicting")
+	defer p.Finish("")
 	rep, err := engine.Predict(ctx, src, engine.PredictOptions{
-		Specs: specs, AsOf: at, Step: o.Step, Workers: o.Workers, Logger: g.logger, Exclude: excl,
+		Specs: specs, AsOf: at, Step: o.Step, Workers: o.Workers, Logger: g.logger, Exclude: excl, Progress: p.Counter("targets"),
 		Capacity: capacity.Config{Horizon: o.Horizon, Window: o.Window, Critical: o.Critical, Warning: o.Warning, ForecastPoints: chartPoints(g.Format == "html"), Logger: g.logger},
 	})
 	if err != nil {
 		return err
 	}
+	p.Finish("predicted", summaryArgs(rep)...)
 	for _, w := range rep.Warnings {
 		g.logger.Warn("source warning", "warning", w)
 	}
@@ -162,7 +181,11 @@ func runPredict(ctx context.Context, g *globalOptions, o *predictOptions) error 
 			return err
 		}
 	}
-	if err := writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error { return renderPredictions(w, g.Format, rep) }); err != nil {
+	if err := o.view.choose(rep); err != nil {
+		return err
+	}
+	v := o.view.show(rep)
+	if err := writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error { return renderPredictions(w, g.Format, g.display(o.Output), v) }); err != nil {
 		return err
 	}
 	if o.PushTo != "" {
@@ -171,6 +194,17 @@ func runPredict(ctx context.Context, g *globalOptions, o *predictOptions) error 
 		}
 	}
 	return failIfRisky(rep, failOn)
+}
+
+// summaryArgs are the log attributes of a prediction run's summary line:
+// the targets predicted, per risk, and the series skipped.
+func summaryArgs(rep *engine.Report) []any {
+	counts := map[capacity.Risk]int{}
+	for _, r := range rep.Results {
+		counts[r.Risk]++
+	}
+	return []any{"targets", len(rep.Results), "critical", counts[capacity.RiskCritical], "warning", counts[capacity.RiskWarning],
+		"info", counts[capacity.RiskInfo], "skipped", len(rep.Skipped)}
 }
 
 // checkReport refuses a report without a single target: every query came
@@ -262,7 +296,7 @@ func failIfRisky(rep *engine.Report, failOn capacity.Risk) error {
 	if n == 0 {
 		return nil
 	}
-	return findingsError{fmt.Sprintf("%d targets at or above %s", n, failOn)}
+	return findingsError{fmt.Sprintf("%s at or above %s", plural(n, "target"), failOn)}
 }
 
 // predictionJSON is the JSON shape of one result; the first fields are the
@@ -331,9 +365,10 @@ func toJSON(r engine.Result) predictionJSON {
 	return p
 }
 
-func renderPredictions(w io.Writer, format string, rep *engine.Report) error {
+func renderPredictions(w io.Writer, format string, d display, v shown) error {
+	rep := v.Report
 	switch format {
-	case "json":
+	case "json", "yaml":
 		out := struct {
 			AsOf    string           `json:"as_of"`
 			Window  string           `json:"window"`
@@ -346,7 +381,7 @@ func renderPredictions(w io.Writer, format string, rep *engine.Report) error {
 		for _, s := range rep.Skipped {
 			out.Skipped = append(out.Skipped, skippedJSON{Target: s.Spec, Labels: s.Labels.Map(), Reason: s.Reason})
 		}
-		return writeJSON(w, out)
+		return writeData(w, format, out)
 	case "csv":
 		t := tableData{Header: []string{"risk", "target", "series", "pattern", "current", "limit", "capacity", "eta_p10_seconds", "eta_p50_seconds", "eta_p90_seconds", "model", "reason", "stale", "last_sample"}}
 		for _, r := range rep.Results {
@@ -364,12 +399,12 @@ func renderPredictions(w io.Writer, format string, rep *engine.Report) error {
 			}
 			t.Rows = append(t.Rows, []string{r.Risk.String(), r.Spec, r.Labels.String(), string(r.Pattern), num(r.Current), num(r.Limit), num(r.Capacity), e[0], e[1], e[2], r.Model, r.Reason, strconv.FormatBool(r.Stale), last})
 		}
-		return writeTable(w, format, t)
+		return writeTable(w, format, d, t)
 	case "html":
-		return sink.WriteHTML(w, htmlReport(rep))
+		return sink.WriteHTML(w, htmlReport(v))
 	}
-	t := predictionTable(rep)
-	if err := writeTable(w, format, t); err != nil {
+	t := predictionTable(v)
+	if err := writeTable(w, format, d, t); err != nil {
 		return err
 	}
 	if len(rep.Skipped) > 0 {
@@ -402,10 +437,15 @@ func skippedSummary(sk []engine.Skipped) string {
 
 // predictionTable is the table for people: risk, what, pattern, usage,
 // time to exhaustion with its interval, and why.
-func predictionTable(rep *engine.Report) tableData {
+func predictionTable(v shown) tableData {
+	rep := v.Report
 	t := tableData{
-		Title:  fmt.Sprintf("omen predict — as of %s, %d targets", rep.AsOf.UTC().Format("2006-01-02 15:04 MST"), len(rep.Results)),
-		Header: []string{"RISK", "TARGET", "SERIES", "PATTERN", "USAGE", "FULL IN (P50)", "P10 – P90", "WHY"},
+		Title:    fmt.Sprintf("omen predict — as of %s, %s", rep.AsOf.UTC().Format("2006-01-02 15:04 MST"), v.count()),
+		Header:   []string{"RISK", "TARGET", "SERIES", "PATTERN", "USAGE", "FULL IN (P50)", "P10 – P90", "WHY"},
+		Detail:   "WHY",
+		Optional: []string{"P10 – P90", "TARGET", "PATTERN"},
+		Cut:      []string{"SERIES"},
+		Risk:     "RISK",
 	}
 	for _, r := range rep.Results {
 		t.Rows = append(t.Rows, []string{riskCell(r.Prediction), r.Spec, shortLabels(r.Labels), string(r.Pattern), usage(r), etaP50(r.Prediction), etaRange(r.Prediction), r.Reason})
@@ -439,11 +479,8 @@ func shortLabels(ls series.Labels) string {
 // usage shows how full a target is: for free space, the used fraction of
 // the capacity; for a limit, the current value against it.
 func usage(r engine.Result) string {
-	bytes := strings.HasSuffix(r.Labels.Name(), "_bytes")
-	f := fmtValue
-	if bytes {
-		f = fmtBytes
-	}
+	bytes := units.IsBytes(r.Labels.Name())
+	f := func(v float64) string { return fmtValue(v, bytes) }
 	switch {
 	case r.Direction == series.Down && !math.IsNaN(r.Capacity) && r.Capacity > 0:
 		return fmt.Sprintf("%s of %s", pct(1-r.Current/r.Capacity), f(r.Capacity))
@@ -460,7 +497,7 @@ func pct(x float64) string {
 	if math.Abs(x) < 1e4 {
 		return strconv.FormatFloat(100*x, 'f', 0, 64) + "%"
 	}
-	return strconv.FormatFloat(100*x, 'g', 3, 64) + "%"
+	return units.SI(100*x) + "%"
 }
 
 func etaP50(p capacity.Prediction) string {
@@ -483,43 +520,82 @@ func etaRange(p capacity.Prediction) string {
 	return d(p.ETA.P10) + " – " + d(p.ETA.P90)
 }
 
-// htmlReport builds the HTML page: the table and a chart per target at
-// risk (info and above).
-func htmlReport(rep *engine.Report) sink.Report {
-	t := predictionTable(rep)
-	hr := sink.Report{Title: "omen — capacity predictions", AsOf: rep.AsOf, Columns: t.Header, Rows: t.Rows}
+// htmlReport builds the HTML page: the counts per risk and the soonest
+// exhaustion, a section with a chart per target at risk (info and above),
+// and the other targets in a compact table.
+func htmlReport(v shown) sink.Report {
+	rep := v.Report
+	hr := sink.Report{Title: "omen — capacity predictions", AsOf: rep.AsOf, Columns: []string{"RISK", "TARGET", "SERIES", "PATTERN", "USAGE", "WHY"}}
 	counts := map[capacity.Risk]int{}
-	for _, r := range rep.Results {
-		hr.RowRisk = append(hr.RowRisk, r.Risk.String())
+	var soonest *engine.Result
+	for i, r := range rep.Results {
 		counts[r.Risk]++
+		if p := p50Of(r.Prediction); p >= 0 && (soonest == nil || p < p50Of(soonest.Prediction)) {
+			soonest = &rep.Results[i]
+		}
 	}
 	for _, risk := range []capacity.Risk{capacity.RiskCritical, capacity.RiskWarning, capacity.RiskInfo, capacity.RiskOK} {
 		hr.Summary = append(hr.Summary, sink.Count{Label: risk.String(), N: counts[risk]})
 	}
+	switch {
+	case soonest != nil:
+		at := rep.AsOf.Add(*soonest.ETA.P50).Round(time.Minute).UTC().Format("Jan 2 15:04 MST")
+		hr.Headline = fmt.Sprintf("Soonest exhaustion: %s %s, full in %s (about %s; P10–P90 %s).",
+			soonest.Spec, shortLabels(soonest.Labels), etaP50(soonest.Prediction), at, etaRange(soonest.Prediction))
+	case len(rep.Results) > 0:
+		hr.Headline = fmt.Sprintf("Nothing is predicted to run out within the horizon (%s).", v.count())
+	}
+	if v.Filter != "" || len(rep.Results) != v.Total {
+		hr.Notes = append(hr.Notes, "Shown: "+v.count()+".")
+	}
 	for _, r := range rep.Results {
 		if r.Risk < capacity.RiskInfo {
+			hr.Rows = append(hr.Rows, []string{riskCell(r.Prediction), r.Spec, shortLabels(r.Labels), string(r.Pattern), usage(r), r.Reason})
+			hr.RowRisk = append(hr.RowRisk, riskCell(r.Prediction))
 			continue
 		}
-		c := sink.Chart{
-			Title:    r.Spec + " " + shortLabels(r.Labels),
-			HistoryT: r.History.Timestamps, HistoryV: r.History.Values,
-			ForecastT: r.Forecast.Timestamps, Mean: r.Forecast.Mean, Lower: r.Forecast.Lower, Upper: r.Forecast.Upper,
-			Limit: r.Limit,
-		}
-		if strings.HasSuffix(r.Labels.Name(), "_bytes") {
-			c.Scale, c.YLabel = 1<<30, "GiB"
-		}
-		if r.ETA != nil && r.ETA.P50 != nil {
-			c.Crossing = r.AsOf.Add(*r.ETA.P50)
-		}
-		hr.Charts = append(hr.Charts, sink.ReportChart{
-			Caption: fmt.Sprintf("%s — %s, %s: full in %s (P10–P90 %s). %s", r.Risk, r.Labels, r.Pattern, etaP50(r.Prediction), etaRange(r.Prediction), r.Reason),
-			Risk:    r.Risk.String(),
-			Chart:   c,
+		hr.Sections = append(hr.Sections, sink.Section{
+			Risk:  r.Risk.String(),
+			Title: r.Spec + " " + shortLabels(r.Labels),
+			Facts: []sink.Fact{
+				{Label: "full in", Value: etaP50(r.Prediction)},
+				{Label: "P10 – P90", Value: etaRange(r.Prediction)},
+				{Label: "usage", Value: usage(r)},
+				{Label: "pattern", Value: string(r.Pattern)},
+				{Label: "model", Value: r.Model},
+			},
+			Reason: r.Reason,
+			Labels: r.Labels.String(),
+			Chart:  predictionChart(r),
 		})
 	}
 	if len(rep.Skipped) > 0 {
 		hr.Notes = append(hr.Notes, fmt.Sprintf("%d series skipped: %s.", len(rep.Skipped), skippedSummary(rep.Skipped)))
 	}
 	return hr
+}
+
+// predictionChart is the chart of one prediction: its history, the
+// forecast with its interval, the limit and the predicted crossing.
+func predictionChart(r engine.Result) sink.Chart {
+	c := sink.Chart{
+		Title:    r.Spec + " " + shortLabels(r.Labels),
+		HistoryT: r.History.Timestamps, HistoryV: r.History.Values,
+		ForecastT: r.Forecast.Timestamps, Mean: r.Forecast.Mean, Lower: r.Forecast.Lower, Upper: r.Forecast.Upper,
+		Limit: r.Limit, Down: r.Direction == series.Down, Capacity: r.Capacity,
+		Bytes: units.IsBytes(r.Labels.Name()), Now: r.AsOf,
+	}
+	if c.Down {
+		c.YLabel = "free"
+	}
+	if r.ETA != nil {
+		at := func(d *time.Duration) time.Time {
+			if d == nil {
+				return time.Time{}
+			}
+			return r.AsOf.Add(*d)
+		}
+		c.CrossingEarly, c.Crossing, c.CrossingLate = at(r.ETA.P10), at(r.ETA.P50), at(r.ETA.P90)
+	}
+	return c
 }

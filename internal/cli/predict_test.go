@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	stdhtml "html"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -182,7 +184,9 @@ outputs:
 }
 
 // TestHTMLReportRendersInChromium opens the demo report in headless
-// Chromium and checks that the browser built a chart per target at risk.
+// Chromium at a desktop's and a phone's width and asks the browser's DOM:
+// one visible chart per target at risk, each inside the page (no
+// horizontal scrolling), drawn at a scale where its text stays readable.
 func TestHTMLReportRendersInChromium(t *testing.T) {
 	chromium := testrig.RequireBinary(t, "chromium")
 	dir := t.TempDir()
@@ -200,22 +204,60 @@ func TestHTMLReportRendersInChromium(t *testing.T) {
 		}
 	}
 	require.Positive(t, atRisk)
+	page, err := os.ReadFile(html)
+	require.NoError(t, err)
+	require.NotContains(t, string(page), "<script", "the report itself has no script")
 
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	// The same page with a probe that writes what the browser laid out
+	// into an attribute, read back with --dump-dom.
+	probe := `<script>
+const vw = document.documentElement.clientWidth;
+const charts = [...document.querySelectorAll("figure.chart")].map(f => {
+  const shown = [...f.querySelectorAll("svg")].filter(s => s.getBoundingClientRect().width > 0);
+  const r = shown.length ? shown[0].getBoundingClientRect() : {left: 0, right: 0, width: 0};
+  const vb = shown.length ? shown[0].viewBox.baseVal.width : 1;
+  return {shown: shown.length, left: r.left, right: r.right, scale: r.width / vb, band: shown.length ? shown[0].querySelectorAll('path[style*="fill-opacity"]').length : 0};
+});
+document.body.setAttribute("data-probe", JSON.stringify({vw, scroll: document.documentElement.scrollWidth, charts}));
+</script></body>`
+	probed := filepath.Join(dir, "probed.html")
+	require.NoError(t, os.WriteFile(probed, []byte(strings.Replace(string(page), "</body>", probe, 1)), 0o644))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-		"--disable-sync", "--no-first-run", "--user-data-dir=" + filepath.Join(dir, "profile")}
-	dom, err := exec.CommandContext(ctx, chromium, append(base, "--dump-dom", "file://"+html)...).Output()
-	require.NoError(t, err)
-	charts := strings.Count(string(dom), `<figure class="chart`)
-	require.Equal(t, atRisk, charts, "one chart per target at risk")
-	require.Equal(t, atRisk, strings.Count(string(dom), "<svg"), "every chart is an SVG the browser parsed")
-	require.Contains(t, string(dom), `<table id="results">`)
-
-	png := filepath.Join(dir, "report.png")
-	out, err := exec.CommandContext(ctx, chromium, append(base, "--window-size=1200,2000", "--screenshot="+png, "file://"+html)...).CombinedOutput()
-	require.NoError(t, err, string(out))
-	fi, err := os.Stat(png)
-	require.NoError(t, err)
-	require.Greater(t, fi.Size(), int64(50_000), "a rendered page, not a blank one")
+	for _, width := range []int{1400, 400} {
+		t.Run(fmt.Sprintf("at %d px", width), func(t *testing.T) {
+			base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+				"--disable-sync", "--no-first-run", "--hide-scrollbars", fmt.Sprintf("--window-size=%d,3000", width), "--user-data-dir=" + filepath.Join(dir, "profile")}
+			dom, err := exec.CommandContext(ctx, chromium, append(base, "--dump-dom", "file://"+probed)...).Output()
+			require.NoError(t, err)
+			m := regexp.MustCompile(`data-probe="([^"]*)"`).FindSubmatch(dom)
+			require.NotNil(t, m, "the probe ran")
+			var got struct {
+				VW, Scroll float64
+				Charts     []struct {
+					Shown              int
+					Left, Right, Scale float64
+					Band               int
+				}
+			}
+			require.NoError(t, json.Unmarshal([]byte(stdhtml.UnescapeString(string(m[1]))), &got))
+			require.LessOrEqual(t, got.Scroll, got.VW, "the page scrolls sideways")
+			require.Len(t, got.Charts, atRisk, "one chart per target at risk")
+			for i, c := range got.Charts {
+				require.Equal(t, 1, c.Shown, "chart %d: one of its two drawings is shown", i)
+				require.GreaterOrEqual(t, c.Left, 0.0, "chart %d starts inside the page", i)
+				require.LessOrEqual(t, c.Right, got.VW, "chart %d ends inside the page", i)
+				// 10-point text at this scale, in CSS pixels.
+				require.GreaterOrEqual(t, 10*c.Scale, 9.0, "chart %d is drawn too small to read", i)
+				require.Equal(t, 1, c.Band, "chart %d has its P10–P90 band", i)
+			}
+			png := filepath.Join(dir, fmt.Sprintf("report-%d.png", width))
+			out, err := exec.CommandContext(ctx, chromium, append(base, "--screenshot="+png, "file://"+html)...).CombinedOutput()
+			require.NoError(t, err, string(out))
+			fi, err := os.Stat(png)
+			require.NoError(t, err)
+			require.Greater(t, fi.Size(), int64(50_000), "a rendered page, not a blank one")
+		})
+	}
 }

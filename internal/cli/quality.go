@@ -33,7 +33,7 @@ type qualityOptions struct {
 	Output         string
 }
 
-var qualityFormats = []string{"table", "json", "csv", "markdown", "html"}
+var qualityFormats = []string{"table", "json", "yaml", "csv", "markdown", "html"}
 
 // qualityDefinitions is the help text's exact definitions; tests and
 // users rely on them.
@@ -287,20 +287,20 @@ func runQuality(ctx context.Context, g *globalOptions, o *qualityOptions) error 
 	}
 	return writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error {
 		switch g.Format {
-		case "json":
-			return writeJSON(w, out)
+		case "json", "yaml":
+			return writeData(w, g.Format, out)
 		case "html":
 			return sink.WriteQualityHTML(w, qualityPage(out, rep, scored, incs, cfg))
 		case "csv":
-			return writeTable(w, "csv", qualityRulesTable(out))
+			return writeTable(w, "csv", display{}, qualityRulesTable(out))
 		}
 		for _, t := range []tableData{qualityRulesTable(out), qualityIncidentsTable(out), qualitySummaryTable(out)} {
-			if err := writeTable(w, g.Format, t); err != nil {
+			if err := writeTable(w, g.Format, g.display(o.Output), t); err != nil {
 				return err
 			}
 		}
 		if out.Similarity != nil {
-			if err := writeTable(w, g.Format, similarityTable(out.Similarity)); err != nil {
+			if err := writeTable(w, g.Format, g.display(o.Output), similarityTable(out.Similarity)); err != nil {
 				return err
 			}
 		}
@@ -381,9 +381,12 @@ func fmtLead(p *float64) string {
 
 func qualityRulesTable(out qualityOut) tableData {
 	t := tableData{
-		Title:  fmt.Sprintf("Alert quality, %s – %s (%s)", out.Start, out.End, out.History),
-		Header: []string{"RULE", "GROUP", "ALERT", "FIRINGS", "PAGES", "PAGES/WEEK", "NIGHT PAGES", "PRECISION", "CAUGHT", "LEAD (MEDIAN)", "FLAPS", "VERDICT", "REASON"},
-		Right:  []int{3, 4, 5, 6, 7, 9, 10},
+		Title:    fmt.Sprintf("Alert quality, %s – %s (%s)", out.Start, out.End, out.History),
+		Header:   []string{"RULE", "GROUP", "ALERT", "FIRINGS", "PAGES", "PAGES/WEEK", "NIGHT PAGES", "PRECISION", "CAUGHT", "LEAD (MEDIAN)", "FLAPS", "VERDICT", "REASON"},
+		Right:    []int{3, 4, 5, 6, 7, 9, 10},
+		Detail:   "REASON",
+		Optional: []string{"GROUP", "NIGHT PAGES", "FLAPS", "FIRINGS", "PAGES"},
+		Cut:      []string{"RULE", "ALERT", "CAUGHT"},
 	}
 	for _, r := range out.Rules {
 		caught := strconv.Itoa(len(r.Caught))
@@ -399,8 +402,10 @@ func qualityRulesTable(out qualityOut) tableData {
 
 func qualityIncidentsTable(out qualityOut) tableData {
 	t := tableData{
-		Title:  fmt.Sprintf("%d incidents", len(out.Incidents)),
+		Title:  plural(len(out.Incidents), "incident"),
 		Header: []string{"ID", "START", "END", "CAUGHT BY", "PAGED BY", "LEAD", "TITLE"},
+		Detail: "TITLE",
+		Cut:    []string{"ID", "CAUGHT BY", "PAGED BY"},
 	}
 	for _, in := range out.Incidents {
 		t.Rows = append(t.Rows, []string{in.ID, in.Start.UTC().Format("2006-01-02 15:04"), in.End.UTC().Format("2006-01-02 15:04"),

@@ -100,7 +100,7 @@ type replayOptions struct {
 	FlapWindow time.Duration
 }
 
-var replayFormats = []string{"table", "json", "csv", "markdown"}
+var replayFormats = []string{"table", "json", "yaml", "csv", "markdown"}
 
 func newReplayCmd(g *globalOptions) *cobra.Command {
 	o := &replayOptions{}
@@ -196,14 +196,15 @@ func runReplay(ctx context.Context, g *globalOptions, o *replayOptions) error {
 	if err != nil {
 		return err
 	}
-	t0 := time.Now()
+	p := g.startProgress(fmt.Sprintf("replaying %s", plural(len(selected), "rule")))
+	defer p.Finish("")
 	res, err := tuner.Replay(ctx, querier{src: src, g: g}, selected, tuner.ReplayConfig{
 		Start: start, End: end, MaxPointsPerQuery: o.MaxPoints, Concurrency: g.MaxConcurrency, Rules: rules,
 	})
 	if err != nil {
 		return err
 	}
-	g.logger.Info("replayed", "rules", len(res.Rules), "requests", res.Queries, "duration", time.Since(t0).Round(time.Millisecond))
+	p.Finish("replayed", "rules", len(res.Rules), "requests", res.Queries)
 	var failed []error
 	for _, rr := range res.Rules {
 		for _, w := range rr.Warnings {
@@ -216,12 +217,12 @@ func runReplay(ctx context.Context, g *globalOptions, o *replayOptions) error {
 	mc := tuner.MeasureConfig{FlapWindow: o.FlapWindow}
 	err = writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error {
 		switch g.Format {
-		case "json":
-			return writeJSON(w, replayJSON(res, mc))
+		case "json", "yaml":
+			return writeData(w, g.Format, replayJSON(res, mc))
 		case "csv":
-			return writeTable(w, "csv", replayFiringsTable(res))
+			return writeTable(w, "csv", display{}, replayFiringsTable(res))
 		}
-		return writeTable(w, g.Format, replayTable(res, mc))
+		return writeTable(w, g.Format, g.display(o.Output), replayTable(res, mc))
 	})
 	if err != nil {
 		return err
@@ -362,9 +363,12 @@ func replayJSON(res *tuner.ReplayResult, mc tuner.MeasureConfig) replayOut {
 
 func replayTable(res *tuner.ReplayResult, mc tuner.MeasureConfig) tableData {
 	t := tableData{
-		Title:  fmt.Sprintf("Replay %s – %s (%d requests)", fmtTime(res.Start.UnixMilli()), fmtTime(res.End.UnixMilli()), res.Queries),
-		Header: []string{"FILE", "GROUP", "ALERT", "INTERVAL", "FIRINGS", "TIME FIRING", "FLAPS", "FIRST FIRING", "LAST FIRING", "NOTE"},
-		Right:  []int{3, 4, 5, 6},
+		Title:    fmt.Sprintf("Replay %s – %s (%s)", fmtTime(res.Start.UnixMilli()), fmtTime(res.End.UnixMilli()), plural(res.Queries, "request")),
+		Header:   []string{"FILE", "GROUP", "ALERT", "INTERVAL", "FIRINGS", "TIME FIRING", "FLAPS", "FIRST FIRING", "LAST FIRING", "NOTE"},
+		Right:    []int{3, 4, 5, 6},
+		Detail:   "NOTE",
+		Optional: []string{"GROUP", "INTERVAL", "FIRST FIRING"},
+		Cut:      []string{"FILE", "ALERT"},
 	}
 	for _, rr := range res.Rules {
 		m := tuner.Measure(rr.Rule, rr.Firings, res.Start, res.End, mc)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,6 +34,8 @@ type globalOptions struct {
 	At         string
 	Format     string
 	LogLevel   string
+	// Wide shows tables whole: every column, whole cells, one line a row.
+	Wide bool
 
 	Timeout               time.Duration
 	Deadline              time.Duration
@@ -52,8 +55,13 @@ type globalOptions struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
-	now            func() time.Time
-	logger         *slog.Logger
+	// termOf describes an output stream; nil asks the operating system
+	// (tests set it to pretend to be a terminal).
+	termOf func(io.Writer) terminal
+	// status is the status line shown, if any (see progress).
+	status atomic.Pointer[progress]
+	now    func() time.Time
+	logger *slog.Logger
 	// input is the file source once --input was opened.
 	input *file.Source
 	// perRow is set by commands that echo every row of an --input file in
@@ -82,7 +90,7 @@ func (e deadlineExceeded) Error() string {
 const clockSkew = 5 * time.Minute
 
 // formats accepted by --format for tabular output.
-var tableFormats = []string{"table", "json", "csv", "markdown"}
+var tableFormats = []string{"table", "json", "yaml", "csv", "markdown"}
 
 // Main runs omen with args (without the program name) and returns the
 // process exit code. It is what cmd/omen calls.
@@ -156,7 +164,8 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 findings at or above the conf
 	pf.StringVar(&g.Prometheus, "prometheus", "", "base URL of a server speaking the Prometheus query API (Prometheus, VictoriaMetrics, Thanos, Mimir)")
 	pf.StringVarP(&g.Input, "input", "i", "", "read series from `FILE` instead of a server (.csv, .json, .om/.prom/.txt, optionally .gz; - for stdin)")
 	pf.StringVar(&g.At, "at", "", "analyse as of this `TIME` (RFC3339, date, Unix seconds, now-2d): no sample after it is used; at most 5m in the future")
-	pf.StringVarP(&g.Format, "format", "o", "table", "output format: table, json, csv or markdown")
+	pf.StringVarP(&g.Format, "format", "o", "table", "output format: table, json, yaml, csv or markdown (some commands add html or openmetrics)")
+	pf.BoolVar(&g.Wide, "wide", false, "tables: every column and whole cells on one line a row, however wide the terminal")
 	pf.StringVar(&g.LogLevel, "log-level", "info", "log level on stderr: debug, info, warn or error")
 	pf.Var(durationValue{d: &g.Timeout}, "timeout", "timeout of one HTTP request to the server (default 2m)")
 	pf.Var(durationValue{d: &g.Deadline, zeroOK: true}, "deadline", "stop the whole run after this long, e.g. 30m; 0 for none (default 1h)")
@@ -222,7 +231,7 @@ func (g *globalOptions) setup() error {
 	if err := level.UnmarshalText([]byte(g.LogLevel)); err != nil {
 		return usagef("invalid --log-level %q: want debug, info, warn or error", g.LogLevel)
 	}
-	g.logger = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+	g.logger = slog.New(slog.NewTextHandler(statusWriter{g}, &slog.HandlerOptions{Level: level}))
 	if g.Prometheus != "" && g.Input != "" {
 		return usagef("--prometheus and --input are alternatives: give one")
 	}
@@ -358,10 +367,10 @@ func (g *globalOptions) openInput() (*file.Source, error) {
 	rep := f.Repairs()
 	if g.perRow {
 		if rep.Unordered > 0 {
-			g.logger.Warn(fmt.Sprintf("%s: %s out of time order (the first at %s): scored and echoed in file order", f.Name(), rowCount(rep.Unordered), rep.UnorderedAt))
+			g.logger.Warn(fmt.Sprintf("%s: %s out of time order (the first at %s): scored and echoed in file order", f.Name(), plural(rep.Unordered, "row"), rep.UnorderedAt))
 		}
 		if rep.Duplicates > 0 {
-			g.logger.Info(fmt.Sprintf("%s: %s the timestamp of a later row of the same series (the first at %s): each is scored and echoed", f.Name(), rowCount(rep.Duplicates)+map[bool]string{true: " repeats", false: " repeat"}[rep.Duplicates == 1], rep.DuplicateAt))
+			g.logger.Info(fmt.Sprintf("%s: %s the timestamp of a later row of the same series (the first at %s): each is scored and echoed", f.Name(), plural(rep.Duplicates, "row")+map[bool]string{true: " repeats", false: " repeat"}[rep.Duplicates == 1], rep.DuplicateAt))
 		}
 	} else {
 		for _, w := range []string{rep.SortWarning(f.Name()), rep.DuplicateWarning(f.Name())} {
@@ -377,14 +386,6 @@ func (g *globalOptions) openInput() (*file.Source, error) {
 		g.logger.Info(a)
 	}
 	return f, nil
-}
-
-// rowCount says "1 row" or "n rows".
-func rowCount(n int) string {
-	if n == 1 {
-		return "1 row"
-	}
-	return fmt.Sprintf("%d rows", n)
 }
 
 // checkAtInFile refuses an --at later than the file's last sample by more
@@ -423,7 +424,8 @@ func (g *globalOptions) promConfig() (prom.Config, error) {
 			ServerName:         g.TLSServerName,
 			InsecureSkipVerify: g.TLSInsecure,
 		},
-		Logger: g.logger,
+		Logger:   g.logger,
+		Progress: g.requests,
 	}
 	if len(g.Headers) > 0 {
 		cfg.Headers = make(map[string]string, len(g.Headers))

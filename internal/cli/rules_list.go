@@ -37,21 +37,24 @@ that are not rule files are skipped with a warning on stderr.`,
   omen rules list --rules kube-prometheus/manifests --format json | jq '.rules[] | select(.threshold != null)'`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := g.checkFormat("table", "json", "csv", "markdown"); err != nil {
+			if err := g.checkFormat("table", "json", "yaml", "csv", "markdown"); err != nil {
 				return err
 			}
 			rules, err := o.load(g)
 			if err != nil {
 				return err
 			}
-			if g.Format == "json" {
+			switch g.Format {
+			case "json":
 				// Expressions are full of < and >: no HTML escaping.
 				enc := json.NewEncoder(g.stdout)
 				enc.SetEscapeHTML(false)
 				enc.SetIndent("", "  ")
 				return enc.Encode(rulesJSON(rules))
+			case "yaml":
+				return writeData(g.stdout, g.Format, rulesJSON(rules))
 			}
-			return writeTable(g.stdout, g.Format, rulesTable(rules))
+			return writeTable(g.stdout, g.Format, g.display(""), rulesTable(rules))
 		},
 	}
 	f := cmd.Flags()
@@ -130,8 +133,11 @@ func rulesJSON(rules []tuner.Rule) map[string][]ruleJSON {
 
 func rulesTable(rules []tuner.Rule) tableData {
 	t := tableData{
-		Title:  fmt.Sprintf("%d rules (%d alerting)", len(rules), countAlerts(rules)),
-		Header: []string{"FILE:LINE", "GROUP", "ALERT / RECORD", "INTERVAL", "FOR", "THRESHOLD", "LABELS", "NOTE"},
+		Title:    fmt.Sprintf("%s (%d alerting)", plural(len(rules), "rule"), countAlerts(rules)),
+		Header:   []string{"FILE:LINE", "GROUP", "ALERT / RECORD", "INTERVAL", "FOR", "THRESHOLD", "LABELS", "NOTE"},
+		Detail:   "NOTE",
+		Optional: []string{"LABELS", "INTERVAL", "GROUP"},
+		Cut:      []string{"FILE:LINE", "GROUP", "ALERT / RECORD", "THRESHOLD", "LABELS"},
 	}
 	for _, r := range rules {
 		name := r.Alert
@@ -155,13 +161,7 @@ func rulesTable(rules []tuner.Rule) tableData {
 		if r.ParseError != "" {
 			note = "does not parse: " + r.ParseError
 		}
-		if len(note) > 70 {
-			note = note[:67] + "..."
-		}
 		labels := labelList(r.Labels)
-		if len(labels) > 60 {
-			labels = labels[:57] + "..."
-		}
 		t.Rows = append(t.Rows, []string{
 			fmt.Sprintf("%s:%d", r.File, r.Line), r.Group, name, fmtDuration(r.Interval), forText, th, labels, note,
 		})

@@ -16,11 +16,15 @@ import (
 const ruleFixtures = "../../tuner/testdata/rules"
 
 func TestRulesListGolden(t *testing.T) {
-	for _, format := range []string{"table", "json", "markdown"} {
-		t.Run("the "+format+" output is the golden one", func(t *testing.T) {
-			code, stdout, stderr := run(t, nil, "rules", "list", "--rules", ruleFixtures, "--format", format)
+	for _, c := range []struct{ format, columns string }{{"table", ""}, {"table", "100"}, {"json", ""}, {"markdown", ""}} {
+		name := c.format
+		if c.columns != "" {
+			name += "-" + c.columns
+		}
+		t.Run("the "+name+" output is the golden one", func(t *testing.T) {
+			code, stdout, stderr := run(t, map[string]string{"COLUMNS": c.columns}, "rules", "list", "--rules", ruleFixtures, "--format", c.format)
 			require.Equal(t, ExitOK, code, stderr)
-			golden := filepath.Join("testdata", "rules-list."+format+".golden")
+			golden := filepath.Join("testdata", "rules-list."+name+".golden")
 			if *update {
 				require.NoError(t, os.WriteFile(golden, []byte(stdout), 0o644))
 			}

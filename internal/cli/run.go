@@ -15,6 +15,7 @@ import (
 
 func newRunCmd(g *globalOptions) *cobra.Command {
 	var path string
+	var view viewOptions
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run the job of a config file: the nightly CronJob",
@@ -60,10 +61,11 @@ Global flags override the file's source section (--prometheus, --input, credenti
 			if cfg.Deadline != 0 && !cmd.Flags().Changed("deadline") {
 				g.withDeadline(cmd, time.Duration(cfg.Deadline))
 			}
-			return runJob(cmd.Context(), g, cfg)
+			return runJob(cmd.Context(), g, cfg, &view)
 		},
 	}
 	cmd.Flags().StringVarP(&path, "config", "c", "", "job `FILE` (YAML)")
+	view.addFlags(cmd)
 	return cmd
 }
 
@@ -100,21 +102,29 @@ func (g *globalOptions) useJobSource(cfg *engine.Config) {
 }
 
 // runJob executes a validated job.
-func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config) error {
+func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config, view *viewOptions) error {
+	if err := view.parse(); err != nil {
+		return err
+	}
 	g.useJobSource(cfg)
 	if g.At == "" {
 		g.At = cfg.At
 	}
-	specs := cfg.Specs()
-	if len(specs) == 0 {
+	if len(cfg.Specs()) == 0 {
 		return usagef("the job file has no presets or targets to predict (its apply: section is for omen apply)")
+	}
+	specs, err := view.specs(cfg.Specs())
+	if err != nil {
+		return err
 	}
 	src, at, err := g.sourceAt()
 	if err != nil {
 		return err
 	}
+	p := g.startProgress("predicting")
+	defer p.Finish("")
 	rep, err := engine.Predict(ctx, src, engine.PredictOptions{
-		Specs: specs, AsOf: at, Step: time.Duration(cfg.Step), Logger: g.logger,
+		Specs: specs, AsOf: at, Step: time.Duration(cfg.Step), Logger: g.logger, Progress: p.Counter("targets"),
 		Capacity: capacity.Config{
 			Horizon: time.Duration(cfg.Horizon), Window: time.Duration(cfg.Window),
 			Critical: time.Duration(cfg.Risk.Critical), Warning: time.Duration(cfg.Risk.Warning),
@@ -125,18 +135,23 @@ func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config) error {
 	if err != nil {
 		return err
 	}
+	p.Finish("predicted", summaryArgs(rep)...)
 	for _, w := range rep.Warnings {
 		g.logger.Warn("source warning", "warning", w)
 	}
 	if err := g.checkReport(rep, specs); err != nil {
 		return err
 	}
+	if err := view.choose(rep); err != nil {
+		return err
+	}
+	v := view.show(rep)
 	outputs := cfg.Outputs
 	if len(outputs) == 0 {
 		outputs = []engine.OutputConfig{{Format: "table"}}
 	}
 	for _, o := range outputs {
-		if err := writeOutput(ctx, o.Path, g.stdout, func(w io.Writer) error { return renderPredictions(w, o.Format, rep) }); err != nil {
+		if err := writeOutput(ctx, o.Path, g.stdout, func(w io.Writer) error { return renderPredictions(w, o.Format, g.display(o.Path), v) }); err != nil {
 			return err
 		}
 		if o.Path != "" && o.Path != "-" {

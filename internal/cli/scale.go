@@ -102,7 +102,7 @@ type scaleReport struct {
 }
 
 func runScale(ctx context.Context, g *globalOptions, o *scaleOptions) error {
-	if err := g.checkFormat("table", "json", "markdown"); err != nil {
+	if err := g.checkFormat("table", "json", "yaml", "markdown"); err != nil {
 		return err
 	}
 	if !(o.Saturation > 0) {
@@ -172,12 +172,12 @@ func runScale(ctx context.Context, g *globalOptions, o *scaleOptions) error {
 		}
 	}
 	switch g.Format {
-	case "json":
-		return writeJSON(g.stdout, rep)
+	case "json", "yaml":
+		return writeData(g.stdout, g.Format, rep)
 	case "markdown":
 		return writeScaleMarkdown(g.stdout, rep)
 	}
-	return writeTable(g.stdout, "table", scaleTable(rep))
+	return writeTable(g.stdout, "table", g.display(""), scaleTable(rep))
 }
 
 // writeScaled applies the proposals' changes (forecast-only ones aside) to
@@ -267,8 +267,10 @@ func relativeTo(roots []string, file string) (string, error) {
 
 func scaleTable(rep scaleReport) tableData {
 	t := tableData{
-		Title:  fmt.Sprintf("omen scale — as of %s, %s of history, %d proposals", rep.AsOf.UTC().Format("2006-01-02 15:04 MST"), rep.Range, len(rep.Proposals)),
+		Title:  fmt.Sprintf("omen scale — as of %s, %s of history, %s", rep.AsOf.UTC().Format("2006-01-02 15:04 MST"), rep.Range, plural(len(rep.Proposals), "proposal")),
 		Header: []string{"WORKLOAD", "KIND", "CHANGES", "SATURATED MIN", "REPLICA-HOURS", "WHY"},
+		Detail: "WHY",
+		Cut:    []string{"WORKLOAD", "CHANGES"},
 	}
 	for _, p := range rep.Proposals {
 		sat, rh := "-", "-"

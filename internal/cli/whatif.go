@@ -30,7 +30,7 @@ type whatifOptions struct {
 	incidentFlags
 }
 
-var whatifFormats = []string{"table", "json", "csv", "markdown", "html"}
+var whatifFormats = []string{"table", "json", "yaml", "csv", "markdown", "html"}
 
 func newWhatifCmd(g *globalOptions) *cobra.Command {
 	o := &whatifOptions{}
@@ -162,12 +162,13 @@ func runWhatif(ctx context.Context, g *globalOptions, o *whatifOptions) error {
 		return err
 	}
 	cfg.ReplayConfig = tuner.ReplayConfig{Start: start, End: end, MaxPointsPerQuery: o.MaxPoints, Concurrency: g.MaxConcurrency, Rules: rules}
-	t0 := time.Now()
+	p := g.startProgress("replaying " + r.Alert)
+	defer p.Finish("")
 	res, err := tuner.WhatIf(ctx, querier{src: src, g: g}, r, cfg)
 	if err != nil {
 		return err
 	}
-	g.logger.Info("what-if", "alert", r.Alert, "plan", res.Plan, "variants", len(res.After), "requests", res.Queries, "duration", time.Since(t0).Round(time.Millisecond))
+	p.Finish("what-if", "alert", r.Alert, "plan", res.Plan, "variants", len(res.After), "requests", res.Queries)
 	if res.PlanReason != "" {
 		g.logger.Info("what-if evaluates the rule once per threshold", "reason", res.PlanReason)
 	}
@@ -180,12 +181,12 @@ func runWhatif(ctx context.Context, g *globalOptions, o *whatifOptions) error {
 	}
 	return writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error {
 		switch g.Format {
-		case "json":
-			return writeJSON(w, scores.json(whatifJSON(res)))
+		case "json", "yaml":
+			return writeData(w, g.Format, scores.json(whatifJSON(res)))
 		case "html":
 			return sink.WriteTimelineHTML(w, whatifTimeline(res))
 		}
-		return writeTable(w, g.Format, scores.table(whatifTable(res)))
+		return writeTable(w, g.Format, g.display(o.Output), scores.table(whatifTable(res)))
 	})
 }
 
@@ -256,8 +257,8 @@ func fmtThreshold(x *float64) string {
 func whatifTable(res *tuner.WhatIfResult) tableData {
 	r := res.Rule
 	t := tableData{
-		Title: fmt.Sprintf("What if: %s (%s:%d, group %s), %s – %s, plan %s, %d requests",
-			r.Alert, r.File, r.Line, r.Group, fmtTime(res.Start.UnixMilli()), fmtTime(res.End.UnixMilli()), res.Plan, res.Queries),
+		Title: fmt.Sprintf("What if: %s (%s:%d, group %s), %s – %s, plan %s, %s",
+			r.Alert, r.File, r.Line, r.Group, fmtTime(res.Start.UnixMilli()), fmtTime(res.End.UnixMilli()), res.Plan, plural(res.Queries, "request")),
 		Header: []string{"", "THRESHOLD", "FOR", "KEEP FIRING FOR", "FIRINGS", "PAGES", "PAGES/WEEK", "NIGHT PAGES", "TIME FIRING", "FLAPS"},
 		Right:  []int{1, 2, 3, 4, 5, 6, 7, 8, 9},
 	}
@@ -287,7 +288,7 @@ func whatifTimeline(res *tuner.WhatIfResult) sink.Timeline {
 	}
 	tl := sink.Timeline{
 		Title:    fmt.Sprintf("What if: %s", r.Alert),
-		Subtitle: fmt.Sprintf("%s:%d, group %s, %s – %s UTC, plan %s, %d requests", r.File, r.Line, r.Group, fmtTime(res.Start.UnixMilli()), fmtTime(res.End.UnixMilli()), res.Plan, res.Queries),
+		Subtitle: fmt.Sprintf("%s:%d, group %s, %s – %s UTC, plan %s, %s", r.File, r.Line, r.Group, fmtTime(res.Start.UnixMilli()), fmtTime(res.End.UnixMilli()), res.Plan, plural(res.Queries, "request")),
 		Start:    res.Start, End: res.End,
 		Expr: r.Expr,
 	}
@@ -304,7 +305,7 @@ func whatifTimeline(res *tuner.WhatIfResult) sink.Timeline {
 		case i > 0:
 			label = fmt.Sprintf("after %d: %s", i, name(v))
 		}
-		lane := sink.TimelineVariant{Name: label, Summary: fmt.Sprintf("%d firings, %d pages, %s firing", v.Metrics.Firings, v.Metrics.Pages, fmtDuration(time.Duration(v.Metrics.FiringSeconds*float64(time.Second))))}
+		lane := sink.TimelineVariant{Name: label, Summary: fmt.Sprintf("%s, %s, %s firing", plural(v.Metrics.Firings, "firing"), plural(v.Metrics.Pages, "page"), fmtDuration(time.Duration(v.Metrics.FiringSeconds*float64(time.Second))))}
 		for _, f := range v.Firings {
 			lane.Spans = append(lane.Spans, sink.TimelineSpan{Key: f.Labels.String(), From: f.FiringAt, To: f.ResolvedAt})
 		}

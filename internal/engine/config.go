@@ -171,7 +171,7 @@ func (c *Config) Specs() []TargetSpec {
 // OutputConfig is one report: a format and a file path ("-" or empty for
 // stdout).
 type OutputConfig struct {
-	// Format is table, json, csv, markdown or html.
+	// Format is table, json, yaml, csv, markdown or html.
 	Format string `yaml:"format"`
 	// Path is the file written (atomically); "-" or empty is stdout.
 	Path string `yaml:"path"`
@@ -195,7 +195,7 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 }
 
 // Outputs formats accepted in a job file.
-var outputFormats = []string{"table", "json", "csv", "markdown", "html"}
+var outputFormats = []string{"table", "json", "yaml", "csv", "markdown", "html"}
 
 // riskLevels accepted by fail_on.
 var riskLevels = []string{"critical", "warning", "info", "none"}

@@ -177,3 +177,26 @@ func preset(t *testing.T, name string) []engine.TargetSpec {
 	require.True(t, ok, name)
 	return specs
 }
+
+func TestPredictReportsProgressAsTargetsArePredicted(t *testing.T) {
+	src, err := fixtures.DemoSource()
+	require.NoError(t, err)
+	specs := append(preset(t, "disk"), preset(t, "memory")...)
+	var calls [][2]int
+	rep, err := engine.Predict(context.Background(), src, engine.PredictOptions{
+		Specs: specs, AsOf: fixtures.DemoEndTime(), BatchSize: 4,
+		Progress: func(done, total int) { calls = append(calls, [2]int{done, total}) },
+	})
+	require.NoError(t, err)
+	require.Greater(t, len(calls), 4, "progress moves batch by batch")
+	for i, c := range calls {
+		require.LessOrEqual(t, c[0], c[1], "call %d: more done than found", i)
+		if i > 0 {
+			require.GreaterOrEqual(t, c[0], calls[i-1][0], "call %d: done went back", i)
+			require.GreaterOrEqual(t, c[1], calls[i-1][1], "call %d: the total shrank", i)
+		}
+	}
+	last := calls[len(calls)-1]
+	require.Equal(t, len(rep.Results), last[0])
+	require.Equal(t, len(rep.Results), last[1])
+}

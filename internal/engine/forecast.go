@@ -20,6 +20,9 @@ type ForecastOptions struct {
 	// Level is the nominal coverage of the interval; default
 	// forecast.DefaultLevel.
 	Level float64
+	// Progress, when set, is called after each series with the number
+	// forecast and the number of series.
+	Progress func(done, total int)
 }
 
 // SeriesForecast is the forecast of one series with the regular history it
@@ -67,6 +70,9 @@ func Forecast(ctx context.Context, ss []series.Series, step time.Duration, opts 
 			return nil, fmt.Errorf("cannot forecast %s: %w", s.Labels, err)
 		}
 		out = append(out, fc)
+		if opts.Progress != nil {
+			opts.Progress(i+1, len(ss))
+		}
 	}
 	return out, nil
 }

@@ -40,6 +40,11 @@ type PredictOptions struct {
 	Exclude []pir.Incident
 	// Logger receives progress records; nil discards them.
 	Logger *slog.Logger
+	// Progress, when set, is called as targets are predicted with the
+	// number predicted and the number found so far: the total grows as
+	// each spec's (or batch's) series are read. It is called from the
+	// goroutine of Predict.
+	Progress func(done, total int)
 }
 
 // Result is one prediction with the history it was made from.
@@ -85,6 +90,14 @@ func Predict(ctx context.Context, src source.Source, opts PredictOptions) (*Repo
 	src = source.AsOf(src, opts.AsOf)
 	start := opts.AsOf.Add(-window)
 	rep := &Report{AsOf: opts.AsOf, Window: window}
+	progress := opts.Progress
+	if progress == nil {
+		progress = func(int, int) {}
+	}
+	done, found := 0, 0
+	// Targets are predicted a chunk at a time so that progress moves
+	// during a large batch; a chunk keeps every worker busy.
+	chunk := max(16, 4*opts.Workers)
 	size := opts.BatchSize
 	if size == 0 {
 		size = DefaultBatchSize
@@ -111,9 +124,18 @@ func Predict(ctx context.Context, src source.Source, opts PredictOptions) (*Repo
 					}
 				}
 			}
-			preds, err := capacity.PredictAll(ctx, targets, opts.AsOf, opts.Capacity, opts.Workers)
-			if err != nil {
-				return nil, err
+			found += len(targets)
+			progress(done, found)
+			preds := make([]capacity.Prediction, 0, len(targets))
+			for i := 0; i < len(targets); i += chunk {
+				j := min(i+chunk, len(targets))
+				ps, err := capacity.PredictAll(ctx, targets[i:j], opts.AsOf, opts.Capacity, opts.Workers)
+				if err != nil {
+					return nil, err
+				}
+				preds = append(preds, ps...)
+				done += j - i
+				progress(done, found)
 			}
 			for i, p := range preds {
 				r := Result{Prediction: p, Spec: spec.Name}

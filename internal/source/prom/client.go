@@ -35,6 +35,8 @@ type Client struct {
 	rng *rand.Rand
 
 	requests atomic.Int64 // requests planned so far, against cfg.MaxRequests
+
+	planned, answered atomic.Int64 // for cfg.Progress
 }
 
 var _ source.Source = (*Client)(nil)
@@ -163,6 +165,11 @@ func (c *Client) QueryRange(ctx context.Context, q source.Query) (*source.Result
 			q.Expr, n, int64(c.cfg.MaxRequests)-c.requests.Load(), c.cfg.MaxRequests, ErrBudget)
 	}
 
+	planned := c.planned.Add(int64(len(windows)))
+	if c.cfg.Progress != nil {
+		c.cfg.Progress(int(c.answered.Load()), int(planned))
+	}
+
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type part struct {
@@ -183,6 +190,9 @@ func (c *Client) QueryRange(ctx context.Context, q source.Query) (*source.Result
 				fw.End, fw.Points = fw.End.Add(step), 2
 			}
 			b, err := c.fetch(ctx, q.Expr, fw, step, w.Start.UnixMilli(), w.End.UnixMilli())
+			if c.cfg.Progress != nil {
+				c.cfg.Progress(int(c.answered.Add(1)), int(c.planned.Load()))
+			}
 			if err != nil {
 				parts[i].err = err
 				cancel() // no partial data: stop the other windows

@@ -98,6 +98,11 @@ type Config struct {
 	// (with the reason and the wait) and a Warn record per server warning;
 	// nil discards.
 	Logger *slog.Logger
+	// Progress, when set, is called after each query_range request with
+	// the requests answered (or failed) and planned so far in the life of
+	// the Client; it may be called from several goroutines at once. It is
+	// how a command shows a status line during a long fetch.
+	Progress func(done, planned int)
 	// RoundTripper replaces the HTTP transport (auth and headers are still
 	// added on top). It is meant for tests and cannot be combined with TLS.
 	RoundTripper http.RoundTripper

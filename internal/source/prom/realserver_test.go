@@ -2,6 +2,7 @@ package prom
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -62,9 +63,27 @@ func TestRealServersReturnEveryGridPointOnce(t *testing.T) {
 			}
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
-					c := newClient(t, Config{URL: url, MaxPointsPerQuery: tt.maxPoints, NoCache: tt.noCache})
+					var mu sync.Mutex
+					var calls [][2]int
+					c := newClient(t, Config{URL: url, MaxPointsPerQuery: tt.maxPoints, NoCache: tt.noCache, Progress: func(done, planned int) {
+						mu.Lock()
+						defer mu.Unlock()
+						calls = append(calls, [2]int{done, planned})
+					}})
 					res, err := c.QueryRange(context.Background(), source.Query{Expr: "time()", Start: tt.start, End: t0.Add(30 * day), Step: time.Minute})
 					require.NoError(t, err)
+					// Progress: the plan first (none answered), then one
+					// call per request answered, ending with all of them.
+					// (Requests run concurrently: their calls may arrive in
+					// any order.)
+					require.GreaterOrEqual(t, len(calls), 2)
+					require.Equal(t, 0, calls[0][0])
+					done := 0
+					for _, c := range calls {
+						done = max(done, c[0])
+						require.Equal(t, len(calls)-1, c[1], "the plan: one call per request")
+					}
+					require.Equal(t, len(calls)-1, done, "every planned request answered")
 					require.Len(t, res.Series, 1)
 					s := res.Series[0]
 					require.Equal(t, tt.points, s.Len())
