@@ -13,7 +13,8 @@ var iec = []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
 var si = []string{"", "k", "M", "G", "T", "P", "E"}
 
 // Bytes formats a byte count with binary (IEC) prefixes and three
-// significant digits: 0 B, 512 B, 1 KiB, 892 MiB, 1.46 GiB, 2 TiB. Negative
+// significant digits: 0 B, 512 B, 1 KiB, 892 MiB, 1.46 GiB, 2 TiB. Counts
+// beyond the exbibytes are written with an exponent (1e+30 B). Negative
 // counts keep their sign; NaN and ±Inf are written as such.
 func Bytes(v float64) string {
 	if s, ok := special(v); ok {
@@ -23,6 +24,10 @@ func Bytes(v float64) string {
 	for a >= 1024 && i < len(iec)-1 {
 		a /= 1024
 		i++
+	}
+	if a >= 1024 {
+		// Beyond the largest prefix: an exponent, not 300 digits.
+		return strconv.FormatFloat(v, 'g', 3, 64) + " B"
 	}
 	if i == 0 {
 		// Whole bytes: a fraction of a byte means nothing.
@@ -38,8 +43,9 @@ func Bytes(v float64) string {
 
 // SI formats a quantity with decimal prefixes (k, M, G, T, P, E) and three
 // significant digits, without a space, as Prometheus's UI does: 950, 12.9k,
-// 1.09G. Values under one are written as decimals (0.25, 0.00123), never
-// in exponent notation; NaN and ±Inf are written as such.
+// 1.09G. Values under one are written as decimals (0.25, 0.00123); only
+// values beyond the prefixes (above 999.5E or under 1e-9) get an exponent
+// (1e+308). NaN and ±Inf are written as such.
 func SI(v float64) string {
 	if s, ok := special(v); ok {
 		return s
@@ -49,7 +55,8 @@ func SI(v float64) string {
 		a /= 1000
 		i++
 	}
-	if a != 0 && a < 1e-9 {
+	if a >= 999.5 || (a != 0 && a < 1e-9) {
+		// Beyond the prefixes, either way: an exponent, not 300 digits.
 		return strconv.FormatFloat(v, 'g', 3, 64)
 	}
 	return sign(v) + sig3(a) + si[i]

@@ -85,6 +85,14 @@ func FuzzFormattersNeverUseAnExponentInTheirRange(f *testing.F) {
 	})
 }
 
+func TestValuesBeyondThePrefixesGetAnExponent(t *testing.T) {
+	require.Equal(t, "1e+308", SI(1e308))
+	require.Equal(t, "-1e+308", SI(-1e308))
+	require.Equal(t, "1e+30 B", Bytes(1e30))
+	require.Equal(t, "-1e+308 B", Bytes(-1e308))
+	require.Equal(t, "1.2E", SI(1.2e18), "the largest prefix still applies below 999.5E")
+}
+
 func ExampleBytes() {
 	fmt.Println(Bytes(1.2894e10), Bytes(892.3*(1<<20)), Bytes(1536))
 	// Output: 12 GiB 892 MiB 1.5 KiB
