@@ -20,7 +20,7 @@ func ReadScoreboard(path string) ([][]string, error) {
 	defer f.Close()
 	rows, err := csv.NewReader(f).ReadAll()
 	if err != nil || len(rows) < 2 {
-		return nil, fmt.Errorf("cannot read the scoreboard %s: %v", path, err)
+		return nil, fmt.Errorf("cannot read the scoreboard %s: %w", path, err)
 	}
 	rows = rows[1:]
 	sort.SliceStable(rows, func(i, j int) bool {

@@ -324,11 +324,19 @@ func (g *globalOptions) sourceAt() (source.Source, time.Time, error) {
 // push writes ss back to url with the headers and token of the source
 // flags, and logs what it did.
 func (g *globalOptions) push(ctx context.Context, url string, ss []series.Series) error {
+	// One connection config for reading and writing: the source flags'
+	// credentials, headers and TLS settings apply to the write-back too.
 	cfg, err := g.promConfig()
 	if err != nil {
 		return err
 	}
-	if err := sink.Push(ctx, sink.PushConfig{URL: url, Headers: cfg.Headers, BearerToken: cfg.BearerToken, Logger: g.logger}, ss); err != nil {
+	cfg.URL = url
+	c, err := prom.New(cfg)
+	if err != nil {
+		return usagef("invalid --push-to: %v", err)
+	}
+	defer c.Close()
+	if err := sink.Push(ctx, sink.PushConfig{URL: url, Client: c.HTTPClient(), Logger: g.logger}, ss); err != nil {
 		return err
 	}
 	g.logger.Info("written back", "url", sink.RedactURL(url), "series", len(ss))

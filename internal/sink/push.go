@@ -31,13 +31,13 @@ type PushConfig struct {
 	// --web.enable-remote-write-receiver). With a base URL the kind of
 	// server is found by asking /health, which only VictoriaMetrics serves.
 	URL string
-	// Headers are added to every request (e.g. X-Scope-OrgID).
-	Headers map[string]string
-	// BearerToken, when set, is sent as Authorization: Bearer.
-	BearerToken string
-	// Timeout bounds each request; default 30s.
+	// Timeout bounds each request when Client has none; default 30s.
 	Timeout time.Duration
-	// Client is the HTTP client; nil uses a new one.
+	// Client is the HTTP client, carrying the credentials, headers and
+	// TLS settings of the receiver: build it with the same connection
+	// config that reads (prom.New(cfg).HTTPClient()), so that writing back
+	// authenticates as reading does. A user:password in URL is then taken
+	// from the client, not from the URL. Nil uses a plain client.
 	Client *http.Client
 	// Logger receives debug records; nil discards them.
 	Logger *slog.Logger
@@ -49,14 +49,20 @@ func Push(ctx context.Context, cfg PushConfig, ss []series.Series) error {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
-	client := cfg.Client
-	if client == nil {
-		client = &http.Client{}
-	}
-	client = &http.Client{Transport: headerTransport{base: client.Transport, cfg: cfg}, Timeout: cfg.Timeout}
 	u, err := url.Parse(cfg.URL)
 	if err != nil || u.Scheme == "" || u.Host == "" {
-		return fmt.Errorf("%w: invalid URL %q: want http(s)://host:port", ErrPush, cfg.URL)
+		return fmt.Errorf("%w: invalid URL %q: want http(s)://host:port", ErrPush, redact(cfg.URL))
+	}
+	client := cfg.Client
+	if client == nil {
+		client = &http.Client{Timeout: cfg.Timeout}
+	} else {
+		if client.Timeout == 0 {
+			c := *client
+			c.Timeout = cfg.Timeout
+			client = &c
+		}
+		u.User = nil // the client carries the credentials
 	}
 	base := strings.TrimRight(u.String(), "/")
 	switch {
@@ -69,26 +75,6 @@ func Push(ctx context.Context, cfg PushConfig, ss []series.Series) error {
 		return pushVictoriaMetrics(ctx, client, base+"/api/v1/import/prometheus", ss)
 	}
 	return pushRemoteWrite(ctx, client, base, ss, cfg.Logger)
-}
-
-type headerTransport struct {
-	base http.RoundTripper
-	cfg  PushConfig
-}
-
-func (t headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	for k, v := range t.cfg.Headers {
-		r.Header.Set(k, v)
-	}
-	if t.cfg.BearerToken != "" {
-		r.Header.Set("Authorization", "Bearer "+t.cfg.BearerToken)
-	}
-	base := t.base
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	return base.RoundTrip(r)
 }
 
 // isVictoriaMetrics reports whether base answers /health with "OK", as
@@ -110,16 +96,16 @@ func isVictoriaMetrics(ctx context.Context, client *http.Client, base string) bo
 func pushVictoriaMetrics(ctx context.Context, client *http.Client, endpoint string, ss []series.Series) error {
 	var buf bytes.Buffer
 	if err := seriesio.WriteOpenMetrics(&buf, ss); err != nil {
-		return fmt.Errorf("%w: cannot encode: %v", ErrPush, err)
+		return fmt.Errorf("%w: cannot encode: %w", ErrPush, err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, &buf)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrPush, err)
+		return fmt.Errorf("%w: %w", ErrPush, err)
 	}
 	req.Header.Set("Content-Type", "text/plain")
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("%w: cannot reach %s: %v", ErrPush, redact(endpoint), err)
+		return fmt.Errorf("%w: cannot reach %s: %w", ErrPush, redact(endpoint), err)
 	}
 	defer resp.Body.Close()
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
@@ -136,10 +122,10 @@ func pushRemoteWrite(ctx context.Context, client *http.Client, base string, ss [
 	}
 	api, err := remote.NewAPI(base, opts...)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrPush, err)
+		return fmt.Errorf("%w: %w", ErrPush, err)
 	}
 	if _, err := api.Write(ctx, remote.WriteV1MessageType, writeRequest{b: encodeWriteRequest(nil, ss)}); err != nil {
-		return fmt.Errorf("%w: remote write to %s/api/v1/write: %v", ErrPush, redact(base), err)
+		return fmt.Errorf("%w: remote write to %s/api/v1/write: %w", ErrPush, redact(base), err)
 	}
 	return nil
 }
