@@ -9,8 +9,12 @@ SHELL := bash
 GO ?= go
 GOBIN := $(shell $(GO) env GOPATH)/bin
 STATICCHECK_VERSION := v0.8.2
-DEBIAN_PACKAGES := prometheus victoria-metrics prometheus-alertmanager chromium git npm
-SERVER_BINARIES := prometheus promtool victoria-metrics prometheus-alertmanager chromium git npm
+# Each binary the tests run, with the Debian package that ships it (binary:package).
+# Only the packages of missing binaries are installed: a machine whose Node.js
+# already brings npm must not be asked for Debian's npm, which conflicts with it.
+SERVER_BINARIES := prometheus:prometheus promtool:prometheus victoria-metrics:victoria-metrics \
+	vmalert:victoria-metrics prometheus-alertmanager:prometheus-alertmanager chromium:chromium \
+	git:git npm:npm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Tools the tests run that Debian does not package, built once per machine
 # (the same directory internal/testrig looks in: the user cache directory).
@@ -40,11 +44,13 @@ demo: build
 
 ## servers: install the real servers (and the browser) the tests run, when their binaries are missing
 servers:
-	@missing=""; for b in $(SERVER_BINARIES); do command -v $$b >/dev/null 2>&1 || missing="$$missing $$b"; done; \
+	@missing=""; pkgs=""; for bp in $(SERVER_BINARIES); do b=$${bp%%:*}; p=$${bp#*:}; \
+		if ! command -v $$b >/dev/null 2>&1; then missing="$$missing $$b"; \
+			case " $$pkgs " in *" $$p "*) ;; *) pkgs="$$pkgs $$p";; esac; fi; done; \
 	if [ -n "$$missing" ]; then \
-		echo "installing Debian packages for:$$missing"; \
+		echo "installing Debian packages$$pkgs for:$$missing"; \
 		$(SUDO) apt-get update -o DPkg::Lock::Timeout=600; \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 $(DEBIAN_PACKAGES); \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 $$pkgs; \
 	fi
 
 ## tools: build Gitea $(GITEA_VERSION) from the Go module proxy (about 6 minutes and 150 MB) and fetch Mermaid $(MERMAID_VERSION) from npm into $(TOOLS_DIR), once
