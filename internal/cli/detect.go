@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/omenhq/omen/anomaly"
+	"github.com/omenhq/omen/internal/engine"
 	"github.com/omenhq/omen/internal/seriesio"
 	"github.com/omenhq/omen/internal/source"
 	"github.com/omenhq/omen/series"
@@ -77,18 +77,8 @@ and each interval names the metrics behind it. --push-to writes omen_anomaly_sco
 	return cmd
 }
 
-// detected is the outcome for one series (or one machine).
-// Scores, flags and intervals come from one anomaly.Detect (or
-// DetectMachine) call, so the CSV and the interval formats agree.
-type detected struct {
-	labels  series.Labels
-	ts      []int64
-	values  []float64 // nil for a machine
-	scores  []float64
-	flags   []bool
-	metrics []string // a machine's metrics
-	ivals   []anomaly.Interval
-}
+// detected is the outcome for one series or one machine, as rendered.
+type detected = engine.Detection
 
 func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 	if err := g.checkFormat(tableFormats...); err != nil {
@@ -115,42 +105,29 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 			return err
 		}
 	}
-	var out []detected
 	p := g.startProgress("detecting")
 	defer p.Finish("")
-	progress := p.Counter("series")
-	switch {
-	case machine && rows != nil && sameTimestamps(rows):
-		out = append(out, detectMachineRows(rows, o.Threshold))
-	case machine:
-		if g.perRow {
+	opts := engine.DetectOptions{Threshold: o.Threshold, Machine: machine, Progress: p.Counter("series")}
+	var out []detected
+	if rows != nil && (!machine || engine.SameTimestamps(rows)) {
+		out, err = engine.DetectRows(ctx, rows, opts)
+	} else {
+		if machine && g.perRow {
 			if w := g.input.Repairs().DuplicateWarning(g.input.Name()); w != "" {
 				g.logger.Warn(w)
 			}
 		}
-		out = append(out, detectMachine(res.Series, o.Threshold))
-	case rows != nil:
-		for i, r := range rows {
-			if err := stopped(ctx, "detection", i, len(rows), "series"); err != nil {
-				return fmt.Errorf("nothing written: %w", err)
-			}
-			d := anomaly.Detect(r.Timestamps, r.Values, anomaly.Config{Threshold: o.Threshold})
-			out = append(out, detected{labels: r.Labels, ts: r.Timestamps, values: r.Values, scores: d.Scores, flags: d.Anomalous, ivals: d.Intervals})
-			progress(i+1, len(rows))
+		out, err = engine.Detect(ctx, res.Series, opts)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("nothing written: %w", err)
 		}
-	default:
-		for i, s := range res.Series {
-			if err := stopped(ctx, "detection", i, len(res.Series), "series"); err != nil {
-				return fmt.Errorf("nothing written: %w", err)
-			}
-			r := anomaly.Detect(s.Timestamps, s.Values, anomaly.Config{Threshold: o.Threshold})
-			out = append(out, detected{labels: s.Labels, ts: s.Timestamps, values: s.Values, scores: r.Scores, flags: r.Anomalous, ivals: r.Intervals})
-			progress(i+1, len(res.Series))
-		}
+		return err
 	}
 	intervals := 0
 	for _, d := range out {
-		intervals += len(d.ivals)
+		intervals += len(d.Intervals)
 	}
 	p.Finish("detected", "series", len(out), "intervals", intervals)
 	err = writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error {
@@ -163,52 +140,12 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 		return err
 	}
 	if o.PushTo != "" {
-		var ss []series.Series
-		for _, d := range out {
-			ls := d.labels.Without(series.MetricName)
-			if n := d.labels.Name(); n != "" {
-				ls = ls.With("metric", n)
-			}
-			ss = append(ss, series.Series{Labels: ls.With(series.MetricName, "omen_anomaly_score"), Timestamps: d.ts, Values: d.scores})
-		}
-		return g.push(ctx, o.PushTo, ss)
+		return g.push(ctx, o.PushTo, engine.AnomalyWriteBackSeries(out))
 	}
 	return nil
 }
 
-// sameTimestamps reports whether every series of rows has the same
-// timestamps in the same order: the columns of a wide CSV.
-func sameTimestamps(rows []seriesio.Rows) bool {
-	for _, r := range rows[1:] {
-		if !slices.Equal(r.Timestamps, rows[0].Timestamps) {
-			return false
-		}
-	}
-	return true
-}
 
-// detectMachineRows scores the columns of a wide file as one machine,
-// row by row in file order.
-func detectMachineRows(rows []seriesio.Rows, threshold float64) detected {
-	ts := rows[0].Timestamps
-	metrics := make([]string, len(rows))
-	for j, r := range rows {
-		metrics[j] = r.Labels.String()
-		if len(r.Labels) == 1 && r.Labels.Name() != "" {
-			metrics[j] = r.Labels.Name()
-		}
-	}
-	vals := make([][]float64, len(ts))
-	flat := make([]float64, len(ts)*len(rows))
-	for i := range vals {
-		vals[i] = flat[i*len(rows) : (i+1)*len(rows)]
-		for j, r := range rows {
-			vals[i][j] = r.Values[i]
-		}
-	}
-	r := anomaly.DetectMachine(ts, vals, metrics, anomaly.MachineOptions{Config: anomaly.MachineConfig{Threshold: threshold}})
-	return detected{labels: series.New("machine", "input"), ts: ts, scores: r.Scores, flags: r.Anomalous, metrics: metrics, ivals: r.Intervals}
-}
 
 // wide reports whether the series look like the columns of a multi-column
 // CSV: nothing but a metric name each.
@@ -221,40 +158,6 @@ func wide(ss []series.Series) bool {
 	return true
 }
 
-// detectMachine scores the series as one machine's metrics on the union
-// of their timestamps (a metric without a sample at an instant is NaN).
-func detectMachine(ss []series.Series, threshold float64) detected {
-	var ts []int64
-	for _, s := range ss {
-		ts = append(ts, s.Timestamps...)
-	}
-	slices.Sort(ts)
-	ts = slices.Compact(ts)
-	metrics := make([]string, len(ss))
-	rows := make([][]float64, len(ts))
-	flat := make([]float64, len(ts)*len(ss))
-	for i := range rows {
-		rows[i] = flat[i*len(ss) : (i+1)*len(ss)]
-		for j := range rows[i] {
-			rows[i][j] = math.NaN()
-		}
-	}
-	for j, s := range ss {
-		metrics[j] = s.Labels.String()
-		if len(s.Labels) == 1 {
-			metrics[j] = s.Labels.Name()
-		}
-		k := 0
-		for i, t := range s.Timestamps {
-			for ts[k] < t {
-				k++
-			}
-			rows[k][j] = s.Values[i]
-		}
-	}
-	r := anomaly.DetectMachine(ts, rows, metrics, anomaly.MachineOptions{Config: anomaly.MachineConfig{Threshold: threshold}})
-	return detected{labels: series.New("machine", "input"), ts: ts, scores: r.Scores, flags: r.Anomalous, metrics: metrics, ivals: r.Intervals}
-}
 
 // detectCSV prints every row with its score and flag. For a single-series
 // CSV input the timestamps and values are echoed as written, in input
@@ -262,40 +165,40 @@ func detectMachine(ss []series.Series, threshold float64) detected {
 func detectCSV(w io.Writer, input string, q source.Query, out []detected) error {
 	cw := csv.NewWriter(w)
 	flag := func(d detected, i int) string {
-		if d.flags[i] {
+		if d.Flags[i] {
 			return "1"
 		}
 		return "0"
 	}
 	score := func(s float64) string { return strconv.FormatFloat(s, 'f', 6, 64) }
 	switch {
-	case len(out) == 1 && out[0].values != nil && strings.EqualFold(filepath.Ext(input), ".csv"):
+	case len(out) == 1 && out[0].Values != nil && strings.EqualFold(filepath.Ext(input), ".csv"):
 		if rows, ok := rawRows(input, q, out[0]); ok {
 			_ = cw.Write([]string{"timestamp", "value", "anomaly_score", "anomaly"})
 			for _, r := range rows {
-				_ = cw.Write([]string{r.ts, r.value, score(out[0].scores[r.i]), flag(out[0], r.i)})
+				_ = cw.Write([]string{r.ts, r.value, score(out[0].Scores[r.i]), flag(out[0], r.i)})
 			}
 			cw.Flush()
 			return cw.Error()
 		}
 		fallthrough
-	case len(out) == 1 && out[0].values != nil:
+	case len(out) == 1 && out[0].Values != nil:
 		_ = cw.Write([]string{"timestamp", "value", "anomaly_score", "anomaly"})
 		d := out[0]
-		for i, t := range d.ts {
-			_ = cw.Write([]string{time.UnixMilli(t).UTC().Format(time.RFC3339Nano), num(d.values[i]), score(d.scores[i]), flag(d, i)})
+		for i, t := range d.Timestamps {
+			_ = cw.Write([]string{time.UnixMilli(t).UTC().Format(time.RFC3339Nano), num(d.Values[i]), score(d.Scores[i]), flag(d, i)})
 		}
 	case len(out) == 1:
 		_ = cw.Write([]string{"timestamp", "anomaly_score", "anomaly", "top_metrics"})
 		d := out[0]
-		for i, t := range d.ts {
-			_ = cw.Write([]string{time.UnixMilli(t).UTC().Format(time.RFC3339Nano), score(d.scores[i]), flag(d, i), ""})
+		for i, t := range d.Timestamps {
+			_ = cw.Write([]string{time.UnixMilli(t).UTC().Format(time.RFC3339Nano), score(d.Scores[i]), flag(d, i), ""})
 		}
 	default:
 		_ = cw.Write([]string{"series", "timestamp", "value", "anomaly_score", "anomaly"})
 		for _, d := range out {
-			for i, t := range d.ts {
-				_ = cw.Write([]string{d.labels.String(), time.UnixMilli(t).UTC().Format(time.RFC3339Nano), num(d.values[i]), score(d.scores[i]), flag(d, i)})
+			for i, t := range d.Timestamps {
+				_ = cw.Write([]string{d.Labels.String(), time.UnixMilli(t).UTC().Format(time.RFC3339Nano), num(d.Values[i]), score(d.Scores[i]), flag(d, i)})
 			}
 		}
 	}
@@ -343,7 +246,7 @@ func rawRows(path string, q source.Query, d detected) ([]rawRow, bool) {
 		}
 	}
 	start, end := q.Start.UnixMilli(), q.End.UnixMilli()
-	out := make([]rawRow, 0, len(d.ts))
+	out := make([]rawRow, 0, len(d.Timestamps))
 	for _, rec := range recs {
 		if len(rec) <= max(tcol, vcol) {
 			return nil, false
@@ -356,12 +259,12 @@ func rawRows(path string, q source.Query, d detected) ([]rawRow, bool) {
 			continue
 		}
 		i := len(out)
-		if i >= len(d.ts) || d.ts[i] != t {
+		if i >= len(d.Timestamps) || d.Timestamps[i] != t {
 			return nil, false
 		}
 		out = append(out, rawRow{ts: rec[tcol], value: rec[vcol], i: i})
 	}
-	return out, len(out) == len(d.ts)
+	return out, len(out) == len(d.Timestamps)
 }
 
 // detectIntervals lists the anomalous intervals, most anomalous first.
@@ -376,8 +279,8 @@ func detectIntervals(w io.Writer, format string, d display, out []detected) erro
 	}
 	var all []ivalJSON
 	for _, d := range out {
-		for _, iv := range d.ivals {
-			j := ivalJSON{Series: d.labels.Map(), Start: time.UnixMilli(iv.Start).UTC(), End: time.UnixMilli(iv.End).UTC(), Peak: iv.Peak, PeakAt: time.UnixMilli(iv.PeakAt).UTC()}
+		for _, iv := range d.Intervals {
+			j := ivalJSON{Series: d.Labels.Map(), Start: time.UnixMilli(iv.Start).UTC(), End: time.UnixMilli(iv.End).UTC(), Peak: iv.Peak, PeakAt: time.UnixMilli(iv.PeakAt).UTC()}
 			for _, c := range iv.Metrics {
 				j.Metrics = append(j.Metrics, fmt.Sprintf("%s (%.2f)", c.Metric, c.Score))
 			}
@@ -393,7 +296,7 @@ func detectIntervals(w io.Writer, format string, d display, out []detected) erro
 	}
 	n := 0
 	for _, d := range out {
-		n += len(d.ts)
+		n += len(d.Timestamps)
 	}
 	t := tableData{
 		Title:  fmt.Sprintf("omen detect: %d anomalous intervals in %d series (%d samples)", len(all), len(out), n),

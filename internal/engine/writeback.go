@@ -52,3 +52,22 @@ func WriteBackSeries(rep *Report) []series.Series {
 	series.Sort(out)
 	return out
 }
+
+// AnomalyWriteBackSeries turns detections into the series omen writes
+// back: omen_anomaly_score{metric, …} per sample, with the series' labels
+// (the metric name becomes the label "metric"). A machine's score is one
+// series with machine="input".
+func AnomalyWriteBackSeries(ds []Detection) []series.Series {
+	out := make([]series.Series, 0, len(ds))
+	for _, d := range ds {
+		ls := d.Labels.Without(series.MetricName)
+		if n := d.Labels.Name(); n != "" {
+			ls = ls.With("metric", n)
+		}
+		out = append(out, series.Series{Labels: ls.With(series.MetricName, MetricAnomalyScore), Timestamps: d.Timestamps, Values: d.Scores})
+	}
+	return out
+}
+
+// MetricAnomalyScore is the anomaly score omen writes back, in [0, 1].
+const MetricAnomalyScore = "omen_anomaly_score"
