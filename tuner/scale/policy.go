@@ -219,6 +219,9 @@ func (p Policy) Validate() error {
 type Schedule struct {
 	// Min[h] is the minimum for hour h of the week, 0 ≤ h < 168.
 	Min [168]int32
+	// Lead is how long before its hour a minimum holds, so that the pods
+	// it adds are ready when the hour begins; 0 means from the hour.
+	Lead time.Duration
 }
 
 // HourOfWeek returns the hour of the week of t (UTC), Monday 00:00 being 0.
