@@ -180,7 +180,8 @@ func GenerateIndependent(seed uint64, i int, weeks int) (Workload, error) {
 		target = 0.5
 		perPod = target * request
 		minR = int32(math.Max(2, math.Ceil(trough/perPod)))
-		maxR = max(minR+1, int32(math.Ceil(peak*0.7/perPod)))
+		// maxReplicas for 80% of the peak at full request: it saturates.
+		maxR = max(minR+1, int32(math.Ceil(peak*0.4/perPod)))
 	case "peak-min":
 		// minReplicas set for the peak, the HPA there for safety only.
 		minR = int32(math.Ceil(peak / perPod))

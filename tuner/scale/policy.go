@@ -3,6 +3,7 @@ package scale
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -178,6 +179,17 @@ func (p Policy) String() string {
 		ms[i] = m.String()
 	}
 	s := fmt.Sprintf("%d–%d replicas, %s, scale-down window %s", p.MinReplicas, p.MaxReplicas, strings.Join(ms, ", "), fmtSeconds(p.ScaleDown.Window))
+	if up := p.ScaleUp; up.Window > 0 || up.Select == SelectMin || up.Select == SelectDisabled || !slices.Equal(up.Policies, DefaultScaleUp().Policies) {
+		var qs []string
+		for _, q := range up.Policies {
+			unit := ""
+			if q.Type == Percent {
+				unit = "%"
+			}
+			qs = append(qs, fmt.Sprintf("%d%s per %s", q.Value, unit, fmtSeconds(q.Period)))
+		}
+		s += fmt.Sprintf(", scale-up window %s, %s", fmtSeconds(up.Window), strings.Join(qs, " or "))
+	}
 	if p.Floor != nil {
 		s += ", predictive floor"
 	}
