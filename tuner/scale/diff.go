@@ -81,7 +81,9 @@ func valueToken(a, b string) (string, string) {
 	for s < len(a)-p && s < len(b)-p && a[len(a)-1-s] == b[len(b)-1-s] {
 		s++
 	}
-	sep := func(c byte) bool { return c == ' ' || c == ':' || c == ',' || c == '{' || c == '}' || c == '[' || c == ']' || c == '#' }
+	sep := func(c byte) bool {
+		return c == ' ' || c == ':' || c == ',' || c == '{' || c == '}' || c == '[' || c == ']' || c == '#'
+	}
 	for p > 0 && !sep(a[p-1]) {
 		p--
 	}
