@@ -145,8 +145,6 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 	return nil
 }
 
-
-
 // wide reports whether the series look like the columns of a multi-column
 // CSV: nothing but a metric name each.
 func wide(ss []series.Series) bool {
@@ -157,7 +155,6 @@ func wide(ss []series.Series) bool {
 	}
 	return true
 }
-
 
 // detectCSV prints every row with its score and flag. For a single-series
 // CSV input the timestamps and values are echoed as written, in input
