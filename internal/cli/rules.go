@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/omenhq/omen/internal/sink"
+	"github.com/omenhq/omen/tuner"
 )
 
 func newRulesCmd(g *globalOptions) *cobra.Command {
@@ -25,7 +25,7 @@ func newRulesCmd(g *globalOptions) *cobra.Command {
 
 func newRulesPredictiveCmd(g *globalOptions) *cobra.Command {
 	var (
-		cfg    sink.RulesConfig
+		cfg    tuner.PredictiveRulesConfig
 		labels []string
 		output string
 	)
@@ -53,7 +53,7 @@ omen runs) plus a margin: a prediction stays visible until the next run.`,
 				}
 				cfg.ExtraLabels[k] = v
 			}
-			b, err := sink.PredictiveRules(cfg)
+			b, err := tuner.PredictiveRules(cfg)
 			if err != nil {
 				return err
 			}
