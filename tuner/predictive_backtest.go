@@ -177,10 +177,11 @@ type BacktestScore struct {
 	FalsePages        int
 	FalsePagesPerWeek float64
 	Unjudged          int
-	// Caught are the events a firing of the rule was active for at some
-	// instant of [event start − Horizon, event start], with the lead
-	// time: the event's start − the start of the earliest such firing
-	// (at most Horizon). Missed are the others, by ID.
+	// Caught are the events a firing of the rule, started before the
+	// event, was active for at some instant of [event start − Horizon,
+	// event start), with the lead time: the event's start − the start of
+	// the earliest such firing (at most Horizon). Missed are the others,
+	// by ID: a page at or after the start is no warning.
 	Caught []CaughtEvent
 	Missed []string
 	// LeadMedian is the median lead time of the caught events; nil when
@@ -227,6 +228,7 @@ func BacktestPredictive(ctx context.Context, q Querier, rules []Rule, cfg Predic
 	rcfg := ReplayConfig{Start: cfg.Start, End: cfg.End, MaxPointsPerQuery: cfg.MaxPointsPerQuery, Concurrency: cfg.Concurrency, Rules: cfg.Rules}.withDefaults()
 	ev := newEvaluator(q, rcfg)
 	res := &PredictiveBacktest{Start: cfg.Start, End: cfg.End, Step: cfg.Step, Weeks: cfg.End.Sub(cfg.Start).Hours() / (24 * 7)}
+	cache := map[string]*predicted{}
 	for _, r := range rules {
 		if !r.IsAlert() {
 			continue
@@ -246,7 +248,7 @@ func BacktestPredictive(ctx context.Context, q Querier, rules []Rule, cfg Predic
 			res.Skipped = append(res.Skipped, PredictiveSkip{Rule: r, Reason: fmt.Sprintf("predict_linear on %s: not a disk or memory signal", u.Metric)})
 			continue
 		}
-		c, n, err := compareOne(ctx, ev, r, *u, cfg)
+		c, n, err := compareOne(ctx, ev, cache, r, *u, cfg)
 		res.Queries += n
 		if err != nil {
 			return nil, err
@@ -260,8 +262,18 @@ func containsPredictLinear(expr string) bool {
 	return strings.Contains(strings.ToLower(expr), "predict_linear")
 }
 
+// predicted are the targets of one signal and limit, and their risk as of
+// every Step: rules on the same signal (the mixin's warning and critical)
+// share them.
+type predicted struct {
+	targets  []capacity.Target
+	warnings []string
+	asOfs    []time.Time
+	risks    [][]capacity.Risk
+}
+
 // compareOne backtests one rule; it returns the number of queries made.
-func compareOne(ctx context.Context, ev *evaluator, r Rule, u PredictLinearUse, cfg PredictiveBacktestConfig) (*PredictiveComparison, int, error) {
+func compareOne(ctx context.Context, ev *evaluator, cache map[string]*predicted, r Rule, u PredictLinearUse, cfg PredictiveBacktestConfig) (*PredictiveComparison, int, error) {
 	c := &PredictiveComparison{Rule: r, Use: u, Severity: r.Labels["severity"]}
 	c.Proposal, c.Horizon = AlertExhaustionCritical, cfg.Capacity.Critical
 	if c.Severity == "warning" {
@@ -284,37 +296,26 @@ func compareOne(ctx context.Context, ev *evaluator, r Rule, u PredictLinearUse, 
 	c.PredictLinear.Alert = r.Alert
 	c.PredictLinear.Firings = rr.Firings
 
-	// The signal and its limit.
-	step := cfg.DataStep.Milliseconds()
-	from := floorDiv(cfg.Start.Add(-cfg.Capacity.Window).UnixMilli(), step) * step
-	to := floorDiv(cfg.End.UnixMilli(), step) * step
-	usage, n, err := ev.rangeQueryStep(ctx, u.Signal, from, to, step)
-	queries += n
-	if err != nil {
-		return nil, queries, fmt.Errorf("%s: alert %s: reading %s: %w", ruleWhere(r), r.Alert, u.Signal, err)
-	}
-	var limits []series.Series
-	if u.LimitExpr != "" {
-		limits, n, err = ev.rangeQueryStep(ctx, u.LimitExpr, from, to, step)
+	key := fmt.Sprint(u.Signal, "\x00", u.LimitExpr, "\x00", u.Direction, u.Limit, u.On, u.Ignoring)
+	p := cache[key]
+	if p == nil {
+		var n int
+		var err error
+		p, n, err = predictSignal(ctx, ev, u, cfg)
 		queries += n
 		if err != nil {
-			return nil, queries, fmt.Errorf("%s: alert %s: reading %s: %w", ruleWhere(r), r.Alert, u.LimitExpr, err)
+			return nil, queries, fmt.Errorf("%s: alert %s: %w", ruleWhere(r), r.Alert, err)
 		}
+		cache[key] = p
 	}
-	targets, warns := buildTargets(usage, limits, u)
-	c.Warnings = append(c.Warnings, warns...)
+	targets := p.targets
+	c.Warnings = append(c.Warnings, p.warnings...)
 	for _, t := range targets {
 		c.Targets = append(c.Targets, t.Labels)
 	}
-
-	// omen's predictions as of every Step, and the proposal's firings.
-	firings, preds, err := predictiveFirings(ctx, targets, c.Proposal, cfg)
-	if err != nil {
-		return nil, queries, fmt.Errorf("%s: alert %s: %w", ruleWhere(r), r.Alert, err)
-	}
-	c.Predictions = preds
+	c.Predictions = len(targets) * len(p.asOfs)
 	c.Omen.Alert = c.Proposal
-	c.Omen.Firings = firings
+	c.Omen.Firings = p.firings(c.Proposal)
 
 	// The events, and the scores.
 	if len(cfg.Incidents) > 0 {
@@ -323,7 +324,7 @@ func compareOne(ctx context.Context, ev *evaluator, r Rule, u PredictLinearUse, 
 		}
 	} else {
 		for _, t := range targets {
-			c.Events = append(c.Events, exhaustions(t, cfg.Start, cfg.End)...)
+			c.Events = append(c.Events, exhaustions(t, cfg.Start, cfg.End, cfg.Step)...)
 		}
 		slices.SortFunc(c.Events, func(a, b ExhaustionEvent) int { return a.Start.Compare(b.Start) })
 	}
@@ -385,18 +386,36 @@ func matchLimit(target series.Labels, limits []series.Series, u PredictLinearUse
 	return series.Series{}, false
 }
 
-// predictiveFirings predicts every target as of every Step in [Start,
-// End] and returns the proposal's firings and the number of predictions.
-func predictiveFirings(ctx context.Context, targets []capacity.Target, alert string, cfg PredictiveBacktestConfig) ([]pir.Firing, int, error) {
-	step := cfg.Step.Milliseconds()
-	first := ceilDiv(cfg.Start.UnixMilli(), step) * step
-	var asOfs []time.Time
-	for t := first; t <= cfg.End.UnixMilli(); t += step {
-		asOfs = append(asOfs, time.UnixMilli(t).UTC())
+// predictSignal reads the signal and its limit at DataStep from
+// Capacity.Window before Start to End, and predicts every target as of
+// every Step in [Start, End].
+func predictSignal(ctx context.Context, ev *evaluator, u PredictLinearUse, cfg PredictiveBacktestConfig) (*predicted, int, error) {
+	queries := 0
+	step := cfg.DataStep.Milliseconds()
+	from := floorDiv(cfg.Start.Add(-cfg.Capacity.Window).UnixMilli(), step) * step
+	to := floorDiv(cfg.End.UnixMilli(), step) * step
+	usage, n, err := ev.rangeQueryStep(ctx, u.Signal, from, to, step)
+	queries += n
+	if err != nil {
+		return nil, queries, fmt.Errorf("reading %s: %w", u.Signal, err)
 	}
-	risks := make([][]capacity.Risk, len(targets))
-	for i := range risks {
-		risks[i] = make([]capacity.Risk, len(asOfs))
+	var limits []series.Series
+	if u.LimitExpr != "" {
+		limits, n, err = ev.rangeQueryStep(ctx, u.LimitExpr, from, to, step)
+		queries += n
+		if err != nil {
+			return nil, queries, fmt.Errorf("reading %s: %w", u.LimitExpr, err)
+		}
+	}
+	p := &predicted{}
+	p.targets, p.warnings = buildTargets(usage, limits, u)
+	first := ceilDiv(cfg.Start.UnixMilli(), cfg.Step.Milliseconds()) * cfg.Step.Milliseconds()
+	for t := first; t <= cfg.End.UnixMilli(); t += cfg.Step.Milliseconds() {
+		p.asOfs = append(p.asOfs, time.UnixMilli(t).UTC())
+	}
+	p.risks = make([][]capacity.Risk, len(p.targets))
+	for i := range p.risks {
+		p.risks[i] = make([]capacity.Risk, len(p.asOfs))
 	}
 	type job struct{ ti, ai int }
 	jobs := make(chan job)
@@ -408,20 +427,20 @@ func predictiveFirings(ctx context.Context, targets []capacity.Target, alert str
 	for range cfg.Workers {
 		wg.Go(func() {
 			for j := range jobs {
-				p, err := capacity.Predict(targets[j.ti], asOfs[j.ai], cfg.Capacity)
+				pr, err := capacity.Predict(p.targets[j.ti], p.asOfs[j.ai], cfg.Capacity)
 				if err != nil {
 					mu.Lock()
-					firstErr = cmp.Or(firstErr, fmt.Errorf("predicting %s as of %s: %w", targets[j.ti].Labels, asOfs[j.ai].Format(time.RFC3339), err))
+					firstErr = cmp.Or(firstErr, fmt.Errorf("predicting %s as of %s: %w", p.targets[j.ti].Labels, p.asOfs[j.ai].Format(time.RFC3339), err))
 					mu.Unlock()
 					continue
 				}
-				risks[j.ti][j.ai] = p.Risk
+				p.risks[j.ti][j.ai] = pr.Risk
 			}
 		})
 	}
 feed:
-	for ti := range targets {
-		for ai := range asOfs {
+	for ti := range p.targets {
+		for ai := range p.asOfs {
 			select {
 			case jobs <- job{ti, ai}:
 			case <-ctx.Done():
@@ -432,40 +451,47 @@ feed:
 	close(jobs)
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return nil, 0, err
+		return nil, queries, err
 	}
 	if firstErr != nil {
-		return nil, 0, firstErr
+		return nil, queries, firstErr
 	}
+	return p, queries, nil
+}
+
+// firings are the firings of the proposed alert: from a run whose risk
+// meets the alert's severity to the first run whose risk does not.
+func (p *predicted) firings(alert string) []pir.Firing {
 	fires := func(r capacity.Risk) bool { return r >= capacity.RiskCritical }
 	severity := "critical"
 	if alert == AlertExhaustionWarning {
 		fires, severity = func(r capacity.Risk) bool { return r == capacity.RiskWarning }, "warning"
 	}
 	var out []pir.Firing
-	for ti, t := range targets {
+	for ti, t := range p.targets {
 		labels := t.Labels.With("alertname", alert).With("severity", severity)
 		open := -1
-		for ai, r := range risks[ti] {
+		for ai, r := range p.risks[ti] {
 			switch {
 			case fires(r) && open < 0:
 				open = ai
 			case !fires(r) && open >= 0:
-				out = append(out, pir.Firing{Alert: alert, Labels: labels, ActiveAt: asOfs[open], FiringAt: asOfs[open], ResolvedAt: asOfs[ai]})
+				out = append(out, pir.Firing{Alert: alert, Labels: labels, ActiveAt: p.asOfs[open], FiringAt: p.asOfs[open], ResolvedAt: p.asOfs[ai]})
 				open = -1
 			}
 		}
 		if open >= 0 {
-			out = append(out, pir.Firing{Alert: alert, Labels: labels, ActiveAt: asOfs[open], FiringAt: asOfs[open]})
+			out = append(out, pir.Firing{Alert: alert, Labels: labels, ActiveAt: p.asOfs[open], FiringAt: p.asOfs[open]})
 		}
 	}
 	sortFirings(out)
-	return out, len(targets) * len(asOfs), nil
+	return out
 }
 
 // exhaustions returns the stretches in [start, end] where the target's
-// usage is at or beyond its limit, starting after a sample within it.
-func exhaustions(t capacity.Target, start, end time.Time) []ExhaustionEvent {
+// usage is at or beyond its limit, starting after a sample within it;
+// stretches less than gap apart are one (a series hovering at its limit).
+func exhaustions(t capacity.Target, start, end time.Time, gap time.Duration) []ExhaustionEvent {
 	s := t.Usage
 	var out []ExhaustionEvent
 	within := false // a sample within the limit was seen
@@ -490,6 +516,8 @@ func exhaustions(t capacity.Target, start, end time.Time) []ExhaustionEvent {
 		}
 		at := time.UnixMilli(ts).UTC()
 		switch {
+		case beyond && cur == nil && len(out) > 0 && at.Sub(out[len(out)-1].End) < gap:
+			cur = &out[len(out)-1] // the same event, briefly back within the limit
 		case beyond && cur == nil && within && !at.Before(start) && !at.After(end):
 			out = append(out, ExhaustionEvent{ID: t.Labels.String() + " " + at.Format(time.RFC3339), Labels: t.Labels.Map(), Start: at, End: end})
 			cur = &out[len(out)-1]
@@ -551,7 +579,7 @@ func (s *BacktestScore) score(events []ExhaustionEvent, start, end time.Time, ho
 		var best *pir.Firing
 		for i := range s.Firings {
 			f := &s.Firings[i]
-			if !agree(e, *f) || f.FiringAt.After(e.Start) || f.Resolved() && !f.ResolvedAt.After(from) {
+			if !agree(e, *f) || !f.FiringAt.Before(e.Start) || f.Resolved() && !f.ResolvedAt.After(from) {
 				continue
 			}
 			if best == nil || f.FiringAt.Before(best.FiringAt) {
