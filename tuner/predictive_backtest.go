@@ -54,10 +54,12 @@ type PredictiveBacktestConfig struct {
 	// a warning.
 	Horizon time.Duration
 	// Incidents, when any, are the events scored (those starting in
-	// [Start, End], drills left out, matched on labels as pir.LabelsAgree
+	// [Start, End], drills left out unless IncludeDrills, matched on labels as pir.LabelsAgree
 	// does); otherwise the events are the exhaustions seen in the history:
 	// the signal reaching its limit.
 	Incidents []pir.Incident
+	// IncludeDrills counts drills, tests and game days among Incidents.
+	IncludeDrills bool
 	// Rules are all the rules read (recording rules an alert uses are
 	// inlined by the replay, see ReplayConfig.Rules); nil skips that.
 	Rules []Rule
@@ -319,7 +321,7 @@ func compareOne(ctx context.Context, ev *evaluator, cache map[string]*predicted,
 
 	// The events, and the scores.
 	if len(cfg.Incidents) > 0 {
-		for _, in := range pir.Counted(cfg.Incidents, cfg.Start, cfg.End, false) {
+		for _, in := range pir.Counted(cfg.Incidents, cfg.Start, cfg.End, cfg.IncludeDrills) {
 			c.Events = append(c.Events, ExhaustionEvent{ID: in.ID, Labels: in.Labels, Start: in.StartedAt, End: in.End(), Incident: true})
 		}
 	} else {
