@@ -288,6 +288,27 @@ type Validation struct {
 	// gives them; otherwise they are summarised from the folds.
 	Before *ProposalMetrics `json:"before,omitempty"`
 	After  *ProposalMetrics `json:"after,omitempty"`
+	// Spread is how much the proposal's metrics vary over the folds, when
+	// the tuner gives it.
+	Spread *Spread `json:"spread,omitempty"`
+	// Method says how the folds were made and judged, when the tuner
+	// gives it.
+	Method string `json:"method,omitempty"`
+}
+
+// Spread is the variation of metrics over validation folds: the sample
+// standard deviation, the smallest and the largest value of each.
+type Spread struct {
+	PagesPerWeek      Range  `json:"pages_per_week"`
+	Recall            *Range `json:"recall,omitempty"`
+	LeadSecondsMedian *Range `json:"lead_seconds_median,omitempty"`
+}
+
+// Range is a metric's spread over folds.
+type Range struct {
+	SD  float64 `json:"sd"`
+	Min float64 `json:"min"`
+	Max float64 `json:"max"`
 }
 
 // Fold is one validation window.
