@@ -57,6 +57,11 @@ type TuneConfig struct {
 	// rules, issue 12 item 5). Its proposals and skipped rules are added
 	// to the result as they are.
 	Extra func(ctx context.Context, q Querier, rules []Rule, cfg TuneConfig) ([]Proposal, []Skipped, error)
+	// InSample chooses the best candidate on the whole range, with no
+	// folds, no preference for the rule as written and no validation:
+	// the choice made with hindsight, which benchmarks compare the tuner
+	// with. It is not for proposals: it overfits by design.
+	InSample bool
 	// Progress, when set, is called after each rule is tuned with the
 	// number done and the number in all.
 	Progress func(done, total int)
@@ -279,8 +284,8 @@ type ruleOutcome struct {
 	split          *SplitProposal
 }
 
-func tuneRule(ctx context.Context, q Querier, r Rule, incs []pir.Incident, folds []fold, cfg TuneConfig) ruleOutcome {
-	o := ruleOutcome{rule: r, leadWindow: cfg.LeadWindow}
+func tuneRule(ctx context.Context, q Querier, r Rule, incs []pir.Incident, folds []fold, cfg TuneConfig) (o ruleOutcome) {
+	o = ruleOutcome{rule: r, leadWindow: cfg.LeadWindow}
 	g := cfg.Guardrails
 	switch {
 	case OptedOut(r):
@@ -289,10 +294,15 @@ func tuneRule(ctx context.Context, q Querier, r Rule, incs []pir.Incident, folds
 	case r.ParseError != "":
 		o.skip = "expression does not parse: " + r.ParseError
 		return o
-	case len(folds) < cfg.MinTrainFolds+1:
+	case !cfg.InSample && len(folds) < cfg.MinTrainFolds+1:
 		o.skip = fmt.Sprintf("insufficient evidence: the range holds %d folds of %s, validation needs at least %d", len(folds), FormatDuration(cfg.FoldLength), cfg.MinTrainFolds+1)
 		return o
 	}
+	// The signal is queried for its summary and again by the what-if:
+	// the second time is answered from memory.
+	oq := &onceQuerier{q: q}
+	q = oq
+	defer func() { o.queries = oq.misses }()
 	wc := WhatIfConfig{ReplayConfig: cfg.ReplayConfig, Measure: cfg.Measure}
 	wc.Fors = g.candidateFors(r.ForDuration, r.Interval, cfg.Fors)
 	if cfg.KeepFiringFors != nil {
@@ -305,7 +315,7 @@ func tuneRule(ctx context.Context, q Querier, r Rule, incs []pir.Incident, folds
 		o.thresholdNote = "threshold not editable in place (" + th.NotEditable + "); only for is tuned"
 	default:
 		st, n, err := signalOf(ctx, q, r, cfg.ReplayConfig)
-		o.queries += n
+		_ = n
 		if err != nil {
 			o.err = err
 			return o
@@ -322,7 +332,6 @@ func tuneRule(ctx context.Context, q Querier, r Rule, incs []pir.Incident, folds
 		o.err = err
 		return o
 	}
-	o.queries += wi.Queries
 	o.warnings = wi.Warnings
 	sc := newScorer(r, incs, folds, cfg.LeadWindow, cfg.Measure.PageSeverities)
 	o.orig = -1
@@ -340,6 +349,19 @@ func tuneRule(ctx context.Context, q Querier, r Rule, incs []pir.Incident, folds
 	if o.orig < 0 {
 		o.orig = len(o.cands)
 		o.cands = append(o.cands, candidate{variant: wi.Before, folds: sc.score(wi.Before.Firings, nil, nil), original: true})
+	}
+	if cfg.InSample {
+		// One fold of everything: nothing is noise, the best wins.
+		for i := range o.cands {
+			one := aggregate(o.cands[i].folds)
+			o.cands[i].folds = []foldScore{one}
+		}
+		o.sel = choose(o.cands, 0, 1, cfg.Objective, cfg.LeadWindow)
+		o.chosen = o.sel.best
+		if o.chosen == o.orig {
+			o.skip = "no change: the rule as written is the best in hindsight"
+		}
+		return o
 	}
 	o.sel = choose(o.cands, 0, len(folds), cfg.Objective, cfg.LeadWindow)
 	o.chosen = o.sel.chosen
@@ -520,4 +542,36 @@ func sumScore(fs []foldScore, leadWindow time.Duration) float64 {
 		s += fs[i].score(leadWindow)
 	}
 	return s
+}
+
+// onceQuerier answers a query it has answered before from memory: the
+// signal of a rule is summarised, then swept by the what-if.
+type onceQuerier struct {
+	q    Querier
+	mu   sync.Mutex
+	seen map[string][]series.Series
+	// misses counts the requests made.
+	misses int
+}
+
+func (o *onceQuerier) QueryRange(ctx context.Context, expr string, start, end time.Time, step time.Duration) ([]series.Series, error) {
+	key := fmt.Sprintf("%s\x00%d\x00%d\x00%d", expr, start.UnixMilli(), end.UnixMilli(), step)
+	o.mu.Lock()
+	ss, ok := o.seen[key]
+	o.mu.Unlock()
+	if ok {
+		return ss, nil
+	}
+	ss, err := o.q.QueryRange(ctx, expr, start, end, step)
+	if err != nil {
+		return nil, err
+	}
+	o.mu.Lock()
+	o.misses++
+	if o.seen == nil {
+		o.seen = map[string][]series.Series{}
+	}
+	o.seen[key] = ss
+	o.mu.Unlock()
+	return ss, nil
 }

@@ -187,14 +187,20 @@ func (o *ruleOutcome) why(cfg TuneConfig, b, a *foldScore) string {
 		return m
 	}
 	lb, la := leadOf(b), leadOf(a)
+	var moved []string
 	for _, id := range kept {
 		if d := la[id] - lb[id]; math.Abs(d) >= 60 {
 			dir := "earlier"
 			if d < 0 {
 				dir = "later"
 			}
-			parts = append(parts, fmt.Sprintf("%s caught %s %s", id, FormatDuration(time.Duration(math.Abs(d))*time.Second), dir))
+			moved = append(moved, fmt.Sprintf("%s caught %s %s", id, FormatDuration(time.Duration(math.Abs(d))*time.Second), dir))
 		}
+	}
+	if len(moved) <= 3 {
+		parts = append(parts, moved...)
+	} else if mb, ma := b.medianLead(), a.medianLead(); mb != nil && ma != nil {
+		parts = append(parts, fmt.Sprintf("median lead %s → %s", fmtLead(*mb), fmtLead(*ma)))
 	}
 	if obj := cfg.Objective; obj.MaxPagesPerWeek > 0 && b.pagesPerWeek() > obj.MaxPagesPerWeek {
 		parts = append(parts, fmt.Sprintf("the budget is %s/week", fmtRate(obj.MaxPagesPerWeek)))
@@ -214,10 +220,19 @@ func (o *ruleOutcome) why(cfg TuneConfig, b, a *foldScore) string {
 }
 
 func fmtRate(x float64) string {
-	if x == math.Trunc(x) || x >= 10 {
+	if x >= 10 {
 		return fmt.Sprintf("%.0f", x)
 	}
-	return fmt.Sprintf("%.1f", x)
+	return strings.TrimSuffix(fmt.Sprintf("%.1f", x), ".0")
+}
+
+// fmtLead writes a lead time in seconds: "12m before", "3m after".
+func fmtLead(s float64) string {
+	d := FormatDuration(time.Duration(math.Abs(math.Round(s))) * time.Second)
+	if s < 0 {
+		return d + " after the start"
+	}
+	return d + " before"
 }
 
 func listIDs(ids []string) string {
