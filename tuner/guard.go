@@ -38,7 +38,8 @@ type Guardrails struct {
 	MaxFor time.Duration
 	// MinIncidents and MinHistory: a proposal needs at least MinIncidents
 	// incidents matched by the rule as written or by the proposal, or
-	// MinHistory of the signal's history in the range; otherwise the rule
+	// MinHistory of the signal's history in the range (from its first to
+	// its last sample, 1% slack for the edges); otherwise the rule
 	// is listed as "insufficient evidence". Defaults DefaultMinIncidents
 	// (2) and DefaultMinHistory (4 weeks).
 	MinIncidents int

@@ -314,8 +314,7 @@ func tuneRule(ctx context.Context, q Querier, r Rule, incs []pir.Incident, folds
 	case th.NotEditable != "":
 		o.thresholdNote = "threshold not editable in place (" + th.NotEditable + "); only for is tuned"
 	default:
-		st, n, err := signalOf(ctx, q, r, cfg.ReplayConfig)
-		_ = n
+		st, _, err := signalOf(ctx, q, r, cfg.ReplayConfig)
 		if err != nil {
 			o.err = err
 			return o
@@ -379,9 +378,12 @@ func (o *ruleOutcome) judge(cfg TuneConfig) string {
 	orig, ch := &o.cands[o.orig], &o.cands[o.chosen]
 	all := aggregate(orig.folds)
 	after := aggregate(ch.folds)
-	history := o.stats.last.Sub(o.stats.first)
+	history := time.Duration(0)
+	if o.stats.n > 0 {
+		history = o.stats.last.Sub(o.stats.first) + o.rule.Interval
+	}
 	matched := max(all.Caught, after.Caught)
-	if matched < g.MinIncidents && history < g.MinHistory {
+	if matched < g.MinIncidents && history < g.MinHistory*99/100 {
 		what := "no signal history"
 		if o.stats.n > 0 {
 			what = FormatDuration(history.Round(time.Minute)) + " of signal history"
