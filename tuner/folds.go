@@ -95,7 +95,7 @@ func choose(cs []candidate, from, to int, obj Objective, leadWindow time.Duratio
 	minViol := math.Inf(1)
 	for i := range cs {
 		agg := aggregate(cs[i].folds[from:to])
-		viol[i] = obj.violation(&agg)
+		viol[i] = obj.violation(&agg, pagesMargin(cs[i].folds[from:to]))
 		minViol = math.Min(minViol, viol[i])
 	}
 	feasible := func(i int) bool { return viol[i] <= minViol+1e-9 }
@@ -137,6 +137,19 @@ func choose(cs []candidate, from, to int, obj Objective, leadWindow time.Duratio
 		}
 	}
 	return sel
+}
+
+// pagesMargin returns the standard error of the mean pages per week over
+// folds (their sample standard deviation over √folds); 0 for one fold.
+func pagesMargin(fs []foldScore) float64 {
+	if len(fs) < 2 {
+		return 0
+	}
+	d := make([]float64, len(fs))
+	for i := range fs {
+		d[i] = fs[i].pagesPerWeek()
+	}
+	return stdErrSum(d) / float64(len(fs))
 }
 
 // stdErrSum returns the standard error of the sum of d: its sample

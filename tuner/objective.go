@@ -20,7 +20,9 @@ import (
 // time, then the fewest pages.
 type Objective struct {
 	// MaxPagesPerWeek is the paging budget of one rule: its pages per week
-	// over the weeks judged must not exceed it. 0 means no budget.
+	// over the weeks judged, plus the standard error of that mean over the
+	// folds (a margin, so that the budget still holds on the weeks to
+	// come), must not exceed it. 0 means no budget.
 	MaxPagesPerWeek float64
 	// MaxPagesPerWeekTotal is the paging budget of the whole rule set
 	// tuned; 0 means none. When the rules' choices exceed it, the rules
@@ -128,11 +130,12 @@ func (f *foldScore) medianLead() *float64 {
 
 // violation is how far an aggregate misses the constraints: 0 when it
 // meets them all; otherwise the pages per week over the budget plus one
-// for each other constraint missed.
-func (o Objective) violation(f *foldScore) float64 {
+// for each other constraint missed. margin is added to the pages per week
+// before they are compared with the budget.
+func (o Objective) violation(f *foldScore, margin float64) float64 {
 	v := 0.0
 	if o.MaxPagesPerWeek > 0 {
-		if over := f.pagesPerWeek() - o.MaxPagesPerWeek; over > 1e-9 {
+		if over := f.pagesPerWeek() + margin - o.MaxPagesPerWeek; over > 1e-9 {
 			v += over
 		}
 	}

@@ -413,7 +413,7 @@ func (o *ruleOutcome) judge(cfg TuneConfig) string {
 			bs += o.cands[o.orig].folds[k].score(o.leadWindow)
 			as += o.cands[o.valid.after[i]].folds[k].score(o.leadWindow)
 		}
-		vOrig, vAfter := cfg.Objective.violation(&vb), cfg.Objective.violation(&va)
+		vOrig, vAfter := cfg.Objective.violation(&vb, 0), cfg.Objective.violation(&va, 0)
 		if vAfter > vOrig+1e-9 || vAfter >= vOrig-1e-9 && as < bs-1e-9 {
 			return fmt.Sprintf("no change: the choice did not hold on the %d validation folds (caught %d → %d, pages %.1f → %.1f/week)",
 				len(o.valid.folds), vb.Caught, va.Caught, vb.pagesPerWeek(), va.pagesPerWeek())
