@@ -101,25 +101,45 @@ func (g *globalOptions) useJobSource(cfg *engine.Config) {
 	}
 }
 
-// runJob executes a validated job.
+// runJob executes a validated job and turns its risk into the exit code.
 func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config, view *viewOptions) error {
-	if err := view.parse(); err != nil {
+	rep, err := executeJob(ctx, g, cfg, view)
+	if err != nil {
 		return err
+	}
+	failOn := cfg.Risk.FailOn
+	if failOn == "" {
+		failOn = "critical"
+	}
+	level, err := parseFailOn(failOn)
+	if err != nil {
+		return fmt.Errorf("risk.fail_on: %w", err)
+	}
+	return failIfRisky(rep, level)
+}
+
+// executeJob does the job of a validated config: reads, predicts, writes
+// the outputs and the write-back, and returns the report. It is the part
+// of omen run that omen serve calls on its schedule; the exit code (risk
+// at or above fail_on) is left to the caller.
+func executeJob(ctx context.Context, g *globalOptions, cfg *engine.Config, view *viewOptions) (*engine.Report, error) {
+	if err := view.parse(); err != nil {
+		return nil, err
 	}
 	g.useJobSource(cfg)
 	if g.At == "" {
 		g.At = cfg.At
 	}
 	if len(cfg.Specs()) == 0 {
-		return usagef("the job file has no presets or targets to predict (its apply: section is for omen apply)")
+		return nil, usagef("the job file has no presets or targets to predict (its apply: section is for omen apply)")
 	}
 	specs, err := view.specs(cfg.Specs())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	src, at, err := g.sourceAt()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	p := g.startProgress("predicting")
 	defer p.Finish("")
@@ -133,17 +153,17 @@ func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config, view *vie
 		},
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	p.Finish("predicted", summaryArgs(rep)...)
 	for _, w := range rep.Warnings {
 		g.logger.Warn("source warning", "warning", w)
 	}
 	if err := g.checkReport(rep, specs); err != nil {
-		return err
+		return nil, err
 	}
 	if err := view.choose(rep); err != nil {
-		return err
+		return nil, err
 	}
 	v := view.show(rep)
 	outputs := cfg.Outputs
@@ -152,7 +172,7 @@ func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config, view *vie
 	}
 	for _, o := range outputs {
 		if err := writeOutput(ctx, o.Path, g.stdout, func(w io.Writer) error { return renderPredictions(w, o.Format, g.display(o.Path), v) }); err != nil {
-			return err
+			return nil, err
 		}
 		if o.Path != "" && o.Path != "-" {
 			g.logger.Info("report written", "format", o.Format, "path", o.Path)
@@ -160,16 +180,8 @@ func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config, view *vie
 	}
 	if cfg.PushTo != "" {
 		if err := g.push(ctx, cfg.PushTo, engine.WriteBackSeries(rep)); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	failOn := cfg.Risk.FailOn
-	if failOn == "" {
-		failOn = "critical"
-	}
-	level, err := parseFailOn(failOn)
-	if err != nil {
-		return fmt.Errorf("risk.fail_on: %w", err)
-	}
-	return failIfRisky(rep, level)
+	return rep, nil
 }
