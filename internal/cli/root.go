@@ -203,6 +203,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 findings at or above the conf
 		newIncidentsCmd(g),
 		newQualityCmd(g),
 		newScaleCmd(g),
+		newServeCmd(g),
 	)
 	return root
 }
