@@ -51,10 +51,15 @@ type Score struct {
 	PagesPerWeek        float64
 	MaxRulePagesPerWeek float64
 	OverBudget          int
+	// OverBudgetRules says which rules, with their pages a week and
+	// precision.
+	OverBudgetRules []string
 	// LeadMedian is the median over the caught incidents of the start
 	// minus the earliest matching firing (the best rule's warning), in
 	// seconds; NaN when none was caught.
 	LeadMedian float64
+	// Leads are the lead times in seconds by incident id (caught ones).
+	Leads map[string]float64
 	// Objective is the tuner's objective summed over the rules
 	// (tuner.Score per rule), with 10^6 taken off per page a week above
 	// the budget: see ObjectiveOf.
@@ -93,6 +98,11 @@ func ScoreOf(rules []tuner.Rule, firings map[string][]pir.Firing, incs []pir.Inc
 		s.MaxRulePagesPerWeek = math.Max(s.MaxRulePagesPerWeek, rq.PagesPerWeek)
 		if budget > 0 && rq.PagesPerWeek > budget+1e-9 && !tuner.OptedOut(r) {
 			s.OverBudget++
+			prec := math.NaN()
+			if rq.Precision != nil {
+				prec = *rq.Precision
+			}
+			s.OverBudgetRules = append(s.OverBudgetRules, fmt.Sprintf("%s %.2f/week precision %.2f", r.Alert, rq.PagesPerWeek, prec))
 		}
 	}
 	rep, err := pir.Quality(rfs, incs, cfg)
@@ -101,9 +111,11 @@ func ScoreOf(rules []tuner.Rule, firings map[string][]pir.Firing, incs []pir.Inc
 	}
 	s.Incidents, s.Caught, s.Paged, s.PagesPerWeek = rep.Summary.Incidents, rep.Summary.Caught, rep.Summary.Paged, rep.Summary.PagesPerWeek
 	var leads []float64
+	s.Leads = map[string]float64{}
 	for _, in := range rep.Incidents {
 		if in.LeadSeconds != nil {
 			leads = append(leads, *in.LeadSeconds)
+			s.Leads[in.ID] = *in.LeadSeconds
 		}
 	}
 	s.LeadMedian = math.NaN()

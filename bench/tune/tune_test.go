@@ -78,6 +78,7 @@ type heldOut struct {
 	TuneWall                    time.Duration
 	Changed, HindsightChanged   []string
 	ProposalsJSON, HindsightLog string
+	incidents                   []string // held out
 }
 
 // runHeldOut tunes the scenario's rules on its first trainWeeks with
@@ -159,6 +160,9 @@ func runHeldOut(t *testing.T, l *loaded, trainWeeks int) heldOut {
 		require.NoError(t, err)
 	}
 	out.Fraction = Fraction(out.Orig.Objective, out.Tuned.Objective, out.Hindsight.Objective)
+	for _, in := range pir.Counted(l.incs, testStart, testEnd, false) {
+		out.incidents = append(out.incidents, in.ID)
+	}
 	return out
 }
 
@@ -173,6 +177,18 @@ func (h heldOut) report(t testing.TB) {
 		return fmt.Sprintf("  %-22s caught %2d/%2d (paged %2d)  pages/week %6.2f (max rule %5.2f, %d over budget)  median lead %8s  objective %.1f",
 			name, s.Caught, s.Incidents, s.Paged, s.PagesPerWeek, s.MaxRulePagesPerWeek, s.OverBudget, lead(s), s.Objective)
 	}
+	var per []string
+	for _, in := range h.incidents {
+		f := func(s Score) string {
+			if l, ok := s.Leads[in]; ok {
+				return (time.Duration(l) * time.Second).String()
+			}
+			return "missed"
+		}
+		per = append(per, fmt.Sprintf("%s %s/%s/%s", in, f(h.Orig), f(h.Tuned), f(h.Hindsight)))
+	}
+	t.Logf("seed %d: held-out rules over the budget: original %v; tuned %v; hindsight %v", h.Seed, h.Orig.OverBudgetRules, h.Tuned.OverBudgetRules, h.Hindsight.OverBudgetRules)
+	t.Logf("seed %d: held-out leads (original/tuned/hindsight): %s", h.Seed, strings.Join(per, ", "))
 	t.Logf("seed %d: %d rules, %d proposals (tuned in %s): %s\n  hindsight changes: %s\n%s\n%s\n%s\n%s\n%s\n  fraction of the way to hindsight: %.2f",
 		h.Seed, h.Rules, h.Proposals, h.TuneWall.Round(time.Millisecond), strings.Join(h.Changed, ", "), strings.Join(h.HindsightChanged, ", "),
 		row("tuned on: original", h.TrainOrig), row("tuned on: tuned", h.TrainTuned),
