@@ -64,6 +64,9 @@ type Score struct {
 	// (tuner.Score per rule), with 10^6 taken off per page a week above
 	// the budget: see ObjectiveOf.
 	Objective float64
+	// ObjectiveRaw is the same without the budget's penalty: what the
+	// rules earn in incidents paged, caught, lead and pages alone.
+	ObjectiveRaw float64
 }
 
 // BudgetPenalty is what ObjectiveOf takes off per page a week a rule is
@@ -95,6 +98,7 @@ func ScoreOf(rules []tuner.Rule, firings map[string][]pir.Firing, incs []pir.Inc
 		}
 		rq := one.Rules[0]
 		s.Objective += ObjectiveOf(one.Summary.Paged, one.Summary.Caught, rq.Pages, rq.PagesPerWeek, leads, budget, leadWindow)
+		s.ObjectiveRaw += tuner.Score(one.Summary.Paged, one.Summary.Caught, rq.Pages, leads, leadWindow)
 		s.MaxRulePagesPerWeek = math.Max(s.MaxRulePagesPerWeek, rq.PagesPerWeek)
 		if budget > 0 && rq.PagesPerWeek > budget+1e-9 && !tuner.OptedOut(r) {
 			s.OverBudget++
