@@ -139,8 +139,15 @@ func choose(cs []candidate, from, to int, obj Objective, leadWindow time.Duratio
 	return sel
 }
 
-// pagesMargin returns the standard error of the mean pages per week over
-// folds (their sample standard deviation over √folds); 0 for one fold.
+// HorizonWeeks is the span, in weeks, over which a proposal's pages are
+// to stay within the budget: the margin of the budget is one standard
+// deviation of the difference between the mean over the weeks judged and
+// the mean over the HorizonWeeks to come.
+const HorizonWeeks = 4
+
+// pagesMargin returns the budget's margin: the sample standard deviation
+// of the weekly pages over folds times √(1/folds + 1/HorizonWeeks); 0
+// for one fold.
 func pagesMargin(fs []foldScore) float64 {
 	if len(fs) < 2 {
 		return 0
@@ -149,7 +156,9 @@ func pagesMargin(fs []foldScore) float64 {
 	for i := range fs {
 		d[i] = fs[i].pagesPerWeek()
 	}
-	return stdErrSum(d) / float64(len(fs))
+	n := float64(len(fs))
+	sd := stdErrSum(d) / math.Sqrt(n)
+	return sd * math.Sqrt(1/n+1.0/HorizonWeeks)
 }
 
 // stdErrSum returns the standard error of the sum of d: its sample

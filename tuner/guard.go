@@ -22,8 +22,9 @@ const (
 const OptOutKey = "omen_tune"
 
 // DefaultFors are the `for` durations tried, besides the rule's own.
-var DefaultFors = []time.Duration{0, time.Minute, 2 * time.Minute, 3 * time.Minute, 5 * time.Minute,
-	10 * time.Minute, 15 * time.Minute, 20 * time.Minute, 30 * time.Minute, 45 * time.Minute, time.Hour}
+var DefaultFors = []time.Duration{0, time.Minute, 2 * time.Minute, 3 * time.Minute, 4 * time.Minute, 5 * time.Minute,
+	6 * time.Minute, 8 * time.Minute, 10 * time.Minute, 12 * time.Minute, 15 * time.Minute, 20 * time.Minute,
+	25 * time.Minute, 30 * time.Minute, 40 * time.Minute, 50 * time.Minute, time.Hour}
 
 // Guardrails bound what the tuner may propose. The zero value gives the
 // defaults.

@@ -20,9 +20,10 @@ import (
 // time, then the fewest pages.
 type Objective struct {
 	// MaxPagesPerWeek is the paging budget of one rule: its pages per week
-	// over the weeks judged, plus the standard error of that mean over the
-	// folds (a margin, so that the budget still holds on the weeks to
-	// come), must not exceed it. 0 means no budget.
+	// over the weeks judged, plus a margin so that the budget still holds
+	// over the weeks to come (one standard deviation of the difference
+	// between the weekly mean judged and that of the next HorizonWeeks),
+	// must not exceed it. 0 means no budget.
 	MaxPagesPerWeek float64
 	// MaxPagesPerWeekTotal is the paging budget of the whole rule set
 	// tuned; 0 means none. When the rules' choices exceed it, the rules

@@ -94,12 +94,21 @@ func (o *ruleOutcome) findSplit(sc *scorer, cfg TuneConfig) *SplitProposal {
 		for _, val := range vals {
 			in := func(f pir.Firing) bool { return f.Labels.Get(label) == val }
 			out := func(f pir.Firing) bool { return f.Labels.Get(label) != val }
-			ins := make([]candidate, len(o.cands))
+			// The rest keeps the rule's guardrails; the group gets its own:
+			// anywhere in its range on the firing side of its median.
+			gst, ok := o.groups[label+"\x00"+val]
+			var ins []candidate
 			outs := make([]candidate, len(o.cands))
-			for i, c := range o.cands {
-				ins[i], outs[i] = c, c
-				ins[i].folds = sc.score(c.variant.Firings, in, nil)
-				outs[i].folds = sc.score(c.variant.Firings, out, nil)
+			for i, c := range append(slices.Clone(o.cands), o.groupOnly...) {
+				if i < len(o.cands) {
+					outs[i] = c
+					outs[i].folds = sc.score(c.variant.Firings, out, nil)
+				}
+				if ok && c.variant.Threshold != nil && !groupSide(*c.variant.Threshold, o.rule.Threshold.Op, gst) && !c.original {
+					continue
+				}
+				c.folds = sc.score(c.variant.Firings, in, nil)
+				ins = append(ins, c)
 			}
 			vi := validate(ins, nf, cfg.MinTrainFolds, cfg.Objective, o.leadWindow)
 			vo := validate(outs, nf, cfg.MinTrainFolds, cfg.Objective, o.leadWindow)
@@ -171,7 +180,9 @@ func mergeFolds(a, b foldScore) foldScore {
 		}
 	}
 	out.Caught = len(out.CaughtIDs)
-	out.Paged = max(a.Paged, b.Paged) // a lower bound: paged by either side
+	// The sides page for disjoint series: an incident paged by both is
+	// one only when it has no label telling them apart.
+	out.Paged = min(a.Paged+b.Paged, out.Caught)
 	return out
 }
 

@@ -282,6 +282,11 @@ type ruleOutcome struct {
 	thresholdNote  string
 	quieterForRest bool
 	split          *SplitProposal
+	// groups are the signal's groups by label value ("label\x00value")
+	// and groupOnly the variants outside the rule's guardrails that a
+	// group's own may allow (with Split only).
+	groups    map[string]signalStats
+	groupOnly []candidate
 }
 
 func tuneRule(ctx context.Context, q Querier, r Rule, incs []pir.Incident, folds []fold, cfg TuneConfig) (o ruleOutcome) {
@@ -314,7 +319,7 @@ func tuneRule(ctx context.Context, q Querier, r Rule, incs []pir.Incident, folds
 	case th.NotEditable != "":
 		o.thresholdNote = "threshold not editable in place (" + th.NotEditable + "); only for is tuned"
 	default:
-		st, _, err := signalOf(ctx, q, r, cfg.ReplayConfig)
+		st, ss, err := signalOf(ctx, q, r, cfg.ReplayConfig)
 		if err != nil {
 			o.err = err
 			return o
@@ -324,6 +329,18 @@ func tuneRule(ctx context.Context, q Querier, r Rule, incs []pir.Incident, folds
 			o.thresholdNote = "the signal " + oneLine(th.Signal) + " has no data on its own; only for is tuned"
 		} else {
 			wc.Thresholds = g.candidateThresholds(th.Value, st)
+			if cfg.Split != "" && !cfg.InSample {
+				// The groups a split may make get candidates of their own,
+				// judged only for splits.
+				extra, groups := g.groupThresholds(th.Op, ss, cfg.Split)
+				o.groups = groups
+				for _, x := range extra {
+					if !slices.Contains(wc.Thresholds, x) {
+						wc.Thresholds = append(wc.Thresholds, x)
+					}
+				}
+				slices.Sort(wc.Thresholds)
+			}
 		}
 	}
 	wi, err := WhatIf(ctx, q, r, wc)
@@ -336,6 +353,9 @@ func tuneRule(ctx context.Context, q Querier, r Rule, incs []pir.Incident, folds
 	o.orig = -1
 	for _, v := range wi.After {
 		if v.Threshold != nil && r.Threshold != nil && !g.allowedThreshold(*v.Threshold, r.Threshold.Value, o.stats) {
+			if o.groups != nil {
+				o.groupOnly = append(o.groupOnly, candidate{variant: v, distance: g.distance(v, r, o.stats)})
+			}
 			continue
 		}
 		c := candidate{variant: v, folds: sc.score(v.Firings, nil, nil), distance: g.distance(v, r, o.stats)}
@@ -443,17 +463,75 @@ func sameVariant(a, b Variant) bool {
 // signalOf evaluates the threshold's signal once over the range at the
 // rule's interval and summarises it: the median of all its samples, the
 // range, and the first and last instants with data.
-func signalOf(ctx context.Context, q Querier, r Rule, cfg ReplayConfig) (signalStats, int, error) {
+func signalOf(ctx context.Context, q Querier, r Rule, cfg ReplayConfig) (signalStats, []series.Series, error) {
 	ev := newEvaluator(q, cfg)
 	g := newGrid(cfg.Start, cfg.End, r.Interval)
 	if g.n == 0 {
-		return signalStats{}, 0, fmt.Errorf("%w [%s, %s] at %s", ErrNoInstants, rfc3339(cfg.Start), rfc3339(cfg.End), r.Interval)
+		return signalStats{}, nil, fmt.Errorf("%w [%s, %s] at %s", ErrNoInstants, rfc3339(cfg.Start), rfc3339(cfg.End), r.Interval)
 	}
-	ss, n, err := ev.rangeQuery(ctx, r.Threshold.Signal, g)
+	ss, _, err := ev.rangeQuery(ctx, r.Threshold.Signal, g)
 	if err != nil {
-		return signalStats{}, n, fmt.Errorf("%s: alert %s: signal %q: %w", ruleWhere(r), r.Alert, oneLine(r.Threshold.Signal), err)
+		return signalStats{}, nil, fmt.Errorf("%s: alert %s: signal %q: %w", ruleWhere(r), r.Alert, oneLine(r.Threshold.Signal), err)
 	}
-	return summarise(ss), n, nil
+	return summarise(ss), ss, nil
+}
+
+// groupThresholds returns, for splits, the candidate thresholds of each
+// group of the signal's series by label value (the labels want names:
+// "auto" for every label with 2 to MaxSplitValues values): the group's
+// own grid, spread over its observed range on the quiet side of its
+// median (above it for > and >=, below for < and <=), and the groups'
+// summaries by "label\x00value".
+func (g Guardrails) groupThresholds(op string, ss []series.Series, want string) ([]float64, map[string]signalStats) {
+	values := map[string]map[string][]series.Series{}
+	for _, s := range ss {
+		for _, l := range s.Labels {
+			if l.Name == series.MetricName || want != "auto" && l.Name != want {
+				continue
+			}
+			if values[l.Name] == nil {
+				values[l.Name] = map[string][]series.Series{}
+			}
+			values[l.Name][l.Value] = append(values[l.Name][l.Value], s)
+		}
+	}
+	var out []float64
+	groups := map[string]signalStats{}
+	for name, vs := range values {
+		if len(vs) < 2 || len(vs) > MaxSplitValues {
+			continue
+		}
+		for v, members := range vs {
+			st := summarise(members)
+			if st.n == 0 {
+				continue
+			}
+			groups[name+"\x00"+v] = st
+			for _, x := range g.candidateThresholds(st.typical, st) {
+				if groupSide(x, op, st) {
+					out = append(out, x)
+				}
+			}
+		}
+	}
+	return out, groups
+}
+
+// groupSide reports whether x lies within the group's observed range
+// (st) on the quiet side of its median for the comparison op (above it
+// for > and >=, below it for < and <=): a split moves a group's threshold
+// anywhere it has data, never into its typical level.
+func groupSide(x float64, op string, st signalStats) bool {
+	if x < st.min || x > st.max {
+		return false
+	}
+	switch op {
+	case ">", ">=":
+		return x > st.typical
+	case "<", "<=":
+		return x < st.typical
+	}
+	return false
 }
 
 func summarise(ss []series.Series) signalStats {

@@ -256,3 +256,40 @@ func TestWithMatcher(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, `sum(rate(errors{job="api",service!="search"}[5m])) by(service) > 0.1`, s)
 }
+
+func TestTuneSplit(t *testing.T) {
+	end := tuneStart.Add(6 * 7 * 24 * time.Hour).Add(-time.Minute)
+	a, ai := scenario(3, 6, []string{"checkout"}, 0.5, 4, 40, 3)
+	b, bi := scenario(4, 6, []string{"search"}, 0.75, 4, 40, 3)
+	// search runs hotter: its level sits above the rule's threshold.
+	for i := range b.ss[0].Values {
+		b.ss[0].Values[i] = b.ss[0].Values[i]*0.5 + 0.45
+	}
+	for i := range bi {
+		bi[i].ID = "S" + bi[i].ID
+	}
+	h := memHistory{start: a.start, ss: append(a.ss, b.ss...)}
+	cfg := TuneConfig{ReplayConfig: ReplayConfig{Start: tuneStart, End: end}, Incidents: append(ai, bi...),
+		Objective: Objective{MaxPagesPerWeek: 3}, LeadWindow: time.Hour}
+	rules := parseRules(t, ruleYAML("errors > 0.55", "0s", ""))
+
+	t.Run("without --split no proposal changes the rule's structure", func(t *testing.T) {
+		res, err := Tune(context.Background(), h, rules, cfg)
+		require.NoError(t, err)
+		require.Empty(t, res.Splits)
+	})
+	t.Run("with --split service the hot service gets a rule of its own that catches its incidents", func(t *testing.T) {
+		cfg.Split = "service"
+		res, err := Tune(context.Background(), h, rules, cfg)
+		require.NoError(t, err)
+		require.Len(t, res.Splits, 1)
+		sp := res.Splits[0]
+		require.Equal(t, "search", sp.Value)
+		require.Greater(t, *sp.Added.Threshold, 0.6)
+		require.Contains(t, sp.Added.Expr, `service="search"`)
+		require.Contains(t, sp.Rest.Expr, `service!="search"`)
+		n0, _ := sp.Validation.Before.Caught.Count()
+		n1, _ := sp.Validation.After.Caught.Count()
+		require.Greater(t, n1, n0)
+	})
+}

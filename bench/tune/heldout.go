@@ -51,14 +51,22 @@ type Score struct {
 	PagesPerWeek        float64
 	MaxRulePagesPerWeek float64
 	OverBudget          int
+	// OverBudgetRules says which rules, with their pages a week and
+	// precision.
+	OverBudgetRules []string
 	// LeadMedian is the median over the caught incidents of the start
 	// minus the earliest matching firing (the best rule's warning), in
 	// seconds; NaN when none was caught.
 	LeadMedian float64
+	// Leads are the lead times in seconds by incident id (caught ones).
+	Leads map[string]float64
 	// Objective is the tuner's objective summed over the rules
 	// (tuner.Score per rule), with 10^6 taken off per page a week above
 	// the budget: see ObjectiveOf.
 	Objective float64
+	// ObjectiveRaw is the same without the budget's penalty: what the
+	// rules earn in incidents paged, caught, lead and pages alone.
+	ObjectiveRaw float64
 }
 
 // BudgetPenalty is what ObjectiveOf takes off per page a week a rule is
@@ -90,9 +98,15 @@ func ScoreOf(rules []tuner.Rule, firings map[string][]pir.Firing, incs []pir.Inc
 		}
 		rq := one.Rules[0]
 		s.Objective += ObjectiveOf(one.Summary.Paged, one.Summary.Caught, rq.Pages, rq.PagesPerWeek, leads, budget, leadWindow)
+		s.ObjectiveRaw += tuner.Score(one.Summary.Paged, one.Summary.Caught, rq.Pages, leads, leadWindow)
 		s.MaxRulePagesPerWeek = math.Max(s.MaxRulePagesPerWeek, rq.PagesPerWeek)
 		if budget > 0 && rq.PagesPerWeek > budget+1e-9 && !tuner.OptedOut(r) {
 			s.OverBudget++
+			prec := math.NaN()
+			if rq.Precision != nil {
+				prec = *rq.Precision
+			}
+			s.OverBudgetRules = append(s.OverBudgetRules, fmt.Sprintf("%s %.2f/week precision %.2f", r.Alert, rq.PagesPerWeek, prec))
 		}
 	}
 	rep, err := pir.Quality(rfs, incs, cfg)
@@ -101,9 +115,11 @@ func ScoreOf(rules []tuner.Rule, firings map[string][]pir.Firing, incs []pir.Inc
 	}
 	s.Incidents, s.Caught, s.Paged, s.PagesPerWeek = rep.Summary.Incidents, rep.Summary.Caught, rep.Summary.Paged, rep.Summary.PagesPerWeek
 	var leads []float64
+	s.Leads = map[string]float64{}
 	for _, in := range rep.Incidents {
 		if in.LeadSeconds != nil {
 			leads = append(leads, *in.LeadSeconds)
+			s.Leads[in.ID] = *in.LeadSeconds
 		}
 	}
 	s.LeadMedian = math.NaN()

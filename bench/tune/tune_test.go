@@ -74,10 +74,11 @@ type heldOut struct {
 	Proposals, Rules            int
 	TrainOrig, TrainTuned       Score
 	Orig, Tuned, Hindsight      Score
-	Fraction                    float64
+	Fraction, FractionRaw       float64
 	TuneWall                    time.Duration
 	Changed, HindsightChanged   []string
 	ProposalsJSON, HindsightLog string
+	incidents                   []string // held out
 }
 
 // runHeldOut tunes the scenario's rules on its first trainWeeks with
@@ -159,6 +160,10 @@ func runHeldOut(t *testing.T, l *loaded, trainWeeks int) heldOut {
 		require.NoError(t, err)
 	}
 	out.Fraction = Fraction(out.Orig.Objective, out.Tuned.Objective, out.Hindsight.Objective)
+	out.FractionRaw = Fraction(out.Orig.ObjectiveRaw, out.Tuned.ObjectiveRaw, out.Hindsight.ObjectiveRaw)
+	for _, in := range pir.Counted(l.incs, testStart, testEnd, false) {
+		out.incidents = append(out.incidents, in.ID)
+	}
 	return out
 }
 
@@ -170,13 +175,25 @@ func (h heldOut) report(t testing.TB) {
 		return (time.Duration(s.LeadMedian) * time.Second).String()
 	}
 	row := func(name string, s Score) string {
-		return fmt.Sprintf("  %-22s caught %2d/%2d (paged %2d)  pages/week %6.2f (max rule %5.2f, %d over budget)  median lead %8s  objective %.1f",
-			name, s.Caught, s.Incidents, s.Paged, s.PagesPerWeek, s.MaxRulePagesPerWeek, s.OverBudget, lead(s), s.Objective)
+		return fmt.Sprintf("  %-22s caught %2d/%2d (paged %2d)  pages/week %6.2f (max rule %5.2f, %d over budget)  median lead %8s  objective %.1f (%.1f without the budget's penalty)",
+			name, s.Caught, s.Incidents, s.Paged, s.PagesPerWeek, s.MaxRulePagesPerWeek, s.OverBudget, lead(s), s.Objective, s.ObjectiveRaw)
 	}
-	t.Logf("seed %d: %d rules, %d proposals (tuned in %s): %s\n  hindsight changes: %s\n%s\n%s\n%s\n%s\n%s\n  fraction of the way to hindsight: %.2f",
+	var per []string
+	for _, in := range h.incidents {
+		f := func(s Score) string {
+			if l, ok := s.Leads[in]; ok {
+				return (time.Duration(l) * time.Second).String()
+			}
+			return "missed"
+		}
+		per = append(per, fmt.Sprintf("%s %s/%s/%s", in, f(h.Orig), f(h.Tuned), f(h.Hindsight)))
+	}
+	t.Logf("seed %d: held-out rules over the budget: original %v; tuned %v; hindsight %v", h.Seed, h.Orig.OverBudgetRules, h.Tuned.OverBudgetRules, h.Hindsight.OverBudgetRules)
+	t.Logf("seed %d: held-out leads (original/tuned/hindsight): %s", h.Seed, strings.Join(per, ", "))
+	t.Logf("seed %d: %d rules, %d proposals (tuned in %s): %s\n  hindsight changes: %s\n%s\n%s\n%s\n%s\n%s\n  fraction of the way to hindsight: %.2f (%.2f without the budget's penalty)",
 		h.Seed, h.Rules, h.Proposals, h.TuneWall.Round(time.Millisecond), strings.Join(h.Changed, ", "), strings.Join(h.HindsightChanged, ", "),
 		row("tuned on: original", h.TrainOrig), row("tuned on: tuned", h.TrainTuned),
-		row("held out: original", h.Orig), row("held out: tuned", h.Tuned), row("held out: hindsight", h.Hindsight), h.Fraction)
+		row("held out: original", h.Orig), row("held out: tuned", h.Tuned), row("held out: hindsight", h.Hindsight), h.Fraction, h.FractionRaw)
 }
 
 // accept checks the acceptance criteria of issue 12 on one scenario.

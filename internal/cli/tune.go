@@ -55,9 +55,9 @@ func newTuneCmd(g *globalOptions) *cobra.Command {
 		Long: `tune replays every alerting rule of --rules over [--start, --end] with many thresholds and
 for durations, scores each against the incidents, and proposes, per rule, the one that serves
 the objective best. The objective, for each rule: stay within --max-pages-per-week (the paging
-budget; also --min-precision and --min-lead when given), then catch the most incidents with a
-page (an incident only a warning caught woke nobody), then catch the most incidents at all,
-then warn the earliest, then page the least. The choice is not made on one lucky week: the
+budget, with a margin for the weeks to come; also --min-precision and --min-lead when given),
+then catch the most incidents with a page (an incident only a warning caught woke nobody),
+then catch the most incidents at all, then warn the earliest, then page the least. The choice is not made on one lucky week: the
 range is cut into weekly folds, and among the candidates whose score is within noise of the
 best (the difference is smaller than its spread over the weeks), the one closest to the rule
 as written wins; each choice is then checked forward — the choice made on the weeks before
@@ -111,7 +111,7 @@ outcome is then the output, and --output keeps the proposals.`,
 	f.Float64Var(&o.MaxPagesTotal, "max-pages-per-week-total", 0, "paging budget of all the rules tuned together, pages per week (0: none)")
 	f.Float64Var(&o.MinPrecision, "min-precision", 0, "smallest share of firings that must match an incident (0: none)")
 	f.Var(durationValue{d: &o.MinLead, zeroOK: true}, "min-lead", "smallest median warning before an incident's start, e.g. 0 or 5m (default: none)")
-	f.StringVar(&o.Fors, "for", "", "for durations to try, comma-separated (default 0,1m,2m,3m,5m,10m,15m,20m,30m,45m,1h)")
+	f.StringVar(&o.Fors, "for", "", "for durations to try, comma-separated (default 0,1m,2m,3m,4m,5m,6m,8m,10m,12m,15m,20m,25m,30m,40m,50m,1h)")
 	f.StringVar(&o.KeepFiringFors, "keep-firing-for", "", "keep_firing_for durations to try, comma-separated (default: the rule's own only)")
 	f.Float64Var(&o.MaxFactor, "max-factor", tuner.DefaultMaxFactor, "largest factor by which a threshold's distance from the signal's typical level may move")
 	f.Var(durationValue{d: &o.MaxFor}, "max-for", "longest for proposed (default 1h)")
