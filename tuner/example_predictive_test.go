@@ -44,27 +44,41 @@ func (h diskHistory) QueryRange(_ context.Context, expr string, start, end time.
 	return []series.Series{out}, nil
 }
 
-// A disk fills at a steady 40 GB a day, with a daily wobble, and runs out
-// on day 24. The predict_linear rule pages hours before; omen's
-// prediction, run hourly, a day before.
-func ExampleBacktestPredictive() {
-	const rule = "predict_linear(disk_avail_bytes[6h], 4 * 3600) < 0"
-	start := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+// fillingDiskSeries is a disk filling at a steady 40 GB a day from 960 GB,
+// with a daily wobble, every 5 minutes for 26 days from start: full on
+// day 24.
+func fillingDiskSeries(start time.Time) series.Series {
 	s := series.Series{Labels: series.New("__name__", "disk_avail_bytes", "instance", "db-1")}
 	for t := start; t.Before(start.Add(26 * 24 * time.Hour)); t = t.Add(5 * time.Minute) {
 		days := t.Sub(start).Hours() / 24
 		v := math.Max(0, 960e9-40e9*days+5e9*math.Sin(2*math.Pi*days))
 		s.Timestamps, s.Values = append(s.Timestamps, t.UnixMilli()), append(s.Values, v)
 	}
+	return s
+}
+
+// exampleDiskRule is the predict_linear rule on it, as a rule file.
+const exampleDiskRule = "predict_linear(disk_avail_bytes[6h], 4 * 3600) < 0"
+
+func writeDiskRule(dir string) (string, error) {
+	path := filepath.Join(dir, "disk.yml")
+	return path, os.WriteFile(path, []byte("groups:\n- name: disk\n  rules:\n  - alert: DiskFillingUp\n    expr: "+exampleDiskRule+"\n    for: 1h\n    labels: {severity: critical}\n"), 0o644)
+}
+
+// A disk fills at a steady 40 GB a day and runs out on day 24. The
+// predict_linear rule pages hours before; omen's prediction, run hourly,
+// a day before.
+func ExampleBacktestPredictive() {
+	start := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "disk.yml")
-	_ = os.WriteFile(path, []byte("groups:\n- name: disk\n  rules:\n  - alert: DiskFillingUp\n    expr: "+rule+"\n    for: 1h\n    labels: {severity: critical}\n"), 0o644)
+	path, _ := writeDiskRule(dir)
 	rules, err := tuner.Load(path, tuner.LoadOptions{})
 	if err != nil {
 		panic(err)
 	}
-	res, err := tuner.BacktestPredictive(context.Background(), diskHistory{s: s, rule: rule}, rules, tuner.PredictiveBacktestConfig{
+	q := diskHistory{s: fillingDiskSeries(start), rule: exampleDiskRule}
+	res, err := tuner.BacktestPredictive(context.Background(), q, rules, tuner.PredictiveBacktestConfig{
 		Start: start.Add(14 * 24 * time.Hour), End: start.Add(26*24*time.Hour - 5*time.Minute),
 	})
 	if err != nil {

@@ -58,9 +58,10 @@ the rule's signal against the rule's limit as of every --interval (default 1h he
 Both are scored on the same events: the incidents of --incidents, or else the signal
 reaching its limit in the history. An event is caught when a page came before it, at most
 --horizon before (default: omen's critical threshold, 24h, for a critical rule, its
-warning threshold, 7 days, for a warning), and the lead time is how much before; a page is
-false when no event of its target began within --horizon after it (pages within --horizon
-of --end are "unjudged": the history does not tell yet). Rates are per week of the range.`,
+warning threshold, 7 days, for a warning) and still firing then, and the lead time is how
+much before; a page is false when it caught no event of its target and came during none
+(such pages within --horizon of --end are "unjudged": the history does not tell yet).
+Rates are per week of the range.`,
 		Example: `  omen rules predictive > omen.rules.yml
   omen rules predictive --interval 6h --label team=sre --output rules/omen.yml
   omen rules predictive --backtest --prometheus http://localhost:9090 --rules node-mixin/ \
