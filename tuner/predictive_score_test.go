@@ -76,3 +76,21 @@ func TestBacktestPredictiveRejectsABadRange(t *testing.T) {
 	_, err = tuner.BacktestPredictive(context.Background(), diskHistory{}, nil, tuner.PredictiveBacktestConfig{Start: start, End: start.Add(-time.Hour)})
 	require.ErrorContains(t, err, "before start")
 }
+
+func TestPredictiveTuneExtraListsTheEvidence(t *testing.T) {
+	start := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	path, err := writeDiskRule(t.TempDir())
+	require.NoError(t, err)
+	rules, err := tuner.Load(path, tuner.LoadOptions{})
+	require.NoError(t, err)
+	q := diskHistory{s: fillingDiskSeries(start), rule: exampleDiskRule}
+	extra := tuner.PredictiveTuneExtra(tuner.PredictiveBacktestConfig{})
+	tc := tuner.TuneConfig{ReplayConfig: tuner.ReplayConfig{Start: start.Add(14 * 24 * time.Hour), End: start.Add(26*24*time.Hour - 5*time.Minute)}}
+	ps, sk, err := extra(context.Background(), q, rules, tc)
+	require.NoError(t, err)
+	require.Empty(t, ps, "replacing a rule is no numbers-and-durations proposal")
+	require.Len(t, sk, 1)
+	require.Equal(t, "DiskFillingUp", sk[0].Alert)
+	require.Equal(t, "predict_linear rule; omen's prediction does better: OmenExhaustionCritical of `omen rules predictive --interval 1h` "+
+		"caught 1/1 exhaustions 23h ahead (median), 0.6 pages/week, 0.0 false/week where this rule caught 1/1 exhaustions 8h5m ahead (median), 0.6 pages/week, 0.0 false/week (horizon 1d)", sk[0].Reason)
+}
