@@ -220,6 +220,8 @@ type predictiveCompOut struct {
 	Events         []predictiveEvent  `json:"events"`
 	PredictLinear  predictiveScoreOut `json:"predict_linear"`
 	Omen           predictiveScoreOut `json:"omen"`
+	OmenBetter     bool               `json:"omen_better"`
+	Advice         string             `json:"advice"`
 	Warnings       []string           `json:"warnings"`
 }
 
@@ -282,7 +284,7 @@ func predictiveBacktestJSON(res *tuner.PredictiveBacktest) predictiveBacktestOut
 			Kind: c.Use.Kind, Signal: c.Use.Signal, RangeSeconds: c.Use.Range.Seconds(), AheadSeconds: c.Use.Ahead.Seconds(),
 			Limit: predictiveLimit(c.Use), Proposal: c.Proposal, HorizonSeconds: c.Horizon.Seconds(),
 			Targets: []string{}, Predictions: c.Predictions, Events: []predictiveEvent{},
-			PredictLinear: score(c.PredictLinear), Omen: score(c.Omen), Warnings: append([]string{}, c.Warnings...),
+			PredictLinear: score(c.PredictLinear), Omen: score(c.Omen), OmenBetter: c.OmenBetter(), Advice: c.Advice(), Warnings: append([]string{}, c.Warnings...),
 		}
 		for _, t := range c.Targets {
 			co.Targets = append(co.Targets, t.String())
