@@ -172,10 +172,10 @@ type BacktestScore struct {
 	// PagesPerWeek that over the weeks of the backtest.
 	Pages        int
 	PagesPerWeek float64
-	// FalsePages are pages with no event of theirs (labels agreeing)
-	// starting within Horizon after the page nor in progress at it, and
-	// FalsePagesPerWeek their rate. Unjudged are pages within Horizon of
-	// End that had no event yet: the history does not tell.
+	// FalsePages are pages that caught no event of theirs (labels
+	// agreeing; see Caught) and came during none, and FalsePagesPerWeek
+	// their rate. Unjudged are such pages within Horizon of End: the
+	// history does not tell yet.
 	FalsePages        int
 	FalsePagesPerWeek float64
 	Unjudged          int
@@ -560,9 +560,8 @@ func (s *BacktestScore) score(events []ExhaustionEvent, start, end time.Time, ho
 			if !agree(e, f) {
 				continue
 			}
-			// An event beginning within the horizon, or in progress.
-			if !e.Start.Before(f.FiringAt) && !e.Start.After(f.FiringAt.Add(horizon)) ||
-				!f.FiringAt.Before(e.Start) && !f.FiringAt.After(e.End) {
+			// The page caught the event (see Caught), or came during it.
+			if catches(f, e, horizon) || !f.FiringAt.Before(e.Start) && !f.FiringAt.After(e.End) {
 				justified = true
 				break
 			}
@@ -577,11 +576,10 @@ func (s *BacktestScore) score(events []ExhaustionEvent, start, end time.Time, ho
 	}
 	var leads []time.Duration
 	for _, e := range events {
-		from := e.Start.Add(-horizon)
 		var best *pir.Firing
 		for i := range s.Firings {
 			f := &s.Firings[i]
-			if !agree(e, *f) || !f.FiringAt.Before(e.Start) || f.Resolved() && !f.ResolvedAt.After(from) {
+			if !agree(e, *f) || !catches(*f, e, horizon) {
 				continue
 			}
 			if best == nil || f.FiringAt.Before(best.FiringAt) {
@@ -608,6 +606,12 @@ func (s *BacktestScore) score(events []ExhaustionEvent, start, end time.Time, ho
 		}
 		s.LeadMedian = &m
 	}
+}
+
+// catches reports whether the firing, started before the event, was
+// active at some instant of [event start − horizon, event start).
+func catches(f pir.Firing, e ExhaustionEvent, horizon time.Duration) bool {
+	return f.FiringAt.Before(e.Start) && (!f.Resolved() || f.ResolvedAt.After(e.Start.Add(-horizon)))
 }
 
 func floorDiv(a, b int64) int64 {

@@ -76,7 +76,7 @@ func FindPredictLinear(expr string) (*PredictLinearUse, error) {
 		}
 		u, err := comparisonUse(be)
 		if err != nil {
-			if reason == nil {
+			if reason == nil && !errors.Is(err, errNoCall) {
 				reason = err
 			}
 			return
@@ -96,6 +96,9 @@ func FindPredictLinear(expr string) (*PredictLinearUse, error) {
 	return nil, fmt.Errorf("%w: the expression does not use predict_linear", ErrNoPredictLinear)
 }
 
+// errNoCall is a comparison without predict_linear on its left.
+var errNoCall = errors.New("no predict_linear on the left of the comparison")
+
 // comparisonUse reads one comparison; a non-nil error says why it is not
 // a usable predict_linear comparison (nil, nil is impossible).
 func comparisonUse(be *metricsql.BinaryOpExpr) (*PredictLinearUse, error) {
@@ -104,7 +107,7 @@ func comparisonUse(be *metricsql.BinaryOpExpr) (*PredictLinearUse, error) {
 	switch op {
 	case "<", "<=", ">", ">=":
 	default:
-		return nil, fmt.Errorf("%s is not a comparison", op)
+		return nil, errNoCall // arithmetic, or, unless, == and !=: not a limit
 	}
 	if be.Bool {
 		return nil, errors.New("a bool comparison filters nothing")
@@ -126,7 +129,7 @@ func comparisonUse(be *metricsql.BinaryOpExpr) (*PredictLinearUse, error) {
 		}
 	}
 	if fe == nil {
-		return nil, errors.New("no predict_linear on the left of the comparison")
+		return nil, errNoCall
 	}
 	if err := u.readCall(fe); err != nil {
 		return nil, err

@@ -98,3 +98,21 @@ func TestPredictLinearMatchesPrometheus(t *testing.T) {
 		require.Greater(t, checked, 500)
 	}
 }
+
+// BenchmarkPredictLinear evaluates predict_linear(x[6h], 24h) on a 5-minute
+// series (72 samples in the range), as a replay does at every instant.
+func BenchmarkPredictLinear(b *testing.B) {
+	var ts []int64
+	var vs []float64
+	for i := range 24 * 12 {
+		ts = append(ts, int64(i)*300000)
+		vs = append(vs, 1e12-float64(i)*1e8)
+	}
+	at := ts[len(ts)-1]
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := tuner.PredictLinear(ts, vs, at, 6*time.Hour, 24*time.Hour, false); !ok {
+			b.Fatal("no result")
+		}
+	}
+}

@@ -58,9 +58,10 @@ the rule's signal against the rule's limit as of every --interval (default 1h he
 Both are scored on the same events: the incidents of --incidents, or else the signal
 reaching its limit in the history. An event is caught when a page came before it, at most
 --horizon before (default: omen's critical threshold, 24h, for a critical rule, its
-warning threshold, 7 days, for a warning), and the lead time is how much before; a page is
-false when no event of its target began within --horizon after it (pages within --horizon
-of --end are "unjudged": the history does not tell yet). Rates are per week of the range.`,
+warning threshold, 7 days, for a warning) and still firing then, and the lead time is how
+much before; a page is false when it caught no event of its target and came during none
+(such pages within --horizon of --end are "unjudged": the history does not tell yet).
+Rates are per week of the range.`,
 		Example: `  omen rules predictive > omen.rules.yml
   omen rules predictive --interval 6h --label team=sre --output rules/omen.yml
   omen rules predictive --backtest --prometheus http://localhost:9090 --rules node-mixin/ \
@@ -219,6 +220,8 @@ type predictiveCompOut struct {
 	Events         []predictiveEvent  `json:"events"`
 	PredictLinear  predictiveScoreOut `json:"predict_linear"`
 	Omen           predictiveScoreOut `json:"omen"`
+	OmenBetter     bool               `json:"omen_better"`
+	Advice         string             `json:"advice"`
 	Warnings       []string           `json:"warnings"`
 }
 
@@ -281,7 +284,7 @@ func predictiveBacktestJSON(res *tuner.PredictiveBacktest) predictiveBacktestOut
 			Kind: c.Use.Kind, Signal: c.Use.Signal, RangeSeconds: c.Use.Range.Seconds(), AheadSeconds: c.Use.Ahead.Seconds(),
 			Limit: predictiveLimit(c.Use), Proposal: c.Proposal, HorizonSeconds: c.Horizon.Seconds(),
 			Targets: []string{}, Predictions: c.Predictions, Events: []predictiveEvent{},
-			PredictLinear: score(c.PredictLinear), Omen: score(c.Omen), Warnings: append([]string{}, c.Warnings...),
+			PredictLinear: score(c.PredictLinear), Omen: score(c.Omen), OmenBetter: c.OmenBetter(), Advice: c.Advice(), Warnings: append([]string{}, c.Warnings...),
 		}
 		for _, t := range c.Targets {
 			co.Targets = append(co.Targets, t.String())

@@ -110,6 +110,8 @@ func TestRulesPredictiveBacktestOnVictoriaMetrics(t *testing.T) {
 			require.Greater(t, *mem.Omen.LeadSecondsMedian, *mem.PredictLinear.LeadSecondsMedian)
 		}
 		require.Zero(t, mem.Omen.FalsePages)
+		require.True(t, mem.OmenBetter)
+		require.Contains(t, mem.Advice, "omen's prediction does better")
 	})
 	t.Run("markdown shows both rules side by side", func(t *testing.T) {
 		code, out, stderr := run(t, nil, append(args, "--format", "markdown")...)

@@ -43,6 +43,7 @@ type tuneOptions struct {
 	Output         string
 	PR             bool
 	pr             prOptions
+	predictive     tunePredictiveOptions
 }
 
 var tuneFormats = []string{"table", "json", "yaml", "markdown"}
@@ -124,6 +125,7 @@ outcome is then the output, and --output keeps the proposals.`,
 	f.BoolVar(&o.PR, "pr", false, "deliver the proposals as omen pr does (needs --repo; the delivery flags are omen pr's)")
 	f.StringVar(&o.pr.Repo, "repo", "", "with --pr: the rules repository, a `DIR` or a URL")
 	o.pr.addDeliveryFlags(cmd)
+	o.predictive.addFlags(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(tuneFormats, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("split", cobra.FixedCompletions([]string{"auto"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -206,8 +208,7 @@ func runTune(cmd *cobra.Command, g *globalOptions, o *tuneOptions, format string
 		return err
 	}
 	cfg.ReplayConfig = tuner.ReplayConfig{Start: start, End: end, MaxPointsPerQuery: o.MaxPoints, Concurrency: g.MaxConcurrency, Rules: rules}
-	// TODO(issue 12 item 5): set cfg.Extra to the predictive proposals
-	// (predictive rules instead of predict_linear) when they land.
+	cfg.Extra = o.predictive.extra() // tune_predictive.go
 	p := g.startProgress(fmt.Sprintf("tuning %s", plural(len(selected), "rule")))
 	defer p.Finish("")
 	res, err := tuner.Tune(ctx, querier{src: src, g: g}, selected, cfg)
