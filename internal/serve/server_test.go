@@ -156,8 +156,10 @@ func TestAReloadWithABadScheduleKeepsTheConfigInForce(t *testing.T) {
 	schedule := "1h"
 	s, err := New(Options{
 		Listen: "127.0.0.1:0", StateDir: t.TempDir(),
-		LoadConfig: func() (*engine.Config, error) { return &engine.Config{Presets: []string{"disk"}, Schedule: schedule}, nil },
-		Job:        JobFunc(func(context.Context, *engine.Config) (*Outcome, error) { return &Outcome{}, nil }),
+		LoadConfig: func() (*engine.Config, error) {
+			return &engine.Config{Presets: []string{"disk"}, Schedule: schedule}, nil
+		},
+		Job: JobFunc(func(context.Context, *engine.Config) (*Outcome, error) { return &Outcome{}, nil }),
 	})
 	require.NoError(t, err)
 	defer s.ln.Close()
