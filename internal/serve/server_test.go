@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/omenhq/omen/internal/engine"
+	"github.com/omenhq/omen/series"
 )
 
 // every is a schedule of short intervals, below what ParseSchedule
@@ -173,4 +174,39 @@ func TestAReloadWithABadScheduleKeepsTheConfigInForce(t *testing.T) {
 	schedule = "@daily"
 	require.NoError(t, s.Reload())
 	require.Equal(t, "@daily", s.schedule().String())
+}
+
+func TestEarlierPredictionsAreCheckedAndTheirAccuracyServed(t *testing.T) {
+	asOf := mustTime(t, "2026-11-01T00:00:00Z")
+	hist := series.Series{}
+	for i := 0; i <= 10; i++ {
+		hist.Timestamps = append(hist.Timestamps, asOf.Add(time.Duration(i)*time.Hour).UnixMilli())
+		hist.Values = append(hist.Values, float64(i))
+	}
+	runs := []*engine.Report{
+		report(asOf, dur(5*time.Hour), series.Series{}),        // predicts exhaustion in 5h (4h–6h)
+		report(asOf.Add(10*time.Hour), dur(2*time.Hour), hist), // the limit was reached after 5h
+		report(asOf.Add(11*time.Hour), dur(1*time.Hour), series.Series{}),
+	}
+	var n atomic.Int32
+	s, err := New(Options{
+		Listen: "127.0.0.1:0", StateDir: t.TempDir(),
+		LoadConfig: func() (*engine.Config, error) {
+			return &engine.Config{Presets: []string{"disk"}, Horizon: engine.Duration(8 * time.Hour)}, nil
+		},
+		Job: JobFunc(func(context.Context, *engine.Config) (*Outcome, error) {
+			return &Outcome{Report: runs[n.Add(1)-1]}, nil
+		}),
+	})
+	require.NoError(t, err)
+	defer s.ln.Close()
+	for range runs {
+		s.runOnce(context.Background(), s.Config())
+	}
+	body := scrape(t, s)
+	require.Equal(t, "1", value(body, `omen_prediction_interval_coverage{target="disk"}`))
+	require.Equal(t, "1", value(body, `omen_predictions_checked_total{outcome="covered",target="disk"}`))
+	require.Equal(t, "0", value(body, `omen_prediction_eta_mean_abs_error_seconds{target="disk"}`), "P50 5h, exhausted after 5h")
+	require.Equal(t, "1", value(body, `omen_prediction_eta_abs_error_seconds_count{target="disk"}`))
+	require.Equal(t, "0", value(body, MetricPending), "one prediction a target a day: the later runs' are not stored")
 }
