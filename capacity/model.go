@@ -94,6 +94,8 @@ type analysis struct {
 	rng       float64
 	decelerat bool
 	growing   bool // the trend towards the limit is material
+	// cal holds the interval multipliers from the backtests (calibrate.go).
+	cal calibration
 }
 
 // analyze fits the history in w (oriented values on the grid).
@@ -135,6 +137,7 @@ func (w *work) analyze(hasCounter bool, scale float64, horizonDays float64) anal
 	an.fit.lrv = w.longRunRatio(an.fit.lo)
 	w.shapeUncertainty(&an)
 	w.envelope(&an)
+	w.calibrate(&an)
 	f := &an.fit
 	an.slope = f.slopeAt(0, an.ageNow)
 	// Standard error of the current slope from the path variance.

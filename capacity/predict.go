@@ -265,9 +265,10 @@ func (w *work) paths(an *analysis, steps int) {
 			v += d * d * an.pVar
 		}
 		sd := math.Sqrt(v)
+		bl, bh := an.cal.band(x, sd)
 		w.mean[h] = m
-		w.lo[h] = m - normQuantile80*sd
-		w.hi[h] = m + normQuantile80*sd
+		w.lo[h] = m - bl
+		w.hi[h] = m + bh
 	}
 }
 

@@ -17,6 +17,12 @@
 // [Find] picks one rule by name, group and labels, and reports an
 // ambiguous name with its candidates.
 //
+// Predictive rules: [PredictiveRules] writes the alerting rules that page
+// on omen's written-back capacity predictions instead of on
+// predict_linear, and [PredictLinear] is PromQL's predict_linear
+// reimplemented bit for bit (Kahan sums), with [PredictLinearRule] for a
+// predict_linear rule's pending → firing replay without a server.
+//
 // The package is a library: it never prints and imports nothing of omen's
 // internal packages. Data comes in through the small Querier interface.
 package tuner

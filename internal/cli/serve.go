@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -91,15 +93,24 @@ is abandoned after that (nothing half-written), and omen exits 0.`,
 func runServe(ctx context.Context, g *globalOptions, o serveOptions, view *viewOptions) error {
 	job := serve.JobFunc(func(ctx context.Context, cfg *engine.Config) (*serve.Outcome, error) {
 		rg := g.forRun()
-		rep, err := executeJob(ctx, rg, cfg, view)
-		if err != nil {
+		sum, err := executeJob(ctx, rg, cfg, view, "")
+		var findings findingsError
+		if sum == nil || (err != nil && !errors.As(err, &findings)) {
+			// A failed stage fails the run; targets at risk (findings)
+			// are what the run is for.
 			return nil, err
 		}
-		var buf bytes.Buffer
-		if err := renderPredictions(&buf, "json", display{}, view.show(rep)); err != nil {
+		out := &serve.Outcome{Report: sum.report, Detections: sum.detections}
+		if sum.report != nil {
+			var buf bytes.Buffer
+			if err := renderPredictions(&buf, "json", display{}, view.show(sum.report)); err != nil {
+				return nil, err
+			}
+			out.JSON = buf.Bytes()
+		} else if out.JSON, err = json.Marshal(sum); err != nil {
 			return nil, err
 		}
-		return &serve.Outcome{Report: rep, JSON: buf.Bytes()}, nil
+		return out, nil
 	})
 	s, err := serve.New(serve.Options{
 		Listen:       o.Listen,

@@ -1,4 +1,4 @@
-package sink_test
+package tuner_test
 
 import (
 	"os"
@@ -9,8 +9,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/omenhq/omen/internal/sink"
 	"github.com/omenhq/omen/internal/testrig"
+	"github.com/omenhq/omen/tuner"
 )
 
 // TestPredictiveRulesPassPromtool checks the generated rules with
@@ -20,7 +20,7 @@ import (
 func TestPredictiveRulesPassPromtool(t *testing.T) {
 	promtool := testrig.RequireBinary(t, "promtool")
 	dir := t.TempDir()
-	rules, err := sink.PredictiveRules(sink.RulesConfig{Interval: 6 * time.Hour, ExtraLabels: map[string]string{"team": "sre"}})
+	rules, err := tuner.PredictiveRules(tuner.PredictiveRulesConfig{Interval: 6 * time.Hour, ExtraLabels: map[string]string{"team": "sre"}})
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "omen.rules.yml"), rules, 0o644))
 
