@@ -501,3 +501,10 @@ func TestDockerfileBuildsAStaticBinaryForANonRootMinimalImage(t *testing.T) {
 		require.NotEqual(t, elf.PT_DYNAMIC, p.Type, "a static binary has no dynamic section")
 	}
 }
+
+func TestStrictDecodingRefusesAMisspeltField(t *testing.T) {
+	_, _, err := decoder.Decode([]byte("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec:\n  replica: 2\n"), nil, nil)
+	require.ErrorContains(t, err, `unknown field "spec.replica"`)
+	var sm ServiceMonitor
+	require.Error(t, kyaml.UnmarshalStrict([]byte("apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: x}\nspec:\n  endpoints: [{port: http, intervall: 30s}]\n"), &sm))
+}

@@ -391,7 +391,9 @@ func (s *Server) runOnce(ctx context.Context, cfg *engine.Config) {
 		}
 	}
 	if out.Report != nil {
-		checks, err := s.acc.Update(out.Report, time.Duration(cfg.Horizon), finished)
+		// Due is judged on the data's clock: a prediction is checked once
+		// a run's as-of passes its horizon (with at: in the config, never).
+		checks, err := s.acc.Update(out.Report, time.Duration(cfg.Horizon), out.Report.AsOf)
 		if err != nil {
 			s.m.errors.WithLabelValues("prediction_store").Inc()
 			s.log.Error("cannot update the prediction store", "error", err)
