@@ -398,23 +398,25 @@ func proposeHPA(w *Workload, h History, split time.Time, win *Window, cfg Config
 	flaps = flapsPerDay(best.p, search, ssim)
 
 	after := best.p
-	changes := hpaChanges(w.Autoscaler, cur, after, ci)
-	if len(changes) == 0 {
-		return nil, ""
+	var out []Proposal
+	if changes := hpaChanges(w.Autoscaler, cur, after, ci); len(changes) > 0 {
+		before, err1 := Simulate(cur, h.Demand, withWindow(sim, win))
+		afterRes, err2 := Simulate(after, h.Demand, withWindow(sim, win))
+		if err1 != nil || err2 != nil {
+			return nil, fmt.Sprintf("HPA: cannot simulate the held-out window: %v %v", err1, err2)
+		}
+		why := hpaWhy(cur, after, ci, base.res, best.res, peakP90, growth, flaps, fc, rises, principled, reaction)
+		prop := Proposal{Workload: w.ID(), Kind: KindHPAProposal, Object: w.Autoscaler.Object, Changes: changes,
+			Before: &Figures{Result: &before}, After: &Figures{Result: &afterRes}, Window: win, Why: why}
+		if rh, ok := observedHours(h, win); ok {
+			prop.Observed = &Observed{ReplicaHours: rh, SimulatedReplicaHours: before.ReplicaHours, From: h.ReplicasFrom}
+			prop.Why += fmt.Sprintf(" The replay of the current policy runs %.0f replica-hours on the held-out window; the cluster ran %.0f (%s).", before.ReplicaHours, rh, h.ReplicasFrom)
+		}
+		out = append(out, prop)
 	}
-	before, err1 := Simulate(cur, h.Demand, withWindow(sim, win))
-	afterRes, err2 := Simulate(after, h.Demand, withWindow(sim, win))
-	if err1 != nil || err2 != nil {
-		return nil, fmt.Sprintf("HPA: cannot simulate the held-out window: %v %v", err1, err2)
-	}
-	why := hpaWhy(cur, after, ci, base.res, best.res, peakP90, growth, flaps, fc, rises, principled, reaction)
-	prop := Proposal{Workload: w.ID(), Kind: KindHPAProposal, Object: w.Autoscaler.Object, Changes: changes,
-		Before: &Figures{Result: &before}, After: &Figures{Result: &afterRes}, Window: win, Why: why}
-	if rh, ok := observedHours(h, win); ok {
-		prop.Observed = &Observed{ReplicaHours: rh, SimulatedReplicaHours: before.ReplicaHours, From: h.ReplicasFrom}
-		prop.Why += fmt.Sprintf(" The replay of the current policy runs %.0f replica-hours on the held-out window; the cluster ran %.0f (%s).", before.ReplicaHours, rh, h.ReplicasFrom)
-	}
-	out := []Proposal{prop}
+	// The schedule is proposed beside the policy, changed or kept: the
+	// recurring rises no HPA setting within the budget absorbs are its
+	// reason to be.
 	if s := proposeSchedule(w, h, after, profile, train, win, reaction, ci, ssim, sim); s != nil {
 		out = append(out, *s)
 	}
