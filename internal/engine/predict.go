@@ -188,6 +188,10 @@ func Predict(ctx context.Context, src source.Source, opts PredictOptions) (*Repo
 			}
 			n += len(targets)
 		}
+		if ctx.Err() != nil {
+			// collectAhead stops without a word when ctx is done.
+			return nil, fmt.Errorf("prediction stopped after %d of %d targets: %w", done, found, context.Cause(ctx))
+		}
 		logger.Debug("predicted", "spec", spec.Name, "targets", n, "batches", len(batches), "shard", opts.Shard.String(), "took", time.Since(began))
 	}
 	SortResults(rep.Results)

@@ -174,3 +174,50 @@ func TestChartsKeepTheRiskiest(t *testing.T) {
 	}
 	require.ElementsMatch(t, []string{"1", "3", "5"}, kept, "the three soonest ETAs (5h, 1h, 30h) keep their charts")
 }
+
+func TestPredictHandsOutEachBatchAndKeepsFewCharts(t *testing.T) {
+	end := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	var ss []series.Series
+	for i := range 30 {
+		ts := make([]int64, 0, 200)
+		vs := make([]float64, 0, 200)
+		for k := range 200 {
+			ts = append(ts, end.Add(-time.Duration(200-k)*5*time.Minute).UnixMilli())
+			vs = append(vs, 1e9-float64((i+1)*k)*4e4)
+		}
+		ss = append(ss, series.Series{Labels: series.New("__name__", "free", "host", fmt.Sprintf("h%02d", i)), Timestamps: ts, Values: vs})
+	}
+	spec := TargetSpec{Name: "disk", Usage: `free`, LimitValue: 0, Direction: series.Down, On: []string{"host"}}
+	var batches, seen int
+	rep, err := Predict(context.Background(), file.New(ss), PredictOptions{
+		Specs: []TargetSpec{spec}, AsOf: end, BatchSize: 8, Charts: 2, Capacity: capacity.Config{Window: 24 * time.Hour},
+		OnBatch: func(rs []Result) error {
+			batches++
+			seen += len(rs)
+			for _, r := range rs {
+				require.Positive(t, r.History.Len(), "a batch's results come with their history")
+			}
+			return nil
+		},
+	})
+	require.NoError(t, err)
+	require.Equal(t, 4, batches, "30 series in batches of at most 8")
+	require.Equal(t, 4, rep.Batches)
+	require.Equal(t, 30, seen)
+	charted := 0
+	for _, r := range rep.Results {
+		if r.History.Len() > 0 {
+			charted++
+		}
+	}
+	require.LessOrEqual(t, charted, 2, "only the two riskiest keep their history")
+
+	t.Run("an error from OnBatch stops the run", func(t *testing.T) {
+		stop := fmt.Errorf("stop")
+		_, err := Predict(context.Background(), file.New(ss), PredictOptions{
+			Specs: []TargetSpec{spec}, AsOf: end, BatchSize: 8, Capacity: capacity.Config{Window: 24 * time.Hour},
+			OnBatch: func([]Result) error { return stop },
+		})
+		require.ErrorIs(t, err, stop)
+	})
+}
