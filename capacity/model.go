@@ -94,6 +94,12 @@ type analysis struct {
 	rng       float64
 	decelerat bool
 	growing   bool // the trend towards the limit is material
+	// weekly is set when the residuals repeat weekly (weekly.go): the
+	// futures are then simulated with the same weekday's residuals.
+	weekly bool
+	// youngRun is set when the current run is younger than
+	// youngSegmentDays with no complete run before it.
+	youngRun bool
 	// cal holds the interval multipliers from the backtests (calibrate.go).
 	cal calibration
 }
@@ -137,6 +143,9 @@ func (w *work) analyze(hasCounter bool, scale float64, horizonDays float64) anal
 	an.fit.lrv = w.longRunRatio(an.fit.lo)
 	w.shapeUncertainty(&an)
 	w.envelope(&an)
+	if w.detectWeekly(&an) {
+		an.weekly, an.structured = true, true
+	}
 	w.calibrate(&an)
 	f := &an.fit
 	an.slope = f.slopeAt(0, an.ageNow)
@@ -454,14 +463,20 @@ func (w *work) analyzeSegments(an *analysis) {
 	if complete == 0 && an.ageNow < youngSegmentDays {
 		// Only the truncated first segment before a young current one:
 		// the slope of the end of the first segment, from the current level.
+		// Only the last hour of the current run gives its level: its
+		// ramp would otherwise set the shared slope, and a warm-up seen
+		// for a few hours is not a leak.
 		first := w.bounds[1]
 		from := max(0, first-int(2*float64(dayMs)/float64(w.step)))
+		recent := max(first, n-max(minRows, int(hourMs/w.step)))
 		for i := range n {
 			switch {
 			case i < from:
 				w.seg[i] = -1
 			case i < first:
 				w.seg[i] = 0
+			case i < recent:
+				w.seg[i] = -1
 			default:
 				w.seg[i] = 1
 			}
@@ -469,6 +484,7 @@ func (w *work) analyzeSegments(an *analysis) {
 		an.fitLo = from
 		an.fit = w.backfit(shape{kind: shLinear}, from, 2, &an.prof, 0)
 		an.model = "linear, previous run"
+		an.youngRun = true
 		an.ageNow = 0
 		return
 	}
