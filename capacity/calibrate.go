@@ -1,7 +1,6 @@
 package capacity
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/omenhq/omen/stats"
@@ -223,7 +222,4 @@ func (w *work) calibrate(an *analysis) {
 	if hPrev > 0 && ePrev > 0 && eLast > 0 {
 		c.growth = math.Min(math.Max(math.Log(eLast/ePrev)/math.Log(hLast/hPrev), 1), 2)
 	}
-	dbgCal = fmt.Sprintf("reach %.2f lo %.3g hi %.3g y %.3g struct %v", reach, c.lo[3], c.hi[3], w.y[n-1], an.structured)
 }
-
-var dbgCal string
