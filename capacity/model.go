@@ -100,7 +100,7 @@ type analysis struct {
 	// youngRun is set when the current run is younger than
 	// youngSegmentDays with no complete run before it.
 	youngRun bool
-	// cal holds the interval multipliers from the backtests (calibrate.go).
+	// cal holds the interval band from the backtests (calibrate.go).
 	cal calibration
 }
 
