@@ -50,6 +50,9 @@ const (
 	// job (a sawtooth spends about half of it there, a smooth daily hump
 	// about a quarter).
 	batchSpike = 0.22
+	// shortHistoryDays: under this much fitted history a bend is not
+	// extrapolated as acceleration (the recent half's rate is used).
+	shortHistoryDays = 3.0
 	// plateauFrac: a saturating (warm-up) shape is accepted only when its
 	// time constant is at most this fraction of the typical segment.
 	plateauFrac = 1.0 / 3
@@ -238,8 +241,23 @@ func (w *work) analyzeContinuous(an *analysis, lo int) {
 		c, vc := q.beta[1], q.hac()*q.sigma2*q.winv[1][1]
 		t := c / math.Sqrt(vc)
 		slopeEnd := q.beta[0] // derivative at x = 0
+		span := float64(n-1-lo) * w.stepD
+		accel := t > curvatureT && slopeEnd > 0 && c*w.horizonDays*w.horizonDays > curvatureMaterial*math.Max(slopeEnd*w.horizonDays, materialFrac*w.scale)
 		switch {
-		case t > curvatureT && slopeEnd > 0 && c*w.horizonDays*w.horizonDays > curvatureMaterial*math.Max(slopeEnd*w.horizonDays, materialFrac*w.scale):
+		case accel && span < shortHistoryDays:
+			// Under 3 days a bend cannot be told from a change of rate
+			// (flat, then growth): extrapolating its curvature for days
+			// would invent an early crossing. The recent half gives the
+			// current rate; the backtests widen the band.
+			mid := lo + (n-lo)/2
+			for i := lo; i < mid; i++ {
+				w.seg[i] = -1
+			}
+			an.fitLo = mid
+			an.fit = w.backfit(lin, mid, 1, &an.prof, 1)
+			an.model = "linear, recent half of a short history"
+			return
+		case accel:
 			// The exponential's fit is sharp in ρ: refine around the best
 			// grid rate before comparing with the quadratic.
 			bestR, bestSSE := 0.0, math.Inf(1)
