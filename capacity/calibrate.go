@@ -1,7 +1,6 @@
 package capacity
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/omenhq/omen/stats"
@@ -17,11 +16,11 @@ import (
 // parameter variance tiny — "80% between 4.0d and 4.0d". So the interval is
 // calibrated on the history itself, as split-conformal prediction does
 // for regression (Lei, G'Sell, Rinaldo, Tibshirani & Wasserman 2018,
-// "Distribution-free predictive inference for regression", JASA, §5.2 on
-// locally weighted residuals) and rolling-origin evaluation does for time
-// series (Tashman 2000, "Out-of-sample tests of forecasting accuracy",
-// IJF; conformal forecasting with time-ordered calibration sets, e.g.
-// Stankeviciute, Alaa & van der Schaar 2021):
+// "Distribution-free predictive inference for regression", JASA: the
+// quantiles of the errors on data the fit did not see bound the next
+// error) with the calibration set made by rolling-origin evaluation, as
+// for time series (Tashman 2000, "Out-of-sample tests of forecasting
+// accuracy: an analysis and review", IJF 16(4)):
 //
 //  1. Origins o inside the fitted data (calOrigins of them, from
 //     calFirstFrac of the fitted span to its end, never with less than
@@ -29,22 +28,23 @@ import (
 //     segments and the daily profile chosen on the whole window — on the
 //     rows before o only, with the level correction of its last days.
 //  2. Each origin predicts the hourly means of the data after it, as far
-//     as its segment goes; a prediction's score is its error divided by
-//     the origin's standard deviation of an hourly mean (path variance
-//     plus the noise variance of a mean of the hour's rows):
-//     z = (ȳ − ŷ)/s, the locally weighted residual.
+//     as its run goes: where would the forecast have been, where did the
+//     series go. The score is the error ȳ − ŷ in the series' unit.
 //  3. The scores are grouped by horizon (calBins, doubling from 6 hours);
-//     in each group the 10% and 90% quantiles give the multipliers of the
-//     final path's standard deviation, never inside ±1.2816 (the model's
-//     own 80%), and non-decreasing with the horizon: uncertainty does not
-//     shrink as the forecast reaches further.
-//  4. Beyond the longest horizon the backtests reached, H, the
-//     multipliers grow as √(h/H) — the growth of a random-walk error, the
-//     mildest misspecification a longer extrapolation meets — which is
-//     also how a short window widens its interval: one day of data
-//     backtests a few hours ahead, and a prediction days ahead is an
+//     in each group the 10% and 90% quantiles give the distances below
+//     and above the mean path, non-decreasing with the horizon
+//     (uncertainty does not shrink as the forecast reaches further); the
+//     band is the wider of these and the model's own ±1.2816 standard
+//     deviations.
+//  4. Beyond H, the mean horizon of the scores of the last group, the
+//     band grows as (h/H)^γ, γ the growth of the mean absolute error
+//     between the last two groups (on their mean horizons), clamped to
+//     [1, 2]: a slope error grows as h, an unmodelled curvature as h².
+//     That is also how a short window widens its interval: one day of
+//     data backtests a few hours ahead, and a prediction days ahead is an
 //     extrapolation far beyond what was checked. Without any backtest
-//     (under calMinFit of data) H is a quarter of the fitted span.
+//     (under 2·calMinFit of data) the model's band grows as h/H with H a
+//     quarter of the fitted span.
 //
 // The P50 stays the model's crossing; only the band moves, and it is
 // zero-width only when every backtest error is zero (noiseless data the
@@ -68,12 +68,12 @@ const (
 // calBins are the upper edges (days) of the horizon groups.
 var calBins = [...]float64{0.25, 0.5, 1, 2, 4, 8, math.Inf(1)}
 
-// calibration holds the multipliers of the path standard deviation per
-// horizon group, and the longest horizon reached.
+// calibration holds the band's distances below and above the mean path
+// per horizon group (oriented units) and how they grow beyond the last.
 type calibration struct {
 	ok       bool
-	lo, hi   [len(calBins)]float64 // multipliers (positive) below and above
-	reach    float64               // longest backtested horizon, days
+	lo, hi   [len(calBins)]float64 // distances (≥ 0) below and above the mean
+	reach    float64               // mean horizon of the last group's scores, days
 	growth   float64               // exponent of the error growth beyond reach
 	fallback float64               // H without backtests, days
 }
@@ -129,7 +129,7 @@ func (w *work) calibrate(an *analysis) {
 	for k := range zs {
 		zs[k] = w.calZ[k][:0]
 	}
-	reach := 0.0
+	var hsum [len(calBins)]float64
 	lvlRows := int(calLevelDays / w.stepD)
 	for k := range calOrigins {
 		o := first + (n-blk-first)*k/calOrigins
@@ -182,7 +182,7 @@ func (w *work) calibrate(an *analysis) {
 				b++
 			}
 			zs[b] = append(zs[b], e)
-			reach = math.Max(reach, h)
+			hsum[b] += h
 		}
 	}
 	c := &an.cal
@@ -206,10 +206,7 @@ func (w *work) calibrate(an *analysis) {
 				eLast += math.Abs(e)
 			}
 			eLast /= float64(len(zs[b]))
-			hLast = calBins[b] * 0.75
-			if b > 0 && math.IsInf(calBins[b], 1) {
-				hLast = calBins[b-1] * 1.5
-			}
+			hLast = hsum[b] / float64(len(zs[b]))
 		}
 		c.lo[b], c.hi[b] = prevLo, prevHi
 		w.calZ[b] = zs[b]
@@ -218,12 +215,10 @@ func (w *work) calibrate(an *analysis) {
 		return
 	}
 	c.ok = true
-	c.reach = reach
+	// The last group's distances hold at its scores' mean horizon.
+	c.reach = hLast
 	c.growth = 1
 	if hPrev > 0 && ePrev > 0 && eLast > 0 {
 		c.growth = math.Min(math.Max(math.Log(eLast/ePrev)/math.Log(hLast/hPrev), 1), 2)
 	}
-	dbgCal = fmt.Sprintf("reach %.2f lo %.3g hi %.3g y %.3g struct %v", reach, c.lo[3], c.hi[3], w.y[n-1], an.structured)
 }
-
-var dbgCal string
