@@ -20,6 +20,7 @@ const (
 	EvidenceStuck Evidence = "stuck" // the recent samples move far less than ever (a flat line)
 	EvidenceRange Evidence = "range" // the value is beyond the range seen
 	EvidenceLevel Evidence = "level" // the recent average is beyond the range of past averages
+	EvidenceShape Evidence = "shape" // the recent samples form a shape unlike any seen
 )
 
 // evidences is the number of tail probabilities combined (Bonferroni):
@@ -47,6 +48,9 @@ type Config struct {
 	// samples in a row below it that end one (default 12). See Surprise.
 	Episode float64
 	Quiet   int
+
+	// Exp holds experiment knobs (scratch; removed before merge).
+	Exp map[string]float64
 }
 
 func (c Config) withDefaults() Config {
@@ -134,6 +138,7 @@ type Surprise struct {
 	ev        events
 	explain   Explanation
 	anomalous bool
+	shape     *shapeMemory
 }
 
 // The statistics of a Surprise detector, indices into its tails.
@@ -143,6 +148,7 @@ const (
 	statSpread        // log(EWMA(|Δz|) + 10⁻³)
 	statValue         // v
 	statLevel         // EWMA(v)
+	statShape         // distance of the recent shape to the nearest past one
 	nstats
 )
 
@@ -167,8 +173,14 @@ func NewSurprise(cfg Config) *Surprise {
 			c.MinScale = math.Max(c.MinScale, 0.01/math.Sqrt(float64(cfg.Short)))
 		default:
 			c.Anchor = 3
+			if h := cfg.Exp["valhist"]; h > 0 {
+				c.History = int(h)
+			}
 		}
 		s.tails[k] = NewTail(c)
+	}
+	if cfg.Exp["noshape"] == 0 {
+		s.shape = newShapeMemory(cfg.Short, s.tails[statShape].cfg.History)
 	}
 	return s
 }
@@ -191,7 +203,7 @@ func (s *Surprise) Update(t int64, v float64) float64 {
 	if s.learn {
 		residuals := s.inEp <= 1 || s.inEp > s.base.Window()
 		for k, tl := range s.tails {
-			if k >= statValue || residuals {
+			if k == statValue || k == statLevel || residuals {
 				tl.Add(s.xs[k])
 			}
 		}
@@ -205,6 +217,9 @@ func (s *Surprise) raw(t int64, v float64) float64 {
 	s.learn = false
 	z, ok := s.base.Update(t, v)
 	if !finite(v) {
+		if s.shape != nil {
+			s.shape.push(math.NaN()) // a gap breaks the shapes across it
+		}
 		return 0
 	}
 	if s.values == 0 {
@@ -212,8 +227,13 @@ func (s *Surprise) raw(t int64, v float64) float64 {
 	}
 	s.values++
 	s.lv += s.alpha * (v - s.lv)
+	shapeD, shapeOK := 0.0, false
+	if s.shape != nil {
+		shapeD, shapeOK = s.shape.push(v)
+	}
 	if !ok {
-		// Before the baseline is complete only the range and level learn.
+		// Before the baseline is complete only the range, the level and
+		// the shapes learn.
 		s.tails[statValue].Add(v)
 		s.tails[statLevel].Add(s.lv)
 		return 0
@@ -225,9 +245,23 @@ func (s *Surprise) raw(t int64, v float64) float64 {
 	s.a += s.alpha * (math.Abs(z-s.lastZ) - s.a)
 	s.lastZ = z
 	s.explain.Expected, s.explain.Z = s.base.Expected(), z
-	s.xs = [nstats]float64{math.Abs(z), math.Abs(s.m), math.Log(s.a + 1e-3), v, s.lv}
+	s.xs = [nstats]float64{math.Abs(z), math.Abs(s.m), math.Log(s.a + 1e-3), v, s.lv, math.NaN()}
 	s.learn = true
 	tl := &s.tails
+	pShape := 1.0
+	if s.shape != nil {
+		if d, ok := shapeD, shapeOK; ok {
+			if sc := valueScale(tl[statValue]); sc > 0 {
+				s.xs[statShape] = d / sc
+				// The distances have a daily rhythm of their own (peaks
+				// and troughs match differently): judge them once their
+				// tail holds a day of them, as the range waits a day.
+				if tl[statShape].Len() >= s.base.Period() {
+					pShape = tl[statShape].Upper(s.xs[statShape])
+				}
+			}
+		}
+	}
 	p, kind := tl[statPoint].Upper(s.xs[statPoint]), EvidencePoint
 	for _, c := range [...]struct {
 		p float64
@@ -239,6 +273,7 @@ func (s *Surprise) raw(t int64, v float64) float64 {
 		{tl[statValue].Lower(v), EvidenceRange},
 		{tl[statLevel].Upper(s.lv), EvidenceLevel},
 		{tl[statLevel].Lower(s.lv), EvidenceLevel},
+		{pShape, EvidenceShape},
 	} {
 		if c.p < p {
 			p, kind = c.p, c.e
@@ -247,7 +282,11 @@ func (s *Surprise) raw(t int64, v float64) float64 {
 	if !tl[statPoint].Ready() || s.values <= s.base.Period() {
 		return 0
 	}
-	p = math.Min(1, evidences*p)
+	ne := float64(evidences)
+	if s.shape != nil {
+		ne++
+	}
+	p = math.Min(1, ne*p)
 	s.explain.P = p
 	if p < 1 {
 		s.explain.Evidence = kind
@@ -326,4 +365,14 @@ func (e *events) step(s float64) (float64, bool) {
 func LogScore(p float64) float64 {
 	s := math.Log(p+1e-10) / math.Log(1e-10)
 	return math.Max(0, math.Min(1, s))
+}
+
+// valueScale is a robust spread of the values in t's history: the
+// interquartile range / 1.349, or the 1%–99% range / 4.65 when that is 0.
+func valueScale(t *Tail) float64 {
+	r := t.hist
+	if s := (r.Quantile(0.75) - r.Quantile(0.25)) / 1.349; s > 0 {
+		return s
+	}
+	return (r.Quantile(0.99) - r.Quantile(0.01)) / 4.65
 }
