@@ -24,8 +24,8 @@ const (
 )
 
 // evidences is the number of tail probabilities combined (Bonferroni):
-// point, shift, stuck and both ends of the range and of the level.
-const evidences = 7
+// point, shift, stuck, shape and both ends of the range and of the level.
+const evidences = 8
 
 // Config configures a Surprise detector, omen's default. The zero value is
 // the configuration measured in bench/RESULTS.md.
@@ -48,9 +48,6 @@ type Config struct {
 	// samples in a row below it that end one (default 12). See Surprise.
 	Episode float64
 	Quiet   int
-
-	// Exp holds experiment knobs (scratch; removed before merge).
-	Exp map[string]float64
 }
 
 func (c Config) withDefaults() Config {
@@ -73,7 +70,7 @@ func (c Config) withDefaults() Config {
 // judged against the same series' own past.
 //
 // A Baseline (rolling median, daily and weekly profiles, robust scales)
-// turns each sample into a standardised residual z. Five statistics are
+// turns each sample into a standardised residual z. Six statistics are
 // each compared with their own recent history by a Tail, which gives the
 // probability of a value at least as extreme — the empirical frequency
 // inside the range seen, an exponential tail beyond it:
@@ -83,14 +80,20 @@ func (c Config) withDefaults() Config {
 //	stuck: log(EWMA(|z_t − z_{t−1}|) + 10⁻³)  lower tail (a flat line)
 //	range: v_t                            both tails
 //	level: EWMA(v)_t                      both tails
+//	shape: d(v_{t−Short+1…t}) / s         upper tail
 //
 // (exponential weights 1/Short). The first three are relative to what the
 // baseline expected now (a spike at night, a day that stays flat, a shift
-// of the level); the last two to everything the series did recently, so a
-// value or a sustained level never seen in two weeks counts even where
+// of the level); range and level to everything the series did recently, so
+// a value or a sustained level never seen in two weeks counts even where
 // the baseline has adapted (the "spatial anomaly" of Numenta's detector,
-// here calibrated and without a margin to tune). The smallest of the seven
-// probabilities times seven (Bonferroni) is the sample's tail probability
+// here calibrated and without a margin to tune). Shape is the Euclidean
+// distance from the last Short values to the nearest earlier stretch of
+// Short values in the same memory (Tail.History), in units of the values'
+// interquartile spread s: a pattern never seen, even within the range and
+// close to the baseline (the windowed novelty of k-NN and ART detectors);
+// it is judged once its tail holds a day of distances. The smallest of the
+// eight probabilities times eight (Bonferroni) is the sample's tail probability
 // p, and its raw score is LogScore(p) in [0, 1]: 0.25 is p = 3·10⁻³, 0.5
 // is p = 10⁻⁵, 1 is p ≤ 10⁻¹⁰. Because every statistic is judged against
 // the same series, a score means the same on a quiet and on a noisy series,
@@ -119,11 +122,12 @@ func (c Config) withDefaults() Config {
 // are 0 until the baseline is complete, the tails hold Tail.Min values and
 // the range a whole daily period.
 //
-// Cost per sample: O(Window + History) for the sorted windows' memmoves,
-// about 3.7 µs of CPU with full windows (see bench/RESULTS.md); memory
-// 5·16·History + 48·Window + 8·(3·period + 2·7·period) + 8·8·period bytes
-// (≈ 390 KB for 5-minute data with the defaults), bounded by the
-// configuration.
+// Cost per sample: O(Window + History) for the sorted windows' memmoves
+// and O(History) for the nearest-shape search (a lower bound skips most
+// stretches), about 40 µs of CPU with full windows (see bench/RESULTS.md);
+// memory 6·16·History + 32·History + 48·Window + 8·(3·period + 2·7·period)
+// + 8·8·period bytes (≈ 600 KB for 5-minute data with the defaults),
+// bounded by the configuration.
 type Surprise struct {
 	cfg       Config
 	base      *Baseline
@@ -173,15 +177,10 @@ func NewSurprise(cfg Config) *Surprise {
 			c.MinScale = math.Max(c.MinScale, 0.01/math.Sqrt(float64(cfg.Short)))
 		default:
 			c.Anchor = 3
-			if h := cfg.Exp["valhist"]; h > 0 {
-				c.History = int(h)
-			}
 		}
 		s.tails[k] = NewTail(c)
 	}
-	if cfg.Exp["noshape"] == 0 {
-		s.shape = newShapeMemory(cfg.Short, s.tails[statShape].cfg.History)
-	}
+	s.shape = newShapeMemory(cfg.Short, s.tails[statShape].cfg.History)
 	return s
 }
 
@@ -217,9 +216,7 @@ func (s *Surprise) raw(t int64, v float64) float64 {
 	s.learn = false
 	z, ok := s.base.Update(t, v)
 	if !finite(v) {
-		if s.shape != nil {
-			s.shape.push(math.NaN()) // a gap breaks the shapes across it
-		}
+		s.shape.push(math.NaN()) // a gap breaks the shapes across it
 		return 0
 	}
 	if s.values == 0 {
@@ -227,10 +224,7 @@ func (s *Surprise) raw(t int64, v float64) float64 {
 	}
 	s.values++
 	s.lv += s.alpha * (v - s.lv)
-	shapeD, shapeOK := 0.0, false
-	if s.shape != nil {
-		shapeD, shapeOK = s.shape.push(v)
-	}
+	shapeD, shapeOK := s.shape.push(v)
 	if !ok {
 		// Before the baseline is complete only the range, the level and
 		// the shapes learn.
@@ -249,17 +243,13 @@ func (s *Surprise) raw(t int64, v float64) float64 {
 	s.learn = true
 	tl := &s.tails
 	pShape := 1.0
-	if s.shape != nil {
-		if d, ok := shapeD, shapeOK; ok {
-			if sc := valueScale(tl[statValue]); sc > 0 {
-				s.xs[statShape] = d / sc
-				// The distances have a daily rhythm of their own (peaks
-				// and troughs match differently): judge them once their
-				// tail holds a day of them, as the range waits a day.
-				if tl[statShape].Len() >= s.base.Period() {
-					pShape = tl[statShape].Upper(s.xs[statShape])
-				}
-			}
+	if sc := valueScale(tl[statValue]); shapeOK && sc > 0 {
+		s.xs[statShape] = shapeD / sc
+		// The distances have a daily rhythm of their own (peaks and
+		// troughs match differently): they are judged once their tail
+		// holds a day of them, as the range waits a day.
+		if tl[statShape].Len() >= s.base.Period() {
+			pShape = tl[statShape].Upper(s.xs[statShape])
 		}
 	}
 	p, kind := tl[statPoint].Upper(s.xs[statPoint]), EvidencePoint
@@ -282,11 +272,7 @@ func (s *Surprise) raw(t int64, v float64) float64 {
 	if !tl[statPoint].Ready() || s.values <= s.base.Period() {
 		return 0
 	}
-	ne := float64(evidences)
-	if s.shape != nil {
-		ne++
-	}
-	p = math.Min(1, ne*p)
+	p = math.Min(1, evidences*p)
 	s.explain.P = p
 	if p < 1 {
 		s.explain.Evidence = kind
