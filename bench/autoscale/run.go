@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/omenhq/omen/internal/cputime"
 	"github.com/omenhq/omen/tuner/scale"
 )
 
@@ -118,7 +119,7 @@ type Report struct {
 func Run(ctx context.Context, o Options) (*Report, error) {
 	o = o.withDefaults()
 	began := time.Now()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	dir, err := os.MkdirTemp("", "omen-bench-scale-")
 	if err != nil {
 		return nil, err
@@ -189,7 +190,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	rep.Elapsed = time.Since(began)
-	rep.CPU = cpuTime() - cpu0
+	rep.CPU = cputime.Process() - cpu0
 	return rep, nil
 }
 

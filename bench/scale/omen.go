@@ -125,6 +125,47 @@ func LoadAverage() ([3]float64, error) {
 	return la, nil
 }
 
+// ServerRequests returns the number of query requests (/api/v1/query and
+// /api/v1/query_range) a VictoriaMetrics at url has served so far, from
+// its vm_http_requests_total.
+func ServerRequests(ctx context.Context, url string) (int, error) {
+	n := 0
+	err := scanMetrics(ctx, url, func(line string) {
+		for _, p := range []string{`vm_http_requests_total{path="/api/v1/query"} `, `vm_http_requests_total{path="/api/v1/query_range"} `} {
+			if v, ok := strings.CutPrefix(line, p); ok {
+				f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				n += int(f)
+			}
+		}
+	})
+	return n, err
+}
+
+// scanMetrics calls fn with every line of url's /metrics.
+func scanMetrics(ctx context.Context, url string, fn func(string)) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/metrics", nil)
+	if err != nil {
+		return fmt.Errorf("cannot read the metrics of %s: %w", url, err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("cannot read the metrics of %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("cannot read the metrics of %s: %s", url, resp.Status)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		fn(sc.Text())
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("cannot read the metrics of %s: %w", url, err)
+	}
+	return nil
+}
+
 // ServerCPU returns the CPU time a VictoriaMetrics or Prometheus at url
 // has used so far: process_cpu_seconds_total from its /metrics.
 func ServerCPU(ctx context.Context, url string) (time.Duration, error) {

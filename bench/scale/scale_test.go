@@ -322,6 +322,7 @@ func BenchmarkFleet10k(b *testing.B) {
 	for range b.N {
 		out := filepath.Join(dir, "report.json")
 		serverBefore, serverErr := ServerCPU(context.Background(), url)
+		reqBefore, reqErr := ServerRequests(context.Background(), url)
 		run, err := RunOmen(context.Background(), bin, filepath.Join(dir, "omen.log"), PredictArgs(url, out, extra...)...)
 		if err != nil {
 			b.Fatal(err)
@@ -334,6 +335,13 @@ func BenchmarkFleet10k(b *testing.B) {
 				b.ReportMetric(server.Seconds(), "server-cpu-s")
 			}
 		}
+		requests := -1
+		if reqErr == nil {
+			if after, err := ServerRequests(context.Background(), url); err == nil {
+				requests = after - reqBefore
+				b.ReportMetric(float64(requests), "requests")
+			}
+		}
 		rep, err := ReadReport(out)
 		if err != nil {
 			b.Fatal(err)
@@ -343,9 +351,9 @@ func BenchmarkFleet10k(b *testing.B) {
 		b.ReportMetric(float64(run.MaxRSS)/(1<<20), "peak-MiB")
 		b.ReportMetric(float64(len(rep.Results))/run.Wall.Seconds(), "series/s")
 		b.Logf("omen %s", strings.Join(run.Args, " "))
-		b.Logf("%d results in %s wall (user %s, system %s; server CPU meanwhile %s), peak RSS %.0f MiB; load average %.2f %.2f %.2f at start, %.2f %.2f %.2f at exit",
+		b.Logf("%d results in %s wall (user %s, system %s; server CPU meanwhile %s, %d query requests), peak RSS %.0f MiB; load average %.2f %.2f %.2f at start, %.2f %.2f %.2f at exit",
 			len(rep.Results), run.Wall.Round(time.Millisecond), run.User.Round(time.Millisecond), run.System.Round(time.Millisecond),
-			server.Round(time.Millisecond), float64(run.MaxRSS)/(1<<20),
+			server.Round(time.Millisecond), requests, float64(run.MaxRSS)/(1<<20),
 			run.LoadBefore[0], run.LoadBefore[1], run.LoadBefore[2], run.LoadAfter[0], run.LoadAfter[1], run.LoadAfter[2])
 		b.Logf("risk %v; pattern %v", sortedTally(rep.Tally(func(r Result) string { return r.Risk })), sortedTally(rep.Tally(func(r Result) string { return r.Pattern })))
 		checkReport(b, rep, ix, cfg.Size)

@@ -86,6 +86,15 @@ read back strictly into the Kubernetes types; forecast-only proposals are never 
 	f := cmd.Flags()
 	f.StringVar(&o.Repo, "repo", "", "the rules repository: a `DIR` or a URL (https, ssh, git)")
 	f.StringVar(&o.Proposals, "proposals", "", "the proposals: the JSON `FILE` omen tune or omen scale wrote (- for stdin)")
+	o.addDeliveryFlags(cmd)
+	return cmd
+}
+
+// addDeliveryFlags adds the flags that say where and how proposals are
+// delivered (all but --repo and --proposals): omen pr's, shared by omen
+// tune --pr.
+func (o *prOptions) addDeliveryFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
 	f.StringVar(&o.Base, "base", o.Base, "the `BRANCH` the pull request goes into")
 	f.StringVar(&o.Forge, "forge", "", "open the pull request on this forge: github, gitlab or gitea")
 	f.StringVar(&o.ForgeURL, "forge-url", "", "the forge's `URL` (GitHub Enterprise, self-hosted GitLab, Gitea); default from the repository URL")
@@ -96,7 +105,6 @@ read back strictly into the Kubernetes types; forecast-only proposals are never 
 	f.StringArrayVar(&o.Labels, "label", o.Labels, "label of the pull request (repeatable)")
 	f.BoolVar(&o.IgnoreClosed, "ignore-closed", false, "propose changes again even if their pull request was closed without merging")
 	_ = cmd.RegisterFlagCompletionFunc("forge", cobra.FixedCompletions([]string{"github", "gitlab", "gitea"}, cobra.ShellCompDirectiveNoFileComp))
-	return cmd
 }
 
 func runPR(cmd *cobra.Command, g *globalOptions, o prOptions, format string) error {
@@ -105,12 +113,9 @@ func runPR(cmd *cobra.Command, g *globalOptions, o prOptions, format string) err
 		return usagef("--repo is required: the rules repository, a directory or a URL")
 	case o.Proposals == "":
 		return usagef("--proposals is required: the JSON file omen tune wrote")
-	case o.Forge != "" && o.Forge != "github" && o.Forge != "gitlab" && o.Forge != "gitea":
-		return usagef("invalid --forge %q: want github, gitlab or gitea", o.Forge)
-	case o.Forge == "" && (o.ForgeURL != "" || o.ForgeRepo != ""):
-		return usagef("--forge-url and --forge-repo need --forge github, gitlab or gitea")
-	case o.MaxOpen < 1:
-		return usagef("invalid --max-open %d: want at least 1", o.MaxOpen)
+	}
+	if err := o.checkDelivery(); err != nil {
+		return err
 	}
 	data, name, err := readProposalBytes(g, o.Proposals)
 	if err != nil {
@@ -123,6 +128,26 @@ func runPR(cmd *cobra.Command, g *globalOptions, o prOptions, format string) err
 	if err != nil {
 		return err
 	}
+	return deliverProposals(cmd, g, o, proposals, format)
+}
+
+// checkDelivery checks the delivery flags.
+func (o prOptions) checkDelivery() error {
+	switch {
+	case o.Forge != "" && o.Forge != "github" && o.Forge != "gitlab" && o.Forge != "gitea":
+		return usagef("invalid --forge %q: want github, gitlab or gitea", o.Forge)
+	case o.Forge == "" && (o.ForgeURL != "" || o.ForgeRepo != ""):
+		return usagef("--forge-url and --forge-repo need --forge github, gitlab or gitea")
+	case o.MaxOpen < 1:
+		return usagef("invalid --max-open %d: want at least 1", o.MaxOpen)
+	}
+	return nil
+}
+
+// deliverProposals delivers proposals as omen pr does (the branch, the
+// pull request) and writes its outcome in format: omen pr's and omen tune
+// --pr's last step.
+func deliverProposals(cmd *cobra.Command, g *globalOptions, o prOptions, proposals *delivery.File, format string) error {
 	token, err := forgeToken(g, o.TokenFile)
 	if err != nil {
 		return err

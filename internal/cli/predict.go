@@ -35,6 +35,7 @@ type predictOptions struct {
 	PushTo    string
 	Workers   int
 	Exclude   []string
+	Shard     string
 	view      viewOptions
 }
 
@@ -91,6 +92,7 @@ WHY goes under each row and the least needed columns are left out (--wide shows 
 	f.StringVar(&o.PushTo, "push-to", "", "write predictions back to this VictoriaMetrics or Prometheus (remote write) `URL`")
 	f.IntVar(&o.Workers, "workers", 0, "targets predicted in parallel (default 1)")
 	excludeFlag(f, &o.Exclude)
+	shardFlag(f, &o.Shard)
 	o.view.addFlags(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("preset", cobra.FixedCompletions(engine.PresetNames(), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(predictFormats, cobra.ShellCompDirectiveNoFileComp))
@@ -154,6 +156,13 @@ func runPredict(ctx context.Context, g *globalOptions, o *predictOptions) error 
 	if err != nil {
 		return err
 	}
+	shard, err := g.shard(o.Shard, "")
+	if err != nil {
+		return err
+	}
+	if shard.Active() {
+		o.Output = shard.Path(o.Output)
+	}
 	var excl []pir.Incident
 	if len(o.Exclude) > 0 {
 		if excl, err = g.exclusions(o.Exclude); err != nil {
@@ -164,6 +173,7 @@ func runPredict(ctx context.Context, g *globalOptions, o *predictOptions) error 
 	defer p.Finish("")
 	rep, err := engine.Predict(ctx, src, engine.PredictOptions{
 		Specs: specs, AsOf: at, Step: o.Step, Workers: o.Workers, Logger: g.logger, Exclude: excl, Progress: p.Counter("targets"),
+		Shard: shard, Charts: chartCount(g.Format == "html"),
 		Capacity: capacity.Config{Horizon: o.Horizon, Window: o.Window, Critical: o.Critical, Warning: o.Warning, ForecastPoints: chartPoints(g.Format == "html"), Logger: g.logger},
 	})
 	if err != nil {
@@ -263,6 +273,15 @@ func checkLimitMatched(rep *engine.Report, limit string) error {
 // chartPoints is capacity.Config.ForecastPoints: the default when charts
 // are drawn, none otherwise (a forecast path is 16 KB per target).
 func chartPoints(charts bool) int {
+	if charts {
+		return 0
+	}
+	return -1
+}
+
+// chartCount is engine.PredictOptions.Charts: the default when charts are
+// drawn, none otherwise (a history is 64 KB per target of 14 days at 5m).
+func chartCount(charts bool) int {
 	if charts {
 		return 0
 	}
@@ -548,8 +567,12 @@ func htmlReport(v shown) sink.Report {
 	if v.Filter != "" || len(rep.Results) != v.Total {
 		hr.Notes = append(hr.Notes, "Shown: "+v.count()+".")
 	}
+	uncharted := 0
 	for _, r := range rep.Results {
-		if r.Risk < capacity.RiskInfo {
+		if r.Risk >= capacity.RiskInfo && r.History.Len() == 0 {
+			uncharted++
+		}
+		if r.Risk < capacity.RiskInfo || r.History.Len() == 0 {
 			hr.Rows = append(hr.Rows, []string{riskCell(r.Prediction), r.Spec, shortLabels(r.Labels), string(r.Pattern), usage(r), r.Reason})
 			hr.RowRisk = append(hr.RowRisk, riskCell(r.Prediction))
 			continue
@@ -568,6 +591,9 @@ func htmlReport(v shown) sink.Report {
 			Labels: r.Labels.String(),
 			Chart:  predictionChart(r),
 		})
+	}
+	if uncharted > 0 {
+		hr.Notes = append(hr.Notes, fmt.Sprintf("Charts for the %d riskiest targets; %s at risk are in the table below.", len(hr.Sections), plural(uncharted, "other target")))
 	}
 	if len(rep.Skipped) > 0 {
 		hr.Notes = append(hr.Notes, fmt.Sprintf("%d series skipped: %s.", len(rep.Skipped), skippedSummary(rep.Skipped)))

@@ -151,140 +151,11 @@ func runQuality(ctx context.Context, g *globalOptions, o *qualityOptions) error 
 	if err := g.checkFormat(qualityFormats...); err != nil {
 		return err
 	}
-	if len(o.Incidents) == 0 {
-		return usagef("--incidents is required: a file or a directory of reviews and exports")
-	}
-	loc, err := time.LoadLocation(o.Timezone)
-	if err != nil {
-		return usagef("invalid --timezone %q: want an IANA name such as Europe/Berlin", o.Timezone)
-	}
-	if o.NoisyPrecision < 0 || o.NoisyPrecision > 1 {
-		return usagef("invalid --noisy-precision %g: want a number in [0, 1]", o.NoisyPrecision)
-	}
-	if o.LeadWindow < 0 {
-		return usagef("invalid --lead-window: negative")
-	}
-	history := o.History
-	if history == "" {
-		history = "replay"
-	}
-	needSource := history == "replay" || history == "alerts"
-	if needSource && g.Prometheus == "" && g.Input == "" {
-		return usagef("--history %s needs --prometheus URL (or --input FILE)", history)
-	}
-	rules, start, end, err := o.load(g)
+	q, err := computeQuality(ctx, g, o)
 	if err != nil {
 		return err
 	}
-	if !end.After(start) {
-		return usagef("--end must be after --start")
-	}
-	var alerts []tuner.Rule
-	for _, r := range rules {
-		if r.IsAlert() {
-			alerts = append(alerts, r)
-		}
-	}
-	if len(alerts) == 0 {
-		return fmt.Errorf("%s: no alerting rule", o.Rules)
-	}
-	incs, _, err := loadIncidents(g, o.Incidents, "", "", true)
-	if err != nil {
-		return err
-	}
-	refs := make([]pir.RuleRef, len(alerts))
-	for i, r := range alerts {
-		refs[i] = ruleRef(r)
-	}
-	out := qualityOut{Start: rfc3339(start), End: rfc3339(end), History: history}
-
-	var src source.Source
-	if g.Prometheus != "" || g.Input != "" {
-		if src, err = g.source(); err != nil {
-			return err
-		}
-	}
-	var replayed, real []pir.RuleFirings
-	if src != nil {
-		t0 := time.Now()
-		res, err := tuner.Replay(ctx, querier{src: src, g: g}, alerts, tuner.ReplayConfig{
-			Start: start, End: end, MaxPointsPerQuery: o.MaxPoints, Concurrency: g.MaxConcurrency, Rules: rules,
-		})
-		if err != nil {
-			return err
-		}
-		g.logger.Info("replayed", "rules", len(res.Rules), "requests", res.Queries, "duration", time.Since(t0).Round(time.Millisecond))
-		replayed = make([]pir.RuleFirings, len(res.Rules))
-		for i, rr := range res.Rules {
-			replayed[i] = pir.RuleFirings{Rule: refs[i], Firings: rr.Firings}
-			for _, w := range rr.Warnings {
-				g.logger.Warn("replay", "rule", rr.Rule.File+":"+strconv.Itoa(rr.Rule.Line), "alert", rr.Rule.Alert, "warning", w)
-			}
-			if rr.Err != nil {
-				msg := fmt.Sprintf("%s:%d %s could not be replayed: %v", rr.Rule.File, rr.Rule.Line, rr.Rule.Alert, rr.Err)
-				out.Warnings = append(out.Warnings, msg)
-				g.logger.Warn(msg)
-			}
-		}
-	}
-	switch history {
-	case "replay":
-	case "alerts":
-		step := alerts[0].Interval
-		for _, r := range alerts {
-			if r.Interval > 0 && (step <= 0 || r.Interval < step) {
-				step = r.Interval
-			}
-		}
-		if step <= 0 {
-			step = time.Minute
-		}
-		res, err := src.QueryRange(ctx, source.Query{Expr: pir.AlertsQuery, Start: start, End: end, Step: step})
-		if err != nil {
-			return fmt.Errorf("cannot read the alert history: %w", err)
-		}
-		fs := pir.FiringsFromAlerts(res.Series, step, end)
-		g.logger.Info("alert history read", "series", len(res.Series), "firings", len(fs), "step", step)
-		real = assign(g, refs, fs, &out)
-	default:
-		f, err := os.Open(history)
-		if err != nil {
-			return fmt.Errorf("cannot read the alert history: %w", err)
-		}
-		fs, err := pir.LoadAlertmanagerLog(f, history)
-		f.Close()
-		if err != nil {
-			return err
-		}
-		g.logger.Info("alert history read", "file", history, "firings", len(fs))
-		real = assign(g, refs, fs, &out)
-	}
-	scored := replayed
-	if real != nil {
-		scored = real
-		if replayed != nil {
-			out.Similarity = similarity(replayed, real, start, end)
-		}
-	}
-	cfg := pir.QualityConfig{
-		Start: start, End: end, LeadWindow: o.LeadWindow, Location: loc, PageSeverities: splitList(o.PageSeverities),
-		IncludeDrills: o.IncludeDrills, FlapWindow: o.FlapWindow, NoisyPrecision: o.NoisyPrecision, LateAfter: o.LateAfter,
-	}
-	if len(cfg.PageSeverities) == 0 {
-		cfg.PageSeverities = pir.DefaultPageSeverities
-	}
-	rep, err := pir.Quality(scored, incs, cfg)
-	if err != nil {
-		return err
-	}
-	out.LeadWindow = rep.LeadWindow
-	out.Rules, out.Incidents, out.Summary = rep.Rules, rep.Incidents, rep.Summary
-	if out.Rules == nil {
-		out.Rules = []pir.RuleQuality{}
-	}
-	if out.Incidents == nil {
-		out.Incidents = []pir.IncidentQuality{}
-	}
+	out, rep, scored, incs, cfg := q.out, q.rep, q.scored, q.incs, q.cfg
 	return writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error {
 		switch g.Format {
 		case "json", "yaml":
@@ -503,4 +374,154 @@ func qualityPage(out qualityOut, rep *pir.QualityReport, scored []pir.RuleFiring
 		p.Lanes = append(p.Lanes, lane)
 	}
 	return p
+}
+
+// qualityRun is what computeQuality found, for the outputs of omen quality
+// and the quality stage of omen run.
+type qualityRun struct {
+	out    qualityOut
+	rep    *pir.QualityReport
+	scored []pir.RuleFirings
+	incs   []pir.Incident
+	cfg    pir.QualityConfig
+}
+
+// computeQuality loads the rules and incidents of o, reads or replays the
+// firings and scores them (see omen quality).
+func computeQuality(ctx context.Context, g *globalOptions, o *qualityOptions) (*qualityRun, error) {
+	if len(o.Incidents) == 0 {
+		return nil, usagef("--incidents is required: a file or a directory of reviews and exports")
+	}
+	loc, err := time.LoadLocation(o.Timezone)
+	if err != nil {
+		return nil, usagef("invalid --timezone %q: want an IANA name such as Europe/Berlin", o.Timezone)
+	}
+	if o.NoisyPrecision < 0 || o.NoisyPrecision > 1 {
+		return nil, usagef("invalid --noisy-precision %g: want a number in [0, 1]", o.NoisyPrecision)
+	}
+	if o.LeadWindow < 0 {
+		return nil, usagef("invalid --lead-window: negative")
+	}
+	history := o.History
+	if history == "" {
+		history = "replay"
+	}
+	needSource := history == "replay" || history == "alerts"
+	if needSource && g.Prometheus == "" && g.Input == "" {
+		return nil, usagef("--history %s needs --prometheus URL (or --input FILE)", history)
+	}
+	rules, start, end, err := o.load(g)
+	if err != nil {
+		return nil, err
+	}
+	if !end.After(start) {
+		return nil, usagef("--end must be after --start")
+	}
+	var alerts []tuner.Rule
+	for _, r := range rules {
+		if r.IsAlert() {
+			alerts = append(alerts, r)
+		}
+	}
+	if len(alerts) == 0 {
+		return nil, fmt.Errorf("%s: no alerting rule", o.Rules)
+	}
+	incs, _, err := loadIncidents(g, o.Incidents, "", "", true)
+	if err != nil {
+		return nil, err
+	}
+	refs := make([]pir.RuleRef, len(alerts))
+	for i, r := range alerts {
+		refs[i] = ruleRef(r)
+	}
+	out := qualityOut{Start: rfc3339(start), End: rfc3339(end), History: history}
+
+	var src source.Source
+	if g.Prometheus != "" || g.Input != "" {
+		if src, err = g.source(); err != nil {
+			return nil, err
+		}
+	}
+	var replayed, real []pir.RuleFirings
+	if src != nil {
+		t0 := time.Now()
+		res, err := tuner.Replay(ctx, querier{src: src, g: g}, alerts, tuner.ReplayConfig{
+			Start: start, End: end, MaxPointsPerQuery: o.MaxPoints, Concurrency: g.MaxConcurrency, Rules: rules,
+		})
+		if err != nil {
+			return nil, err
+		}
+		g.logger.Info("replayed", "rules", len(res.Rules), "requests", res.Queries, "duration", time.Since(t0).Round(time.Millisecond))
+		replayed = make([]pir.RuleFirings, len(res.Rules))
+		for i, rr := range res.Rules {
+			replayed[i] = pir.RuleFirings{Rule: refs[i], Firings: rr.Firings}
+			for _, w := range rr.Warnings {
+				g.logger.Warn("replay", "rule", rr.Rule.File+":"+strconv.Itoa(rr.Rule.Line), "alert", rr.Rule.Alert, "warning", w)
+			}
+			if rr.Err != nil {
+				msg := fmt.Sprintf("%s:%d %s could not be replayed: %v", rr.Rule.File, rr.Rule.Line, rr.Rule.Alert, rr.Err)
+				out.Warnings = append(out.Warnings, msg)
+				g.logger.Warn(msg)
+			}
+		}
+	}
+	switch history {
+	case "replay":
+	case "alerts":
+		step := alerts[0].Interval
+		for _, r := range alerts {
+			if r.Interval > 0 && (step <= 0 || r.Interval < step) {
+				step = r.Interval
+			}
+		}
+		if step <= 0 {
+			step = time.Minute
+		}
+		res, err := src.QueryRange(ctx, source.Query{Expr: pir.AlertsQuery, Start: start, End: end, Step: step})
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the alert history: %w", err)
+		}
+		fs := pir.FiringsFromAlerts(res.Series, step, end)
+		g.logger.Info("alert history read", "series", len(res.Series), "firings", len(fs), "step", step)
+		real = assign(g, refs, fs, &out)
+	default:
+		f, err := os.Open(history)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the alert history: %w", err)
+		}
+		fs, err := pir.LoadAlertmanagerLog(f, history)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		g.logger.Info("alert history read", "file", history, "firings", len(fs))
+		real = assign(g, refs, fs, &out)
+	}
+	scored := replayed
+	if real != nil {
+		scored = real
+		if replayed != nil {
+			out.Similarity = similarity(replayed, real, start, end)
+		}
+	}
+	cfg := pir.QualityConfig{
+		Start: start, End: end, LeadWindow: o.LeadWindow, Location: loc, PageSeverities: splitList(o.PageSeverities),
+		IncludeDrills: o.IncludeDrills, FlapWindow: o.FlapWindow, NoisyPrecision: o.NoisyPrecision, LateAfter: o.LateAfter,
+	}
+	if len(cfg.PageSeverities) == 0 {
+		cfg.PageSeverities = pir.DefaultPageSeverities
+	}
+	rep, err := pir.Quality(scored, incs, cfg)
+	if err != nil {
+		return nil, err
+	}
+	out.LeadWindow = rep.LeadWindow
+	out.Rules, out.Incidents, out.Summary = rep.Rules, rep.Incidents, rep.Summary
+	if out.Rules == nil {
+		out.Rules = []pir.RuleQuality{}
+	}
+	if out.Incidents == nil {
+		out.Incidents = []pir.IncidentQuality{}
+	}
+	return &qualityRun{out: out, rep: rep, scored: scored, incs: incs, cfg: cfg}, nil
 }

@@ -2,27 +2,36 @@ package cli
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/omenhq/omen/capacity"
 	"github.com/omenhq/omen/internal/engine"
 )
 
 func newRunCmd(g *globalOptions) *cobra.Command {
-	var path string
+	var path, shard string
 	var view viewOptions
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run the job of a config file: the nightly CronJob",
-		Long: `run executes the job described by a YAML file: capacity predictions for every preset and
-custom target, reports written to the configured outputs, predictions written back as
-metrics, and exit code 3 when a target is at or above risk.fail_on (default critical),
+		Long: `run executes the job described by a YAML file, stage by stage: capacity predictions for
+every preset and custom target (reports written to outputs:), anomaly detection
+(anomalies:), alert quality (quality:), tuning (not wired in yet: reported as not
+configured), verification of earlier applies and policy-governed auto-apply of proposals:
+(apply:) or a pull request with them (pull_request:), write-back of predictions and
+anomaly scores (push_to:), and one summary of every stage (report: html with charts,
+markdown for chat, json). A stage that fails is reported and the others still run. The
+exit code says the worst: 1 when a stage failed (2 for a configuration error), 3 when a
+target is at or above risk.fail_on (default critical) or a change was rolled back, else 0,
 so the CronJob's failure pages or shows up on a dashboard.
+
+Sharding: --shard I/N (or shard: in the file, or JOB_COMPLETION_INDEX and JOB_COMPLETIONS in
+a Kubernetes Indexed Job) predicts and scores only the targets and series whose identity
+labels hash to shard I; N shards together do what one run does, each target once. Their
+write-back series are disjoint (no shard label is added), their files are named with the
+shard (omen.html → omen.shard-I-of-N.html, or {shard} in a path), and only shard 0 applies
+or opens the pull request.
 
 Global flags override the file's source section (--prometheus, --input, credentials).
 
@@ -46,9 +55,15 @@ Global flags override the file's source section (--prometheus, --input, credenti
     - {format: html, path: /reports/omen.html}
     - {format: json, path: /reports/omen.json}
     - {format: table}                       # stdout
-  push_to: http://victoriametrics:8428`,
+  push_to: http://victoriametrics:8428
+  anomalies: {queries: ['sum by (job) (rate(http_requests_total[5m]))'], window: 1d}
+  quality: {rules: rules/, incidents: [pirs/], window: 30d}
+  proposals: /work/proposals.json   # omen tune's JSON, until the tuning stage makes it
+  pull_request: {repo: https://git.example.com/sre/rules.git, forge: gitea, token_file: /run/secrets/forge}
+  report: {html: /reports/run.html, markdown: /reports/run.md, json: /reports/run.json}`,
 		Example: `  omen run --config omen.yaml
-  omen run --config omen.yaml --at 2026-11-01T00:00:00Z`,
+  omen run --config omen.yaml --at 2026-11-01T00:00:00Z
+  omen run --config omen.yaml --shard 2/4`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if path == "" {
@@ -61,10 +76,11 @@ Global flags override the file's source section (--prometheus, --input, credenti
 			if cfg.Deadline != 0 && !cmd.Flags().Changed("deadline") {
 				g.withDeadline(cmd, time.Duration(cfg.Deadline))
 			}
-			return runJob(cmd.Context(), g, cfg, &view)
+			return runJob(cmd.Context(), g, cfg, &view, shard)
 		},
 	}
 	cmd.Flags().StringVarP(&path, "config", "c", "", "job `FILE` (YAML)")
+	shardFlag(cmd.Flags(), &shard)
 	view.addFlags(cmd)
 	return cmd
 }
@@ -101,75 +117,9 @@ func (g *globalOptions) useJobSource(cfg *engine.Config) {
 	}
 }
 
-// runJob executes a validated job.
-func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config, view *viewOptions) error {
-	if err := view.parse(); err != nil {
-		return err
-	}
-	g.useJobSource(cfg)
-	if g.At == "" {
-		g.At = cfg.At
-	}
-	if len(cfg.Specs()) == 0 {
-		return usagef("the job file has no presets or targets to predict (its apply: section is for omen apply)")
-	}
-	specs, err := view.specs(cfg.Specs())
-	if err != nil {
-		return err
-	}
-	src, at, err := g.sourceAt()
-	if err != nil {
-		return err
-	}
-	p := g.startProgress("predicting")
-	defer p.Finish("")
-	rep, err := engine.Predict(ctx, src, engine.PredictOptions{
-		Specs: specs, AsOf: at, Step: time.Duration(cfg.Step), Logger: g.logger, Progress: p.Counter("targets"),
-		Capacity: capacity.Config{
-			Horizon: time.Duration(cfg.Horizon), Window: time.Duration(cfg.Window),
-			Critical: time.Duration(cfg.Risk.Critical), Warning: time.Duration(cfg.Risk.Warning),
-			ForecastPoints: chartPoints(slices.ContainsFunc(cfg.Outputs, func(o engine.OutputConfig) bool { return o.Format == "html" })),
-			Logger:         g.logger,
-		},
-	})
-	if err != nil {
-		return err
-	}
-	p.Finish("predicted", summaryArgs(rep)...)
-	for _, w := range rep.Warnings {
-		g.logger.Warn("source warning", "warning", w)
-	}
-	if err := g.checkReport(rep, specs); err != nil {
-		return err
-	}
-	if err := view.choose(rep); err != nil {
-		return err
-	}
-	v := view.show(rep)
-	outputs := cfg.Outputs
-	if len(outputs) == 0 {
-		outputs = []engine.OutputConfig{{Format: "table"}}
-	}
-	for _, o := range outputs {
-		if err := writeOutput(ctx, o.Path, g.stdout, func(w io.Writer) error { return renderPredictions(w, o.Format, g.display(o.Path), v) }); err != nil {
-			return err
-		}
-		if o.Path != "" && o.Path != "-" {
-			g.logger.Info("report written", "format", o.Format, "path", o.Path)
-		}
-	}
-	if cfg.PushTo != "" {
-		if err := g.push(ctx, cfg.PushTo, engine.WriteBackSeries(rep)); err != nil {
-			return err
-		}
-	}
-	failOn := cfg.Risk.FailOn
-	if failOn == "" {
-		failOn = "critical"
-	}
-	level, err := parseFailOn(failOn)
-	if err != nil {
-		return fmt.Errorf("risk.fail_on: %w", err)
-	}
-	return failIfRisky(rep, level)
+// runJob executes a validated job: every stage (see executeJob); the
+// summary goes to report: and the log.
+func runJob(ctx context.Context, g *globalOptions, cfg *engine.Config, view *viewOptions, shard string) error {
+	_, err := executeJob(ctx, g, cfg, view, shard)
+	return err
 }

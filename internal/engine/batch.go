@@ -39,18 +39,50 @@ const maxMatcherBytes = 8 << 10
 // it. A batch also closes when its matcher would exceed maxMatcherBytes. A
 // value with more series than a batch is split again by the next On label.
 // Anything else — an aggregation, no On labels — is one batch.
-func split(ctx context.Context, src source.Source, spec TargetSpec, start, end time.Time, size int) ([]TargetSpec, error) {
-	if size <= 0 || len(spec.On) == 0 || !isSelector(spec.Usage) {
+//
+// With an active shard, only the listed series the shard owns are batched
+// (none: no batch), even when they are fewer than size, and the On labels
+// are tried finest first (the label with the most distinct values: pod
+// before namespace), so that a batch fetches few series of other shards;
+// Predict drops those.
+func split(ctx context.Context, src source.Source, spec TargetSpec, start, end time.Time, size int, shard Shard) ([]TargetSpec, error) {
+	if len(spec.On) == 0 || !isSelector(spec.Usage) || (size <= 0 && !shard.Active()) {
 		return []TargetSpec{spec}, nil
 	}
 	listed, err := list(ctx, src, spec.Usage, start, end)
 	if err != nil {
 		return nil, err
 	}
-	if len(listed) <= size {
-		return []TargetSpec{spec}, nil
+	if !shard.Active() {
+		if len(listed) <= size {
+			return []TargetSpec{spec}, nil
+		}
+		return splitBy(spec, listed, spec.On, size), nil
 	}
-	return splitBy(spec, listed, spec.On, size), nil
+	listed = slices.DeleteFunc(listed, func(ls series.Labels) bool { return !shard.Owns(spec, ls) })
+	if len(listed) == 0 {
+		return nil, nil
+	}
+	if size <= 0 {
+		size = len(listed)
+	}
+	return splitBy(spec, listed, finestFirst(spec.On, listed), size), nil
+}
+
+// finestFirst orders the labels on by their number of distinct values in
+// listed, most first (stable among equals).
+func finestFirst(on []string, listed []series.Labels) []string {
+	distinct := make(map[string]int, len(on))
+	for _, l := range on {
+		seen := map[string]struct{}{}
+		for _, ls := range listed {
+			seen[ls.Get(l)] = struct{}{}
+		}
+		distinct[l] = len(seen)
+	}
+	out := slices.Clone(on)
+	slices.SortStableFunc(out, func(a, b string) int { return distinct[b] - distinct[a] })
+	return out
 }
 
 // list returns the label sets of the series of a selector with a sample in

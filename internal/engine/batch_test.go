@@ -46,7 +46,7 @@ func TestSplitKeepsEverySeriesExactlyOnce(t *testing.T) {
 	series.Sort(ss)
 	src := file.New(ss)
 	spec := TargetSpec{Name: "disk", Usage: `node_filesystem_avail_bytes`, Capacity: `node_filesystem_size_bytes`, Direction: series.Down, On: []string{"instance", "device", "mountpoint"}}
-	batches, err := split(context.Background(), src, spec, end.Add(-14*24*time.Hour), end, 5)
+	batches, err := split(context.Background(), src, spec, end.Add(-14*24*time.Hour), end, 5, Shard{})
 	require.NoError(t, err)
 	require.Greater(t, len(batches), 4)
 	seen := map[string]int{}
@@ -88,7 +88,7 @@ func TestSplitNarrowsABigValueByTheNextLabelAndBoundsTheMatcher(t *testing.T) {
 	spec := preset(t, "memory")[0]
 	spec.Limit, spec.LimitFallback, spec.Restarts = "", "", ""
 	spec.LimitValue = 10
-	batches, err := split(context.Background(), src, spec, end.Add(-14*24*time.Hour), end, 5)
+	batches, err := split(context.Background(), src, spec, end.Add(-14*24*time.Hour), end, 5, Shard{})
 	require.NoError(t, err)
 	seen := map[string]int{}
 	for _, b := range batches {

@@ -51,9 +51,110 @@ type Config struct {
 	// PushTo is a VictoriaMetrics or Prometheus (remote write) URL to write
 	// the predictions back to as metrics; empty means no write-back.
 	PushTo string `yaml:"push_to"`
+	// Schedule is when omen serve runs the job: a duration (1h: every
+	// hour, from the start of the process) or a 5-field cron expression
+	// (minute hour day-of-month month day-of-week, UTC, e.g. "0 */6 * * *");
+	// empty means 1h. omen run ignores it; omen serve checks it.
+	Schedule string `yaml:"schedule"`
 	// Apply is the policy under which omen applies the tuner's proposals
 	// itself (omen apply); nil means it never does. See apply.Policy.
+	// omen run verifies the earlier applies whose verify_after has passed
+	// and applies Proposals under it.
 	Apply *apply.Policy `yaml:"apply"`
+
+	// Shard is the part of the fleet this run predicts, "I/N" (see
+	// --shard); empty means the Kubernetes Indexed Job's
+	// JOB_COMPLETION_INDEX and JOB_COMPLETIONS when set, else the whole
+	// fleet. The --shard flag overrides it.
+	Shard string `yaml:"shard"`
+	// Anomalies configures omen run's anomaly-detection stage; absent
+	// means the stage is not run.
+	Anomalies *AnomaliesConfig `yaml:"anomalies"`
+	// Quality configures omen run's alert-quality stage (omen quality);
+	// absent means the stage is not run.
+	Quality *QualityConfig `yaml:"quality"`
+	// Tune is reserved for the tuning stage; omen run reports it as not
+	// configured until the tuner is wired in.
+	Tune map[string]any `yaml:"tune"`
+	// Proposals is the tuner's proposals (the JSON file of omen tune) that
+	// omen run delivers: under the Apply policy when there is one, else as
+	// a pull request (PullRequest). Empty means nothing is delivered.
+	Proposals string `yaml:"proposals"`
+	// PullRequest configures the delivery of Proposals as a pull request
+	// (omen pr) when there is no Apply policy; absent means no pull
+	// request. Only shard 0 delivers.
+	PullRequest *PullRequestConfig `yaml:"pull_request"`
+	// Report is omen run's one summary of every stage; each path empty
+	// means that format is not written.
+	Report ReportConfig `yaml:"report"`
+}
+
+// AnomaliesConfig is omen run's anomaly-detection stage: each query's
+// series over Window scored by engine.Detect.
+type AnomaliesConfig struct {
+	// Queries are the expressions whose series are scored; required.
+	Queries []string `yaml:"queries"`
+	// Window is the history scored, ending at the run's instant; default 1d.
+	Window Duration `yaml:"window"`
+	// Step is the resolution fetched; default: chosen from the window.
+	Step Duration `yaml:"step"`
+	// Threshold is the score at which a sample is anomalous; default
+	// anomaly.Threshold.
+	Threshold float64 `yaml:"threshold"`
+}
+
+// QualityConfig is omen run's alert-quality stage: omen quality's scores
+// of the alerting rules against the incidents over Window.
+type QualityConfig struct {
+	// Rules is a rule file, a PrometheusRule manifest or a directory of
+	// them; required.
+	Rules string `yaml:"rules"`
+	// Incidents are files or directories of incidents (reviews, exports);
+	// required.
+	Incidents []string `yaml:"incidents"`
+	// Window is the period scored, ending at the run's instant; default 30d.
+	Window Duration `yaml:"window"`
+	// History is where firings come from: replay (default), alerts (the
+	// server's ALERTS series) or an Alertmanager webhook log file.
+	History string `yaml:"history"`
+	// Timezone is the IANA zone of night pages; default UTC.
+	Timezone string `yaml:"timezone"`
+	// PageSeverities are the severity values that page; default critical.
+	PageSeverities []string `yaml:"page_severities"`
+}
+
+// PullRequestConfig is the delivery of the proposals as a pull request,
+// with the settings of omen pr.
+type PullRequestConfig struct {
+	// Repo is the rules repository, a directory or a URL; required.
+	Repo string `yaml:"repo"`
+	// Base is the branch the pull request goes into; default main.
+	Base string `yaml:"base"`
+	// Forge is github, gitlab or gitea; empty pushes the branch only.
+	Forge string `yaml:"forge"`
+	// ForgeURL and ForgeRepo default from Repo's URL.
+	ForgeURL  string `yaml:"forge_url"`
+	ForgeRepo string `yaml:"forge_repo"`
+	// TokenFile holds the forge's token (else $OMEN_FORGE_TOKEN).
+	TokenFile string `yaml:"token_file"`
+	// MaxOpen bounds omen's open pull requests; default 3 (omen pr's).
+	MaxOpen int `yaml:"max_open"`
+	// Labels label the pull request; default [omen].
+	Labels []string `yaml:"labels"`
+	// DryRun pushes nothing and writes nothing to the forge.
+	DryRun bool `yaml:"dry_run"`
+}
+
+// ReportConfig names the files of omen run's summary: every stage's
+// outcome, the predictions at risk (with charts in HTML), anomalies and
+// alert quality. "{shard}" in a path is replaced by the shard (I-of-N).
+type ReportConfig struct {
+	// HTML is the page for people, with charts.
+	HTML string `yaml:"html"`
+	// Markdown is the summary for chat.
+	Markdown string `yaml:"markdown"`
+	// JSON is the summary for machines.
+	JSON string `yaml:"json"`
 }
 
 // SourceConfig is where history is read from: a server or a file. The
@@ -258,8 +359,37 @@ func (c *Config) Validate() error {
 			return err // "apply: invalid policy: <field>: ..."
 		}
 	}
-	if len(c.Presets) == 0 && len(c.Targets) == 0 && c.Apply == nil {
+	if len(c.Presets) == 0 && len(c.Targets) == 0 && c.Apply == nil && c.Anomalies == nil && c.Quality == nil && c.PullRequest == nil {
 		return fmt.Errorf("presets, targets: give at least one preset (%s) or target (or an apply: section for omen apply)", strings.Join(PresetNames(), ", "))
+	}
+	if c.Shard != "" {
+		if _, err := ParseShard(c.Shard); err != nil {
+			return fmt.Errorf("shard: %w", err)
+		}
+	}
+	if a := c.Anomalies; a != nil {
+		if len(a.Queries) == 0 {
+			return fmt.Errorf("anomalies.queries: give at least one query")
+		}
+		if a.Window < 0 || a.Step < 0 || a.Threshold < 0 || a.Threshold > 1 {
+			return fmt.Errorf("anomalies: window and step must not be negative, threshold in [0, 1]")
+		}
+	}
+	if q := c.Quality; q != nil {
+		if q.Rules == "" || len(q.Incidents) == 0 {
+			return fmt.Errorf("quality: rules and incidents are required")
+		}
+		if q.Window < 0 {
+			return fmt.Errorf("quality.window: must not be negative")
+		}
+	}
+	if p := c.PullRequest; p != nil {
+		if p.Repo == "" {
+			return fmt.Errorf("pull_request.repo: required (a directory or a URL)")
+		}
+		if p.Forge != "" && !slices.Contains([]string{"github", "gitlab", "gitea"}, p.Forge) {
+			return fmt.Errorf("pull_request.forge: want github, gitlab or gitea, got %q", p.Forge)
+		}
 	}
 	for i, p := range c.Presets {
 		if _, ok := Preset(p); !ok {
