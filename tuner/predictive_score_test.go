@@ -92,5 +92,5 @@ func TestPredictiveTuneExtraListsTheEvidence(t *testing.T) {
 	require.Len(t, sk, 1)
 	require.Equal(t, "DiskFillingUp", sk[0].Alert)
 	require.Equal(t, "predict_linear rule; omen's prediction does better: OmenExhaustionCritical of `omen rules predictive --interval 1h` "+
-		"caught 1/1 exhaustions 23h ahead (median), 0.6 pages/week, 0.0 false/week where this rule caught 1/1 exhaustions 8h5m ahead (median), 0.6 pages/week, 0.0 false/week (horizon 1d)", sk[0].Reason)
+		"caught 1/1 exhaustions 1d ahead (median), 0.6 pages/week, 0.0 false/week where this rule caught 1/1 exhaustions 8h5m ahead (median), 0.6 pages/week, 0.0 false/week (horizon 1d)", sk[0].Reason)
 }
