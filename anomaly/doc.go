@@ -15,9 +15,10 @@
 //   - Tail: how unusual a value is against the same stream's recent values
 //     — the empirical frequency within the range seen, an exponential tail
 //     beyond the extreme (peaks over threshold, with a robust scale).
-//   - Surprise: five statistics of the residuals and the values (the
+//   - Surprise: six statistics of the residuals and the values (the
 //     sample, the recent average residual, how flat the recent residuals
-//     are, the value, the recent average value), each judged by its own
+//     are, the value, the recent average value, how far the shape of the
+//     recent values is from every earlier one), each judged by its own
 //     Tail, combined with a Bonferroni correction into a score in [0, 1]
 //     where 0.5 (Threshold) is a tail probability of 10⁻⁵; episodes of
 //     unusual samples are reported once and flagged while they last.

@@ -18,19 +18,19 @@ import "math"
 // nearest distance. Cost per value O(history) plus the stretches compared;
 // memory 32·(history + 2w) bytes.
 type shapeMemory struct {
-	w, g, k int       // stretch, segment length, segments per stretch
-	L       int       // values remembered
-	buf     []float64 // 2L: value i at i%L and i%L+L
-	seg     []float64 // 2L: sum of the g values ending at each position
-	cs      []float64 // the latest stretch's segment sums
-	head    int       // next write position in [0, L)
-	n       int
+	w, g int       // stretch, segment length
+	L    int       // values remembered
+	buf  []float64 // 2L: value i at i%L and i%L+L
+	seg  []float64 // 2L: sum of the g values ending at each position
+	cs   []float64 // the latest stretch's w/g segment sums
+	head int       // next write position in [0, L)
+	n    int
 }
 
 func newShapeMemory(w, history int) *shapeMemory {
 	L := history + 2*w
 	g := max(1, w/4)
-	return &shapeMemory{w: w, g: g, k: w / g, L: L, buf: make([]float64, 2*L), seg: make([]float64, 2*L), cs: make([]float64, w/g)}
+	return &shapeMemory{w: w, g: g, L: L, buf: make([]float64, 2*L), seg: make([]float64, 2*L), cs: make([]float64, w/g)}
 }
 
 // push adds v and returns the distance from the latest w values to the

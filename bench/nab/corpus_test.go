@@ -152,26 +152,27 @@ func TestRunOnTheMiniCorpus(t *testing.T) {
 }
 
 // TestOmenOnThePublicCorpus runs omen's default detector on the 51 public
-// files in under 30 seconds on the machine running the test and checks
-// its standard score against the figure bench/RESULTS.md reports (62.00):
-// at least 60. Issue 5 asked for 70 on these files; the detector of issue
-// 16, chosen for files it was not tuned on, does not reach it (see
-// bench/ANOMALY-NOTES.md, round 3).
+// files within 30 seconds of CPU (about 11 s on the machine of
+// bench/RESULTS.md; CPU rather than wall time, because the machine is
+// shared) and checks its standard score against the figure bench/RESULTS.md
+// reports (66.92): at least 65. Issue 5 asked for 70 on these files; the
+// detector of issue 16, chosen for files it was not tuned on, does not
+// reach it (see bench/ANOMALY-NOTES.md, rounds 3 and 4).
 func TestOmenOnThePublicCorpus(t *testing.T) {
 	dir := dataDir(t)
 	if testing.Short() {
 		t.Skip("full NAB run skipped in -short mode")
 	}
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	rep, err := Run(context.Background(), Options{DataDir: dir})
 	require.NoError(t, err)
-	took := time.Since(start)
+	took, cpu := time.Since(start), processCPU()-cpu0
 	std := rep.Result("standard")
-	t.Logf("NAB standard %.2f, low FP %.2f, low FN %.2f at thresholds %.4f/%.4f/%.4f; %d rows in %v",
+	t.Logf("NAB standard %.2f, low FP %.2f, low FN %.2f at thresholds %.4f/%.4f/%.4f; %d rows in %v (%v CPU)",
 		std.Score, rep.Result("reward_low_FP_rate").Score, rep.Result("reward_low_FN_rate").Score,
-		std.Threshold, rep.Result("reward_low_FP_rate").Threshold, rep.Result("reward_low_FN_rate").Threshold, rep.Rows, took)
-	require.GreaterOrEqual(t, std.Score, 60.0)
-	require.Less(t, took, 30*time.Second)
+		std.Threshold, rep.Result("reward_low_FP_rate").Threshold, rep.Result("reward_low_FN_rate").Threshold, rep.Rows, took, cpu)
+	require.GreaterOrEqual(t, std.Score, 65.0)
+	require.Less(t, cpu, 30*time.Second)
 }
 
 func FuzzReadCSV(f *testing.F) {

@@ -8,11 +8,13 @@ import (
 	"github.com/spf13/cobra"
 
 	benchcap "github.com/omenhq/omen/bench/capacity"
+	"github.com/omenhq/omen/fixtures"
 	"github.com/omenhq/omen/internal/cputime"
 )
 
 func newBenchCapacityCmd(g *globalOptions) *cobra.Command {
 	var o benchcap.Options
+	var draws string
 	cmd := &cobra.Command{
 		Use:   "capacity",
 		Short: "Score disk-full and OOM predictions against ground truth, beside predict_linear alerts",
@@ -28,11 +30,29 @@ without the mixin's 40% condition) and its 24h-window variant: precision, recall
 of "full within 24h" (omen decides on its P50), false alarms per trap series-day, and for
 omen the median and P90 relative ETA error and the P10–P90 coverage.`,
 		Example: `  omen bench capacity
-  omen bench capacity --seed 7 --n 320`,
+  omen bench capacity --seed 7 --n 320
+  omen bench capacity --draws dev`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := g.checkFormat("table", "markdown", "json", "yaml"); err != nil {
 				return err
+			}
+			switch draws {
+			case "":
+			case "dev", "heldout":
+				seed := uint64(fixtures.DrawsDevSeed)
+				if draws == "heldout" {
+					seed = fixtures.DrawsHeldOutSeed
+				}
+				n := 120
+				if cmd.Flags().Changed("n") {
+					n = o.N
+				}
+				d := benchcap.DrawOptions(seed, n)
+				d.Workers, d.UsageOnly = o.Workers, o.UsageOnly
+				o = d
+			default:
+				return usagef("invalid --draws %q: want dev or heldout", draws)
 			}
 			cpu0 := cputime.Process()
 			rep, err := benchcap.Run(cmd.Context(), o)
@@ -57,6 +77,7 @@ omen the median and P90 relative ETA error and the P10–P90 coverage.`,
 	f.Uint64Var(&o.Seed, "seed", 1, "seed of the scenario suite")
 	f.IntVar(&o.N, "n", 160, "number of scenarios")
 	f.IntVar(&o.Workers, "workers", 0, "scenarios predicted in parallel (default: number of CPUs)")
+	f.StringVar(&draws, "draws", "", "score the independent draws (fixtures.CapacityDraws: AR(1) noise, wrong shapes, short windows, regime changes) instead of the suite: dev, or heldout (once, at the end); --n draws, default 120")
 	f.BoolVar(&o.UsageOnly, "usage-only", false, "predict from the usage series and a constant limit only (no restart counters), as omen predict --input does")
 	return cmd
 }
