@@ -1,4 +1,5 @@
-// Package benchcap scores omen's capacity predictions (package capacity)
+// Package capacity (bench/capacity) scores omen's capacity predictions (package
+// github.com/omenhq/omen/capacity)
 // against the ground truth of the fixtures capacity suite, side by side
 // with the node-exporter mixin's NodeFilesystemSpaceFillingUp alert
 // evaluated exactly as Prometheus evaluates it.
@@ -34,4 +35,4 @@
 // real Prometheus. A rule fires at an evaluation when its condition held at
 // every evaluation of the last Hold, as Prometheus's pending → firing
 // state machine does.
-package benchcap
+package capacity

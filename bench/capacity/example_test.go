@@ -1,4 +1,4 @@
-package benchcap_test
+package capacity_test
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package benchcap
+package capacity
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/omenhq/omen/capacity"
+	omencap "github.com/omenhq/omen/capacity"
 	"github.com/omenhq/omen/fixtures"
 	"github.com/omenhq/omen/series"
 )
@@ -41,7 +41,7 @@ type Options struct {
 	// Workers predicts scenarios in parallel; 0 means GOMAXPROCS.
 	Workers int
 	// Config is passed to capacity.Predict.
-	Config capacity.Config
+	Config omencap.Config
 	// Rules are the baselines; nil means Rules().
 	Rules []Rule
 	// UsageOnly predicts from the usage series and a constant limit alone,
@@ -162,8 +162,8 @@ type scenarioResult struct {
 // Target returns the capacity target of a scenario as the presets build
 // it: a disk's available bytes falling to 0 (its size as Capacity), a
 // container's working set rising to its limit with its restart counter.
-func Target(sc fixtures.Scenario) capacity.Target {
-	t := capacity.Target{Labels: sc.Series.Labels, Usage: sc.Series, Restarts: sc.Restarts}
+func Target(sc fixtures.Scenario) omencap.Target {
+	t := omencap.Target{Labels: sc.Series.Labels, Usage: sc.Series, Restarts: sc.Restarts}
 	if sc.Direction == fixtures.Down {
 		t.Direction = series.Down
 		t.LimitValue = 0
@@ -180,7 +180,7 @@ func Target(sc fixtures.Scenario) capacity.Target {
 
 // asOf returns the target with every series cut at at, so that nothing
 // after it can leak into the prediction.
-func asOfTarget(t capacity.Target, at time.Time) capacity.Target {
+func asOfTarget(t omencap.Target, at time.Time) omencap.Target {
 	ms := at.UnixMilli()
 	t.Usage = t.Usage.AsOf(ms)
 	t.Limit = t.Limit.AsOf(ms)
@@ -351,9 +351,9 @@ func runScenario(sc fixtures.Scenario, asofs []time.Time, first, last time.Time,
 			tgt.Limit = series.Series{}
 		}
 	}
-	predict := func(at time.Time) (capacity.Prediction, error) {
+	predict := func(at time.Time) (omencap.Prediction, error) {
 		t0 := time.Now()
-		p, err := capacity.Predict(asOfTarget(tgt, at), at, o.Config)
+		p, err := omencap.Predict(asOfTarget(tgt, at), at, o.Config)
 		r.predTime += time.Since(t0)
 		r.preds++
 		return p, err

@@ -1,4 +1,4 @@
-package benchcap
+package capacity
 
 import (
 	"context"
