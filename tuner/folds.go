@@ -10,7 +10,10 @@ const (
 	// DefaultFoldLength is the default TuneConfig.FoldLength: weekly
 	// folds, so that every fold holds each day of the week once.
 	DefaultFoldLength = 7 * 24 * time.Hour
-	// DefaultMinTrainFolds is the default TuneConfig.MinTrainFolds.
+	// DefaultMinTrainFolds is the least TuneConfig.MinTrainFolds: by
+	// default the first half of the folds (at least this many) are only
+	// trained on, so that the choices validated are made on as much data
+	// as they are judged on.
 	DefaultMinTrainFolds = 2
 )
 

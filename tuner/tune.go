@@ -44,7 +44,7 @@ type TuneConfig struct {
 	// DefaultFoldLength (a week).
 	FoldLength time.Duration
 	// MinTrainFolds is the number of folds the first validation choice is
-	// made on. Default DefaultMinTrainFolds (2).
+	// made on. Default half the folds, at least DefaultMinTrainFolds (2).
 	MinTrainFolds int
 	// Split, when set, looks for per-group thresholds: "auto" tries every
 	// label of the signal's series with 2 to MaxSplitValues values; a
@@ -80,9 +80,6 @@ func (c TuneConfig) withDefaults() TuneConfig {
 	}
 	if c.FoldLength <= 0 {
 		c.FoldLength = DefaultFoldLength
-	}
-	if c.MinTrainFolds <= 0 {
-		c.MinTrainFolds = DefaultMinTrainFolds
 	}
 	c.Guardrails = c.Guardrails.withDefaults()
 	return c
@@ -167,6 +164,9 @@ func Tune(ctx context.Context, q Querier, rules []Rule, cfg TuneConfig) (*TuneRe
 		return nil, ErrNoRules
 	}
 	folds := weeklyFolds(cfg.Start, cfg.End, cfg.FoldLength)
+	if cfg.MinTrainFolds <= 0 {
+		cfg.MinTrainFolds = max(DefaultMinTrainFolds, len(folds)/2)
+	}
 	incs := pir.Counted(cfg.Incidents, cfg.Start, cfg.End, cfg.IncludeDrills)
 	res := &TuneResult{Start: cfg.Start, End: cfg.End, Folds: max(len(folds)-cfg.MinTrainFolds, 0)}
 

@@ -135,7 +135,7 @@ func TestTune(t *testing.T) {
 				n1, _ := p.After.Caught.Count()
 				require.GreaterOrEqual(t, n1, n0)
 				require.NotNil(t, p.Validation)
-				require.Len(t, p.Validation.Folds, 4)
+				require.Len(t, p.Validation.Folds, 3)
 				require.NotNil(t, p.Validation.Spread)
 				require.Contains(t, p.Why, "pages ")
 				for _, c := range p.Changes {
