@@ -148,23 +148,30 @@ func (o prOptions) checkDelivery() error {
 // pull request) and writes its outcome in format: omen pr's and omen tune
 // --pr's last step.
 func deliverProposals(cmd *cobra.Command, g *globalOptions, o prOptions, proposals *delivery.File, format string) error {
+	return deliverWith(cmd, g, o, format, func(token string, forge gitops.Forge) (delivery.Outcome, error) {
+		return delivery.Deliver(cmd.Context(), delivery.Options{
+			Repo: o.Repo, Base: o.Base, Proposals: proposals, Token: token, Forge: forge,
+			MaxOpen: o.MaxOpen, Labels: o.Labels, IgnoreClosed: o.IgnoreClosed, DryRun: o.DryRun,
+			Logger: g.logger,
+		})
+	})
+}
+
+// deliverWith reads the forge token, builds the forge adapter when --forge
+// is given, runs deliver with them and writes its outcome in format: the
+// steps omen pr takes for rule proposals and for omen scale's manifests.
+func deliverWith(cmd *cobra.Command, g *globalOptions, o prOptions, format string, deliver func(token string, forge gitops.Forge) (delivery.Outcome, error)) error {
 	token, err := forgeToken(g, o.TokenFile)
 	if err != nil {
 		return err
 	}
-	opt := delivery.Options{
-		Repo: o.Repo, Base: o.Base, Proposals: proposals, Token: token,
-		MaxOpen: o.MaxOpen, Labels: o.Labels, IgnoreClosed: o.IgnoreClosed, DryRun: o.DryRun,
-		Logger: g.logger,
-	}
+	var forge gitops.Forge
 	if o.Forge != "" {
-		forge, err := newForge(g, o, token)
-		if err != nil {
+		if forge, err = newForge(g, o, token); err != nil {
 			return err
 		}
-		opt.Forge = forge
 	}
-	out, err := delivery.Deliver(cmd.Context(), opt)
+	out, err := deliver(token, forge)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/omenhq/omen/internal/delivery"
+	"github.com/omenhq/omen/internal/gitops"
 )
 
 // readProposalBytes reads `omen pr --proposals` (a file, or - for stdin)
@@ -28,31 +29,10 @@ func runPRManifests(cmd *cobra.Command, g *globalOptions, o prOptions, format st
 	if err != nil {
 		return err
 	}
-	token, err := forgeToken(g, o.TokenFile)
-	if err != nil {
-		return err
-	}
-	opt := delivery.ManifestOptions{
-		Repo: o.Repo, Base: o.Base, Proposals: f, Token: token,
-		MaxOpen: o.MaxOpen, Labels: o.Labels, DryRun: o.DryRun, Logger: g.logger,
-	}
-	if o.Forge != "" {
-		forge, err := newForge(g, o, token)
-		if err != nil {
-			return err
-		}
-		opt.Forge = forge
-	}
-	out, err := delivery.DeliverManifests(cmd.Context(), opt)
-	if err != nil {
-		return err
-	}
-	switch format {
-	case "markdown":
-		_, err = io.WriteString(g.stdout, out.Body)
-		return err
-	case "table":
-		return writePRSummary(g.stdout, out, o.DryRun)
-	}
-	return writeData(g.stdout, format, out)
+	return deliverWith(cmd, g, o, format, func(token string, forge gitops.Forge) (delivery.Outcome, error) {
+		return delivery.DeliverManifests(cmd.Context(), delivery.ManifestOptions{
+			Repo: o.Repo, Base: o.Base, Proposals: f, Token: token, Forge: forge,
+			MaxOpen: o.MaxOpen, Labels: o.Labels, DryRun: o.DryRun, Logger: g.logger,
+		})
+	})
 }
