@@ -279,7 +279,7 @@ func TestChartRendersAndEveryDocumentDecodesStrictly(t *testing.T) {
 	t.Run("serve with monitoring adds the ServiceMonitor and PrometheusRule", func(t *testing.T) {
 		d := decodeAll(t, "monitoring", helmTemplate(t, helm, `serviceMonitor: {enabled: true, labels: {release: kps}}
 prometheusRule: {enabled: true, runbookURL: "https://runbooks.example/omen"}
-serve: {persistence: {enabled: false}, extraArgs: [--log-level=debug]}
+serve: {persistence: {enabled: false}, extraArgs: [--log-level=debug], grace: 2m}
 env:
   - name: OMEN_BEARER_TOKEN
     valueFrom: {secretKeyRef: {name: omen-token, key: token}}
@@ -291,6 +291,8 @@ env:
 		dep := d.only(t, "Deployment").(*appsv1.Deployment)
 		require.Equal(t, d.monitors[0].Spec.Selector.MatchLabels, dep.Spec.Selector.MatchLabels)
 		require.Contains(t, dep.Spec.Template.Spec.Containers[0].Args, "--log-level=debug")
+		require.Contains(t, dep.Spec.Template.Spec.Containers[0].Args, "--grace=2m")
+		require.Equal(t, int64(130), *dep.Spec.Template.Spec.TerminationGracePeriodSeconds, "the grace and 10s to spare")
 		require.NotNil(t, dep.Spec.Template.Spec.Volumes[2].EmptyDir, "no persistence: an emptyDir")
 		require.Len(t, d.rules, 1)
 		for _, g := range d.rules[0].Spec.Groups {
