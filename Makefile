@@ -24,6 +24,9 @@ GITEA_DIR := $(TOOLS_DIR)/gitea-$(GITEA_VERSION)
 # Mermaid as Gitea bundles it, to check that pull request charts render.
 MERMAID_VERSION := 11.14.0
 MERMAID_DIR := $(TOOLS_DIR)/mermaid-$(MERMAID_VERSION)
+# helm, to render the chart in deploy/helm (the same version as internal/testrig.HelmVersion).
+HELM_VERSION := v3.19.5
+HELM_DIR := $(TOOLS_DIR)/helm-$(HELM_VERSION)
 
 .PHONY: all build test demo bench lint servers tools fuzz clean
 
@@ -53,15 +56,16 @@ servers:
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 $$pkgs; \
 	fi
 
-## tools: build Gitea $(GITEA_VERSION) from the Go module proxy (about 6 minutes and 150 MB) and fetch Mermaid $(MERMAID_VERSION) from npm into $(TOOLS_DIR), once
+## tools: build Gitea $(GITEA_VERSION) and helm $(HELM_VERSION) from the Go module proxy (about 6 + 4 minutes) and fetch Mermaid $(MERMAID_VERSION) from npm into $(TOOLS_DIR), once
 tools: servers
 	@GO=$(GO) GOTOOLCHAIN=local scripts/build-gitea.sh $(GITEA_DIR) $(GITEA_VERSION)
+	@GO=$(GO) GOTOOLCHAIN=local scripts/build-helm.sh $(HELM_DIR) $(HELM_VERSION)
 	@scripts/fetch-mermaid.sh $(MERMAID_DIR) $(MERMAID_VERSION)
 
 ## test: the whole suite, real servers included (the log names each server started)
 test: servers tools
 	$(GO) mod download
-	OMEN_GITEA_DIR=$(GITEA_DIR) OMEN_MERMAID_DIR=$(MERMAID_DIR) $(GO) test -count=1 -timeout 14m -v ./... > .test.log 2>&1 || { grep -E '^(--- FAIL|FAIL|panic:|ok )|_test.go:[0-9]+:' .test.log | tail -200; echo "make test: FAILED (full log in .test.log)"; exit 1; }
+	OMEN_GITEA_DIR=$(GITEA_DIR) OMEN_MERMAID_DIR=$(MERMAID_DIR) OMEN_HELM=$(HELM_DIR)/helm $(GO) test -count=1 -timeout 14m -v ./... > .test.log 2>&1 || { grep -E '^(--- FAIL|FAIL|panic:|ok )|_test.go:[0-9]+:' .test.log | tail -200; echo "make test: FAILED (full log in .test.log)"; exit 1; }
 	@grep -E '^(--- SKIP|ok |FAIL)|real server|started (prometheus|victoria-metrics|alertmanager|gitea|git http-backend)' .test.log || true
 	@echo "$$(grep -c -- '--- PASS' .test.log) passed, $$(grep -c -- '--- FAIL' .test.log) failed, $$(grep -c -- '--- SKIP' .test.log) skipped"
 

@@ -20,11 +20,12 @@ const (
 	EvidenceStuck Evidence = "stuck" // the recent samples move far less than ever (a flat line)
 	EvidenceRange Evidence = "range" // the value is beyond the range seen
 	EvidenceLevel Evidence = "level" // the recent average is beyond the range of past averages
+	EvidenceShape Evidence = "shape" // the recent samples form a shape unlike any seen
 )
 
 // evidences is the number of tail probabilities combined (Bonferroni):
-// point, shift, stuck and both ends of the range and of the level.
-const evidences = 7
+// point, shift, stuck, shape and both ends of the range and of the level.
+const evidences = 8
 
 // Config configures a Surprise detector, omen's default. The zero value is
 // the configuration measured in bench/RESULTS.md.
@@ -69,7 +70,7 @@ func (c Config) withDefaults() Config {
 // judged against the same series' own past.
 //
 // A Baseline (rolling median, daily and weekly profiles, robust scales)
-// turns each sample into a standardised residual z. Five statistics are
+// turns each sample into a standardised residual z. Six statistics are
 // each compared with their own recent history by a Tail, which gives the
 // probability of a value at least as extreme — the empirical frequency
 // inside the range seen, an exponential tail beyond it:
@@ -79,14 +80,20 @@ func (c Config) withDefaults() Config {
 //	stuck: log(EWMA(|z_t − z_{t−1}|) + 10⁻³)  lower tail (a flat line)
 //	range: v_t                            both tails
 //	level: EWMA(v)_t                      both tails
+//	shape: d(v_{t−Short+1…t}) / s         upper tail
 //
 // (exponential weights 1/Short). The first three are relative to what the
 // baseline expected now (a spike at night, a day that stays flat, a shift
-// of the level); the last two to everything the series did recently, so a
-// value or a sustained level never seen in two weeks counts even where
+// of the level); range and level to everything the series did recently, so
+// a value or a sustained level never seen in two weeks counts even where
 // the baseline has adapted (the "spatial anomaly" of Numenta's detector,
-// here calibrated and without a margin to tune). The smallest of the seven
-// probabilities times seven (Bonferroni) is the sample's tail probability
+// here calibrated and without a margin to tune). Shape is the Euclidean
+// distance from the last Short values to the nearest earlier stretch of
+// Short values in the same memory (Tail.History), in units of the values'
+// interquartile spread s: a pattern never seen, even within the range and
+// close to the baseline (the windowed novelty of k-NN and ART detectors);
+// it is judged once its tail holds a day of distances. The smallest of the
+// eight probabilities times eight (Bonferroni) is the sample's tail probability
 // p, and its raw score is LogScore(p) in [0, 1]: 0.25 is p = 3·10⁻³, 0.5
 // is p = 10⁻⁵, 1 is p ≤ 10⁻¹⁰. Because every statistic is judged against
 // the same series, a score means the same on a quiet and on a noisy series,
@@ -115,11 +122,12 @@ func (c Config) withDefaults() Config {
 // are 0 until the baseline is complete, the tails hold Tail.Min values and
 // the range a whole daily period.
 //
-// Cost per sample: O(Window + History) for the sorted windows' memmoves,
-// about 3.7 µs of CPU with full windows (see bench/RESULTS.md); memory
-// 5·16·History + 48·Window + 8·(3·period + 2·7·period) + 8·8·period bytes
-// (≈ 390 KB for 5-minute data with the defaults), bounded by the
-// configuration.
+// Cost per sample: O(Window + History) for the sorted windows' memmoves
+// and O(History) for the nearest-shape search (a lower bound skips most
+// stretches), about 40 µs of CPU with full windows (see bench/RESULTS.md);
+// memory 6·16·History + 32·History + 48·Window + 8·(3·period + 2·7·period)
+// + 8·8·period bytes (≈ 600 KB for 5-minute data with the defaults),
+// bounded by the configuration.
 type Surprise struct {
 	cfg       Config
 	base      *Baseline
@@ -134,6 +142,7 @@ type Surprise struct {
 	ev        events
 	explain   Explanation
 	anomalous bool
+	shape     *shapeMemory
 }
 
 // The statistics of a Surprise detector, indices into its tails.
@@ -143,6 +152,7 @@ const (
 	statSpread        // log(EWMA(|Δz|) + 10⁻³)
 	statValue         // v
 	statLevel         // EWMA(v)
+	statShape         // distance of the recent shape to the nearest past one
 	nstats
 )
 
@@ -170,6 +180,7 @@ func NewSurprise(cfg Config) *Surprise {
 		}
 		s.tails[k] = NewTail(c)
 	}
+	s.shape = newShapeMemory(cfg.Short, s.tails[statShape].cfg.History)
 	return s
 }
 
@@ -191,7 +202,7 @@ func (s *Surprise) Update(t int64, v float64) float64 {
 	if s.learn {
 		residuals := s.inEp <= 1 || s.inEp > s.base.Window()
 		for k, tl := range s.tails {
-			if k >= statValue || residuals {
+			if k == statValue || k == statLevel || residuals {
 				tl.Add(s.xs[k])
 			}
 		}
@@ -205,6 +216,7 @@ func (s *Surprise) raw(t int64, v float64) float64 {
 	s.learn = false
 	z, ok := s.base.Update(t, v)
 	if !finite(v) {
+		s.shape.push(math.NaN()) // a gap breaks the shapes across it
 		return 0
 	}
 	if s.values == 0 {
@@ -212,8 +224,10 @@ func (s *Surprise) raw(t int64, v float64) float64 {
 	}
 	s.values++
 	s.lv += s.alpha * (v - s.lv)
+	shapeD, shapeOK := s.shape.push(v)
 	if !ok {
-		// Before the baseline is complete only the range and level learn.
+		// Before the baseline is complete only the range, the level and
+		// the shapes learn.
 		s.tails[statValue].Add(v)
 		s.tails[statLevel].Add(s.lv)
 		return 0
@@ -225,9 +239,19 @@ func (s *Surprise) raw(t int64, v float64) float64 {
 	s.a += s.alpha * (math.Abs(z-s.lastZ) - s.a)
 	s.lastZ = z
 	s.explain.Expected, s.explain.Z = s.base.Expected(), z
-	s.xs = [nstats]float64{math.Abs(z), math.Abs(s.m), math.Log(s.a + 1e-3), v, s.lv}
+	s.xs = [nstats]float64{math.Abs(z), math.Abs(s.m), math.Log(s.a + 1e-3), v, s.lv, math.NaN()}
 	s.learn = true
 	tl := &s.tails
+	pShape := 1.0
+	if sc := valueScale(tl[statValue]); shapeOK && sc > 0 {
+		s.xs[statShape] = shapeD / sc
+		// The distances have a daily rhythm of their own (peaks and
+		// troughs match differently): they are judged once their tail
+		// holds a day of them, as the range waits a day.
+		if tl[statShape].Len() >= s.base.Period() {
+			pShape = tl[statShape].Upper(s.xs[statShape])
+		}
+	}
 	p, kind := tl[statPoint].Upper(s.xs[statPoint]), EvidencePoint
 	for _, c := range [...]struct {
 		p float64
@@ -239,6 +263,7 @@ func (s *Surprise) raw(t int64, v float64) float64 {
 		{tl[statValue].Lower(v), EvidenceRange},
 		{tl[statLevel].Upper(s.lv), EvidenceLevel},
 		{tl[statLevel].Lower(s.lv), EvidenceLevel},
+		{pShape, EvidenceShape},
 	} {
 		if c.p < p {
 			p, kind = c.p, c.e
@@ -326,4 +351,14 @@ func (e *events) step(s float64) (float64, bool) {
 func LogScore(p float64) float64 {
 	s := math.Log(p+1e-10) / math.Log(1e-10)
 	return math.Max(0, math.Min(1, s))
+}
+
+// valueScale is a robust spread of the values in t's history: the
+// interquartile range / 1.349, or the 1%–99% range / 4.65 when that is 0.
+func valueScale(t *Tail) float64 {
+	r := t.hist
+	if s := (r.Quantile(0.75) - r.Quantile(0.25)) / 1.349; s > 0 {
+		return s
+	}
+	return (r.Quantile(0.99) - r.Quantile(0.01)) / 4.65
 }

@@ -81,6 +81,13 @@ func TestSurpriseCatches(t *testing.T) {
 		{"a stuck sensor", func(i int, r *rand.Rand) float64 {
 			return 100 + 40*vonMises(i, 2) + 2*r.NormFloat64()
 		}, 72},
+		{"a value flapping by ±4σ for two hours, each sample within the day's range", func(i int, r *rand.Rand) float64 {
+			v := 100 + 40*vonMises(i, 2) + 2*r.NormFloat64()
+			if i >= at && i < at+24 {
+				v += 8 * float64(1-2*(i%2))
+			}
+			return v
+		}, 12},
 		{"a spike under a daily cycle, within the day's range", func(i int, r *rand.Rand) float64 {
 			v := 100 + 40*vonMises(i, 2) + 2*r.NormFloat64()
 			if i == at {

@@ -37,7 +37,10 @@
 //     that levels off, accepted only when τ is at most a third of a typical
 //     run (the plateau is in the data). The exhaustion is then the next
 //     kill of the current run. A current run younger than a day with no
-//     complete run before it takes the slope of the end of the run before.
+//     complete run before it takes the slope of the end of the run before
+//     (its own last hour gives only the level: a warm-up seen for a few
+//     hours is not a leak), and without a material slope only its P10 is
+//     given.
 //
 //  3. Continuous series. A straight line and a daily profile (288 bins at
 //     5 minutes; separate Saturday–Sunday bins when they differ, UTC) are
@@ -73,15 +76,33 @@
 //     of the profile bin, of the level correction and of the shape
 //     parameter (from the curvature of the residual sum of squares). P10,
 //     P50 and P90 are the first crossings of the limit by the paths mean ±
-//     1.2816 standard deviations. When the residuals are part of the
+//     1.2816 standard deviations — or, when wider, the band the backtests
+//     of step 6 give. When the residuals are part of the
 //     signal (a significant sawtooth, or frequent drops under a daily
 //     profile), 200 futures are simulated instead — a draw of the trend
 //     plus, for each future UTC day, the residuals of a random history day
 //     (a residual day-block bootstrap, seeded by Config.Seed and the
 //     labels) — and the ETA quantiles are those of their first crossings.
+//     Residuals that repeat weekly (hour-of-week means differing between
+//     hours more than between weeks, F > 4, from 8 days of history) make
+//     the series structured too, and each simulated day then takes the
+//     residuals of the same weekday of a past week: the weekly envelope,
+//     so that a disk filling during a weekly import is caught.
 //     A quantile beyond Config.Horizon (default 7 days) is nil.
 //
-//  6. Risk. Critical when P50 < Config.Critical (default 24h) or the
+//  6. Calibration (calibrate.go). The model's variance is right only for
+//     the right shape. Eight backtest origins from 40% of the fitted span
+//     to its end refit the chosen model on the rows before them and
+//     predict the hourly means after them within their run; the 10% and
+//     90% quantiles of the errors, by horizon (groups doubling from 6
+//     hours, non-decreasing), widen the band where they exceed the
+//     model's, and beyond the longest horizon checked they grow as the
+//     errors did between the last two groups (as h to h², clamped) — so a
+//     short window, which backtests only a few hours ahead, widens its
+//     interval. Split-conformal prediction with rolling origins (Lei et
+//     al. 2018; Tashman 2000).
+//
+//  7. Risk. Critical when P50 < Config.Critical (default 24h) or the
 //     resource is already exhausted; warning when P50 < Config.Warning
 //     (default 7 days); info when only P10 is within the horizon; ok
 //     otherwise.

@@ -35,7 +35,7 @@ func ExamplePredict() {
 	}
 	// Output:
 	// leak critical 5 segments
-	// next OOM kill in 15 hours (80% between 14 and 15)
+	// next OOM kill in 15 hours (80% between 14 and 16)
 }
 
 // Predict a fleet of disks: available bytes fall to zero (Down, limit 0);

@@ -50,6 +50,9 @@ const (
 	// job (a sawtooth spends about half of it there, a smooth daily hump
 	// about a quarter).
 	batchSpike = 0.22
+	// shortHistoryDays: under this much fitted history a bend is not
+	// extrapolated as acceleration (the recent half's rate is used).
+	shortHistoryDays = 3.0
 	// plateauFrac: a saturating (warm-up) shape is accepted only when its
 	// time constant is at most this fraction of the typical segment.
 	plateauFrac = 1.0 / 3
@@ -94,6 +97,14 @@ type analysis struct {
 	rng       float64
 	decelerat bool
 	growing   bool // the trend towards the limit is material
+	// weekly is set when the residuals repeat weekly (weekly.go): the
+	// futures are then simulated with the same weekday's residuals.
+	weekly bool
+	// youngRun is set when the current run is younger than
+	// youngSegmentDays with no complete run before it.
+	youngRun bool
+	// cal holds the interval band from the backtests (calibrate.go).
+	cal calibration
 }
 
 // analyze fits the history in w (oriented values on the grid).
@@ -135,6 +146,10 @@ func (w *work) analyze(hasCounter bool, scale float64, horizonDays float64) anal
 	an.fit.lrv = w.longRunRatio(an.fit.lo)
 	w.shapeUncertainty(&an)
 	w.envelope(&an)
+	if w.detectWeekly(&an) {
+		an.weekly, an.structured = true, true
+	}
+	w.calibrate(&an)
 	f := &an.fit
 	an.slope = f.slopeAt(0, an.ageNow)
 	// Standard error of the current slope from the path variance.
@@ -226,8 +241,23 @@ func (w *work) analyzeContinuous(an *analysis, lo int) {
 		c, vc := q.beta[1], q.hac()*q.sigma2*q.winv[1][1]
 		t := c / math.Sqrt(vc)
 		slopeEnd := q.beta[0] // derivative at x = 0
+		span := float64(n-1-lo) * w.stepD
+		accel := t > curvatureT && slopeEnd > 0 && c*w.horizonDays*w.horizonDays > curvatureMaterial*math.Max(slopeEnd*w.horizonDays, materialFrac*w.scale)
 		switch {
-		case t > curvatureT && slopeEnd > 0 && c*w.horizonDays*w.horizonDays > curvatureMaterial*math.Max(slopeEnd*w.horizonDays, materialFrac*w.scale):
+		case accel && span < shortHistoryDays:
+			// Under 3 days a bend cannot be told from a change of rate
+			// (flat, then growth): extrapolating its curvature for days
+			// would invent an early crossing. The recent half gives the
+			// current rate; the backtests widen the band.
+			mid := lo + (n-lo)/2
+			for i := lo; i < mid; i++ {
+				w.seg[i] = -1
+			}
+			an.fitLo = mid
+			an.fit = w.backfit(lin, mid, 1, &an.prof, 1)
+			an.model = "linear, recent half of a short history"
+			return
+		case accel:
 			// The exponential's fit is sharp in ρ: refine around the best
 			// grid rate before comparing with the quadratic.
 			bestR, bestSSE := 0.0, math.Inf(1)
@@ -451,14 +481,20 @@ func (w *work) analyzeSegments(an *analysis) {
 	if complete == 0 && an.ageNow < youngSegmentDays {
 		// Only the truncated first segment before a young current one:
 		// the slope of the end of the first segment, from the current level.
+		// Only the last hour of the current run gives its level: its
+		// ramp would otherwise set the shared slope, and a warm-up seen
+		// for a few hours is not a leak.
 		first := w.bounds[1]
 		from := max(0, first-int(2*float64(dayMs)/float64(w.step)))
+		recent := max(first, n-max(minRows, int(hourMs/w.step)))
 		for i := range n {
 			switch {
 			case i < from:
 				w.seg[i] = -1
 			case i < first:
 				w.seg[i] = 0
+			case i < recent:
+				w.seg[i] = -1
 			default:
 				w.seg[i] = 1
 			}
@@ -466,6 +502,7 @@ func (w *work) analyzeSegments(an *analysis) {
 		an.fitLo = from
 		an.fit = w.backfit(shape{kind: shLinear}, from, 2, &an.prof, 0)
 		an.model = "linear, previous run"
+		an.youngRun = true
 		an.ageNow = 0
 		return
 	}

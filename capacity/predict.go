@@ -220,6 +220,11 @@ func predict(t Target, asOf time.Time, cfg Config) (Prediction, error) {
 		return p, nil
 	}
 	eta := w.crossings(&an, lim, steps, at, cfg.Seed^t.Labels.Fingerprint())
+	if an.youngRun && !an.growing {
+		// A run of a few hours with none complete before it, from a slope
+		// that is not material: only the early crossing is plausible.
+		eta.P50, eta.P90 = nil, nil
+	}
 	switch {
 	case exhausted:
 		zero := time.Duration(0)
@@ -265,9 +270,10 @@ func (w *work) paths(an *analysis, steps int) {
 			v += d * d * an.pVar
 		}
 		sd := math.Sqrt(v)
+		bl, bh := an.cal.band(x, sd)
 		w.mean[h] = m
-		w.lo[h] = m - normQuantile80*sd
-		w.hi[h] = m + normQuantile80*sd
+		w.lo[h] = m - bl
+		w.hi[h] = m + bh
 	}
 }
 

@@ -64,8 +64,11 @@ type work struct {
 	// Forecast paths (oriented), and for simulate the standard deviation
 	// of the trend and the bin and day of every future step.
 	mean, lo, hi []float64
-	sd           []float64
-	fbin         []int32
+	// Backtest scratch (calibrate).
+	bt   []float64
+	calZ [len(calBins)][]float64
+	sd   []float64
+	fbin []int32
 }
 
 var workPool = sync.Pool{New: func() any { return new(work) }}

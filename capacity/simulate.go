@@ -103,6 +103,9 @@ func (w *work) simulate(an *analysis, lim float64, steps int, at int64, seed uin
 			if d := w.fbin[2*h+1]; d != day {
 				day = d
 				k := days[rng.IntN(len(days))]
+				if an.weekly {
+					k = sameWeekday(days, int64(nd-1)+int64(d), rng)
+				}
 				row = mat[int(k)*nb : int(k+1)*nb]
 			}
 			r := row[w.fbin[2*h]]
@@ -132,6 +135,31 @@ func (w *work) simulate(an *analysis, lim float64, steps int, at int64, seed uin
 	}
 	e.P10, e.P50, e.P90 = q(0.1), q(0.5), q(0.9)
 	return e, true
+}
+
+// sameWeekday returns a day of days (indices from the first history day)
+// on the weekday of day fd (same indices, fd beyond the history), drawn at
+// random among them; a random day when there is none.
+func sameWeekday(days []int64, fd int64, rng *rand.Rand) int64 {
+	n := 0
+	for _, d := range days {
+		if (fd-d)%7 == 0 {
+			n++
+		}
+	}
+	if n == 0 {
+		return days[rng.IntN(len(days))]
+	}
+	k := rng.IntN(n)
+	for _, d := range days {
+		if (fd-d)%7 == 0 {
+			if k == 0 {
+				return d
+			}
+			k--
+		}
+	}
+	return days[0]
 }
 
 // floorDiv returns ⌊a/b⌋ for b > 0.

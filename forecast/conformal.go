@@ -92,7 +92,10 @@ func (c *conformalFit) Forecast(dst *Forecast, h int, level float64) {
 		return
 	}
 	dst.Model += "+conformal"
-	dst.Reason = fmt.Sprintf("%s; interval from %d-origin validation errors", dst.Reason, c.origins)
+	if dst.Reason != "" {
+		dst.Reason += "; "
+	}
+	dst.Reason += fmt.Sprintf("interval from %d-origin validation errors", c.origins)
 	q := conformalQuantile(c.scores, level)
 	H := len(c.scale)
 	for j := range h {

@@ -17,6 +17,18 @@
 // [Find] picks one rule by name, group and labels, and reports an
 // ambiguous name with its candidates.
 //
+// Predictive rules: [PredictiveRules] writes the alerting rules that page
+// on omen's written-back capacity predictions instead of on
+// predict_linear, and [PredictLinear] is PromQL's predict_linear
+// reimplemented bit for bit (Kahan sums), with [PredictLinearRule] for a
+// predict_linear rule's pending → firing replay without a server.
+// [FindPredictLinear] recognises a rule's predict_linear comparison on
+// metricsql's tree, and [BacktestPredictive] compares each disk or memory
+// predict_linear rule with the omen rule that would replace it on the
+// same history — the rule replayed, omen's capacity predictions made as
+// of every past hour — by events caught, lead time and false pages a
+// week; [PredictiveTuneExtra] gives Tune that evidence.
+//
 // The package is a library: it never prints and imports nothing of omen's
 // internal packages. Data comes in through the small Querier interface.
 package tuner

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/omenhq/omen/internal/cputime"
 	"github.com/omenhq/omen/tuner/scale"
 )
 
@@ -29,6 +30,11 @@ type Options struct {
 	Workers int
 	// Only, when set, runs only these workload indexes (< N).
 	Only []int
+	// Independent runs the independent suite (GenerateIndependent: its own
+	// seed space and kinds, never tuned on) instead of the suite the method
+	// is developed on; its judge replays with a 15 s metrics delay, which
+	// the tuned-on suite's judge does not.
+	Independent bool
 }
 
 func (o Options) withDefaults() Options {
@@ -36,7 +42,10 @@ func (o Options) withDefaults() Options {
 		o.Seed = 1
 	}
 	if o.N <= 0 {
-		o.N = 20
+		o.N = 24
+		if o.Independent {
+			o.N = 18
+		}
 	}
 	if o.Weeks <= 0 {
 		o.Weeks = 5
@@ -67,6 +76,11 @@ type Row struct {
 	// "improved: …" (fewer replica-hours, by less than 20%, without
 	// saturating), "kept" (no HPA change proposed), or "fail: …".
 	Verdict string `json:"verdict"`
+	// Schedule, when omen proposed a (forecast-only) predictive schedule,
+	// is the judge's figures of the proposed HPA with it, and
+	// ScheduleVerdict the acceptance of that against Before.
+	Schedule        *scale.Result `json:"schedule,omitempty"`
+	ScheduleVerdict string        `json:"schedule_verdict,omitempty"`
 	// Sizing is the resources proposal, when there is one.
 	Sizing *SizingRow `json:"sizing,omitempty"`
 	// Written counts the manifests written and read back strictly.
@@ -105,7 +119,7 @@ type Report struct {
 func Run(ctx context.Context, o Options) (*Report, error) {
 	o = o.withDefaults()
 	began := time.Now()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	dir, err := os.MkdirTemp("", "omen-bench-scale-")
 	if err != nil {
 		return nil, err
@@ -176,12 +190,16 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	rep.Elapsed = time.Since(began)
-	rep.CPU = cpuTime() - cpu0
+	rep.CPU = cputime.Process() - cpu0
 	return rep, nil
 }
 
 func one(o Options, i int, dir string) (Row, error) {
-	w, err := Generate(o.Seed, i, o.Weeks)
+	gen := Generate
+	if o.Independent {
+		gen = GenerateIndependent
+	}
+	w, err := gen(o.Seed, i, o.Weeks)
 	if err != nil {
 		return Row{}, err
 	}
@@ -198,7 +216,7 @@ func one(o Options, i int, dir string) (Row, error) {
 	if err != nil {
 		return row, err
 	}
-	cfg := scale.Config{HoldOut: o.HoldOut, Sim: scale.SimConfig{StartupDelay: startupDelay}}
+	cfg := scale.Config{HoldOut: o.HoldOut, Sim: scale.SimConfig{StartupDelay: w.StartupDelay}}
 	rep := scale.Propose(wl, w.History, cfg)
 	// Write what omen proposes, then read it back strictly.
 	src := w.Manifest
@@ -209,6 +227,10 @@ func one(o Options, i int, dir string) (Row, error) {
 		out, err := scale.Edit(src, p.Object, p.Changes)
 		if err != nil {
 			return row, fmt.Errorf("%s: %w", p.Kind, err)
+		}
+		// The acceptance: only the changed values' bytes differ.
+		if err := scale.CheckDiff(src, out, p.Changes); err != nil {
+			return row, fmt.Errorf("%s: the written manifest differs in more than the changed values: %w", p.Kind, err)
 		}
 		src = out
 		row.Written++
@@ -229,7 +251,10 @@ func one(o Options, i int, dir string) (Row, error) {
 	cur, next := policyOf(wl), policyOf(wl2)
 	row.Current, row.Proposed = cur.String(), next.String()
 	end := w.History.Demand.End()
-	judge := scale.SimConfig{StartupDelay: startupDelay, From: end.Add(-o.HoldOut), To: end}
+	judge := scale.SimConfig{StartupDelay: w.StartupDelay, From: end.Add(-o.HoldOut), To: end}
+	if o.Independent {
+		judge.MetricsDelay = 15 * time.Second
+	}
 	d := scale.Demand{Start: Start, Step: step, Load: map[string][]float64{"cpu": w.Load}}
 	if row.Before, err = scale.Simulate(cur, d, judge); err != nil {
 		return row, err
@@ -239,12 +264,60 @@ func one(o Options, i int, dir string) (Row, error) {
 	}
 	row.Verdict = verdict(row.Before, row.After, cur.String() == next.String())
 	for _, p := range rep.Proposals {
+		if p.Kind != scale.KindScheduleProposal || len(p.Triggers) == 0 {
+			continue
+		}
+		with := next
+		with.Floor = scheduleOf(p)
+		res, err := scale.Simulate(with, d, judge)
+		if err != nil {
+			return row, err
+		}
+		row.Schedule = &res
+		row.ScheduleVerdict = verdict(row.Before, res, false)
+	}
+	for _, p := range rep.Proposals {
 		if p.Kind != scale.KindResourcesProposal {
 			continue
 		}
 		row.Sizing = sizingRow(p, wl2)
 	}
 	return row, nil
+}
+
+// scheduleOf reads a schedule proposal's KEDA cron triggers back into a
+// minimum of replicas by hour of the week, as the judge applies them: each
+// trigger's replicas from its start to its end (minute resolution is
+// rounded to the hours it covers, the start's hour included).
+func scheduleOf(p scale.Proposal) *scale.Schedule {
+	var s scale.Schedule
+	for _, t := range p.Triggers {
+		var sm, sh, sd, em, eh, ed int
+		if _, err := fmt.Sscanf(t.Metadata["start"], "%d %d * * %d", &sm, &sh, &sd); err != nil {
+			continue
+		}
+		if _, err := fmt.Sscanf(t.Metadata["end"], "%d %d * * %d", &em, &eh, &ed); err != nil {
+			continue
+		}
+		var n int32
+		fmt.Sscan(t.Metadata["desiredReplicas"], &n)
+		// Cron days: 0 is Sunday; hours of the week: Monday 00:00 is 0.
+		from := ((sd+6)%7)*24*60 + sh*60 + sm
+		to := ((ed+6)%7)*24*60 + eh*60 + em
+		if to <= from {
+			to += 7 * 24 * 60
+		}
+		lead := 0
+		if from%60 != 0 {
+			lead = 60 - from%60
+		}
+		s.Lead = max(s.Lead, time.Duration(lead)*time.Minute)
+		for m := from + lead; m < to; m += 60 {
+			h := (m / 60) % 168
+			s.Min[h] = max(s.Min[h], n)
+		}
+	}
+	return &s
 }
 
 // policyOf is a workload's policy with its pods' request filled in.
@@ -318,18 +391,26 @@ func eta(d *time.Duration) string {
 // Markdown renders the report as the section of bench/RESULTS.md.
 func (r *Report) Markdown() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Seed %d, %d workloads, %d weeks each, the last %s held out; pods ready %s after creation.\n\n", r.Options.Seed, r.Options.N, r.Options.Weeks, r.Options.HoldOut, startupDelay)
-	fmt.Fprintf(&b, "| workload | current | proposed | saturated min before → after | replica-hours before → after | verdict |\n|---|---|---|---|---|---|\n")
+	set := "the suite the method is developed on (pods ready 90 s after creation; judge without metrics delay)"
+	if r.Options.Independent {
+		set = "the independent suite (never tuned on; pods ready 30 s to 3 min after creation; judge with a 15 s metrics delay)"
+	}
+	fmt.Fprintf(&b, "Seed %d, %d workloads of %s, %d weeks each, the last %s held out.\n\n", r.Options.Seed, len(r.Rows), set, r.Options.Weeks, r.Options.HoldOut)
+	fmt.Fprintf(&b, "| workload | current | proposed | saturated min before → after | replica-hours before → after | verdict | with the forecast-only schedule |\n|---|---|---|---|---|---|---|\n")
 	var sb, sa, rb, ra float64
 	for _, row := range r.Rows {
-		fmt.Fprintf(&b, "| %s | %s | %s | %.0f → %.0f | %.0f → %.0f (%+.0f%%) | %s |\n", row.Workload, row.Current, row.Proposed,
-			row.Before.SaturatedMinutes, row.After.SaturatedMinutes, row.Before.ReplicaHours, row.After.ReplicaHours, 100*(row.After.ReplicaHours/math.Max(row.Before.ReplicaHours, 1e-9)-1), row.Verdict)
+		sched := "–"
+		if s := row.Schedule; s != nil {
+			sched = fmt.Sprintf("%.0f min, %.0f (%+.0f%%): %s", s.SaturatedMinutes, s.ReplicaHours, 100*(s.ReplicaHours/math.Max(row.Before.ReplicaHours, 1e-9)-1), row.ScheduleVerdict)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %.0f → %.0f | %.0f → %.0f (%+.0f%%) | %s | %s |\n", row.Workload, row.Current, row.Proposed,
+			row.Before.SaturatedMinutes, row.After.SaturatedMinutes, row.Before.ReplicaHours, row.After.ReplicaHours, 100*(row.After.ReplicaHours/math.Max(row.Before.ReplicaHours, 1e-9)-1), row.Verdict, sched)
 		sb += row.Before.SaturatedMinutes
 		sa += row.After.SaturatedMinutes
 		rb += row.Before.ReplicaHours
 		ra += row.After.ReplicaHours
 	}
-	fmt.Fprintf(&b, "| **total** | | | %.0f → %.0f | %.0f → %.0f (%+.1f%%) | %d pass, %d improved, %d fail, %d kept |\n\n", sb, sa, rb, ra, 100*(ra/math.Max(rb, 1e-9)-1), r.Pass, r.Improved, r.Fail, r.Kept)
+	fmt.Fprintf(&b, "| **total** | | | %.0f → %.0f | %.0f → %.0f (%+.1f%%) | %d pass, %d improved, %d fail, %d kept | |\n\n", sb, sa, rb, ra, 100*(ra/math.Max(rb, 1e-9)-1), r.Pass, r.Improved, r.Fail, r.Kept)
 	fmt.Fprintf(&b, "| workload | krr simple: requests.cpu / requests.memory / limits.memory | omen | note |\n|---|---|---|---|\n")
 	for _, row := range r.Rows {
 		s := row.Sizing
@@ -338,7 +419,7 @@ func (r *Report) Markdown() string {
 		}
 		fmt.Fprintf(&b, "| %s | %s / %s / %s | %s / %s / %s | %s |\n", row.Workload, s.KrrCPU, s.KrrMemoryRequest, s.KrrMemoryLimit, s.OmenCPU, s.OmenMemoryRequest, s.OmenMemoryLimit, s.Note)
 	}
-	fmt.Fprintf(&b, "\nLeaking containers: %d, of which %d got no proposal of a bigger memory limit alone. Manifests written: %d, every one read back and decoded strictly. Wall %s, CPU %s.\n",
+	fmt.Fprintf(&b, "\nLeaking containers: %d, of which %d got no proposal of a bigger memory limit alone. Manifests written: %d, every one read back and decoded strictly, and differing from the original only in the changed values' bytes (scale.CheckDiff). Wall %s, CPU %s.\n",
 		r.Leaks, r.LeakOK, r.Written, r.Elapsed.Round(time.Second), r.CPU.Round(time.Second))
 	return b.String()
 }

@@ -27,7 +27,7 @@
 // The rules (Rules) run on the headroom — available bytes for a disk,
 // limit − working set for a container: predict_linear(h[6h], 24h) < 0 and
 // the 24-hour-window variant, bare and with the mixin's `h/size*100 < 40`,
-// all held `for: 1h` at a 1-minute evaluation interval. PredictLinear is
+// all held `for: 1h` at a 1-minute evaluation interval. tuner.PredictLinear is
 // promql's linearRegression with Kahan–Neumaier sums and the intercept at
 // the evaluation time, over the samples evalT−range ≤ t ≤ evalT of
 // Prometheus 2 (the packaged 2.42); a test checks it bit for bit against a

@@ -24,6 +24,10 @@ type Options struct {
 	N    int
 	// Scenarios, when set, replaces the generated suite.
 	Scenarios []fixtures.Scenario
+	// ScenarioAsOfs, when set, holds the as-of instants of each of
+	// Scenarios (parallel to it) and replaces AsOfs: scenarios with their
+	// own histories, as fixtures.CapacityDraws makes them.
+	ScenarioAsOfs [][]time.Time
 	// AsOfs are the instants every scenario is predicted at. Default:
 	// every 6 hours from 5 days before fixtures.SuiteAt() to 5 days after.
 	AsOfs []time.Time
@@ -219,7 +223,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	asofs := slices.Clone(o.AsOfs)
 	slices.SortFunc(asofs, time.Time.Compare)
-	first, last := asofs[0], asofs[len(asofs)-1]
+	if o.ScenarioAsOfs != nil {
+		if len(o.ScenarioAsOfs) != len(scs) {
+			return nil, fmt.Errorf("benchcap: %d lists of as-of instants for %d scenarios", len(o.ScenarioAsOfs), len(scs))
+		}
+		asofs = o.ScenarioAsOfs[0]
+	}
 	start := time.Now()
 	results := make([]scenarioResult, len(scs))
 	var wg sync.WaitGroup
@@ -229,7 +238,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		go func() {
 			defer wg.Done()
 			for k := range next {
-				results[k] = runScenario(scs[k], asofs, first, last, o, horizon)
+				at := asofs
+				if o.ScenarioAsOfs != nil {
+					at = slices.Clone(o.ScenarioAsOfs[k])
+					slices.SortFunc(at, time.Time.Compare)
+				}
+				results[k] = runScenario(scs[k], at, at[0], at[len(at)-1], o, horizon)
 			}
 		}()
 	}

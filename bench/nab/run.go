@@ -40,9 +40,21 @@ type Options struct {
 	// layout: ResultsDir/<category>/<detector>_<name>.csv with the columns
 	// timestamp,value,anomaly_score,label.
 	ResultsDir string
+	// Split picks the files scored: SplitAllFiles (or empty: every file),
+	// SplitDevFiles (every file but the held-out ones, see Holdout) or
+	// SplitHeldOutFiles (the held-out files, at the thresholds optimised on the
+	// development files; ThresholdsFrom must then be empty).
+	Split string
 	// Logger receives one debug record per file; nil discards.
 	Logger *slog.Logger
 }
+
+// The values of Options.Split.
+const (
+	SplitAllFiles     = "all"
+	SplitDevFiles     = "dev"
+	SplitHeldOutFiles = "holdout"
+)
 
 // Report is the outcome of Run.
 type Report struct {
@@ -106,6 +118,19 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	var dev *Corpus // the development files, for SplitHoldout's thresholds
+	switch opts.Split {
+	case "", SplitAllFiles:
+	case SplitDevFiles:
+		c, _ = SplitHoldout(c)
+	case SplitHeldOutFiles:
+		if opts.ThresholdsFrom != "" {
+			return nil, fmt.Errorf("nab: split %q takes its thresholds from the development files, not from %s", opts.Split, opts.ThresholdsFrom)
+		}
+		dev, c = SplitHoldout(c)
+	default:
+		return nil, fmt.Errorf("nab: split %q: want %s, %s or %s", opts.Split, SplitAllFiles, SplitDevFiles, SplitHeldOutFiles)
+	}
 	rep := &Report{Detector: opts.DetectorName, DataDir: opts.DataDir, Files: len(c.Files), Rows: c.Rows(), Workers: opts.Workers, Corpus: c}
 	t0 := time.Now()
 	scores, err := Detect(ctx, c, opts.Detector, opts.Workers, opts.Logger)
@@ -118,6 +143,16 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 
 	th := Thresholds{}
 	switch {
+	case dev != nil:
+		rep.ThresholdsFrom = fmt.Sprintf("optimised on the %d development files", len(dev.Files))
+		devScores, err := Detect(ctx, dev, opts.Detector, opts.Workers, opts.Logger)
+		if err != nil {
+			return nil, err
+		}
+		rep.Optima = NewEvaluator(dev).Optimize(devScores, opts.Profiles...)
+	case opts.ThresholdsFrom == "" && opts.Split == SplitDevFiles:
+		rep.ThresholdsFrom = fmt.Sprintf("optimised on the %d development files", len(c.Files))
+		rep.Optima = e.Optimize(scores, opts.Profiles...)
 	case opts.ThresholdsFrom == "":
 		rep.ThresholdsFrom = "optimised on " + opts.DataDir
 		rep.Optima = e.Optimize(scores, opts.Profiles...)

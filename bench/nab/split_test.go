@@ -96,6 +96,11 @@ func TestSyntheticCorpus(t *testing.T) {
 		require.Equal(t, 14*288, f.Len(), f.Name)
 		for _, w := range f.Windows {
 			require.Equal(t, int(math.Ceil(0.1*float64(f.Len()))), w.End-w.Start, f.Name)
+			require.Equal(t, Window{Start: w.Start, End: w.End, Right: w.End, Width: w.End - w.Start + 1, Exited: true}, w, "weighted as LoadCorpus weights a window in time order")
+			scores := make([]float64, f.Len())
+			scores[w.Start] = 1
+			fs := ScoreFile(f, scores, Standard, 0.5)
+			require.InDelta(t, Standard.TP, fs.Score, 1e-9, "a detection at a window's first row earns the full true-positive weight")
 		}
 	}
 	t.Run("Events counts caught windows and false intervals per category", func(t *testing.T) {

@@ -18,7 +18,12 @@ func SyntheticCorpus(seed uint64, cfg fixtures.AnomalyCorpusConfig) *Corpus {
 	for _, s := range fixtures.AnomalyCorpus(seed, cfg) {
 		f := &File{Name: s.Name, Category: string(s.Kind), Timestamps: s.Grid.Timestamps(nil), Values: s.Values}
 		if s.Onset >= 0 {
-			f.Windows = []Window{{Start: s.Window[0], End: s.Window[1]}}
+			a, b := s.Window[0], s.Window[1]
+			// In time order a window's weights run from Start to Right = End
+			// over Width = End−Start+1 rows, and it is left at End (as
+			// LoadCorpus builds them): without Right and Width every row's
+			// weight was ±Inf and the NAB scores of this corpus meaningless.
+			f.Windows = []Window{{Start: a, End: b, Right: b, Width: b - a + 1, Exited: true}}
 		}
 		c.Files = append(c.Files, f)
 	}

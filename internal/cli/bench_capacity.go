@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	benchcap "github.com/omenhq/omen/bench/capacity"
+	"github.com/omenhq/omen/internal/cputime"
 )
 
 func newBenchCapacityCmd(g *globalOptions) *cobra.Command {
@@ -31,14 +34,22 @@ omen the median and P90 relative ETA error and the P10–P90 coverage.`,
 			if err := g.checkFormat("table", "markdown", "json", "yaml"); err != nil {
 				return err
 			}
+			cpu0 := cputime.Process()
 			rep, err := benchcap.Run(cmd.Context(), o)
 			if err != nil {
 				return err
 			}
+			out := struct {
+				*benchcap.Report
+				CPU time.Duration `json:"cpu"`
+			}{rep, cputime.Process() - cpu0}
 			if g.Format == "json" || g.Format == "yaml" {
-				return writeData(g.stdout, g.Format, rep)
+				return writeData(g.stdout, g.Format, out)
 			}
-			_, err = io.WriteString(g.stdout, rep.Markdown())
+			if _, err = io.WriteString(g.stdout, rep.Markdown()); err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(g.stdout, "\n%s CPU\n", out.CPU.Round(time.Millisecond))
 			return err
 		},
 	}
@@ -46,5 +57,6 @@ omen the median and P90 relative ETA error and the P10–P90 coverage.`,
 	f.Uint64Var(&o.Seed, "seed", 1, "seed of the scenario suite")
 	f.IntVar(&o.N, "n", 160, "number of scenarios")
 	f.IntVar(&o.Workers, "workers", 0, "scenarios predicted in parallel (default: number of CPUs)")
+	f.BoolVar(&o.UsageOnly, "usage-only", false, "predict from the usage series and a constant limit only (no restart counters), as omen predict --input does")
 	return cmd
 }

@@ -42,7 +42,8 @@ saturates), and krr's simple strategy beside omen's requests.`,
 	}
 	f := cmd.Flags()
 	f.Uint64Var(&o.Seed, "seed", 1, "seed of the workload suite")
-	f.IntVar(&o.N, "n", 20, "number of workloads")
+	f.IntVar(&o.N, "n", 0, "number of workloads (default 24, 18 with --independent)")
+	f.BoolVar(&o.Independent, "independent", false, "run the independent suite: its own seed space and kinds, never tuned on")
 	f.IntVar(&o.Weeks, "weeks", 5, "weeks of history per workload")
 	f.Var(durationValue{d: &o.HoldOut}, "hold-out", "end of each history judged on (default 14d)")
 	f.IntVar(&o.Workers, "workers", 0, "workloads in parallel (default: number of CPUs)")

@@ -145,8 +145,6 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 	return nil
 }
 
-
-
 // wide reports whether the series look like the columns of a multi-column
 // CSV: nothing but a metric name each.
 func wide(ss []series.Series) bool {
@@ -157,7 +155,6 @@ func wide(ss []series.Series) bool {
 	}
 	return true
 }
-
 
 // detectCSV prints every row with its score and flag. For a single-series
 // CSV input the timestamps and values are echoed as written, in input
@@ -213,56 +210,32 @@ type rawRow struct {
 	i         int
 }
 
-// rawRows re-reads a single-series CSV to echo its rows as written, in
-// file order, each with the index of its sample: d holds the rows of
-// the file in [q.Start, q.End] in file order. It gives up (ok false) on
-// anything it cannot map one to one.
+// rawRows reads a single-series CSV's rows as written (seriesio.ReadCSVRows),
+// in file order, each with the index of its sample: d holds the rows of the
+// file in [q.Start, q.End] in file order. It gives up (ok false) when the
+// file cannot be read that way or its rows are not d's, and the caller
+// then writes the samples as parsed.
 func rawRows(path string, q source.Query, d detected) ([]rawRow, bool) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, false
 	}
 	defer f.Close()
-	r := csv.NewReader(f)
-	r.Comment = '#'
-	r.FieldsPerRecord = -1
-	recs, err := r.ReadAll()
+	recs, err := seriesio.ReadCSVRows(f, path)
 	if err != nil || len(recs) == 0 {
 		return nil, false
-	}
-	tcol, vcol := 0, 1
-	if len(recs[0]) > 0 {
-		first := strings.TrimPrefix(recs[0][0], "\ufeff")
-		if _, ok := seriesio.ParseTimestamp(strings.TrimSpace(first)); !ok {
-			for i, h := range recs[0] {
-				switch strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))) {
-				case "timestamp", "time", "ts", "date":
-					tcol = i
-				case "value":
-					vcol = i
-				}
-			}
-			recs = recs[1:]
-		}
 	}
 	start, end := q.Start.UnixMilli(), q.End.UnixMilli()
 	out := make([]rawRow, 0, len(d.Timestamps))
 	for _, rec := range recs {
-		if len(rec) <= max(tcol, vcol) {
-			return nil, false
-		}
-		t, ok := seriesio.ParseTimestamp(strings.TrimSpace(rec[tcol]))
-		if !ok {
-			return nil, false
-		}
-		if t < start || t > end {
+		if rec.Timestamp < start || rec.Timestamp > end {
 			continue
 		}
 		i := len(out)
-		if i >= len(d.Timestamps) || d.Timestamps[i] != t {
+		if i >= len(d.Timestamps) || d.Timestamps[i] != rec.Timestamp {
 			return nil, false
 		}
-		out = append(out, rawRow{ts: rec[tcol], value: rec[vcol], i: i})
+		out = append(out, rawRow{ts: rec.Time, value: rec.Value, i: i})
 	}
 	return out, len(out) == len(d.Timestamps)
 }

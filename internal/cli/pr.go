@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -59,7 +60,12 @@ Output (JSON unless --format says otherwise): {"branch", "commit", "pull_request
 {"number", "url"} | null, "changed_files", "created", "updated"}; created and updated describe
 the pull request, or the branch without --forge. --dry-run pushes nothing, writes nothing to
 the forge and adds "diff". --format table prints a summary, --format markdown the pull
-request's body.`,
+request's body.
+
+The JSON of omen scale is delivered the same way (branch omen/scale-<hash of the objects and
+fields>): each proposal's manifest or values file, its path relative to the repository root
+(run omen scale at the root with relative --manifests), edited with the minimal editor and
+read back strictly into the Kubernetes types; forecast-only proposals are never applied.`,
 		Example: `  omen tune --prometheus http://prometheus:9090 --rules rules/ --incidents pirs/ --start -12w --end now > proposals.json
   omen pr --repo . --proposals proposals.json --dry-run
   omen pr --repo https://github.com/acme/rules.git --proposals proposals.json --forge github --token-file /run/secrets/github
@@ -79,7 +85,16 @@ request's body.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Repo, "repo", "", "the rules repository: a `DIR` or a URL (https, ssh, git)")
-	f.StringVar(&o.Proposals, "proposals", "", "the proposals: the JSON `FILE` omen tune wrote (- for stdin)")
+	f.StringVar(&o.Proposals, "proposals", "", "the proposals: the JSON `FILE` omen tune or omen scale wrote (- for stdin)")
+	o.addDeliveryFlags(cmd)
+	return cmd
+}
+
+// addDeliveryFlags adds the flags that say where and how proposals are
+// delivered (all but --repo and --proposals): omen pr's, shared by omen
+// tune --pr.
+func (o *prOptions) addDeliveryFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
 	f.StringVar(&o.Base, "base", o.Base, "the `BRANCH` the pull request goes into")
 	f.StringVar(&o.Forge, "forge", "", "open the pull request on this forge: github, gitlab or gitea")
 	f.StringVar(&o.ForgeURL, "forge-url", "", "the forge's `URL` (GitHub Enterprise, self-hosted GitLab, Gitea); default from the repository URL")
@@ -90,7 +105,6 @@ request's body.`,
 	f.StringArrayVar(&o.Labels, "label", o.Labels, "label of the pull request (repeatable)")
 	f.BoolVar(&o.IgnoreClosed, "ignore-closed", false, "propose changes again even if their pull request was closed without merging")
 	_ = cmd.RegisterFlagCompletionFunc("forge", cobra.FixedCompletions([]string{"github", "gitlab", "gitea"}, cobra.ShellCompDirectiveNoFileComp))
-	return cmd
 }
 
 func runPR(cmd *cobra.Command, g *globalOptions, o prOptions, format string) error {
@@ -99,6 +113,27 @@ func runPR(cmd *cobra.Command, g *globalOptions, o prOptions, format string) err
 		return usagef("--repo is required: the rules repository, a directory or a URL")
 	case o.Proposals == "":
 		return usagef("--proposals is required: the JSON file omen tune wrote")
+	}
+	if err := o.checkDelivery(); err != nil {
+		return err
+	}
+	data, name, err := readProposalBytes(g, o.Proposals)
+	if err != nil {
+		return err
+	}
+	if delivery.IsScaleJSON(data) {
+		return runPRManifests(cmd, g, o, format, data, name)
+	}
+	proposals, err := delivery.Decode(bytes.NewReader(data), name)
+	if err != nil {
+		return err
+	}
+	return deliverProposals(cmd, g, o, proposals, format)
+}
+
+// checkDelivery checks the delivery flags.
+func (o prOptions) checkDelivery() error {
+	switch {
 	case o.Forge != "" && o.Forge != "github" && o.Forge != "gitlab" && o.Forge != "gitea":
 		return usagef("invalid --forge %q: want github, gitlab or gitea", o.Forge)
 	case o.Forge == "" && (o.ForgeURL != "" || o.ForgeRepo != ""):
@@ -106,10 +141,13 @@ func runPR(cmd *cobra.Command, g *globalOptions, o prOptions, format string) err
 	case o.MaxOpen < 1:
 		return usagef("invalid --max-open %d: want at least 1", o.MaxOpen)
 	}
-	proposals, err := readProposals(g, o.Proposals)
-	if err != nil {
-		return err
-	}
+	return nil
+}
+
+// deliverProposals delivers proposals as omen pr does (the branch, the
+// pull request) and writes its outcome in format: omen pr's and omen tune
+// --pr's last step.
+func deliverProposals(cmd *cobra.Command, g *globalOptions, o prOptions, proposals *delivery.File, format string) error {
 	token, err := forgeToken(g, o.TokenFile)
 	if err != nil {
 		return err

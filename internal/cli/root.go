@@ -199,9 +199,11 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 findings at or above the conf
 		newApplyCmd(g),
 		newReplayCmd(g),
 		newWhatifCmd(g),
+		newTuneCmd(g),
 		newIncidentsCmd(g),
 		newQualityCmd(g),
 		newScaleCmd(g),
+		newServeCmd(g),
 	)
 	return root
 }

@@ -52,6 +52,11 @@ type jobSummary struct {
 	Apply       *applyCounts        `json:"apply,omitempty"`
 	PullRequest *delivery.Outcome   `json:"pull_request,omitempty"`
 	WriteBack   *writeBackSummary   `json:"write_back,omitempty"`
+
+	// report and detections are the predictions and anomaly detections
+	// themselves, for omen serve's metrics and accuracy checks.
+	report     *engine.Report
+	detections []engine.Detection
 }
 
 type predictionsSummary struct {
@@ -151,6 +156,7 @@ func executeJob(ctx context.Context, g *globalOptions, cfg *engine.Config, view 
 	j.stage(ctx, "pull request", j.pullRequest)
 	j.stage(ctx, "write-back", j.writeBack)
 	j.stage(ctx, "report", j.report)
+	j.sum.report = j.rep
 	return &j.sum, j.exit()
 }
 
@@ -366,6 +372,7 @@ func (j *job) anomalies(ctx context.Context) (string, string, error) {
 	})
 	sum.Top = sum.Top[:min(len(sum.Top), 10)]
 	j.sum.Anomalies = sum
+	j.sum.detections = ds
 	if j.cfg.PushTo != "" {
 		j.pushes = append(j.pushes, engine.AnomalyWriteBackSeries(ds)...)
 	}

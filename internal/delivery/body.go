@@ -246,7 +246,7 @@ func addIDs(ms []*Metrics, get func(*Metrics) IDs) IDs {
 		return IDs{}
 	}
 	if !lists {
-		return IDs{count: &total}
+		return tuner.CountIDs(total)
 	}
 	slices.Sort(out.List)
 	out.List = slices.Compact(out.List)

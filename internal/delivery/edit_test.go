@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/omenhq/omen/internal/testrig"
+	"github.com/omenhq/omen/tuner"
 )
 
 // changedLines returns the lines of b that differ from a, as "-old" and
@@ -76,7 +77,7 @@ func TestEditRulesLeavesOutStaleAndAppliedProposals(t *testing.T) {
 	_, err = EditRules(src, "rules/app.yml", Proposal{File: "rules/app.yml", Alert: "Nope", Changes: p.Changes})
 	require.ErrorContains(t, err, `no alert "Nope"`)
 
-	label := Proposal{File: "rules/app.yml", Group: "app", Alert: "SlowRequests", Changes: []Change{{Field: "labels.severity", From: Value{raw: json.RawMessage(`"warning"`)}, To: Value{raw: json.RawMessage(`"critical"`)}}}}
+	label := Proposal{File: "rules/app.yml", Group: "app", Alert: "SlowRequests", Changes: []Change{{Field: "labels.severity", From: tuner.RawValue(json.RawMessage(`"warning"`)), To: tuner.RawValue(json.RawMessage(`"critical"`))}}}
 	out, err = EditRules(src, "rules/app.yml", label)
 	require.NoError(t, err)
 	require.Equal(t, []string{"-          severity: warning", "+          severity: critical"}, changedLines(t, src, out))

@@ -36,8 +36,8 @@ func materialChange(old stateProposal, p Proposal) (bool, string) {
 		oldFields[i] = c.Field
 	}
 	slices.Sort(oldFields)
-	if !slices.Equal(oldFields, p.fields()) {
-		return true, fmt.Sprintf("it changes %s where the rejected one changed %s", strings.Join(p.fields(), ", "), strings.Join(oldFields, ", "))
+	if !slices.Equal(oldFields, p.Fields()) {
+		return true, fmt.Sprintf("it changes %s where the rejected one changed %s", strings.Join(p.Fields(), ", "), strings.Join(oldFields, ", "))
 	}
 	for _, c := range p.Changes {
 		var oc Change

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/omenhq/omen/tuner"
 )
 
 func TestARejectedProposalComesBackOnlyWhenTheEvidenceChangedMaterially(t *testing.T) {
@@ -62,9 +64,9 @@ func TestChangeCommentSaysWhatChanged(t *testing.T) {
 	require.Contains(t, added, "- added `NodeFilesystemAlmostFull (kube/node-rules.yaml, group node)`: threshold 10 → 15")
 }
 
-func num(v float64) Value { b, _ := json.Marshal(v); return Value{raw: b} }
+func num(v float64) Value { b, _ := json.Marshal(v); return tuner.RawValue(b) }
 
-func str(s string) Value { b, _ := json.Marshal(s); return Value{raw: b} }
+func str(s string) Value { b, _ := json.Marshal(s); return tuner.RawValue(b) }
 
 // setAfterPages sets the validation pages/week after the change to v in
 // every fold.

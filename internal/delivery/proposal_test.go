@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/omenhq/omen/tuner"
 )
 
 func loadFile(t testing.TB, path string) *File {
@@ -88,8 +90,8 @@ func TestBranchDependsOnRulesAndFieldsNotValues(t *testing.T) {
 	require.Regexp(t, `^omen/rules-[0-9a-f]{10}$`, branch)
 
 	moved := cloneFile(t, f)
-	moved.Proposals[0].Changes[0].To = Value{raw: json.RawMessage("0.04")}
-	moved.Proposals[1].Changes[0].To = Value{raw: json.RawMessage("12")}
+	moved.Proposals[0].Changes[0].To = tuner.RawValue(json.RawMessage("0.04"))
+	moved.Proposals[1].Changes[0].To = tuner.RawValue(json.RawMessage("12"))
 	require.Equal(t, branch, Branch(moved.Proposals), "only values moved: same branch")
 	require.NotEqual(t, f.Proposals[0].ID(), moved.Proposals[0].ID(), "the proposal id follows the values")
 

@@ -51,6 +51,11 @@ type Config struct {
 	// PushTo is a VictoriaMetrics or Prometheus (remote write) URL to write
 	// the predictions back to as metrics; empty means no write-back.
 	PushTo string `yaml:"push_to"`
+	// Schedule is when omen serve runs the job: a duration (1h: every
+	// hour, from the start of the process) or a 5-field cron expression
+	// (minute hour day-of-month month day-of-week, UTC, e.g. "0 */6 * * *");
+	// empty means 1h. omen run ignores it; omen serve checks it.
+	Schedule string `yaml:"schedule"`
 	// Apply is the policy under which omen applies the tuner's proposals
 	// itself (omen apply); nil means it never does. See apply.Policy.
 	// omen run verifies the earlier applies whose verify_after has passed

@@ -5,15 +5,19 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -245,7 +249,63 @@ func ImportVictoriaMetrics(ctx context.Context, url string, ss []series.Series) 
 	if err := post(ctx, url+"/api/v1/import/prometheus", &buf); err != nil {
 		return err
 	}
-	return FlushVictoriaMetrics(ctx, url)
+	if err := FlushVictoriaMetrics(ctx, url); err != nil {
+		return err
+	}
+	return waitVictoriaMetricsSeries(ctx, url, ss)
+}
+
+// waitVictoriaMetricsSeries waits (at most a minute) until a
+// VictoriaMetrics at url lists at least as many series over the time range
+// of ss as ss holds: on a loaded machine an import can still be registering
+// new series when the flush returns, and a query at once then sees none.
+func waitVictoriaMetricsSeries(ctx context.Context, url string, ss []series.Series) error {
+	first, last := int64(math.MaxInt64), int64(math.MinInt64)
+	for _, s := range ss {
+		if n := len(s.Timestamps); n > 0 {
+			first, last = min(first, s.Timestamps[0]), max(last, s.Timestamps[n-1])
+		}
+	}
+	if first > last {
+		return nil
+	}
+	distinct := make(map[string]bool, len(ss))
+	for _, s := range ss {
+		distinct[s.Labels.String()] = true
+	}
+	want := len(distinct)
+	q := neturl.Values{"match[]": {`{__name__=~".+"}`}, "start": {strconv.FormatInt(first/1000, 10)}, "end": {strconv.FormatInt(last/1000+1, 10)}}
+	deadline := time.Now().Add(time.Minute)
+	for seen := 0; ; {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/api/v1/series?"+q.Encode(), nil)
+		if err != nil {
+			return err
+		}
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			var body struct {
+				Data []json.RawMessage `json:"data"`
+			}
+			ok := resp.StatusCode == http.StatusOK
+			if ok && json.NewDecoder(resp.Body).Decode(&body) == nil {
+				seen = len(body.Data)
+			}
+			resp.Body.Close()
+			if !ok {
+				return nil // a server that will not list so many series: nothing to wait for that it can tell
+			}
+		}
+		if seen >= want {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("VictoriaMetrics at %s lists %d of the %d series imported after a minute", url, seen, want)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // FlushVictoriaMetrics makes what a VictoriaMetrics at url received

@@ -22,14 +22,12 @@
 // A Proposal is data — the object (file, document, kind, name), the fields
 // changed with their from and to, the figures — as the rule tuner's are,
 // and Edit is to manifests what the rule editor is to rule files: it has
-// the same ErrApplied and ErrStale. For `omen pr` to deliver scaling
-// proposals, internal/delivery needs: to read the JSON of omen scale
-// (proposals keyed by workload and object instead of file, group and
-// alert), an EditFunc calling Edit with the object's file taken relative
-// to the repository root, Read instead of promtool as the check of an
-// edited file, a branch kind of its own (omen/scale-<hash of the objects
-// and fields>), and a body table of the simulator's figures; forecast-only
-// proposals and proposals without changes are never applied.
+// the same ErrApplied and ErrStale. `omen pr` delivers the JSON of omen
+// scale (internal/delivery's DeliverManifests): Edit per proposal, Read as
+// the check of an edited file, a branch omen/scale-<hash of the objects
+// and fields>; forecast-only proposals and proposals without changes are
+// never applied. CheckDiff is the byte-level check of a written manifest:
+// only the changed values' bytes differ.
 //
 // The package is a library: it never prints and imports nothing of
 // omen's internal packages.

@@ -128,6 +128,35 @@ func fieldPath(root *yaml.Node, kind, apiVersion string, c Change) (path, error)
 	case kind == KindScaledObject && c.Field == "advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.stabilizationWindowSeconds":
 		return path{"spec", "advanced", "horizontalPodAutoscalerConfig", "behavior", "scaleDown", "stabilizationWindowSeconds"}, nil
 	}
+	// The scale-up behaviour: its window, its select policy, and the value
+	// and period of an existing policy of a type.
+	var base path
+	rest, ok := "", false
+	switch {
+	case kind == KindHPA && apiVersion != "autoscaling/v1":
+		base = path{"spec", "behavior", "scaleUp"}
+		rest, ok = strings.CutPrefix(c.Field, "behavior.scaleUp.")
+	case kind == KindScaledObject:
+		base = path{"spec", "advanced", "horizontalPodAutoscalerConfig", "behavior", "scaleUp"}
+		rest, ok = strings.CutPrefix(c.Field, "advanced.horizontalPodAutoscalerConfig.behavior.scaleUp.")
+	}
+	if ok {
+		switch rest {
+		case "stabilizationWindowSeconds", "selectPolicy":
+			return append(base, rest), nil
+		}
+		if typ, key, found := strings.Cut(strings.TrimPrefix(rest, "policies."), "."); found && strings.HasPrefix(rest, "policies.") && (key == "value" || key == "periodSeconds") {
+			node := root
+			for _, s := range base {
+				node = getNode(node, s.(string))
+			}
+			i, err := seqIndex(getNode(node, "policies"), func(n *yaml.Node) bool { return scalarOf(n, "type") == typ })
+			if err != nil {
+				return nil, fmt.Errorf("%w: the scale-up policy of type %s: %v", ErrField, typ, err)
+			}
+			return append(base, "policies", i, key), nil
+		}
+	}
 	return nil, fmt.Errorf("%w: %q is not a field omen changes in a %s", ErrField, c.Field, kind)
 }
 

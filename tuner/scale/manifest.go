@@ -438,6 +438,7 @@ func fromHPAv2(h *autoscalingv2.HorizontalPodAutoscaler, ref Ref) (*Autoscaler, 
 		if b.ScaleDown != nil && b.ScaleDown.StabilizationWindowSeconds != nil {
 			a.Fields["behavior.scaleDown.stabilizationWindowSeconds"] = int(*b.ScaleDown.StabilizationWindowSeconds)
 		}
+		scaleUpFields(a.Fields, "behavior.scaleUp.", b.ScaleUp)
 	}
 	a.Policy = p
 	return a, checkBounds(ref, "minReplicas", "maxReplicas", p.MinReplicas, p.MaxReplicas)
@@ -516,6 +517,30 @@ func metricV2(m autoscalingv2.MetricSpec) (Metric, bool) {
 
 // rulesOf merges written scaling rules over Kubernetes's defaults, as the
 // API server's defaulting does.
+// scaleUpFields records the scale-up behaviour's fields a proposal may
+// change, named prefix + stabilizationWindowSeconds, selectPolicy and
+// policies.TYPE.value / policies.TYPE.periodSeconds (the first policy of
+// each type).
+func scaleUpFields(fields map[string]any, prefix string, r *autoscalingv2.HPAScalingRules) {
+	if r == nil {
+		return
+	}
+	if r.StabilizationWindowSeconds != nil {
+		fields[prefix+"stabilizationWindowSeconds"] = int(*r.StabilizationWindowSeconds)
+	}
+	if r.SelectPolicy != nil {
+		fields[prefix+"selectPolicy"] = string(*r.SelectPolicy)
+	}
+	for _, q := range r.Policies {
+		k := prefix + "policies." + string(q.Type) + "."
+		if _, ok := fields[k+"value"]; ok {
+			continue
+		}
+		fields[k+"value"] = int(q.Value)
+		fields[k+"periodSeconds"] = int(q.PeriodSeconds)
+	}
+}
+
 func rulesOf(r *autoscalingv2.HPAScalingRules, def Rules) Rules {
 	if r == nil {
 		return def
@@ -627,6 +652,7 @@ func fromScaledObject(o *ScaledObject, ref Ref) (*Autoscaler, error) {
 		if b.ScaleDown != nil && b.ScaleDown.StabilizationWindowSeconds != nil {
 			a.Fields["advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.stabilizationWindowSeconds"] = int(*b.ScaleDown.StabilizationWindowSeconds)
 		}
+		scaleUpFields(a.Fields, "advanced.horizontalPodAutoscalerConfig.behavior.scaleUp.", b.ScaleUp)
 	}
 	a.Policy = p
 	return a, nil

@@ -167,6 +167,7 @@ func TestEditChangesOnlyTheValues(t *testing.T) {
 			// Only the lines holding the values (and inserted lines) differ.
 			a, b := strings.Split(string(src), "\n"), strings.Split(string(out), "\n")
 			require.LessOrEqual(t, len(b)-len(a), 3)
+			require.NoError(t, CheckDiff(src, out, tc.changes), "only the changed values' bytes differ")
 			// Applying again is a no-op, and an older proposal is stale.
 			_, err = Edit(out, obj, tc.changes)
 			require.ErrorIs(t, err, ErrApplied)

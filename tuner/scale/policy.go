@@ -3,6 +3,7 @@ package scale
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -178,6 +179,17 @@ func (p Policy) String() string {
 		ms[i] = m.String()
 	}
 	s := fmt.Sprintf("%d–%d replicas, %s, scale-down window %s", p.MinReplicas, p.MaxReplicas, strings.Join(ms, ", "), fmtSeconds(p.ScaleDown.Window))
+	if up := p.ScaleUp; up.Window > 0 || up.Select == SelectMin || up.Select == SelectDisabled || !slices.Equal(up.Policies, DefaultScaleUp().Policies) {
+		var qs []string
+		for _, q := range up.Policies {
+			unit := ""
+			if q.Type == Percent {
+				unit = "%"
+			}
+			qs = append(qs, fmt.Sprintf("%d%s per %s", q.Value, unit, fmtSeconds(q.Period)))
+		}
+		s += fmt.Sprintf(", scale-up window %s, %s", fmtSeconds(up.Window), strings.Join(qs, " or "))
+	}
 	if p.Floor != nil {
 		s += ", predictive floor"
 	}
@@ -219,6 +231,9 @@ func (p Policy) Validate() error {
 type Schedule struct {
 	// Min[h] is the minimum for hour h of the week, 0 ≤ h < 168.
 	Min [168]int32
+	// Lead is how long before its hour a minimum holds, so that the pods
+	// it adds are ready when the hour begins; 0 means from the hour.
+	Lead time.Duration
 }
 
 // HourOfWeek returns the hour of the week of t (UTC), Monday 00:00 being 0.

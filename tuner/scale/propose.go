@@ -95,6 +95,10 @@ type Config struct {
 	// Saturation is the utilisation of a pod's request above which it is
 	// saturated; 0 means 1 (a pod using more than it requested).
 	Saturation float64
+	// MetricsDelay is the delay of the metrics pipeline the search for a
+	// policy replays with (SimConfig.MetricsDelay) when Sim sets none; 0
+	// means 30 seconds. The before/after figures use Sim as it is.
+	MetricsDelay time.Duration
 	// Logger receives debug records; nil discards them.
 	Logger *slog.Logger
 }
@@ -117,6 +121,9 @@ func (c Config) withDefaults(span time.Duration) Config {
 	}
 	if c.Saturation <= 0 {
 		c.Saturation = 1
+	}
+	if c.MetricsDelay <= 0 {
+		c.MetricsDelay = 30 * time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -270,6 +277,17 @@ func proposeHPA(w *Workload, h History, split time.Time, win *Window, cfg Config
 	cpu := train.Load["cpu"]
 	sim := cfg.Sim
 	sim.Trace = false
+	// The search replays with the metrics pipeline's delay: a policy that
+	// only holds when the controller sees the load at once would not hold
+	// on a cluster (or on another simulator).
+	ssim := sim
+	if ssim.MetricsDelay <= 0 {
+		ssim.MetricsDelay = cfg.MetricsDelay
+	}
+	tol := sim.Tolerance
+	if tol <= 0 {
+		tol = DefaultTolerance
+	}
 
 	// The forecast of demand: hourly peaks over the next weeks.
 	fc, hourly, err := forecastPeaks(cpu, train.Step, h.Demand.End().Sub(split)+7*day)
@@ -280,19 +298,27 @@ func proposeHPA(w *Workload, h History, split time.Time, win *Window, cfg Config
 	if last := tailMean(hourly, 168); last > 0 {
 		growth = max(1, meanOf(fc.Mean[:min(168, len(fc.Mean))])/last)
 	}
-	peakP90 := maxOf(fc.Upper)
-	histPeak := maxOf(cpu) * growth
+	// The P90 of each hour of the week's peak over the training weeks,
+	// raised by the growth: the replicas needed hour by hour.
+	profile := weekProfile(hourly, train.Start, 0.9, growth)
+	peakP90 := max(maxOf(fc.Upper), maxOf(profile[:]))
 
 	// The search demand: the training history, then its last week again
 	// scaled by the forecast's growth.
 	search := projected(train, growth)
 	request := cur.Metrics[ci].Request
 	capacity := cur.Metrics[ci].Capacity
-	reaction := sim.SyncPeriod + sim.StartupDelay + 30*time.Second // 30s: the metrics pipeline
+	reaction := ssim.SyncPeriod + ssim.StartupDelay + ssim.MetricsDelay
+	// The headroom a target must leave: the load's rise over the reaction
+	// time, at its P90, P99 and P99.9. An HPA lets the load per pod drift
+	// to target × (1 + tolerance) before it acts, and the pods it adds
+	// serve only after the reaction time, so a target of
+	// capacity / ((1 + tolerance) × (1 + rise)) rides out that rise.
+	rises := riseQuantiles(cpu, train.Step, reaction, []float64{0.9, 0.99, 0.999})
 
 	var tried []candidate
 	try := func(p Policy) candidate {
-		r, err := Simulate(p, search, sim)
+		r, err := Simulate(p, search, ssim)
 		if err != nil {
 			return candidate{p: p, res: Result{SaturatedMinutes: math.Inf(1)}}
 		}
@@ -301,60 +327,203 @@ func proposeHPA(w *Workload, h History, split time.Time, win *Window, cfg Config
 		return c
 	}
 	base := try(cur)
-	targets := []float64{cur.Metrics[ci].Target}
-	for t := 0.45; t <= 0.901; t += 0.05 {
-		if math.Abs(t-cur.Metrics[ci].Target) > 0.01 {
-			targets = append(targets, math.Round(t*100)/100)
+	// Scale-up behaviour first: a slow scale-up (a stabilisation window,
+	// a few pods a minute) is what makes unpredicted rises saturate; it is
+	// made as fast as Kubernetes's default before any headroom is bought.
+	up := cur.ScaleUp
+	if fast, ok := fasterScaleUp(cur.ScaleUp, w.Autoscaler); ok {
+		p := cur
+		p.ScaleUp = fast
+		if c := try(p); c.res.SaturatedMinutes < base.res.SaturatedMinutes-1e-9 && c.res.ReplicaHours <= 1.02*base.res.ReplicaHours {
+			up = fast
 		}
 	}
+	targets := []float64{cur.Metrics[ci].Target}
+	principled := map[float64]float64{} // target → rise quantile it comes from
+	for i, r := range rises {
+		t := math.Floor(cfg.Saturation/((1+tol)*(1+r))*20) / 20
+		t = min(max(t, 0.3), 0.9)
+		principled[t] = []float64{0.9, 0.99, 0.999}[i]
+		targets = append(targets, t)
+	}
+	for t := 0.45; t <= 0.901; t += 0.05 {
+		targets = append(targets, math.Round(t*100)/100)
+	}
+	slices.Sort(targets)
+	targets = slices.CompactFunc(targets, func(a, b float64) bool { return math.Abs(a-b) < 0.005 })
+	// minReplicas is not lowered below 2 where it is 2 or more: a single
+	// pod is an outage at every eviction.
+	availability := min(cur.MinReplicas, 2)
 	for _, target := range targets {
 		perPod := target * request
-		maxR := int32(math.Ceil(max(peakP90, histPeak) / perPod * (1 + cfg.Headroom)))
+		maxR := int32(math.Ceil(peakP90 / perPod * (1 + cfg.Headroom)))
 		maxR = max(maxR, cur.MaxReplicas)
-		floor := troughMin(cpu, train.Step, reaction, perPod, capacity)
+		floor := max(availability, troughMin(cpu, train.Step, reaction, perPod, capacity))
 		for _, minR := range minCandidates(cur.MinReplicas, floor, maxR) {
+			if minR < availability {
+				continue
+			}
 			p := cur
+			p.ScaleUp = up
 			p.Metrics = slices.Clone(cur.Metrics)
 			p.Metrics[ci].Target = target
 			p.MinReplicas, p.MaxReplicas = minR, maxR
 			try(p)
 		}
 	}
-	best := choose(tried, base, search)
-	// The scale-down window, from the flapping of the chosen policy.
-	flaps := flapsPerDay(best.p, search, sim)
-	for _, win := range []time.Duration{60 * time.Second, 120 * time.Second, 300 * time.Second, 600 * time.Second, 900 * time.Second} {
-		if win == best.p.ScaleDown.Window {
+	best := choose(tried, base)
+	// The scale-down window, from the flapping: a shorter window saves the
+	// replicas kept after a fall; it is taken only while the replicas
+	// reverse no more often than under the current policy (or twice a
+	// day).
+	flaps0 := flapsPerDay(cur, search, ssim)
+	flaps := flapsPerDay(best.p, search, ssim)
+	var windows []candidate
+	for _, wd := range []time.Duration{60 * time.Second, 120 * time.Second, 300 * time.Second, 600 * time.Second, 900 * time.Second} {
+		if wd == best.p.ScaleDown.Window || !windowField(w.Autoscaler) {
 			continue
 		}
 		p := best.p
-		p.ScaleDown.Window = win
-		try(p)
+		p.ScaleDown.Window = wd
+		if f := flapsPerDay(p, search, ssim); f <= max(flaps0, 2) {
+			windows = append(windows, try(p))
+		}
 	}
-	best = choose(tried, base, search)
+	if flaps <= max(flaps0, 2) {
+		windows = append(windows, best)
+	}
+	if len(windows) > 0 {
+		best = choose(append(windows, base), base)
+	}
+	flaps = flapsPerDay(best.p, search, ssim)
 
 	after := best.p
-	changes := hpaChanges(w.Autoscaler, cur, after, ci)
-	if len(changes) == 0 {
-		return nil, ""
+	var out []Proposal
+	if changes := hpaChanges(w.Autoscaler, cur, after, ci); len(changes) > 0 {
+		before, err1 := Simulate(cur, h.Demand, withWindow(sim, win))
+		afterRes, err2 := Simulate(after, h.Demand, withWindow(sim, win))
+		if err1 != nil || err2 != nil {
+			return nil, fmt.Sprintf("HPA: cannot simulate the held-out window: %v %v", err1, err2)
+		}
+		why := hpaWhy(cur, after, ci, base.res, best.res, peakP90, growth, flaps, fc, rises, principled, reaction)
+		prop := Proposal{Workload: w.ID(), Kind: KindHPAProposal, Object: w.Autoscaler.Object, Changes: changes,
+			Before: &Figures{Result: &before}, After: &Figures{Result: &afterRes}, Window: win, Why: why}
+		if rh, ok := observedHours(h, win); ok {
+			prop.Observed = &Observed{ReplicaHours: rh, SimulatedReplicaHours: before.ReplicaHours, From: h.ReplicasFrom}
+			prop.Why += fmt.Sprintf(" The replay of the current policy runs %.0f replica-hours on the held-out window; the cluster ran %.0f (%s).", before.ReplicaHours, rh, h.ReplicasFrom)
+		}
+		out = append(out, prop)
 	}
-	before, err1 := Simulate(cur, h.Demand, withWindow(sim, win))
-	afterRes, err2 := Simulate(after, h.Demand, withWindow(sim, win))
-	if err1 != nil || err2 != nil {
-		return nil, fmt.Sprintf("HPA: cannot simulate the held-out window: %v %v", err1, err2)
-	}
-	why := hpaWhy(cur, after, ci, base.res, best.res, peakP90, growth, flaps, fc)
-	prop := Proposal{Workload: w.ID(), Kind: KindHPAProposal, Object: w.Autoscaler.Object, Changes: changes,
-		Before: &Figures{Result: &before}, After: &Figures{Result: &afterRes}, Window: win, Why: why}
-	if rh, ok := observedHours(h, win); ok {
-		prop.Observed = &Observed{ReplicaHours: rh, SimulatedReplicaHours: before.ReplicaHours, From: h.ReplicasFrom}
-		prop.Why += fmt.Sprintf(" The replay of the current policy runs %.0f replica-hours on the held-out window; the cluster ran %.0f (%s).", before.ReplicaHours, rh, h.ReplicasFrom)
-	}
-	out := []Proposal{prop}
-	if s := proposeSchedule(w, h, after, fc, hourly, train, win, reaction, ci, sim); s != nil {
+	// The schedule is proposed beside the policy, changed or kept: the
+	// recurring rises no HPA setting within the budget absorbs are its
+	// reason to be.
+	if s := proposeSchedule(w, h, after, profile, train, win, reaction, ci, ssim, sim); s != nil {
 		out = append(out, *s)
 	}
 	return out, ""
+}
+
+// weekProfile returns, for each hour of the week, the q-quantile over the
+// weeks of the hourly peaks, times growth (NaN hours are left out; an hour
+// never seen is 0).
+func weekProfile(hourly []float64, start time.Time, q, growth float64) [168]float64 {
+	var by [168][]float64
+	for i, v := range hourly {
+		if !math.IsNaN(v) {
+			h := HourOfWeek(start.Add(time.Duration(i) * time.Hour))
+			by[h] = append(by[h], v)
+		}
+	}
+	var out [168]float64
+	for h, vs := range by {
+		if len(vs) == 0 {
+			continue
+		}
+		sort.Float64s(vs)
+		out[h] = vs[int(math.Ceil(q*float64(len(vs)-1)))] * growth
+	}
+	return out
+}
+
+// riseQuantiles returns the quantiles qs of the load's relative rise over
+// horizon: at each sample, the largest load within the next horizon over
+// the load now, less one (never below 0).
+func riseQuantiles(load []float64, step, horizon time.Duration, qs []float64) []float64 {
+	k := max(1, int(math.Ceil(float64(horizon)/float64(step))))
+	var rises []float64
+	for i := 0; i+1 < len(load); i++ {
+		a := load[i]
+		if math.IsNaN(a) || a <= 0 {
+			continue
+		}
+		top := a
+		for _, b := range load[i+1 : min(len(load), i+1+k)] {
+			if !math.IsNaN(b) && b > top {
+				top = b
+			}
+		}
+		rises = append(rises, top/a-1)
+	}
+	out := make([]float64, len(qs))
+	if len(rises) == 0 {
+		return out
+	}
+	sort.Float64s(rises)
+	for i, q := range qs {
+		out[i] = rises[int(q*float64(len(rises)-1))]
+	}
+	return out
+}
+
+// fasterScaleUp returns the scale-up rules made as fast as Kubernetes's
+// default (no stabilisation window, 100% or 4 pods per 15 s), changing
+// only what the manifest can say with the fields it has: the window, the
+// select policy, and the value and period of its policies. ok is false
+// when the rules are that fast already or nothing can be changed.
+func fasterScaleUp(r Rules, a *Autoscaler) (Rules, bool) {
+	prefix := scaleUpPrefix(a)
+	if prefix == "" {
+		return r, false
+	}
+	out := r
+	out.Policies = slices.Clone(r.Policies)
+	changed := false
+	if r.Window > 0 {
+		out.Window, changed = 0, true
+	}
+	if r.Select == SelectMin || r.Select == SelectDisabled {
+		if _, ok := a.Fields[prefix+"selectPolicy"]; ok {
+			out.Select, changed = SelectMax, true
+		}
+	}
+	for i, q := range out.Policies {
+		if _, ok := a.Fields[prefix+"policies."+string(q.Type)+".value"]; !ok {
+			continue
+		}
+		fast := int32(4)
+		if q.Type == Percent {
+			fast = 100
+		}
+		if q.Value < fast {
+			out.Policies[i].Value, changed = fast, true
+		}
+		if q.Period > 15*time.Second {
+			out.Policies[i].Period, changed = 15*time.Second, true
+		}
+	}
+	return out, changed
+}
+
+// scaleUpPrefix is the field name prefix of an autoscaler's scale-up
+// behaviour, "" when its manifest has none (autoscaling/v1, values).
+func scaleUpPrefix(a *Autoscaler) string {
+	switch {
+	case a.Object.Kind == KindScaledObject:
+		return "advanced.horizontalPodAutoscalerConfig.behavior.scaleUp."
+	case a.Object.Kind == KindHPA && a.Object.APIVersion != "autoscaling/v1":
+		return "behavior.scaleUp."
+	}
+	return ""
 }
 
 // observedHours sums the replicas the cluster ran over the window; false
@@ -386,57 +555,56 @@ func withWindow(c SimConfig, w *Window) SimConfig {
 }
 
 // choose picks the policy to propose from the candidates' figures on the
-// search demand, as the acceptance of a scaling change is judged:
+// search demand by one explicit objective: saturation first within a
+// replica-hours budget, then cost.
 //
-//   - when the current policy saturates (beyond 0.05% of the minutes,
-//     about 5 a week), the least saturated candidate among those with at
-//     most 10% more replica-hours, provided it at least halves the
-//     saturated minutes; otherwise the cheapest that halves them;
-//   - when it does not, the cheapest candidate that saturates no more and
-//     spends no more time near saturation (above 90% of capacity) than the
-//     current policy or 0.1% of the time, whichever is more.
+//   - The budget: when the current policy saturates (beyond 0.05% of the
+//     minutes, about 5 a week), 10% more replica-hours than it; when it
+//     does not, its own replica-hours, and no less headroom than it leaves
+//     (minutes above 90% of capacity no more than its own or 0.1% of the
+//     time, whichever is more). No candidate may saturate more than it.
+//   - Within the budget, the least saturated minutes (to a minute, or 5%
+//     of the current policy's), then the fewest replica-hours, then the
+//     fewest scale events.
 //
-// Ties go to fewer replica-hours, then fewer scale events. The current
-// policy is kept unless the choice is materially better: less saturation,
-// or 2% fewer replica-hours.
-func choose(tried []candidate, base candidate, d Demand) candidate {
+// The current policy is kept unless the choice is materially better: less
+// saturation, or 2% fewer replica-hours.
+func choose(tried []candidate, base candidate) candidate {
 	s0, r0 := base.res.SaturatedMinutes, base.res.ReplicaHours
 	quiet := 0.0005 * base.res.Minutes
-	better := func(a, b candidate, bySat bool) bool {
-		if bySat && math.Abs(a.res.SaturatedMinutes-b.res.SaturatedMinutes) > 1e-9 {
-			return a.res.SaturatedMinutes < b.res.SaturatedMinutes
-		}
-		if math.Abs(a.res.ReplicaHours-b.res.ReplicaHours) > 1e-9 {
-			return a.res.ReplicaHours < b.res.ReplicaHours
-		}
-		return a.res.ScaleEvents < b.res.ScaleEvents
-	}
-	pick := func(ok func(candidate) bool, bySat bool) (candidate, bool) {
-		var best candidate
-		found := false
-		for _, c := range tried {
-			if ok(c) && (!found || better(c, best, bySat)) {
-				best, found = c, true
-			}
-		}
-		return best, found
-	}
-	var best candidate
-	var found bool
+	var ok func(c candidate) bool
 	if s0 > quiet {
-		best, found = pick(func(c candidate) bool {
-			return c.res.SaturatedMinutes <= s0/2 && c.res.ReplicaHours <= 1.1*r0
-		}, true)
-		if !found {
-			best, found = pick(func(c candidate) bool { return c.res.SaturatedMinutes <= s0/2 }, false)
+		ok = func(c candidate) bool {
+			return c.res.SaturatedMinutes <= s0 && c.res.ReplicaHours <= 1.1*r0
 		}
 	} else {
-		// No more saturation, and no less headroom than the current policy
-		// leaves, or 0.1% of the time near saturation.
 		near := max(base.res.NearMinutes, 0.001*base.res.Minutes)
-		best, found = pick(func(c candidate) bool { return c.res.SaturatedMinutes <= s0 && c.res.NearMinutes <= near }, false)
+		ok = func(c candidate) bool {
+			return c.res.SaturatedMinutes <= s0 && c.res.NearMinutes <= near && c.res.ReplicaHours <= r0
+		}
 	}
-	if !found || (best.res.SaturatedMinutes >= s0-1e-9 && best.res.ReplicaHours > 0.98*r0) {
+	least := math.Inf(1)
+	for _, c := range tried {
+		if ok(c) {
+			least = min(least, c.res.SaturatedMinutes)
+		}
+	}
+	if math.IsInf(least, 1) {
+		return base
+	}
+	slack := max(1, 0.05*s0)
+	var best candidate
+	found := false
+	for _, c := range tried {
+		if !ok(c) || c.res.SaturatedMinutes > least+slack {
+			continue
+		}
+		if !found || c.res.ReplicaHours < best.res.ReplicaHours-1e-9 ||
+			(math.Abs(c.res.ReplicaHours-best.res.ReplicaHours) <= 1e-9 && c.res.ScaleEvents < best.res.ScaleEvents) {
+			best, found = c, true
+		}
+	}
+	if !found || (best.res.SaturatedMinutes >= s0-slack && best.res.ReplicaHours > 0.98*r0) {
 		return base
 	}
 	return best
@@ -586,10 +754,40 @@ func hpaChanges(a *Autoscaler, cur, next Policy, ci int) []Change {
 	add("max", int(cur.MaxReplicas), int(next.MaxReplicas))
 	add("target", int(math.Round(cur.Metrics[ci].Target*100)), int(math.Round(next.Metrics[ci].Target*100)))
 	add("window", int(cur.ScaleDown.Window/time.Second), int(next.ScaleDown.Window/time.Second))
+	// The scale-up behaviour, as fasterScaleUp changes it.
+	if prefix := scaleUpPrefix(a); prefix != "" {
+		if cur.ScaleUp.Window != next.ScaleUp.Window {
+			out = append(out, Change{Field: prefix + "stabilizationWindowSeconds", From: a.Fields[prefix+"stabilizationWindowSeconds"], To: int(next.ScaleUp.Window / time.Second)})
+		}
+		if cur.ScaleUp.Select != next.ScaleUp.Select {
+			out = append(out, Change{Field: prefix + "selectPolicy", From: a.Fields[prefix+"selectPolicy"], To: next.ScaleUp.Select})
+		}
+		seen := map[PolicyType]bool{}
+		for i, q := range cur.ScaleUp.Policies {
+			if seen[q.Type] || i >= len(next.ScaleUp.Policies) {
+				continue
+			}
+			seen[q.Type] = true
+			n := next.ScaleUp.Policies[i]
+			k := prefix + "policies." + string(q.Type) + "."
+			if q.Value != n.Value {
+				out = append(out, Change{Field: k + "value", From: a.Fields[k+"value"], To: int(n.Value)})
+			}
+			if q.Period != n.Period {
+				out = append(out, Change{Field: k + "periodSeconds", From: a.Fields[k+"periodSeconds"], To: int(n.Period / time.Second)})
+			}
+		}
+	}
 	return out
 }
 
-func hpaWhy(cur, next Policy, ci int, before, after Result, peakP90, growth, flaps float64, fc *forecast.Forecast) string {
+// windowField reports whether an autoscaler's manifest can say a
+// scale-down stabilisation window (not autoscaling/v1 nor values).
+func windowField(a *Autoscaler) bool {
+	return a.Object.Kind != KindValues && a.Object.APIVersion != "autoscaling/v1"
+}
+
+func hpaWhy(cur, next Policy, ci int, before, after Result, peakP90, growth, flaps float64, fc *forecast.Forecast, rises []float64, principled map[float64]float64, reaction time.Duration) string {
 	var parts []string
 	perPod := next.Metrics[ci].Target * next.Metrics[ci].Request
 	if next.MaxReplicas != cur.MaxReplicas {
@@ -602,7 +800,17 @@ func hpaWhy(cur, next Policy, ci int, before, after Result, peakP90, growth, fla
 		parts = append(parts, fmt.Sprintf("minReplicas %d → %d from the trough and the rise over a pod's start-up", cur.MinReplicas, next.MinReplicas))
 	}
 	if next.Metrics[ci].Target != cur.Metrics[ci].Target {
-		parts = append(parts, fmt.Sprintf("target %.0f%% → %.0f%%", 100*cur.Metrics[ci].Target, 100*next.Metrics[ci].Target))
+		t := fmt.Sprintf("target %.0f%% → %.0f%%", 100*cur.Metrics[ci].Target, 100*next.Metrics[ci].Target)
+		if q, ok := principled[next.Metrics[ci].Target]; ok {
+			i := map[float64]int{0.9: 0, 0.99: 1, 0.999: 2}[q]
+			t += fmt.Sprintf(" (the headroom for the load's P%g rise over the %s reaction time, %+.0f%%)", 100*q, reaction, 100*rises[i])
+		} else {
+			t += fmt.Sprintf(" (the load rises %+.0f%% / %+.0f%% / %+.0f%% at P90 / P99 / P99.9 over the %s reaction time)", 100*rises[0], 100*rises[1], 100*rises[2], reaction)
+		}
+		parts = append(parts, t)
+	}
+	if next.ScaleUp.Window != cur.ScaleUp.Window || !slices.Equal(next.ScaleUp.Policies, cur.ScaleUp.Policies) || next.ScaleUp.Select != cur.ScaleUp.Select {
+		parts = append(parts, "scale-up as fast as Kubernetes's default (no stabilisation window, 100% or 4 pods per 15s): the slow scale-up let rises saturate")
 	}
 	if next.ScaleDown.Window != cur.ScaleDown.Window {
 		parts = append(parts, fmt.Sprintf("scale-down window %s → %s (%.1f reversals a day within 10 minutes)", fmtSeconds(cur.ScaleDown.Window), fmtSeconds(next.ScaleDown.Window), flaps))

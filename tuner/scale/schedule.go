@@ -3,9 +3,8 @@ package scale
 import (
 	"fmt"
 	"math"
+	"sort"
 	"time"
-
-	"github.com/omenhq/omen/forecast"
 )
 
 // CronTrigger is a KEDA cron trigger: desiredReplicas between start and
@@ -15,59 +14,116 @@ type CronTrigger struct {
 	Metadata map[string]string `json:"metadata"`
 }
 
-// proposeSchedule makes the forecast-only predictive schedule: for each
-// hour of the coming week, the replicas the forecast of the hour's peak
-// and of the next one needs at the policy's target, set an hour ahead so
-// the pods are ready before the rise; hours where the floor is no more
-// than minReplicas are left out. It is proposed only when it cuts the
-// saturated minutes of the training weeks by a quarter at least, and is
-// judged against the policy without it on the held-out window.
-func proposeSchedule(w *Workload, h History, p Policy, fc *forecast.Forecast, hourly []float64, train Demand, win *Window, reaction time.Duration, ci int, sim SimConfig) *Proposal {
-	perPod := p.Metrics[ci].Target * p.Metrics[ci].Request
-	start := train.Start.Add(time.Duration(len(hourly)) * time.Hour)
-	var s Schedule
-	any := false
-	for i := 0; i < len(fc.Mean) && i < 168; i++ {
-		next := fc.Mean[i]
-		if i+1 < len(fc.Mean) {
-			next = math.Max(next, fc.Mean[i+1])
-		}
-		f := int32(math.Ceil(next / perPod))
-		f = min(f, p.MaxReplicas)
-		if f > p.MinReplicas {
-			s.Min[HourOfWeek(start.Add(time.Duration(i)*time.Hour))] = f
-			any = true
-		}
-	}
-	if !any {
+// proposeSchedule makes the forecast-only predictive schedule for the
+// recurring rises the HPA cannot follow: for the hours of the week whose
+// P90 peak (profile) is above what the hour's P90 typical load and the
+// P99 rise over the reaction time explain, the replicas that peak needs,
+// set Lead ahead of the hour so the pods are ready. Two floors are tried —
+// the peak at the proposed target, and at the capacity less the tolerance
+// — over those hours or over every hour, each judged on the proposal weeks
+// (search simulation, ssim) by the objective of choose against the policy
+// alone; the schedule is proposed only when it cuts the saturated minutes
+// there by a quarter at least, and it is reported with the policy alone
+// and with it on the held-out window (sim).
+func proposeSchedule(w *Workload, h History, p Policy, profile [168]float64, train Demand, win *Window, reaction time.Duration, ci int, ssim, sim SimConfig) *Proposal {
+	base, err := Simulate(p, train, ssim)
+	if err != nil || base.SaturatedMinutes == 0 {
 		return nil
 	}
-	with := p
-	with.Floor = &s
-	// Only a schedule that helps on the training weeks is proposed.
-	tb, err1 := Simulate(p, train, sim)
-	ta, err2 := Simulate(with, train, sim)
-	if err1 != nil || err2 != nil || tb.SaturatedMinutes == 0 || ta.SaturatedMinutes > 0.75*tb.SaturatedMinutes {
+	tol := sim.Tolerance
+	if tol <= 0 {
+		tol = DefaultTolerance
+	}
+	cpu := train.Load["cpu"]
+	levels := hourLevels(cpu, train.Start, train.Step)
+	rises := riseQuantiles(cpu, train.Step, reaction, []float64{0.99})
+	lead := reaction.Round(time.Minute)
+	if lead < reaction {
+		lead += time.Minute
+	}
+	perPod := p.Metrics[ci].Target * p.Metrics[ci].Request
+	capacity := p.Metrics[ci].Capacity
+	if capacity <= 0 {
+		capacity = p.Metrics[ci].Request
+	}
+	tried := []candidate{{p: p, res: base}}
+	for _, div := range []float64{perPod, capacity / (1 + tol)} {
+		for _, every := range []bool{false, true} {
+			s := Schedule{Lead: lead}
+			any := false
+			for hw := range 168 {
+				if !every && profile[hw] <= levels[hw]*(1+rises[0]) {
+					continue
+				}
+				f := min(int32(math.Ceil(profile[hw]/div)), p.MaxReplicas)
+				if f > p.MinReplicas {
+					s.Min[hw], any = f, true
+				}
+			}
+			if !any {
+				continue
+			}
+			with := p
+			with.Floor = &s
+			if r, err := Simulate(with, train, ssim); err == nil {
+				tried = append(tried, candidate{p: with, res: r})
+			}
+		}
+	}
+	best := choose(tried, tried[0])
+	if best.p.Floor == nil || best.res.SaturatedMinutes > 0.75*base.SaturatedMinutes {
 		return nil
 	}
 	before, err1 := Simulate(p, h.Demand, withWindow(sim, win))
-	after, err2 := Simulate(with, h.Demand, withWindow(sim, win))
+	after, err2 := Simulate(best.p, h.Demand, withWindow(sim, win))
 	if err1 != nil || err2 != nil {
 		return nil
 	}
 	return &Proposal{
 		Workload: w.ID(), Kind: KindScheduleProposal, Object: w.Autoscaler.Object, Changes: []Change{},
 		Before: &Figures{Result: &before}, After: &Figures{Result: &after}, Window: win, ForecastOnly: true,
-		Triggers: cronTriggers(s, p.MinReplicas),
-		Why: fmt.Sprintf("Forecast-only: a minimum of replicas by hour of the week from the forecast of each hour's peak (%s), an hour ahead, at the proposed target; as KEDA cron triggers (UTC). On the held-out window beside the proposed HPA alone: %.0f → %.0f saturated minutes, %.0f → %.0f replica-hours. Not written by --write.",
-			fc.Model, before.SaturatedMinutes, after.SaturatedMinutes, before.ReplicaHours, after.ReplicaHours),
+		Triggers: cronTriggers(*best.p.Floor, p.MinReplicas),
+		Why: fmt.Sprintf("Forecast-only: a minimum of replicas by hour of the week for the recurring rises the HPA cannot follow (each hour's P90 peak over the training weeks, %s ahead so the pods are ready), as KEDA cron triggers (UTC). On the training weeks: %.0f → %.0f saturated minutes, %.0f → %.0f replica-hours; on the held-out window beside the proposed HPA alone: %.0f → %.0f saturated minutes, %.0f → %.0f replica-hours. Not written by --write.",
+			lead, base.SaturatedMinutes, best.res.SaturatedMinutes, base.ReplicaHours, best.res.ReplicaHours, before.SaturatedMinutes, after.SaturatedMinutes, before.ReplicaHours, after.ReplicaHours),
 	}
 }
 
+// hourLevels returns, for each hour of the week, the P90 over the weeks of
+// the hour's median load: its typical level, without its peaks.
+func hourLevels(load []float64, start time.Time, step time.Duration) [168]float64 {
+	per := max(1, int(time.Hour/step))
+	var by [168][]float64
+	for i := 0; i < len(load); i += per {
+		var vs []float64
+		for _, v := range load[i:min(i+per, len(load))] {
+			if !math.IsNaN(v) {
+				vs = append(vs, v)
+			}
+		}
+		if len(vs) == 0 {
+			continue
+		}
+		sort.Float64s(vs)
+		h := HourOfWeek(start.Add(time.Duration(i) * step))
+		by[h] = append(by[h], vs[len(vs)/2])
+	}
+	var out [168]float64
+	for h, vs := range by {
+		if len(vs) == 0 {
+			continue
+		}
+		sort.Float64s(vs)
+		out[h] = vs[int(math.Ceil(0.9*float64(len(vs)-1)))]
+	}
+	return out
+}
+
 // cronTriggers turns a schedule into KEDA cron triggers: one per run of
-// hours of one day whose floors differ by at most one (the run's largest).
+// hours of one day whose floors differ by at most one (the run's largest),
+// starting s.Lead before the run's first hour.
 func cronTriggers(s Schedule, minR int32) []CronTrigger {
 	var out []CronTrigger
+	lead := int(s.Lead / time.Minute)
 	for d := range 7 {
 		h := 0
 		for h < 24 {
@@ -90,8 +146,10 @@ func cronTriggers(s Schedule, minR int32) []CronTrigger {
 			if end == 24 {
 				endSpec = fmt.Sprintf("59 23 * * %d", dow)
 			}
+			m := ((d*24+h)*60 - lead + 7*1440) % (7 * 1440)
+			sd, sh, sm := m/1440, (m%1440)/60, m%60
 			out = append(out, CronTrigger{Type: "cron", Metadata: map[string]string{
-				"timezone": "UTC", "start": fmt.Sprintf("0 %d * * %d", h, dow), "end": endSpec, "desiredReplicas": fmt.Sprint(top),
+				"timezone": "UTC", "start": fmt.Sprintf("%d %d * * %d", sm, sh, (sd+1)%7), "end": endSpec, "desiredReplicas": fmt.Sprint(top),
 			}})
 			h = end
 		}

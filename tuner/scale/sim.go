@@ -44,6 +44,11 @@ type SimConfig struct {
 	// pull, start, readiness probe): it serves no load before. 0 means
 	// ready at once.
 	StartupDelay time.Duration
+	// MetricsDelay is how old the load the controller sees is: the
+	// metrics pipeline (cAdvisor's scrape, metrics-server's window). The
+	// controller recommends from the load MetricsDelay ago while
+	// saturation is counted on the load now. 0 means none.
+	MetricsDelay time.Duration
 	// Tolerance is the cluster-wide tolerance; 0 means 0.1. A behavior's
 	// own tolerance takes precedence.
 	Tolerance float64
@@ -166,9 +171,11 @@ func Simulate(p Policy, d Demand, cfg SimConfig) (Result, error) {
 		return Result{}, fmt.Errorf("%w: the window %s – %s holds no demand", ErrNoDemand, from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))
 	}
 	cur := make([]float64, len(loads))
+	seen := make([]float64, len(loads)) // what the controller sees
 	for i := range cur {
-		cur[i] = math.NaN()
+		cur[i], seen[i] = math.NaN(), math.NaN()
 	}
+	lagMs := cfg.MetricsDelay.Milliseconds()
 	var res Result
 	sync := s.sync
 	counted := 0
@@ -182,13 +189,23 @@ func Simulate(p Policy, d Demand, cfg SimConfig) (Result, error) {
 				cur[i] = l[k]
 			}
 		}
+		view := cur
+		if lagMs > 0 {
+			kl := max(0, int((t-lagMs-start)/stepMs))
+			for i, l := range loads {
+				if kl < len(l) && !math.IsNaN(l[kl]) {
+					seen[i] = l[kl]
+				}
+			}
+			view = seen
+		}
 		if s.pods == nil {
-			s.start(t, cfg.InitialReplicas, cur)
+			s.start(t, cfg.InitialReplicas, view)
 		}
 		ready := s.ready(t)
 		saturated := s.saturated(cur, ready, 1)
 		near := saturated || s.saturated(cur, ready, 0.9)
-		desired, pinned := s.step(t, cur, ready)
+		desired, pinned := s.step(t, view, ready)
 		if t < fromMs {
 			continue
 		}
@@ -277,7 +294,7 @@ func (s *sim) start(t int64, initial int32, load []float64) {
 			}
 		}
 		if s.p.Floor != nil {
-			n = max(n, s.p.Floor.Min[hourOfWeek(t)])
+			n = max(n, s.p.Floor.Min[hourOfWeek(t+s.p.Floor.Lead.Milliseconds())])
 		}
 	}
 	n = min(max(n, s.p.MinReplicas), s.p.MaxReplicas)
@@ -411,7 +428,7 @@ func (s *sim) step(t int64, load []float64, ready int32) (int32, bool) {
 		if p.Floor != nil {
 			// A KEDA cron trigger: an External metric whose total is the
 			// floor, with an average-value target of 1.
-			if f := p.Floor.Min[hourOfWeek(t)]; f > 0 {
+			if f := p.Floor.Min[hourOfWeek(t+p.Floor.Lead.Milliseconds())]; f > 0 {
 				r, _ := s.recommend(Metric{Name: "floor", Type: AverageValue, Target: 1, Source: SourceExternal}, float64(f), current, ready)
 				raw = max(raw, r)
 				valid = true

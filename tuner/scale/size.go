@@ -1,6 +1,7 @@
 package scale
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -420,4 +421,46 @@ func fmtMem(b float64) string {
 		return fmt.Sprintf("%dGi", mi/1024)
 	}
 	return fmt.Sprintf("%dMi", mi)
+}
+
+// leakJSON is Leak with its ETAs in seconds, as their names say.
+type leakJSON struct {
+	Container  string   `json:"container"`
+	Pod        string   `json:"pod"`
+	Limit      string   `json:"limit"`
+	ETA        *float64 `json:"eta_seconds"`
+	BiggerETA  *float64 `json:"bigger_limit_eta_seconds"`
+	BiggerLimt string   `json:"bigger_limit"`
+	Reason     string   `json:"reason"`
+}
+
+func secondsOf(d *time.Duration) *float64 {
+	if d == nil {
+		return nil
+	}
+	s := d.Seconds()
+	return &s
+}
+
+func durationOf(s *float64) *time.Duration {
+	if s == nil {
+		return nil
+	}
+	d := time.Duration(*s * float64(time.Second))
+	return &d
+}
+
+// MarshalJSON writes the ETAs in seconds (null: beyond 30 days).
+func (l Leak) MarshalJSON() ([]byte, error) {
+	return json.Marshal(leakJSON{l.Container, l.Pod, l.Limit, secondsOf(l.ETA), secondsOf(l.BiggerETA), l.BiggerLimt, l.Reason})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (l *Leak) UnmarshalJSON(b []byte) error {
+	var j leakJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*l = Leak{j.Container, j.Pod, j.Limit, durationOf(j.ETA), durationOf(j.BiggerETA), j.BiggerLimt, j.Reason}
+	return nil
 }

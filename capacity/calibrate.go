@@ -1,0 +1,224 @@
+package capacity
+
+import (
+	"math"
+
+	"github.com/omenhq/omen/stats"
+)
+
+// Interval calibration by rolling-origin backtests.
+//
+// The model's own standard deviation of the path (parameter variance with
+// an autocorrelation inflation) is right only when the model is the true
+// shape of the data: a straight line fitted to a logistic curve, a leak
+// that grows in steps, a growth rate that changed, noise that wanders for
+// days are all far outside it, and 14 days of 5-minute data make the
+// parameter variance tiny — "80% between 4.0d and 4.0d". So the interval is
+// calibrated on the history itself, as split-conformal prediction does
+// for regression (Lei, G'Sell, Rinaldo, Tibshirani & Wasserman 2018,
+// "Distribution-free predictive inference for regression", JASA: the
+// quantiles of the errors on data the fit did not see bound the next
+// error) with the calibration set made by rolling-origin evaluation, as
+// for time series (Tashman 2000, "Out-of-sample tests of forecasting
+// accuracy: an analysis and review", IJF 16(4)):
+//
+//  1. Origins o inside the fitted data (calOrigins of them, from
+//     calFirstFrac of the fitted span to its end, never with less than
+//     calMinFit before them) refit the same model — the shape, the
+//     segments and the daily profile chosen on the whole window — on the
+//     rows before o only, with the level correction of its last days.
+//  2. Each origin predicts the hourly means of the data after it, as far
+//     as its run goes: where would the forecast have been, where did the
+//     series go. The score is the error ȳ − ŷ in the series' unit.
+//  3. The scores are grouped by horizon (calBins, doubling from 6 hours);
+//     in each group the 10% and 90% quantiles give the distances below
+//     and above the mean path, non-decreasing with the horizon
+//     (uncertainty does not shrink as the forecast reaches further); the
+//     band is the wider of these and the model's own ±1.2816 standard
+//     deviations.
+//  4. Beyond H, the mean horizon of the scores of the last group, the
+//     band grows as (h/H)^γ, γ the growth of the mean absolute error
+//     between the last two groups (on their mean horizons), clamped to
+//     [1, 2]: a slope error grows as h, an unmodelled curvature as h².
+//     That is also how a short window widens its interval: one day of
+//     data backtests a few hours ahead, and a prediction days ahead is an
+//     extrapolation far beyond what was checked. Without any backtest
+//     (under 2·calMinFit of data) the model's band grows as h/H with H a
+//     quarter of the fitted span.
+//
+// The P50 stays the model's crossing; only the band moves, and it is
+// zero-width only when every backtest error is zero (noiseless data the
+// model fits exactly).
+
+// Calibration settings (global, documented above).
+const (
+	// calOrigins is the number of backtest origins.
+	calOrigins = 8
+	// calFirstFrac is where the first origin lies in the fitted span.
+	calFirstFrac = 0.4
+	// calMinFit is the least data (days) an origin is fitted on.
+	calMinFit = 6.0 / 24
+	// calLevelDays is the recent history whose median residual corrects
+	// an origin's level (as envelopeDays does for the final fit).
+	calLevelDays = envelopeDays
+	// calMinScores is the fewest scores a horizon group needs.
+	calMinScores = 6
+)
+
+// calBins are the upper edges (days) of the horizon groups.
+var calBins = [...]float64{0.25, 0.5, 1, 2, 4, 8, math.Inf(1)}
+
+// calibration holds the band's distances below and above the mean path
+// per horizon group (oriented units) and how they grow beyond the last.
+type calibration struct {
+	ok       bool
+	lo, hi   [len(calBins)]float64 // distances (≥ 0) below and above the mean
+	reach    float64               // mean horizon of the last group's scores, days
+	growth   float64               // exponent of the error growth beyond reach
+	fallback float64               // H without backtests, days
+}
+
+// band returns the distances below and above the mean path at horizon x
+// days, given the model's standard deviation sd there.
+func (c *calibration) band(x, sd float64) (lo, hi float64) {
+	lo, hi = normQuantile80*sd, normQuantile80*sd
+	reach := c.fallback
+	var blo, bhi float64
+	if c.ok {
+		k := 0
+		for k < len(calBins)-1 && x > calBins[k] {
+			k++
+		}
+		blo, bhi, reach = c.lo[k], c.hi[k], c.reach
+	}
+	if reach > 0 && x > reach {
+		g := x / reach
+		if c.ok {
+			g = math.Pow(g, c.growth)
+		}
+		if !c.ok {
+			// No backtest: the model's own band, extrapolated.
+			return lo * g, hi * g
+		}
+		blo, bhi = blo*g, bhi*g
+	}
+	return math.Max(lo, blo), math.Max(hi, bhi)
+}
+
+// calibrate runs the backtests of the fitted model of an (see the comment
+// above) and sets an.cal.
+func (w *work) calibrate(an *analysis) {
+	f := &an.fit
+	an.cal = calibration{}
+	if !f.ok {
+		return
+	}
+	lo, n := f.lo, w.n
+	span := float64(n-1-lo) * w.stepD
+	an.cal.fallback = span / 4
+	if span < 2*calMinFit {
+		return
+	}
+	w.setZ(lo)
+	blk := max(1, int(hourMs/w.step))
+	first := lo + max(int(calFirstFrac*float64(n-lo)), int(calMinFit/w.stepD))
+	if first >= n-blk {
+		return
+	}
+	var zs [len(calBins)][]float64
+	for k := range zs {
+		zs[k] = w.calZ[k][:0]
+	}
+	var hsum [len(calBins)]float64
+	lvlRows := int(calLevelDays / w.stepD)
+	for k := range calOrigins {
+		o := first + (n-blk-first)*k/calOrigins
+		if o <= lo || w.seg[o-1] < 0 {
+			continue
+		}
+		w.n = o
+		fo := w.fit(f.sh, lo, f.nseg, false)
+		w.n = n
+		if !fo.ok {
+			continue
+		}
+		fo.lrv = f.lrv
+		cur := w.seg[o-1]
+		// The level correction: the median residual of the last days.
+		w.bt = w.bt[:0]
+		for i := max(lo, o-lvlRows); i < o; i++ {
+			if w.seg[i] == cur && !math.IsNaN(w.z[i]) {
+				w.bt = append(w.bt, w.z[i]-fo.value(w.xs[i], w.age[i]))
+			}
+		}
+		off := 0.0
+		if len(w.bt) >= 12 {
+			off = median(w.bt)
+		}
+		for j := o; j+blk <= n; j += blk {
+			var se, c float64
+			stop := false
+			for i := j; i < j+blk; i++ {
+				if w.seg[i] != cur {
+					stop = true
+					break
+				}
+				if z := w.z[i]; !math.IsNaN(z) {
+					se += z - fo.value(w.xs[i], w.age[i]) - off
+					c++
+				}
+			}
+			if stop {
+				break
+			}
+			if 2*c < float64(blk) {
+				continue
+			}
+			e := se / c
+			mid := j + blk/2
+			h := float64(mid-(o-1)) * w.stepD
+			b := 0
+			for b < len(calBins)-1 && h > calBins[b] {
+				b++
+			}
+			zs[b] = append(zs[b], e)
+			hsum[b] += h
+		}
+	}
+	c := &an.cal
+	prevLo, prevHi := 0.0, 0.0
+	found := false
+	// The growth of the error with the horizon between the last two
+	// groups with scores: the mean absolute error against the horizon's
+	// logarithm, clamped to [1, 2] (a slope error grows as h, an
+	// unmodelled curvature as h²).
+	var hPrev, hLast, ePrev, eLast float64
+	for b := range calBins {
+		if len(zs[b]) >= calMinScores {
+			q10 := -stats.Quantile(zs[b], 0.1)
+			q90 := stats.Quantile(zs[b], 0.9)
+			prevLo = math.Max(prevLo, q10)
+			prevHi = math.Max(prevHi, q90)
+			found = true
+			hPrev, ePrev = hLast, eLast
+			hLast, eLast = 0, 0
+			for _, e := range zs[b] {
+				eLast += math.Abs(e)
+			}
+			eLast /= float64(len(zs[b]))
+			hLast = hsum[b] / float64(len(zs[b]))
+		}
+		c.lo[b], c.hi[b] = prevLo, prevHi
+		w.calZ[b] = zs[b]
+	}
+	if !found {
+		return
+	}
+	c.ok = true
+	// The last group's distances hold at its scores' mean horizon.
+	c.reach = hLast
+	c.growth = 1
+	if hPrev > 0 && ePrev > 0 && eLast > 0 {
+		c.growth = math.Min(math.Max(math.Log(eLast/ePrev)/math.Log(hLast/hPrev), 1), 2)
+	}
+}

@@ -1,0 +1,86 @@
+package capacity
+
+import (
+	"math"
+
+	"github.com/omenhq/omen/stats"
+)
+
+// The weekly envelope. A weekly job — an import that writes staging files
+// and deletes them hours later, a weekly backup, a Monday batch — leaves
+// spikes in the residuals once a week that no daily profile holds: their
+// mean spread over seven days is small, so the mean path never reaches
+// the limit, yet the disk fills during the job. As the daily envelope
+// does for day-to-day variation (simulate), the residuals become part of
+// the signal: when the hour-of-week means of the residuals differ between
+// hours of the week more than between weeks (an F statistic above
+// profileF over hour-of-week bins seen in at least two weeks), the
+// futures are simulated with the residuals of the same weekday of a past
+// week, so that next week's job comes back at its time of week.
+
+// Weekly settings.
+const (
+	// weeklyMinDays is the history a weekly pattern needs: two
+	// occurrences of every hour of the week but a few.
+	weeklyMinDays = 8.0
+	// weeklyMinBins is the fewest hour-of-week bins seen in two weeks.
+	weeklyMinBins = 24
+)
+
+// detectWeekly reports whether the residuals of the fitted rows of the
+// current segment repeat weekly (see above).
+func (w *work) detectWeekly(an *analysis) bool {
+	lo := max(an.fitLo, an.curStart)
+	if float64(w.n-1-lo)*w.stepD < weeklyMinDays {
+		return false
+	}
+	blk := max(1, int(hourMs/w.step))
+	const nb = 7 * 24
+	w.bt = stats.Grow(w.bt, 3*nb)
+	sum, sq, cnt := w.bt[:nb], w.bt[nb:2*nb], w.bt[2*nb:3*nb]
+	for b := range nb {
+		sum[b], sq[b], cnt[b] = 0, 0, 0
+	}
+	cur := w.seg[w.n-1]
+	for j := lo; j+blk <= w.n; j += blk {
+		var s, c float64
+		for i := j; i < j+blk; i++ {
+			if r := w.res[i]; !math.IsNaN(r) && w.seg[i] == cur {
+				s += r
+				c++
+			}
+		}
+		if 2*c < float64(blk) {
+			continue
+		}
+		m := s / c
+		t := w.timeOf(j + blk/2)
+		how := floorDiv(t+4*dayMs, hourMs) % nb // hours since Monday 00:00 UTC (Unix day 0 a Thursday)
+		sum[how] += m
+		sq[how] += m * m
+		cnt[how]++
+	}
+	var ssb, ssw, tot, n, k float64
+	for b := range nb {
+		if cnt[b] < 2 {
+			continue
+		}
+		mb := sum[b] / cnt[b]
+		ssw += sq[b] - cnt[b]*mb*mb
+		tot += sum[b]
+		n += cnt[b]
+		k++
+	}
+	if k < weeklyMinBins || !(ssw > 0) || n <= k {
+		return false
+	}
+	mean := tot / n
+	for b := range nb {
+		if cnt[b] >= 2 {
+			mb := sum[b] / cnt[b]
+			ssb += cnt[b] * (mb - mean) * (mb - mean)
+		}
+	}
+	f := (ssb / (k - 1)) / (ssw / (n - k))
+	return f > profileF
+}
