@@ -92,5 +92,5 @@ func ExampleBacktestPredictive() {
 	// Output:
 	// DiskFillingUp on disk_avail_bytes: 1 exhaustion, at 2026-03-26 00:00:00
 	// DiskFillingUp          caught 1, 8h5m0s ahead, 1 pages, 0 false
-	// OmenExhaustionCritical caught 1, 23h0m0s ahead, 1 pages, 0 false
+	// OmenExhaustionCritical caught 1, 24h0m0s ahead, 1 pages, 0 false
 }

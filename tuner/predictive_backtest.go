@@ -53,10 +53,11 @@ type PredictiveBacktestConfig struct {
 	// severity other than warning, Capacity.Warning (default 7 days) with
 	// a warning.
 	Horizon time.Duration
-	// Incidents, when any, are the events scored (those starting in
-	// [Start, End], drills left out unless IncludeDrills, matched on labels as pir.LabelsAgree
-	// does); otherwise the events are the exhaustions seen in the history:
-	// the signal reaching its limit.
+	// Incidents, when any, are the events scored: those starting in
+	// [Start, End] (drills left out unless IncludeDrills) whose labels
+	// agree with one of the rule's targets, as pir.LabelsAgree has it (an
+	// incident without labels is every rule's). Otherwise the events are
+	// the exhaustions seen in the history: the signal reaching its limit.
 	Incidents []pir.Incident
 	// IncludeDrills counts drills, tests and game days among Incidents.
 	IncludeDrills bool
@@ -135,8 +136,10 @@ type PredictiveComparison struct {
 	// Targets are the label sets of the signal's series, each predicted
 	// as a capacity target.
 	Targets []series.Labels
-	// Events are the exhaustions (or incidents) scored.
-	Events []ExhaustionEvent
+	// Events are the exhaustions (or incidents) scored, and
+	// FromIncidents reports whether they are incidents.
+	Events        []ExhaustionEvent
+	FromIncidents bool
 	// PredictLinear is the rule's score as replayed; Omen the proposal's,
 	// from the capacity predictions as of every Step.
 	PredictLinear, Omen BacktestScore
@@ -321,8 +324,11 @@ func compareOne(ctx context.Context, ev *evaluator, cache map[string]*predicted,
 
 	// The events, and the scores.
 	if len(cfg.Incidents) > 0 {
+		c.FromIncidents = true
 		for _, in := range pir.Counted(cfg.Incidents, cfg.Start, cfg.End, cfg.IncludeDrills) {
-			c.Events = append(c.Events, ExhaustionEvent{ID: in.ID, Labels: in.Labels, Start: in.StartedAt, End: in.End(), Incident: true})
+			if slices.ContainsFunc(targets, func(t capacity.Target) bool { return pir.LabelsAgree(in.Labels, t.Labels) }) {
+				c.Events = append(c.Events, ExhaustionEvent{ID: in.ID, Labels: in.Labels, Start: in.StartedAt, End: in.End(), Incident: true})
+			}
 		}
 	} else {
 		for _, t := range targets {

@@ -42,7 +42,7 @@ func PredictiveTuneExtra(cfg PredictiveBacktestConfig) func(ctx context.Context,
 // week, and more events, fewer false pages or a longer median lead.
 func (c PredictiveComparison) Advice() string {
 	what := "exhaustions"
-	if len(c.Events) > 0 && c.Events[0].Incident {
+	if c.FromIncidents {
 		what = "incidents"
 	}
 	one := func(s BacktestScore) string {

@@ -49,7 +49,9 @@ func TestExcludingAnIncidentBringsTheDiskPredictionToTheTruth(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
 		require.Len(t, rep.Results, 1)
 		require.NotNil(t, rep.Results[0].ETASeconds, stdout)
-		require.NotNil(t, rep.Results[0].ETASeconds.P50, stdout)
+		if rep.Results[0].ETASeconds.P50 == nil {
+			return 60 // beyond the 60-day horizon
+		}
 		return *rep.Results[0].ETASeconds.P50 / 86400
 	}
 	const truth = 26.0

@@ -55,8 +55,9 @@ of any severity but warning, OmenExhaustionWarning for a warning. The predict_li
 is replayed at its group's interval as Prometheus would have evaluated it; omen predicts
 the rule's signal against the rule's limit as of every --interval (default 1h here) over
 [--start, --end], from --window of history before each instant, as its runs would have.
-Both are scored on the same events: the incidents of --incidents, or else the signal
-reaching its limit in the history. An event is caught when a page came before it, at most
+Both are scored on the same events: the incidents of --incidents whose labels agree with
+one of the rule's series (one without labels is every rule's), or else the signal reaching
+its limit in the history. An event is caught when a page came before it, at most
 --horizon before (default: omen's critical threshold, 24h, for a critical rule, its
 warning threshold, 7 days, for a warning) and still firing then, and the lead time is how
 much before; a page is false when it caught no event of its target and came during none

@@ -45,10 +45,13 @@ convention), each decoded strictly into the Kubernetes types, and the workloads'
 cAdvisor CPU and memory per pod, kube-state-metrics requests and limits, restarts, and an
 optional request rate. It proposes:
 
-  hpa        minReplicas, maxReplicas, the CPU target and the scale-down stabilisation
-             window, from the seasonal forecast of the workload's total load and a search
-             replayed by a simulator of the HPA controller (15s sync, 10% tolerance,
-             behaviour policies and windows, pods serving only after --startup-delay);
+  hpa        minReplicas, maxReplicas, the CPU target, the scale-down stabilisation
+             window and a slow scale-up behaviour, from the hour-of-week P90 of the
+             workload's total load, its forecast and its rise over the reaction time;
+             every candidate replayed by a simulator of the HPA controller (15s sync, 10%
+             tolerance, behaviour policies and windows, a 30s metrics delay, pods serving
+             only after --startup-delay) and chosen by saturation first within a
+             replica-hours budget, then cost;
   schedule   a minimum of replicas by hour of the week (KEDA cron triggers), forecast-only:
              reported, never written;
   resources  requests and limits: krr's simple strategy (CPU p95, memory max + 15%) as the

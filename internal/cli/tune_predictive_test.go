@@ -47,5 +47,6 @@ func TestTunePredictiveListsTheEvidence(t *testing.T) {
 	t.Log(reasons)
 	require.Contains(t, strings.Join(reasons["CartMemoryFillingUp"], "\n"), "predict_linear rule; omen's prediction does better: OmenExhaustionCritical of `omen rules predictive --interval 1h` caught 4/4 incidents")
 	require.Contains(t, strings.Join(reasons["LogDiskFillingUp"], "\n"), "OmenExhaustionWarning")
+	require.Contains(t, strings.Join(reasons["LogDiskFillingUp"], "\n"), "caught 0/0 incidents", "the kills are the cart's incidents, not the disk's")
 	require.Contains(t, strings.Join(reasons["QueueGrowing"], "\n"), "predict_linear, not compared with omen's predictions: predict_linear on queue_depth: not a disk or memory signal")
 }
