@@ -114,22 +114,12 @@ func Deliver(ctx context.Context, opt Options) (Outcome, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	user := opt.GitUser
-	if user == "" && opt.Forge != nil {
-		switch opt.Forge.Name() {
-		case "gitlab":
-			user = "oauth2"
-		case "gitea":
-			user = "omen"
-		}
-	}
-	repo, err := gitops.Clone(ctx, gitops.Config{Remote: opt.Repo, Token: opt.Token, Username: user, TempDir: opt.TempDir, Logger: log})
+	repo, err := cloneRepo(ctx, opt.Repo, opt.Token, opt.GitUser, opt.TempDir, opt.Forge, log)
 	if err != nil {
 		return out, err
 	}
 	defer repo.Close()
 	red := repo.Redactor()
-	red.Add(opt.Token)
 
 	var open, closed []gitops.PullRequest
 	if opt.Forge != nil {
@@ -215,14 +205,9 @@ func Deliver(ctx context.Context, opt Options) (Outcome, error) {
 			out.Created = true
 			return out, nil
 		}
-		pr, err := opt.Forge.Create(ctx, gitops.NewPullRequest{Head: branch, Base: opt.Base, Title: title, Body: body, Labels: opt.Labels})
+		pr, err := createPullRequest(ctx, opt.Forge, gitops.NewPullRequest{Head: branch, Base: opt.Base, Title: title, Body: body, Labels: opt.Labels})
 		if err != nil {
-			// A create that failed on the way back may have been made.
-			found, ferr := opt.Forge.FindOpen(ctx, branch)
-			if ferr != nil || found == nil {
-				return fail(err)
-			}
-			pr = found
+			return fail(err)
 		}
 		log.Info("pull request opened", "number", pr.Number, "url", pr.URL)
 		out.PullRequest = &PullRequestRef{Number: pr.Number, URL: pr.URL}
@@ -432,4 +417,40 @@ func normalizeBody(s string) string {
 		b.WriteByte('\n')
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// cloneRepo clones the repository at remote for a delivery, authenticating
+// with token as gitUser or, when that is empty, as the forge expects
+// (GitLab "oauth2", Gitea "omen"), and makes the clone's redactor scrub the
+// token.
+func cloneRepo(ctx context.Context, remote, token, gitUser, tempDir string, forge gitops.Forge, log *slog.Logger) (*gitops.Repo, error) {
+	if gitUser == "" && forge != nil {
+		switch forge.Name() {
+		case "gitlab":
+			gitUser = "oauth2"
+		case "gitea":
+			gitUser = "omen"
+		}
+	}
+	repo, err := gitops.Clone(ctx, gitops.Config{Remote: remote, Token: token, Username: gitUser, TempDir: tempDir, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	repo.Redactor().Add(token)
+	return repo, nil
+}
+
+// createPullRequest opens the pull request pr on forge. A create that
+// failed on the way back may have been made: the open pull request of the
+// head branch is then taken, and the create's error returned only when
+// there is none.
+func createPullRequest(ctx context.Context, forge gitops.Forge, pr gitops.NewPullRequest) (*gitops.PullRequest, error) {
+	made, err := forge.Create(ctx, pr)
+	if err == nil {
+		return made, nil
+	}
+	if found, ferr := forge.FindOpen(ctx, pr.Head); ferr == nil && found != nil {
+		return found, nil
+	}
+	return nil, err
 }

@@ -144,22 +144,12 @@ func DeliverManifests(ctx context.Context, opt ManifestOptions) (Outcome, error)
 		log.Info("nothing to propose", "proposals", len(opt.Proposals.Proposals))
 		return out, nil
 	}
-	user := opt.GitUser
-	if user == "" && opt.Forge != nil {
-		switch opt.Forge.Name() {
-		case "gitlab":
-			user = "oauth2"
-		case "gitea":
-			user = "omen"
-		}
-	}
-	repo, err := gitops.Clone(ctx, gitops.Config{Remote: opt.Repo, Token: opt.Token, Username: user, TempDir: opt.TempDir, Logger: log})
+	repo, err := cloneRepo(ctx, opt.Repo, opt.Token, opt.GitUser, opt.TempDir, opt.Forge, log)
 	if err != nil {
 		return out, err
 	}
 	defer repo.Close()
 	red := repo.Redactor()
-	red.Add(opt.Token)
 
 	changes, applied, err := applyManifests(ctx, repo, opt.Base, ps, log)
 	if err != nil {
@@ -219,13 +209,9 @@ func DeliverManifests(ctx context.Context, opt ManifestOptions) (Outcome, error)
 			out.Created = true
 			return out, nil
 		}
-		pr, err := opt.Forge.Create(ctx, gitops.NewPullRequest{Head: branch, Base: opt.Base, Title: title, Body: body, Labels: opt.Labels})
+		pr, err := createPullRequest(ctx, opt.Forge, gitops.NewPullRequest{Head: branch, Base: opt.Base, Title: title, Body: body, Labels: opt.Labels})
 		if err != nil {
-			found, ferr := opt.Forge.FindOpen(ctx, branch)
-			if ferr != nil || found == nil {
-				return fail(err)
-			}
-			pr = found
+			return fail(err)
 		}
 		log.Info("pull request opened", "number", pr.Number, "url", pr.URL)
 		out.PullRequest = &PullRequestRef{Number: pr.Number, URL: pr.URL}
