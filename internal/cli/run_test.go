@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -151,7 +152,9 @@ report: {html: %q, markdown: %q, json: %q}
 		_, err = os.Stat(filepath.Join(dir, "predictions-all.json"))
 		require.NoError(t, err, "{shard} is all in an unsharded run")
 
-		// The predictions were written back into the server.
+		// The predictions were written back into the server; it makes
+		// written samples searchable within seconds, at once after a flush.
+		require.NoError(t, testrig.FlushVictoriaMetrics(context.Background(), vm.URL))
 		code, stdout, stderr := run(t, nil, "fetch", "--prometheus", vm.URL, "--query", `omen_exhaustion_risk`,
 			"--start", w.end.Format(time.RFC3339), "--end", w.end.Format(time.RFC3339), "--step", "1m", "--format", "csv")
 		require.Equal(t, ExitOK, code, stderr)

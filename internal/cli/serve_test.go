@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -257,8 +258,14 @@ func TestServeUnderRealPrometheusAndAlertmanager(t *testing.T) {
 		require.Equal(t, "DiskWillFill", fs[0].Alert)
 		require.Equal(t, starts, fs[0].FiringAt.UTC())
 		require.False(t, fs[0].ResolvedAt.IsZero(), "resolved")
+		// Alertmanager delivers at least once: a notification it retries
+		// (a slow answer under load) or sends again with the group's next
+		// flush is stored again, and reading the history folds the copies
+		// into the one firing above. What omen counts is what it stored.
+		lines := bytes.Count(mustRead(t, history), []byte("\n"))
+		require.GreaterOrEqual(t, lines, 2, "the firing and the resolved notification")
 		_, body := get(t, p.url+"/metrics")
-		require.Equal(t, "2", metricValue(body, `omen_alert_notifications_total{result="stored"}`))
+		require.Equal(t, strconv.Itoa(lines), metricValue(body, `omen_alert_notifications_total{result="stored"}`))
 	})
 
 	t.Run("SIGHUP reloads the config and keeps the old one when the new one is bad", func(t *testing.T) {
@@ -375,6 +382,14 @@ func TestServeKeepsAlertHistoryThroughKill9(t *testing.T) {
 	p3 := startServe(t, bin, dir, "--no-initial-run")
 	require.NotContains(t, p3.logText(), "torn")
 	require.Equal(t, 0, p3.stop(t, syscall.SIGTERM, 15*time.Second))
+}
+
+// mustRead returns the content of the file at path.
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return b
 }
 
 func payloadFor(id string) string {
