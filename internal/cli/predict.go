@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +41,16 @@ type predictOptions struct {
 }
 
 var predictFormats = []string{"table", "json", "yaml", "csv", "markdown", "html"}
+
+// workers is n, or when n is 0 the number of CPUs the process may use
+// (GOMAXPROCS, which follows a container's CPU limit): predicting is
+// CPU-bound, and a CronJob given 2 CPUs should use both.
+func workers(n int) int {
+	if n > 0 {
+		return n
+	}
+	return runtime.GOMAXPROCS(0)
+}
 
 func newPredictCmd(g *globalOptions) *cobra.Command {
 	o := &predictOptions{}
@@ -90,7 +101,7 @@ WHY goes under each row and the least needed columns are left out (--wide shows 
 	f.StringVar(&o.FailOn, "fail-on", "none", "exit with code 3 when a target is at least this risk: critical, warning, info or none")
 	f.StringVar(&o.Output, "output", "", "write to `FILE` instead of stdout (atomically; required for html)")
 	f.StringVar(&o.PushTo, "push-to", "", "write predictions back to this VictoriaMetrics or Prometheus (remote write) `URL`")
-	f.IntVar(&o.Workers, "workers", 0, "targets predicted in parallel (default 1)")
+	f.IntVar(&o.Workers, "workers", 0, "targets predicted in parallel (default: the CPUs omen may use, GOMAXPROCS)")
 	excludeFlag(f, &o.Exclude)
 	shardFlag(f, &o.Shard)
 	o.view.addFlags(cmd)
@@ -172,7 +183,7 @@ func runPredict(ctx context.Context, g *globalOptions, o *predictOptions) error 
 	p := g.startProgress("predicting")
 	defer p.Finish("")
 	rep, err := engine.Predict(ctx, src, engine.PredictOptions{
-		Specs: specs, AsOf: at, Step: o.Step, Workers: o.Workers, Logger: g.logger, Exclude: excl, Progress: p.Counter("targets"),
+		Specs: specs, AsOf: at, Step: o.Step, Workers: workers(o.Workers), Logger: g.logger, Exclude: excl, Progress: p.Counter("targets"),
 		Shard: shard, Charts: chartCount(g.Format == "html"),
 		Capacity: capacity.Config{Horizon: o.Horizon, Window: o.Window, Critical: o.Critical, Warning: o.Warning, ForecastPoints: chartPoints(g.Format == "html"), Logger: g.logger},
 	})

@@ -17,9 +17,10 @@ func newRunCmd(g *globalOptions) *cobra.Command {
 		Short: "Run the job of a config file: the nightly CronJob",
 		Long: `run executes the job described by a YAML file, stage by stage: capacity predictions for
 every preset and custom target (reports written to outputs:), anomaly detection
-(anomalies:), alert quality (quality:), tuning (not wired in yet: reported as not
-configured), verification of earlier applies and policy-governed auto-apply of proposals:
-(apply:) or a pull request with them (pull_request:), write-back of predictions and
+(anomalies:), alert quality (quality:), tuning (tune:, omen tune's proposals for the
+rules), verification of earlier applies and policy-governed auto-apply of the tuning
+stage's proposals, or of proposals: when there is no tune: section (apply:), or a pull
+request with them (pull_request:), write-back of predictions and
 anomaly scores (push_to:), and one summary of every stage (report: html with charts,
 markdown for chat, json). A stage that fails is reported and the others still run. The
 exit code says the worst: 1 when a stage failed (2 for a configuration error), 3 when a
@@ -30,8 +31,13 @@ Sharding: --shard I/N (or shard: in the file, or JOB_COMPLETION_INDEX and JOB_CO
 a Kubernetes Indexed Job) predicts and scores only the targets and series whose identity
 labels hash to shard I; N shards together do what one run does, each target once. Their
 write-back series are disjoint (no shard label is added), their files are named with the
-shard (omen.html → omen.shard-I-of-N.html, or {shard} in a path), and only shard 0 applies
-or opens the pull request.
+shard (omen.html → omen.shard-I-of-N.html, or {shard} in a path). Tuning is partitioned by
+rule file (FNV-1a of its path): each shard tunes the alerting rules of the files it owns
+and opens its own pull request for them (the branch is named after its proposals, and no
+two shards' pull requests touch one file, so none supersedes another's; max_open counts
+them all). The proposals: file, the same for every shard, is delivered by shard 0 alone, and
+only shard 0 applies; tune: with apply: needs one process (one ledger), so a sharded run
+with both is refused.
 
 Global flags override the file's source section (--prometheus, --input, credentials).
 
@@ -40,6 +46,7 @@ Global flags override the file's source section (--prometheus, --input, credenti
     headers: {X-Scope-OrgID: tenant-1}
     bearer_token_file: /var/run/secrets/token
   window: 14d          # history analysed
+  workers: 0           # targets predicted in parallel; 0: the CPUs the pod may use (GOMAXPROCS)
   horizon: 7d          # how far ahead to look
   risk: {critical: 24h, warning: 7d, fail_on: critical}
   presets: [disk, memory]
@@ -58,7 +65,8 @@ Global flags override the file's source section (--prometheus, --input, credenti
   push_to: http://victoriametrics:8428
   anomalies: {queries: ['sum by (job) (rate(http_requests_total[5m]))'], window: 1d}
   quality: {rules: rules/, incidents: [pirs/], window: 30d}
-  proposals: /work/proposals.json   # omen tune's JSON, until the tuning stage makes it
+  tune: {window: 12w, max_pages_per_week: 2, output: /reports/proposals.json}  # rules and incidents: quality's
+  # proposals: /work/proposals.json # instead of tune: deliver omen tune's JSON made elsewhere
   pull_request: {repo: https://git.example.com/sre/rules.git, forge: gitea, token_file: /run/secrets/forge}
   report: {html: /reports/run.html, markdown: /reports/run.md, json: /reports/run.json}`,
 		Example: `  omen run --config omen.yaml

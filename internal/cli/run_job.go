@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/omenhq/omen/internal/source"
 	"github.com/omenhq/omen/pir"
 	"github.com/omenhq/omen/series"
+	"github.com/omenhq/omen/tuner"
 )
 
 // Stage statuses of omen run, from best to worst.
@@ -49,6 +51,7 @@ type jobSummary struct {
 	Anomalies   *anomaliesSummary   `json:"anomalies,omitempty"`
 	Quality     *pir.QualitySummary `json:"quality,omitempty"`
 	Verdicts    map[string]int      `json:"quality_verdicts,omitempty"`
+	Tuning      *tuningSummary      `json:"tuning,omitempty"`
 	Apply       *applyCounts        `json:"apply,omitempty"`
 	PullRequest *delivery.Outcome   `json:"pull_request,omitempty"`
 	WriteBack   *writeBackSummary   `json:"write_back,omitempty"`
@@ -82,6 +85,24 @@ type anomalyTopJSON struct {
 	Peak   float64           `json:"peak"`
 }
 
+// tuningSummary is what the tuning stage proposed.
+type tuningSummary struct {
+	Rules     int `json:"rules"`
+	Proposals int `json:"proposals"`
+	Skipped   int `json:"skipped"`
+	Folds     int `json:"validation_folds"`
+	Requests  int `json:"requests"`
+	// Changes are the proposals in words, one per rule.
+	Changes []tunedChange `json:"changes,omitempty"`
+}
+
+type tunedChange struct {
+	File    string `json:"file"`
+	Alert   string `json:"alert"`
+	Changes string `json:"changes"`
+	Why     string `json:"why"`
+}
+
 type applyCounts struct {
 	Applied, Verified, RolledBack, Superseded, Approval, Skipped, Pending, Failed int
 }
@@ -108,6 +129,7 @@ type job struct {
 	pushed  int
 	pushErr error
 	pushes  []series.Series // anomaly scores, written back by the write-back stage
+	tuned   *delivery.File  // the tuning stage's proposals, delivered by apply or pull request
 }
 
 // executeJob runs every stage of cfg — predictions, anomalies, alert
@@ -246,7 +268,7 @@ func (j *job) predictions(ctx context.Context) (string, string, error) {
 	p := g.startProgress("predicting")
 	defer p.Finish("")
 	opts := engine.PredictOptions{
-		Specs: specs, AsOf: j.at, Step: time.Duration(cfg.Step), Logger: g.logger, Progress: p.Counter("targets"),
+		Specs: specs, AsOf: j.at, Step: time.Duration(cfg.Step), Workers: workers(cfg.Workers), Logger: g.logger, Progress: p.Counter("targets"),
 		Shard: j.shard, Charts: chartCount(j.charts()),
 		Capacity: capacity.Config{
 			Horizon: time.Duration(cfg.Horizon), Window: time.Duration(cfg.Window),
@@ -424,17 +446,103 @@ func verdictList(m map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-func (j *job) tuning(context.Context) (string, string, error) {
-	if j.cfg.Tune != nil {
-		return stageNotConfigured, "the tuner is not wired into omen run yet: tune: is ignored (run omen tune, and give its JSON as proposals:)", nil
+func (j *job) tuning(ctx context.Context) (string, string, error) {
+	t := j.cfg.Tune
+	if t == nil {
+		return stageNotConfigured, "no tune: section", nil
 	}
-	return stageNotConfigured, "no tune: section", nil
+	if j.cfg.Apply != nil && j.shard.Active() {
+		return "", "", usagef("tune: with apply: in a sharded run: each shard tunes the rule files it owns, and the apply: policy keeps one ledger, written by one process; deliver the shards' proposals with pull_request: instead, or tune in one process (no --shard)")
+	}
+	if _, err := j.source(); err != nil {
+		return "", "", err
+	}
+	window := time.Duration(t.Window)
+	if window <= 0 {
+		window = 84 * 24 * time.Hour
+	}
+	o := &tuneOptions{
+		ruleRangeOptions: ruleRangeOptions{Rules: t.Rules, Start: j.at.Add(-window).UTC().Format(time.RFC3339), End: j.at.UTC().Format(time.RFC3339)},
+		Incidents:        t.Incidents, MaxPages: t.MaxPagesPerWeek, MaxPagesTotal: t.MaxPagesPerWeekTotal, MinPrecision: t.MinPrecision,
+		MaxFactor: t.MaxFactor, MaxFor: time.Duration(t.MaxFor), Timezone: t.Timezone, PageSeverities: strings.Join(t.PageSeverities, ","),
+		LeadWindow: time.Duration(t.LeadWindow), ownsFile: j.shard.OwnsFile,
+	}
+	for i, d := range t.Fors {
+		if i > 0 {
+			o.Fors += ","
+		}
+		o.Fors += tuner.FormatDuration(time.Duration(d))
+	}
+	if q := j.cfg.Quality; q != nil {
+		if o.Rules == "" {
+			o.Rules = q.Rules
+		}
+		if len(o.Incidents) == 0 {
+			o.Incidents = q.Incidents
+		}
+	}
+	if t.MinLead != nil {
+		o.MinLead, o.minLeadSet = time.Duration(*t.MinLead), true
+	}
+	if o.MaxFactor == 0 {
+		o.MaxFactor = tuner.DefaultMaxFactor
+	}
+	if o.Timezone == "" {
+		o.Timezone = "UTC"
+	}
+	if o.PageSeverities == "" {
+		o.PageSeverities = "critical"
+	}
+	out, selected, err := computeTune(ctx, j.g, o)
+	if err != nil {
+		return "", "", err
+	}
+	if t.Output != "" {
+		file := j.outputPath(t.Output)
+		if err := writeOutput(ctx, file, j.g.stdout, func(w io.Writer) error { return writeData(w, "json", out) }); err != nil {
+			return "", "", fmt.Errorf("tune.output %s: %w", file, err)
+		}
+	}
+	f := out.ProposalFile
+	if pr := j.cfg.PullRequest; pr != nil && j.cfg.Apply == nil {
+		if prefix := repoPrefix(pr.Repo, o.Rules); prefix != "" {
+			f.Proposals = slices.Clone(f.Proposals)
+			for i := range f.Proposals {
+				f.Proposals[i].File = path.Join(prefix, f.Proposals[i].File)
+			}
+		}
+	}
+	j.tuned = &f
+	j.sum.Tuning = &tuningSummary{Rules: len(selected), Proposals: len(out.Proposals), Skipped: len(out.Skipped), Folds: out.Folds, Requests: out.Requests}
+	for _, p := range out.Proposals {
+		j.sum.Tuning.Changes = append(j.sum.Tuning.Changes, tunedChange{File: p.File, Alert: p.Alert, Changes: fmtChanges(p.Changes), Why: p.Why})
+	}
+	scope := ""
+	if j.shard.Active() {
+		scope = " of the files shard " + j.shard.String() + " owns"
+	}
+	return stageOK, fmt.Sprintf("%s tuned%s over %s: %s, %s left alone", plural(len(selected), "rule"), scope, fmtDuration(window),
+		plural(len(out.Proposals), "proposal"), plural(len(out.Skipped), "rule")), nil
+}
+
+// proposals returns what the delivery stages deliver: the tuning stage's
+// proposals when it ran, else the proposals: file, else nil.
+func (j *job) proposals() (*delivery.File, error) {
+	if j.tuned != nil {
+		return j.tuned, nil
+	}
+	if j.cfg.Proposals == "" {
+		return nil, nil
+	}
+	return readProposals(j.g, j.cfg.Proposals)
 }
 
 // delivers reports whether this process delivers proposals: the whole
-// fleet, or shard 0 of N (the others' rules are the same files: one pull
-// request, once).
-func (j *job) delivers() bool { return !j.shard.Active() || j.shard.Index == 0 }
+// fleet; a shard that tuned (it owns its rule files: its proposals touch
+// no other shard's, and go on a branch of their own); or, for the
+// proposals: file, which is the same for every shard, shard 0 of N (one
+// pull request, once).
+func (j *job) delivers() bool { return !j.shard.Active() || j.shard.Index == 0 || j.tuned != nil }
 
 func (j *job) apply(ctx context.Context) (string, string, error) {
 	g, policy := j.g, j.cfg.Apply
@@ -445,13 +553,11 @@ func (j *job) apply(ctx context.Context) (string, string, error) {
 		return stageSkipped, "shard " + j.shard.String() + ": shard 0 applies and verifies", nil
 	}
 	opt := apply.Options{Policy: policy, Now: j.at, Verify: true, Logger: g.logger, Concurrency: g.MaxConcurrency}
-	if j.cfg.Proposals != "" {
-		p, err := readProposals(g, j.cfg.Proposals)
-		if err != nil {
-			return "", "", err
-		}
-		opt.Proposals = p
+	p, err := j.proposals()
+	if err != nil {
+		return "", "", err
 	}
+	opt.Proposals = p
 	if src, err := j.source(); err == nil {
 		opt.Querier = querier{src: src, g: g}
 	}
@@ -493,8 +599,10 @@ func (j *job) pullRequest(ctx context.Context) (string, string, error) {
 		return stageNotConfigured, "no pull_request: section", nil
 	case j.cfg.Apply != nil:
 		return stageSkipped, "the apply: policy delivers the proposals (and opens pull requests for those that need approval)", nil
-	case j.cfg.Proposals == "":
-		return stageSkipped, "no proposals: the tuning stage made none and proposals: is empty", nil
+	case j.tuned == nil && j.cfg.Proposals == "":
+		return stageSkipped, "no proposals: no tune: section and proposals: is empty", nil
+	case j.tuned != nil && len(j.tuned.Proposals) == 0:
+		return stageOK, "nothing to propose: the tuning stage made no proposal", nil
 	case !j.delivers():
 		return stageSkipped, "shard " + j.shard.String() + ": shard 0 makes the pull request", nil
 	}
@@ -508,7 +616,7 @@ func (j *job) pullRequest(ctx context.Context) (string, string, error) {
 	if len(o.Labels) == 0 {
 		o.Labels = []string{"omen"}
 	}
-	proposals, err := readProposals(g, j.cfg.Proposals)
+	proposals, err := j.proposals()
 	if err != nil {
 		return "", "", err
 	}

@@ -89,6 +89,11 @@ func (j *job) htmlSummary() sink.Report {
 	if q := j.sum.Quality; q != nil {
 		notes = append(notes, fmt.Sprintf("Alert quality: %d of %d incidents caught, %d pages, %s.", q.Caught, q.Incidents, q.Pages, verdictList(j.sum.Verdicts)))
 	}
+	if t := j.sum.Tuning; t != nil {
+		for _, c := range t.Changes {
+			notes = append(notes, fmt.Sprintf("Proposed: %s (%s): %s — %s", c.Alert, c.File, c.Changes, c.Why))
+		}
+	}
 	hr.Notes = append(notes, hr.Notes...)
 	return hr
 }
@@ -141,6 +146,12 @@ func writeJobMarkdown(w io.Writer, sum *jobSummary) error {
 		b.WriteString("\n**Strongest anomalies**\n\n| series | from | to | peak |\n|---|---|---|---|\n")
 		for _, t := range a.Top[:min(len(a.Top), 5)] {
 			fmt.Fprintf(&b, "| %s | %s | %s | %.2f |\n", mdCell(labelsText(t.Labels)), t.Start.Format(time.RFC3339), t.End.Format(time.RFC3339), t.Peak)
+		}
+	}
+	if t := sum.Tuning; t != nil && len(t.Changes) > 0 {
+		b.WriteString("\n**Proposed alert changes**\n\n| alert | file | change | why |\n|---|---|---|---|\n")
+		for _, c := range t.Changes {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdCell(c.Alert), mdCell(c.File), mdCell(c.Changes), mdCell(c.Why))
 		}
 	}
 	_, err := io.WriteString(w, b.String())

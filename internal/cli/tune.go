@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -44,6 +45,9 @@ type tuneOptions struct {
 	PR             bool
 	pr             prOptions
 	predictive     tunePredictiveOptions
+	// ownsFile, when set, selects the rules of the files it owns (the
+	// shard's part in omen run).
+	ownsFile func(file string) bool
 }
 
 var tuneFormats = []string{"table", "json", "yaml", "markdown"}
@@ -147,20 +151,43 @@ func runTune(cmd *cobra.Command, g *globalOptions, o *tuneOptions, format string
 			return err
 		}
 	}
-	switch {
-	case o.MaxPages < 0 || o.MaxPagesTotal < 0 || math.IsNaN(o.MaxPages) || math.IsNaN(o.MaxPagesTotal):
-		return usagef("invalid --max-pages-per-week: want 0 (none) or more")
-	case o.MinPrecision < 0 || o.MinPrecision > 1:
-		return usagef("invalid --min-precision %g: want a share in [0, 1]", o.MinPrecision)
-	case o.MaxFactor <= 1:
-		return usagef("invalid --max-factor %g: want more than 1", o.MaxFactor)
-	case o.PR && o.pr.Repo == "":
+	if o.PR && o.pr.Repo == "" {
 		return usagef("--pr needs --repo: the rules repository, a directory or a URL")
 	}
 	if o.PR {
 		if err := o.pr.checkDelivery(); err != nil {
 			return err
 		}
+	}
+	out, selected, err := computeTune(ctx, g, o)
+	if err != nil {
+		return err
+	}
+	if o.Write != "" {
+		if out.Written, err = writeTuned(o.Write, selected, out.Proposals); err != nil {
+			return err
+		}
+		g.logger.Info("written", "dir", o.Write, "files", len(out.Written))
+	}
+	if o.PR {
+		return o.deliver(cmd, g, out, format)
+	}
+	return writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error {
+		return writeTune(w, g, o.Output, format, out)
+	})
+}
+
+// computeTune checks o, loads the rules and incidents, tunes the selected
+// alerting rules (those of the files o.ownsFile owns, when set) and
+// returns the proposals and the rules tuned (see omen tune).
+func computeTune(ctx context.Context, g *globalOptions, o *tuneOptions) (tuneOut, []tuner.Rule, error) {
+	switch {
+	case o.MaxPages < 0 || o.MaxPagesTotal < 0 || math.IsNaN(o.MaxPages) || math.IsNaN(o.MaxPagesTotal):
+		return tuneOut{}, nil, usagef("invalid --max-pages-per-week: want 0 (none) or more")
+	case o.MinPrecision < 0 || o.MinPrecision > 1:
+		return tuneOut{}, nil, usagef("invalid --min-precision %g: want a share in [0, 1]", o.MinPrecision)
+	case o.MaxFactor <= 1:
+		return tuneOut{}, nil, usagef("invalid --max-factor %g: want more than 1", o.MaxFactor)
 	}
 	cfg := tuner.TuneConfig{Split: o.Split, FoldLength: o.Fold, LeadWindow: o.LeadWindow, IncludeDrills: o.IncludeDrills}
 	cfg.Objective = tuner.Objective{MaxPagesPerWeek: o.MaxPages, MaxPagesPerWeekTotal: o.MaxPagesTotal, MinPrecision: o.MinPrecision}
@@ -172,40 +199,45 @@ func runTune(cmd *cobra.Command, g *globalOptions, o *tuneOptions, format string
 	var err error
 	if o.Fors != "" {
 		if cfg.Fors, err = parseDurations("for", o.Fors); err != nil {
-			return err
+			return tuneOut{}, nil, err
 		}
 	}
 	if o.KeepFiringFors != "" {
 		if cfg.KeepFiringFors, err = parseDurations("keep-firing-for", o.KeepFiringFors); err != nil {
-			return err
+			return tuneOut{}, nil, err
 		}
 	}
 	loc, err := time.LoadLocation(o.Timezone)
 	if err != nil {
-		return usagef("invalid --timezone %q: %v", o.Timezone, err)
+		return tuneOut{}, nil, usagef("invalid --timezone %q: %v", o.Timezone, err)
 	}
 	cfg.Measure = tuner.MeasureConfig{Location: loc, PageSeverities: splitList(o.PageSeverities)}
 	rules, start, end, err := o.load(g)
 	if err != nil {
-		return err
+		return tuneOut{}, nil, err
 	}
 	var selected []tuner.Rule
 	for _, r := range rules {
-		if r.IsAlert() && (o.Group == "" || r.Group == o.Group) && (len(o.Alerts) == 0 || contains(o.Alerts, r.Alert)) {
+		if r.IsAlert() && (o.Group == "" || r.Group == o.Group) && (len(o.Alerts) == 0 || contains(o.Alerts, r.Alert)) &&
+			(o.ownsFile == nil || o.ownsFile(r.File)) {
 			selected = append(selected, r)
 		}
 	}
 	if len(selected) == 0 {
-		return fmt.Errorf("%s: no alerting rule to tune%s", o.Rules, selectionSuffix(o.Group, nil))
+		if o.ownsFile != nil {
+			// A shard may own no rule file of a small repository.
+			return tuneOut{ProposalFile: tuner.ProposalFile{Proposals: []tuner.Proposal{}}}, nil, nil
+		}
+		return tuneOut{}, nil, fmt.Errorf("%s: no alerting rule to tune%s", o.Rules, selectionSuffix(o.Group, nil))
 	}
 	incs, _, err := loadIncidents(g, o.Incidents, "", "", true)
 	if err != nil {
-		return err
+		return tuneOut{}, nil, err
 	}
 	cfg.Incidents = incs
 	src, err := g.source()
 	if err != nil {
-		return err
+		return tuneOut{}, nil, err
 	}
 	cfg.ReplayConfig = tuner.ReplayConfig{Start: start, End: end, MaxPointsPerQuery: o.MaxPoints, Concurrency: g.MaxConcurrency, Rules: rules}
 	cfg.Extra = o.predictive.extra() // tune_predictive.go
@@ -213,25 +245,13 @@ func runTune(cmd *cobra.Command, g *globalOptions, o *tuneOptions, format string
 	defer p.Finish("")
 	res, err := tuner.Tune(ctx, querier{src: src, g: g}, selected, cfg)
 	if err != nil {
-		return err
+		return tuneOut{}, nil, err
 	}
 	p.Finish("tuned", "rules", len(selected), "proposals", len(res.Proposals), "skipped", len(res.Skipped), "requests", res.Queries)
 	for _, w := range res.Warnings {
 		g.logger.Warn("tune", "warning", w)
 	}
-	out := tuneOut{ProposalFile: res.File(), Splits: res.Splits, Folds: res.Folds, Requests: res.Queries}
-	if o.Write != "" {
-		if out.Written, err = writeTuned(o.Write, selected, res.Proposals); err != nil {
-			return err
-		}
-		g.logger.Info("written", "dir", o.Write, "files", len(out.Written))
-	}
-	if o.PR {
-		return o.deliver(cmd, g, out, format)
-	}
-	return writeOutput(ctx, o.Output, g.stdout, func(w io.Writer) error {
-		return writeTune(w, g, o.Output, format, out)
-	})
+	return tuneOut{ProposalFile: res.File(), Splits: res.Splits, Folds: res.Folds, Requests: res.Queries}, selected, nil
 }
 
 func writeTune(w io.Writer, g *globalOptions, output, format string, out tuneOut) error {
@@ -361,6 +381,15 @@ func writeTuned(dir string, rules []tuner.Rule, ps []tuner.Proposal) ([]string, 
 	return written, nil
 }
 
+// fmtChanges is a proposal's changes in words, comma-separated.
+func fmtChanges(cs []tuner.FieldChange) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = fmtChange(c)
+	}
+	return strings.Join(parts, ", ")
+}
+
 func fmtChange(c tuner.FieldChange) string {
 	return fmt.Sprintf("%s %s → %s", c.Field, c.From, c.To)
 }
@@ -400,10 +429,6 @@ func tuneTable(out tuneOut) tableData {
 		Cut:      []string{"FILE", "ALERT"},
 	}
 	for _, p := range out.Proposals {
-		var cs []string
-		for _, c := range p.Changes {
-			cs = append(cs, fmtChange(c))
-		}
 		vp, vc := "-", "-"
 		if v := p.Validation; v != nil {
 			vp, vc = beforeAfter(fmtPPW, v.Before, v.After), beforeAfter(fmtCaught, v.Before, v.After)
@@ -414,7 +439,7 @@ func tuneTable(out tuneOut) tableData {
 			}
 			return fmtLead(m.LeadSecondsMedian)
 		}
-		t.Rows = append(t.Rows, []string{p.File, p.Alert, strings.Join(cs, ", "),
+		t.Rows = append(t.Rows, []string{p.File, p.Alert, fmtChanges(p.Changes),
 			beforeAfter(fmtPPW, p.Before, p.After), beforeAfter(fmtCaught, p.Before, p.After), beforeAfter(lead, p.Before, p.After),
 			vp, vc, p.Why})
 	}

@@ -58,8 +58,15 @@ groups:
 // blip a day to 0.08, and an incident a week whose ratio climbs from 0.03
 // half an hour before it starts.
 func tuneHistory() ([]series.Series, string) {
+	s, incs := tuneHistoryFor("checkout", "INC-")
+	return []series.Series{s}, "incidents:\n" + incs
+}
+
+// tuneHistoryFor is tuneHistory's series for one service, and its
+// incidents (ids prefixed) as YAML list items.
+func tuneHistoryFor(service, idPrefix string) (series.Series, string) {
 	n := 5 * 7 * 1440
-	s := series.Series{Labels: series.New("__name__", "error_ratio", "service", "checkout", "instance", "a")}
+	s := series.Series{Labels: series.New("__name__", "error_ratio", "service", service, "instance", "a")}
 	for i := range n {
 		s.Timestamps = append(s.Timestamps, replayT0.Add(time.Duration(i)*time.Minute+30*time.Second).UnixMilli())
 		s.Values = append(s.Values, 0.01)
@@ -69,16 +76,15 @@ func tuneHistory() ([]series.Series, string) {
 		s.Values[b], s.Values[b+1] = 0.08, 0.08
 	}
 	var y strings.Builder
-	y.WriteString("incidents:\n")
 	for week := range 5 {
 		at := week*7*1440 + 3*1440 + 14*60
 		for i := at - 30; i < at+45; i++ {
 			s.Values[i] = 0.03 + 0.002*float64(min(i-at+30, 40))
 		}
-		fmt.Fprintf(&y, "  - id: INC-%d\n    start: %s\n    end: %s\n    title: checkout errors\n    labels:\n      service: checkout\n",
-			week+1, rfc3339(replayT0.Add(time.Duration(at)*time.Minute)), rfc3339(replayT0.Add(time.Duration(at+45)*time.Minute)))
+		fmt.Fprintf(&y, "  - id: %s%d\n    start: %s\n    end: %s\n    title: %s errors\n    labels:\n      service: %s\n",
+			idPrefix, week+1, rfc3339(replayT0.Add(time.Duration(at)*time.Minute)), rfc3339(replayT0.Add(time.Duration(at+45)*time.Minute)), service, service)
 	}
-	return []series.Series{s}, y.String()
+	return s, y.String()
 }
 
 func TestTuneProposesWritesAndDelivers(t *testing.T) {

@@ -46,6 +46,10 @@ type Config struct {
 	Overrides map[string]Override `yaml:"overrides"`
 	// Targets are custom capacity targets.
 	Targets []TargetConfig `yaml:"targets"`
+	// Workers is the number of targets predicted in parallel; 0 means the
+	// CPUs the process may use (GOMAXPROCS, which follows a container's
+	// CPU limit).
+	Workers int `yaml:"workers"`
 	// Outputs are reports to write; none means a table on stdout.
 	Outputs []OutputConfig `yaml:"outputs"`
 	// PushTo is a VictoriaMetrics or Prometheus (remote write) URL to write
@@ -73,12 +77,14 @@ type Config struct {
 	// Quality configures omen run's alert-quality stage (omen quality);
 	// absent means the stage is not run.
 	Quality *QualityConfig `yaml:"quality"`
-	// Tune is reserved for the tuning stage; omen run reports it as not
-	// configured until the tuner is wired in.
-	Tune map[string]any `yaml:"tune"`
-	// Proposals is the tuner's proposals (the JSON file of omen tune) that
-	// omen run delivers: under the Apply policy when there is one, else as
-	// a pull request (PullRequest). Empty means nothing is delivered.
+	// Tune configures omen run's tuning stage (omen tune); absent means
+	// the stage is not run. Its proposals are delivered as Proposals are.
+	Tune *TuneConfig `yaml:"tune"`
+	// Proposals is a file of proposals (the JSON of omen tune) that omen
+	// run delivers: under the Apply policy when there is one, else as a
+	// pull request (PullRequest). The tuning stage's proposals, when it
+	// runs, are delivered instead. Empty (and no tune:) means nothing is
+	// delivered.
 	Proposals string `yaml:"proposals"`
 	// PullRequest configures the delivery of Proposals as a pull request
 	// (omen pr) when there is no Apply policy; absent means no pull
@@ -121,6 +127,49 @@ type QualityConfig struct {
 	Timezone string `yaml:"timezone"`
 	// PageSeverities are the severity values that page; default critical.
 	PageSeverities []string `yaml:"page_severities"`
+}
+
+// TuneConfig is omen run's tuning stage: omen tune's proposals for the
+// alerting rules, chosen from the incidents and the history over Window.
+// Unset fields take omen tune's defaults.
+type TuneConfig struct {
+	// Rules is a rule file, a PrometheusRule manifest or a directory of
+	// them; default the quality: section's rules.
+	Rules string `yaml:"rules"`
+	// Incidents are files or directories of incidents; default the
+	// quality: section's incidents.
+	Incidents []string `yaml:"incidents"`
+	// Window is the history tuned on, ending at the run's instant; default
+	// 12 weeks (84d). It is cut into weekly folds for validation.
+	Window Duration `yaml:"window"`
+	// MaxPagesPerWeek is each rule's paging budget; 0 means none.
+	MaxPagesPerWeek float64 `yaml:"max_pages_per_week"`
+	// MaxPagesPerWeekTotal is the budget of all the rules together (of
+	// this shard's rules in a sharded run); 0 means none.
+	MaxPagesPerWeekTotal float64 `yaml:"max_pages_per_week_total"`
+	// MinPrecision is the smallest share of firings that must match an
+	// incident; 0 means none.
+	MinPrecision float64 `yaml:"min_precision"`
+	// MinLead is the smallest median warning before an incident; absent
+	// means none.
+	MinLead *Duration `yaml:"min_lead"`
+	// LeadWindow is how long before an incident's start a firing still
+	// matches it; default 6h.
+	LeadWindow Duration `yaml:"lead_window"`
+	// Fors are the for durations tried; empty means omen tune's list
+	// (0 to 1h).
+	Fors []Duration `yaml:"for"`
+	// MaxFactor bounds how far a threshold moves (tuner.DefaultMaxFactor
+	// when 0); MaxFor is the longest for proposed (default 1h).
+	MaxFactor float64  `yaml:"max_factor"`
+	MaxFor    Duration `yaml:"max_for"`
+	// Timezone is the IANA zone of night pages; default UTC.
+	Timezone string `yaml:"timezone"`
+	// PageSeverities are the severity values that page; default critical.
+	PageSeverities []string `yaml:"page_severities"`
+	// Output is where the proposals are written (the JSON of omen tune);
+	// "{shard}" is replaced as in reports. Empty writes none.
+	Output string `yaml:"output"`
 }
 
 // PullRequestConfig is the delivery of the proposals as a pull request,
@@ -359,8 +408,11 @@ func (c *Config) Validate() error {
 			return err // "apply: invalid policy: <field>: ..."
 		}
 	}
-	if len(c.Presets) == 0 && len(c.Targets) == 0 && c.Apply == nil && c.Anomalies == nil && c.Quality == nil && c.PullRequest == nil {
+	if len(c.Presets) == 0 && len(c.Targets) == 0 && c.Apply == nil && c.Anomalies == nil && c.Quality == nil && c.Tune == nil && c.PullRequest == nil {
 		return fmt.Errorf("presets, targets: give at least one preset (%s) or target (or an apply: section for omen apply)", strings.Join(PresetNames(), ", "))
+	}
+	if c.Workers < 0 {
+		return fmt.Errorf("workers: want 0 (the CPUs available) or more, got %d", c.Workers)
 	}
 	if c.Shard != "" {
 		if _, err := ParseShard(c.Shard); err != nil {
@@ -381,6 +433,29 @@ func (c *Config) Validate() error {
 		}
 		if q.Window < 0 {
 			return fmt.Errorf("quality.window: must not be negative")
+		}
+	}
+	if t := c.Tune; t != nil {
+		if t.Rules == "" && c.Quality == nil {
+			return fmt.Errorf("tune.rules: required (or a quality: section whose rules are tuned)")
+		}
+		if len(t.Incidents) == 0 && c.Quality == nil {
+			return fmt.Errorf("tune.incidents: required (or a quality: section whose incidents are used)")
+		}
+		switch {
+		case t.Window < 0 || t.MaxFor < 0 || t.LeadWindow < 0 || (t.MinLead != nil && *t.MinLead < 0) || slices.ContainsFunc(t.Fors, func(d Duration) bool { return d < 0 }):
+			return fmt.Errorf("tune: window, lead_window, for, max_for and min_lead must not be negative")
+		case t.MaxPagesPerWeek < 0 || t.MaxPagesPerWeekTotal < 0 || math.IsNaN(t.MaxPagesPerWeek) || math.IsNaN(t.MaxPagesPerWeekTotal):
+			return fmt.Errorf("tune: max_pages_per_week and max_pages_per_week_total want 0 (none) or more")
+		case t.MinPrecision < 0 || t.MinPrecision > 1 || math.IsNaN(t.MinPrecision):
+			return fmt.Errorf("tune.min_precision: want a share in [0, 1], got %g", t.MinPrecision)
+		case t.MaxFactor != 0 && !(t.MaxFactor > 1):
+			return fmt.Errorf("tune.max_factor: want more than 1 (or 0 for the default), got %g", t.MaxFactor)
+		}
+		if t.Timezone != "" {
+			if _, err := time.LoadLocation(t.Timezone); err != nil {
+				return fmt.Errorf("tune.timezone: %w", err)
+			}
 		}
 	}
 	if p := c.PullRequest; p != nil {

@@ -30,6 +30,12 @@ func TestParseConfigNamesTheFieldAtFault(t *testing.T) {
 		{"an html output needs a path", "presets: [disk]\noutputs: [{format: html}]\n", "outputs[0].path"},
 		{"nothing to do is refused", "window: 14d\n", "give at least one preset"},
 		{"an empty file is refused", "", "empty job file"},
+		{"a tune section without rules or quality is refused", "tune: {incidents: [pirs/]}\n", "tune.rules: required"},
+		{"a tune section without incidents or quality is refused", "tune: {rules: rules/}\n", "tune.incidents: required"},
+		{"a tune precision above one is refused", "tune: {rules: r/, incidents: [p/], min_precision: 2}\n", "tune.min_precision: want a share in [0, 1]"},
+		{"a tune max factor of one is refused", "tune: {rules: r/, incidents: [p/], max_factor: 1}\n", "tune.max_factor: want more than 1"},
+		{"a tune time zone that does not exist is refused", "tune: {rules: r/, incidents: [p/], timezone: Mars/Olympus}\n", "tune.timezone"},
+		{"a tune for list with a bad duration names its line", "tune:\n  rules: r/\n  incidents: [p/]\n  for: [5m, soon]\n", `line 4: cannot parse duration "soon"`},
 		{"an override of a preset not in use is refused", "presets: [disk]\noverrides:\n  memory: {usage: x}\n", "overrides.memory: not a target of the presets in use"},
 	}
 	for _, tt := range tests {

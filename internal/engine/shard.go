@@ -111,6 +111,17 @@ func (s Shard) Owns(spec TargetSpec, ls series.Labels) bool {
 	return s.of(joinKey(ls, spec.On))
 }
 
+// OwnsFile reports whether the rule file at path (as the rules name it:
+// relative to the rules' root, slash-separated) belongs to s: the tuning
+// stage of a sharded run tunes, edits and delivers only the files its
+// shard owns, so no two shards ever propose for one file.
+func (s Shard) OwnsFile(path string) bool {
+	if !s.Active() {
+		return true
+	}
+	return s.of("file\x00" + path)
+}
+
 // of reports whether the identity key belongs to s: FNV-1a (64 bits) of
 // the key, modulo Count.
 func (s Shard) of(key string) bool {
