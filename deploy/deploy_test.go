@@ -219,6 +219,23 @@ func checkPodSecurity(t *testing.T, what string, spec corev1.PodSpec) {
 	}
 }
 
+// checkWorkersFollowCPURequest checks that the job's GOMAXPROCS (and so
+// its prediction workers) is its CPU request, of at least 2 CPUs: the
+// 100,000-series figure of bench/RESULTS.md was measured with 2 workers.
+func checkWorkersFollowCPURequest(t *testing.T, c corev1.Container) {
+	t.Helper()
+	var ref *corev1.ResourceFieldSelector
+	for _, e := range c.Env {
+		if e.Name == "GOMAXPROCS" && e.ValueFrom != nil {
+			ref = e.ValueFrom.ResourceFieldRef
+		}
+	}
+	require.NotNil(t, ref, "GOMAXPROCS from the CPU request")
+	require.Equal(t, "requests.cpu", ref.Resource)
+	require.Equal(t, "omen", ref.ContainerName)
+	require.GreaterOrEqual(t, c.Resources.Requests.Cpu().Value(), int64(2))
+}
+
 func envOf(c corev1.Container, name string) (string, bool) {
 	for _, e := range c.Env {
 		if e.Name == name {
@@ -268,6 +285,7 @@ func TestChartRendersAndEveryDocumentDecodesStrictly(t *testing.T) {
 		n, ok := envOf(c, "JOB_COMPLETIONS")
 		require.True(t, ok)
 		require.Equal(t, "4", n)
+		checkWorkersFollowCPURequest(t, c)
 	})
 	t.Run("an unsharded CronJob is a plain Job", func(t *testing.T) {
 		d := decodeAll(t, "cronjob", helmTemplate(t, helm, "serve: {enabled: false}\ncronjob: {enabled: true}\n"))
@@ -275,6 +293,7 @@ func TestChartRendersAndEveryDocumentDecodesStrictly(t *testing.T) {
 		require.Nil(t, js.CompletionMode)
 		_, ok := envOf(js.Template.Spec.Containers[0], "JOB_COMPLETIONS")
 		require.False(t, ok)
+		checkWorkersFollowCPURequest(t, js.Template.Spec.Containers[0])
 	})
 	t.Run("serve with monitoring adds the ServiceMonitor and PrometheusRule", func(t *testing.T) {
 		d := decodeAll(t, "monitoring", helmTemplate(t, helm, `serviceMonitor: {enabled: true, labels: {release: kps}}
@@ -328,6 +347,7 @@ func TestPlainManifestsDecodeStrictly(t *testing.T) {
 					checkPodSecurity(t, f, o.Spec.Template.Spec)
 				case *batchv1.CronJob:
 					checkPodSecurity(t, f, o.Spec.JobTemplate.Spec.Template.Spec)
+					checkWorkersFollowCPURequest(t, o.Spec.JobTemplate.Spec.Template.Spec.Containers[0])
 					if o.Spec.JobTemplate.Spec.CompletionMode != nil {
 						n, ok := envOf(o.Spec.JobTemplate.Spec.Template.Spec.Containers[0], "JOB_COMPLETIONS")
 						require.True(t, ok)
