@@ -24,6 +24,20 @@ type serveOptions struct {
 	StateDir     string
 	Grace        time.Duration
 	NoInitialRun bool
+	Retention    time.Duration
+	retentionSet bool
+}
+
+// retention is the serve.Options.HistoryRetention of --history-retention:
+// unset is the default, 0 keeps everything.
+func retention(d time.Duration, set bool) time.Duration {
+	switch {
+	case !set:
+		return serve.DefaultHistoryRetention
+	case d == 0:
+		return -1
+	}
+	return d
 }
 
 func newServeCmd(g *globalOptions) *cobra.Command {
@@ -49,7 +63,9 @@ It serves on --listen:
   /api/v1/results   JSON of the last successful run (the results as omen run writes them)
   /api/v1/alerts    POST: an Alertmanager webhook receiver (webhook JSON version 4); each
                     notification is appended to STATE/alerts.jsonl and fsynced before the
-                    answer — the file omen quality --history reads
+                    answer — the file omen quality --history reads; notifications of
+                    alerts over for longer than --history-retention (400d) are
+                    dropped at start and once a day (an alert still firing never is)
   /healthz          200 while the process serves
   /readyz           200 once a run finished or the last results were loaded from STATE
 
@@ -77,6 +93,7 @@ is abandoned after that (nothing half-written), and omen exits 0.`,
 			// A server has no overall deadline: each run has its own
 			// (deadline: in the config, default 1h).
 			g.withDeadline(cmd, 0)
+			o.retentionSet = cmd.Flags().Changed("history-retention")
 			return runServe(cmd.Context(), g, o, &view)
 		},
 	}
@@ -86,6 +103,7 @@ is abandoned after that (nothing half-written), and omen exits 0.`,
 	f.StringVar(&o.StateDir, "state-dir", "omen-state", "`DIR` holding the alert history, the predictions awaiting their check and the last results")
 	f.DurationVar(&o.Grace, "grace", serve.DefaultGrace, "on SIGTERM, how long a run in progress may take to finish before it is abandoned")
 	f.BoolVar(&o.NoInitialRun, "no-initial-run", false, "wait for the schedule instead of running the job at start")
+	f.Var(durationValue{d: &o.Retention, zeroOK: true}, "history-retention", "how long the alert history keeps notifications of alerts that are over (0 keeps all; default 400d)")
 	view.addFlags(cmd)
 	return cmd
 }
@@ -113,15 +131,16 @@ func runServe(ctx context.Context, g *globalOptions, o serveOptions, view *viewO
 		return out, nil
 	})
 	s, err := serve.New(serve.Options{
-		Listen:       o.Listen,
-		StateDir:     o.StateDir,
-		LoadConfig:   func() (*engine.Config, error) { return engine.LoadConfig(o.Config) },
-		Job:          job,
-		Logger:       g.logger,
-		Version:      readBuildInfo(debug.ReadBuildInfo).Version,
-		Grace:        o.Grace,
-		NoInitialRun: o.NoInitialRun,
-		Now:          g.now,
+		Listen:           o.Listen,
+		StateDir:         o.StateDir,
+		LoadConfig:       func() (*engine.Config, error) { return engine.LoadConfig(o.Config) },
+		Job:              job,
+		Logger:           g.logger,
+		Version:          readBuildInfo(debug.ReadBuildInfo).Version,
+		Grace:            o.Grace,
+		NoInitialRun:     o.NoInitialRun,
+		HistoryRetention: retention(o.Retention, o.retentionSet),
+		Now:              g.now,
 	})
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"time"
 )
 
 // ErrPayload is wrapped by the errors of AlertLog.Append for a body that
@@ -191,4 +192,131 @@ func (l *AlertLog) Close() error {
 	err := l.f.Close()
 	l.f = nil
 	return err
+}
+
+// Compact drops from the log the notifications that are only about alerts
+// over before cutoff, and returns how many notifications it kept and
+// dropped. A notification is kept while any of its alerts started at or
+// after cutoff, ended at or after it, or is firing (no end) without a
+// resolution in the log that ended before cutoff: an alert still firing is
+// never forgotten however old its start. The kept lines are written to a
+// temporary file beside the log, fsynced and renamed over it, so a crash
+// leaves either the old log or the new one; Append waits meanwhile.
+func (l *AlertLog) Compact(cutoff time.Time) (kept, dropped int, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return 0, 0, errors.New("serve: the alert history is closed")
+	}
+	data, err := os.ReadFile(l.path)
+	if err != nil {
+		return 0, 0, fmt.Errorf("cannot read the alert history %s: %w", l.path, err)
+	}
+	data = data[:min(int64(len(data)), l.size)]
+	type alert struct {
+		Labels      map[string]string `json:"labels"`
+		StartsAt    time.Time         `json:"startsAt"`
+		EndsAt      time.Time         `json:"endsAt"`
+		Status      string            `json:"status"`
+		Fingerprint string            `json:"fingerprint"`
+	}
+	key := func(a alert) string {
+		if a.Fingerprint != "" {
+			return a.Fingerprint
+		}
+		return fmt.Sprint(a.Labels) + "\x00" + a.StartsAt.String()
+	}
+	var lines [][]byte
+	var payloads [][]alert
+	resolved := map[string]time.Time{} // the latest end of each alert resolved in the log
+	for rest := data; len(rest) > 0; {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			break
+		}
+		line := rest[:i+1]
+		rest = rest[i+1:]
+		var p struct {
+			Alerts []alert `json:"alerts"`
+		}
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		if err := json.Unmarshal(line, &p); err != nil {
+			return 0, 0, fmt.Errorf("alert history %s line %d: %w", l.path, len(lines)+1, err)
+		}
+		for _, a := range p.Alerts {
+			if a.Status == "resolved" && a.EndsAt.Year() > 1 && a.EndsAt.After(resolved[key(a)]) {
+				resolved[key(a)] = a.EndsAt
+			}
+		}
+		lines, payloads = append(lines, line), append(payloads, p.Alerts)
+	}
+	var out bytes.Buffer
+	for i, as := range payloads {
+		keep := false
+		for _, a := range as {
+			ended := a.Status == "resolved" && a.EndsAt.Year() > 1
+			switch {
+			case !a.StartsAt.Before(cutoff), ended && !a.EndsAt.Before(cutoff):
+				keep = true
+			case !ended:
+				// Firing: kept unless the log holds its resolution, over
+				// before cutoff.
+				if end, ok := resolved[key(a)]; !ok || !end.Before(cutoff) {
+					keep = true
+				}
+			}
+		}
+		if keep {
+			out.Write(lines[i])
+			kept++
+		} else {
+			dropped++
+		}
+	}
+	if dropped == 0 {
+		return kept, 0, nil
+	}
+	tmp, err := os.CreateTemp(dirOf(l.path), ".alerts-*.jsonl")
+	if err != nil {
+		return 0, 0, fmt.Errorf("cannot compact the alert history: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // after the rename, a no-op
+	if _, err := tmp.Write(out.Bytes()); err != nil {
+		tmp.Close()
+		return 0, 0, fmt.Errorf("cannot compact the alert history: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return 0, 0, fmt.Errorf("cannot compact the alert history: %w", err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return 0, 0, fmt.Errorf("cannot compact the alert history: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return 0, 0, fmt.Errorf("cannot compact the alert history: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), l.path); err != nil {
+		return 0, 0, fmt.Errorf("cannot compact the alert history: %w", err)
+	}
+	if err := syncDir(l.path); err != nil {
+		return 0, 0, err
+	}
+	f, err := os.OpenFile(l.path, os.O_RDWR, 0)
+	if err != nil {
+		// The new log is in place but cannot be appended to: closed, so
+		// that Append fails loudly rather than writing to the old inode.
+		l.f.Close()
+		l.f = nil
+		return 0, 0, fmt.Errorf("cannot reopen the compacted alert history: %w", err)
+	}
+	if _, err := f.Seek(int64(out.Len()), io.SeekStart); err != nil {
+		f.Close()
+		return 0, 0, err
+	}
+	l.f.Close()
+	l.f, l.size = f, int64(out.Len())
+	return kept, dropped, nil
 }

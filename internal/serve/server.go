@@ -49,6 +49,8 @@ const (
 	DefaultListen = ":9477"
 	// DefaultGrace is the default Options.Grace.
 	DefaultGrace = 20 * time.Second
+	// DefaultHistoryRetention is the default Options.HistoryRetention.
+	DefaultHistoryRetention = 400 * 24 * time.Hour
 	// DefaultDeadline bounds one run when the config sets no deadline.
 	DefaultDeadline = time.Hour
 	// maxAlertBody bounds one webhook notification.
@@ -81,6 +83,11 @@ type Options struct {
 	// PredictionSpacing is the least time between two predictions of one
 	// target stored for checking; default 24h.
 	PredictionSpacing time.Duration
+	// HistoryRetention is how long the alert history keeps a notification
+	// about alerts that are over (see AlertLog.Compact): compacted at start
+	// and after a run, at most once a day. Default 400 days (a year and a
+	// quarter, for the yearly review); negative keeps everything.
+	HistoryRetention time.Duration
 	// NoInitialRun waits for the schedule's first instant instead of
 	// running the job at start.
 	NoInitialRun bool
@@ -112,6 +119,9 @@ type Server struct {
 	runMu    sync.Mutex // guards cancelRun
 	cancel   context.CancelCauseFunc
 	ready    atomic.Bool
+	// compacted is when the alert history was last compacted (by the run
+	// goroutine only: never two at once).
+	compacted time.Time
 
 	lastMu sync.RWMutex
 	last   *lastResults
@@ -138,6 +148,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.Grace <= 0 {
 		opts.Grace = DefaultGrace
+	}
+	if opts.HistoryRetention == 0 {
+		opts.HistoryRetention = DefaultHistoryRetention
 	}
 	s := &Server{opts: opts, log: opts.Logger, now: opts.Now, reloaded: make(chan struct{}, 1)}
 	if s.log == nil {
@@ -174,6 +187,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.acc = acc
 	s.m = newMetrics(opts.Version, acc)
+	s.compactHistory()
 	if err := s.loadLast(); err != nil {
 		s.log.Warn("the last results could not be loaded; ready after the first run", "error", err)
 		s.m.errors.WithLabelValues("results_store").Inc()
@@ -342,7 +356,28 @@ func (s *Server) trigger(base context.Context) {
 		defer stop()
 		defer cancel(nil)
 		s.runOnce(ctx, cfg)
+		if s.now().Sub(s.compacted) >= 24*time.Hour {
+			s.compactHistory()
+		}
 	}()
+}
+
+// compactHistory drops the alert history's notifications about alerts
+// over for longer than the retention.
+func (s *Server) compactHistory() {
+	if s.opts.HistoryRetention < 0 {
+		return
+	}
+	s.compacted = s.now()
+	kept, dropped, err := s.alerts.Compact(s.compacted.Add(-s.opts.HistoryRetention))
+	if err != nil {
+		s.m.errors.WithLabelValues("alert_history").Inc()
+		s.log.Error("cannot compact the alert history", "error", err)
+		return
+	}
+	if dropped > 0 {
+		s.log.Info("alert history compacted", "retention", s.opts.HistoryRetention, "kept", kept, "dropped", dropped)
+	}
 }
 
 // runOnce runs the job once and records its outcome.

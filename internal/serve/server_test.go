@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -209,4 +211,39 @@ func TestEarlierPredictionsAreCheckedAndTheirAccuracyServed(t *testing.T) {
 	require.Equal(t, "0", value(body, `omen_prediction_eta_mean_abs_error_seconds{target="disk"}`), "P50 5h, exhausted after 5h")
 	require.Equal(t, "1", value(body, `omen_prediction_eta_abs_error_seconds_count{target="disk"}`))
 	require.Equal(t, "0", value(body, MetricPending), "one prediction a target a day: the later runs' are not stored")
+}
+
+func TestTheAlertHistoryIsCompactedToItsRetentionAtStart(t *testing.T) {
+	dir := t.TempDir()
+	history := filepath.Join(dir, "alerts.jsonl")
+	lines := notification("Old", "a", "2025-01-01T00:00:00Z", "") + "\n" +
+		notification("Old", "a", "2025-01-01T00:00:00Z", "2025-01-01T01:00:00Z") + "\n" +
+		notification("Recent", "b", "2026-11-20T00:00:00Z", "") + "\n"
+	require.NoError(t, os.WriteFile(history, []byte(lines), 0o644))
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	opts := Options{
+		Listen: "127.0.0.1:0", StateDir: dir, NoInitialRun: true, Now: func() time.Time { return now },
+		LoadConfig: func() (*engine.Config, error) { return &engine.Config{Presets: []string{"disk"}}, nil },
+		Job:        JobFunc(func(context.Context, *engine.Config) (*Outcome, error) { return &Outcome{}, nil }),
+	}
+	t.Run("a negative retention keeps everything", func(t *testing.T) {
+		o := opts
+		o.HistoryRetention = -1
+		s, err := New(o)
+		require.NoError(t, err)
+		s.ln.Close()
+		s.alerts.Close()
+		b, err := os.ReadFile(history)
+		require.NoError(t, err)
+		require.Equal(t, lines, string(b))
+	})
+	t.Run("the default of 400 days forgets the alert over for 700", func(t *testing.T) {
+		s, err := New(opts)
+		require.NoError(t, err)
+		s.ln.Close()
+		s.alerts.Close()
+		b, err := os.ReadFile(history)
+		require.NoError(t, err)
+		require.Equal(t, notification("Recent", "b", "2026-11-20T00:00:00Z", "")+"\n", string(b))
+	})
 }

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,6 +41,68 @@ func TestAlertLogKeepsEveryPayloadAsOneLine(t *testing.T) {
 	require.Len(t, fs, 1)
 	require.Equal(t, "DiskFull", fs[0].Alert)
 	require.Equal(t, time.Hour, fs[0].ResolvedAt.Sub(fs[0].FiringAt))
+}
+
+// notification is a webhook payload of one alert: firing when ends is
+// empty, else resolved at ends.
+func notification(name, fingerprint, starts, ends string) string {
+	status, end := "firing", "0001-01-01T00:00:00Z"
+	if ends != "" {
+		status, end = "resolved", ends
+	}
+	return fmt.Sprintf(`{"version":"4","status":%q,"receiver":"omen","alerts":[{"status":%q,"labels":{"alertname":%q},"startsAt":%q,"endsAt":%q,"fingerprint":%q}]}`,
+		status, status, name, starts, end, fingerprint)
+}
+
+func TestAlertLogCompactForgetsOnlyAlertsOverBeforeTheCutoff(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "alerts.jsonl")
+	l, _, err := OpenAlertLog(path)
+	require.NoError(t, err)
+	defer l.Close()
+	for _, p := range []string{
+		notification("OldResolved", "a", "2025-01-01T00:00:00Z", ""),
+		notification("OldResolved", "a", "2025-01-01T00:00:00Z", "2025-01-01T01:00:00Z"),
+		notification("StillFiring", "b", "2025-01-02T00:00:00Z", ""),
+		notification("EndedAfterTheCutoff", "c", "2025-05-30T00:00:00Z", ""),
+		notification("EndedAfterTheCutoff", "c", "2025-05-30T00:00:00Z", "2025-06-02T00:00:00Z"),
+		notification("Recent", "d", "2026-11-01T00:00:00Z", ""),
+	} {
+		_, err := l.Append([]byte(p))
+		require.NoError(t, err)
+	}
+	kept, dropped, err := l.Compact(time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
+	require.NoError(t, err)
+	require.Equal(t, 4, kept)
+	require.Equal(t, 2, dropped, "both notifications of the alert resolved before the cutoff")
+
+	// The log appends where the compacted file ends, and reads as omen
+	// quality --history reads it.
+	_, err = l.Append([]byte(notification("AfterCompaction", "e", "2026-11-02T00:00:00Z", "")))
+	require.NoError(t, err)
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, 5, bytes.Count(b, []byte("\n")))
+	fs, err := pir.LoadAlertmanagerLog(bytes.NewReader(b), path)
+	require.NoError(t, err)
+	var names []string
+	for _, f := range fs {
+		names = append(names, f.Alert)
+	}
+	require.ElementsMatch(t, []string{"StillFiring", "EndedAfterTheCutoff", "Recent", "AfterCompaction"}, names)
+	entries, err := os.ReadDir(filepath.Dir(path))
+	require.NoError(t, err)
+	require.Len(t, entries, 1, "no temporary file left behind")
+
+	kept, dropped, err = l.Compact(time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
+	require.NoError(t, err)
+	require.Equal(t, 5, kept)
+	require.Zero(t, dropped, "compacting again drops nothing")
+
+	l2, rec, err := OpenAlertLog(path)
+	require.NoError(t, err, "the compacted log opens cleanly")
+	require.Equal(t, 5, rec.Lines)
+	require.Zero(t, rec.DroppedBytes)
+	require.NoError(t, l2.Close())
 }
 
 func TestAlertLogRefusesWhatIsNotAWebhookPayload(t *testing.T) {
