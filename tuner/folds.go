@@ -84,14 +84,22 @@ type selection struct {
 }
 
 // choose picks, on the folds [from, to), the candidate closest to the
-// rule as written among those within noise of the best: the candidates
-// meeting the objective's constraints over those folds are the feasible
-// ones (when none is, those missing them least); the best is the
-// feasible candidate with the highest total score; a candidate is within
-// noise of it when the best's total exceeds its own by less than the
-// standard error of that sum (the standard deviation of their paired
-// per-fold differences times √folds). A difference made in one fold only
-// is therefore not noise, one spread unevenly over several folds may be.
+// rule as written among those within noise of the best, the noise judged
+// level by level of the objective (a lexicographic one-standard-error
+// rule). The candidates meeting the objective's constraints over those
+// folds are the feasible ones (when none is, those missing them least).
+// Then, for each level in turn — incidents paged, incidents caught, lead
+// time, fewer pages — the candidates left are kept when the best of them
+// on that level exceeds their own total by less than the standard error
+// of the difference: for the counts, the standard deviation of the
+// paired per-fold differences times √folds; for the lead, of the paired
+// per-incident differences of the lead terms over the incidents either
+// caught (a missed incident counts as the worst lead, −1) times
+// √incidents, since a lead is an incident's, and a few incidents spread
+// over many folds would make every lead difference look like noise. A
+// difference made in one fold only is therefore not noise, one spread
+// unevenly over several folds may be. Among those left, the closest to
+// the rule as written wins.
 func choose(cs []candidate, from, to int, obj Objective, leadWindow time.Duration) selection {
 	n := to - from
 	viol := make([]float64, len(cs))
@@ -101,7 +109,12 @@ func choose(cs []candidate, from, to int, obj Objective, leadWindow time.Duratio
 		viol[i] = obj.violation(&agg, pagesMargin(cs[i].folds[from:to]))
 		minViol = math.Min(minViol, viol[i])
 	}
-	feasible := func(i int) bool { return viol[i] <= minViol+1e-9 }
+	var set []int
+	for i := range cs {
+		if viol[i] <= minViol+1e-9 {
+			set = append(set, i)
+		}
+	}
 	total := func(i int) float64 {
 		s := 0.0
 		for k := from; k < to; k++ {
@@ -111,57 +124,163 @@ func choose(cs []candidate, from, to int, obj Objective, leadWindow time.Duratio
 	}
 	best := -1
 	bestScore := math.Inf(-1)
-	for i := range cs {
-		if !feasible(i) {
-			continue
-		}
+	for _, i := range set {
 		s := total(i)
 		if s > bestScore+1e-9 || math.Abs(s-bestScore) <= 1e-9 && best >= 0 && cs[i].distance < cs[best].distance {
 			best, bestScore = i, s
 		}
 	}
 	sel := selection{chosen: best, best: best, feasible: minViol == 0}
-	d := make([]float64, n)
-	for i := range cs {
-		if !feasible(i) {
-			continue
-		}
-		sum := 0.0
+
+	lv := make([][][numLevels]float64, len(cs))
+	for _, i := range set {
+		lv[i] = make([][numLevels]float64, n)
 		for k := from; k < to; k++ {
-			d[k-from] = cs[best].folds[k].score(leadWindow) - cs[i].folds[k].score(leadWindow)
-			sum += d[k-from]
+			lv[i][k-from] = cs[i].folds[k].levels(leadWindow)
 		}
-		if i != best && !(sum < stdErrSum(d)) {
-			continue
+	}
+	levelTotal := func(i, l int) float64 {
+		s := 0.0
+		for k := range n {
+			s += lv[i][k][l]
 		}
-		sel.withinNoise++
-		if cs[i].distance < cs[sel.chosen].distance {
+		return s
+	}
+	d := make([]float64, n)
+	var dl []float64
+	for l := range numLevels {
+		top := set[0]
+		for _, i := range set {
+			if levelTotal(i, l) > levelTotal(top, l)+1e-9 {
+				top = i
+			}
+		}
+		var topLeads map[string]float64
+		if l == levelLead {
+			topLeads = leadTerms(cs[top].folds[from:to], leadWindow)
+		}
+		var next []int
+		for _, i := range set {
+			diffs := d
+			if l == levelLead {
+				dl = pairedLeads(dl[:0], topLeads, leadTerms(cs[i].folds[from:to], leadWindow))
+				diffs = dl
+			} else {
+				for k := range n {
+					d[k] = lv[top][k][l] - lv[i][k][l]
+				}
+			}
+			sum := 0.0
+			for _, x := range diffs {
+				sum += x
+			}
+			if sum <= 1e-9 || sum < stdErrSum(diffs) {
+				next = append(next, i)
+			}
+		}
+		set = next
+	}
+	sel.withinNoise = len(set)
+	sel.chosen = set[0]
+	for _, i := range set {
+		if cs[i].distance < cs[sel.chosen].distance || cs[i].distance == cs[sel.chosen].distance && total(i) > total(sel.chosen)+1e-9 {
 			sel.chosen = i
 		}
 	}
 	return sel
 }
 
+// The levels of the objective, in order (see foldScore.levels).
+const (
+	levelPaged = iota
+	levelCaught
+	levelLead
+	levelPages
+	numLevels
+)
+
+// levels returns the objective's terms of the fold, in order: incidents
+// paged, incidents caught, the sum of the lead terms (each caught
+// incident's lead over the lead window, clamped to [−1, 1]) and minus the
+// pages.
+func (f *foldScore) levels(leadWindow time.Duration) [numLevels]float64 {
+	lead := 0.0
+	for _, l := range f.Leads {
+		lead += leadTerm(l, leadWindow)
+	}
+	return [numLevels]float64{float64(f.Paged), float64(f.Caught), lead, -float64(f.Pages)}
+}
+
+// leadTerm is a lead of l seconds over the lead window, clamped to [−1, 1].
+func leadTerm(l float64, leadWindow time.Duration) float64 {
+	return math.Max(-1, math.Min(1, l/leadWindow.Seconds()))
+}
+
+// leadTerms returns the lead term of each incident the folds caught, by
+// incident id.
+func leadTerms(fs []foldScore, leadWindow time.Duration) map[string]float64 {
+	m := map[string]float64{}
+	for k := range fs {
+		for j, id := range fs[k].CaughtIDs {
+			m[id] = leadTerm(fs[k].Leads[j], leadWindow)
+		}
+	}
+	return m
+}
+
+// pairedLeads appends to dst, for each incident a or b caught, a's lead
+// term minus b's, a missed incident counting −1.
+func pairedLeads(dst []float64, a, b map[string]float64) []float64 {
+	for id, x := range a {
+		y, ok := b[id]
+		if !ok {
+			y = -1
+		}
+		dst = append(dst, x-y)
+	}
+	for id, y := range b {
+		if _, ok := a[id]; !ok {
+			dst = append(dst, -1-y)
+		}
+	}
+	return dst
+}
+
 // HorizonWeeks is the span, in weeks, over which a proposal's pages are
-// to stay within the budget: the margin of the budget is one standard
-// deviation of the difference between the mean over the weeks judged and
+// to stay within the budget: the margin of the budget is MarginZ standard
+// deviations of the difference between the mean over the weeks judged and
 // the mean over the HorizonWeeks to come.
 const HorizonWeeks = 4
 
-// pagesMargin returns the budget's margin: the sample standard deviation
-// of the weekly pages over folds times √(1/folds + 1/HorizonWeeks); 0
-// for one fold.
+// MarginZ is the number of standard deviations of the budget's margin:
+// 1.65, so that a rule just within it stays within the budget over the
+// weeks to come about 95 times in 100.
+const MarginZ = 1.65
+
+// pagesMargin returns the budget's margin: MarginZ standard deviations of
+// the difference between the mean weekly pages over the folds and the
+// mean over the next HorizonWeeks, i.e. sd × √(1/folds + 1/HorizonWeeks),
+// where sd is the weekly pages' sample standard deviation, but at least
+// √m, the standard deviation of a Poisson count of mean m, the false pages
+// per week (a few quiet weeks do not make a noisy rule's false alarms
+// certain; the pages of incidents are the incidents', not the rule's
+// noise); 0 for one fold.
 func pagesMargin(fs []foldScore) float64 {
 	if len(fs) < 2 {
 		return 0
 	}
 	d := make([]float64, len(fs))
+	falseMean := 0.0
 	for i := range fs {
 		d[i] = fs[i].pagesPerWeek()
+		if fs[i].Weeks > 0 {
+			falseMean += float64(fs[i].FalsePages) / fs[i].Weeks
+		}
 	}
 	n := float64(len(fs))
-	sd := stdErrSum(d) / math.Sqrt(n)
-	return sd * math.Sqrt(1/n+1.0/HorizonWeeks)
+	falseMean /= n
+	sd := math.Max(stdErrSum(d)/math.Sqrt(n), math.Sqrt(falseMean))
+	return MarginZ * sd * math.Sqrt(1/n+1.0/HorizonWeeks)
 }
 
 // stdErrSum returns the standard error of the sum of d: its sample

@@ -21,9 +21,10 @@ import (
 type Objective struct {
 	// MaxPagesPerWeek is the paging budget of one rule: its pages per week
 	// over the weeks judged, plus a margin so that the budget still holds
-	// over the weeks to come (one standard deviation of the difference
-	// between the weekly mean judged and that of the next HorizonWeeks),
-	// must not exceed it. 0 means no budget.
+	// over the weeks to come (MarginZ standard deviations of the
+	// difference between the weekly mean judged and that of the next
+	// HorizonWeeks, the false pages' at least a Poisson count's), must not
+	// exceed it. 0 means no budget.
 	MaxPagesPerWeek float64
 	// MaxPagesPerWeekTotal is the paging budget of the whole rule set
 	// tuned; 0 means none. When the rules' choices exceed it, the rules
@@ -66,8 +67,9 @@ type foldScore struct {
 	// Leads are the lead times in seconds of the caught incidents.
 	Leads []float64
 	// Firings, Pages and Matching count the firings that began in the
-	// fold, those that page and those matching an incident.
-	Firings, Pages, Matching int
+	// fold, those that page and those matching an incident; FalsePages
+	// the pages matching none.
+	Firings, Pages, Matching, FalsePages int
 	// Weeks is the fold's length in weeks.
 	Weeks float64
 	// CaughtIDs are the caught incidents' ids, MissedIDs the others.
@@ -96,6 +98,7 @@ func aggregate(fs []foldScore) foldScore {
 		out.Firings += f.Firings
 		out.Pages += f.Pages
 		out.Matching += f.Matching
+		out.FalsePages += f.FalsePages
 		out.Weeks += f.Weeks
 		out.CaughtIDs = append(out.CaughtIDs, f.CaughtIDs...)
 		out.MissedIDs = append(out.MissedIDs, f.MissedIDs...)
@@ -207,6 +210,9 @@ func (s *scorer) score(fs []pir.Firing, keep func(pir.Firing) bool, keepIncident
 		out[k].Firings++
 		if page {
 			out[k].Pages++
+			if !matched {
+				out[k].FalsePages++
+			}
 		}
 		if matched {
 			out[k].Matching++

@@ -234,6 +234,35 @@ func TestChooseWithinNoise(t *testing.T) {
 	}
 }
 
+func TestChooseJudgesTheLeadIncidentByIncident(t *testing.T) {
+	// Eight folds, one incident each; every candidate catches and pages
+	// all eight.
+	mk := func(dist float64, leadMin ...float64) candidate {
+		c := candidate{distance: dist}
+		for k, l := range leadMin {
+			c.folds = append(c.folds, foldScore{Incidents: 1, Paged: 1, Caught: 1, Pages: 1, Weeks: 1,
+				Leads: []float64{l * 60}, CaughtIDs: []string{fmt.Sprint("INC-", k)}})
+		}
+		return c
+	}
+	tests := []struct {
+		name string
+		cs   []candidate
+		want int
+	}{
+		{"a lead two minutes shorter on every incident is not noise: the earlier one wins",
+			[]candidate{mk(0, 10, 12, 8, 15, 9, 11, 14, 10), mk(1, 12, 14, 10, 17, 11, 13, 16, 12)}, 1},
+		{"leads that differ both ways are noise: the closer one stays",
+			[]candidate{mk(0, 10, 14, 8, 15, 11, 11, 12, 10), mk(1, 12, 12, 10, 13, 11, 13, 14, 8)}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sel := choose(tc.cs, 0, 8, Objective{}, time.Hour)
+			require.Equal(t, tc.want, sel.chosen)
+		})
+	}
+}
+
 func TestChooseMeetsTheBudget(t *testing.T) {
 	loud := candidate{distance: 0, folds: []foldScore{{Paged: 1, Caught: 1, Pages: 10, Weeks: 1}, {Paged: 1, Caught: 1, Pages: 10, Weeks: 1}}}
 	quiet := candidate{distance: 1, folds: []foldScore{{Paged: 0, Caught: 1, Pages: 1, Weeks: 1}, {Paged: 1, Caught: 1, Pages: 1, Weeks: 1}}}
