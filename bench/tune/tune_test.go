@@ -228,12 +228,12 @@ func (h heldOut) accept(t *testing.T) {
 }
 
 // TestTuneHeldOutSmall runs the benchmark's whole path on a small
-// scenario in the default suite: two services, six weeks (four tuned on,
-// two held out), vmalert replaying the written rules.
+// scenario in the default suite: two services, 12 weeks (8 tuned on, 4
+// held out, as in the acceptance), vmalert replaying the written rules.
 func TestTuneHeldOutSmall(t *testing.T) {
 	testrig.RequireBinary(t, "vmalert")
-	l := load(t, Config{Services: 2, Weeks: 6, IncidentsPerWeek: 1.5, Seed: 1})
-	h := runHeldOut(t, l, 4)
+	l := load(t, Config{Services: 2, Weeks: 12, IncidentsPerWeek: 1.5, Seed: 1})
+	h := runHeldOut(t, l, 8)
 	h.report(t)
 	require.Greater(t, h.Proposals, 0, h.ProposalsJSON)
 	require.GreaterOrEqual(t, h.Tuned.Caught, h.Orig.Caught)
