@@ -20,4 +20,8 @@
 //
 //	OMEN_BENCH_TUNE=1 go test ./bench/tune -run TestTuneHeldOut$ -v -timeout 60m
 //	OMEN_BENCH_TUNE=1 go test ./bench/tune -run '^$' -bench Tune50Rules12Weeks -benchtime 1x -timeout 30m
+//
+// OMEN_BENCH_TUNE_SEEDS=101,102 runs other seeds than the reported 1, 2, 3
+// (bench/RESULTS.md says which seeds a method was developed on);
+// OMEN_BENCH_TUNE_VERBOSE=1 logs every proposal and the rule file.
 package tune
