@@ -91,6 +91,9 @@ type Report struct {
 	// Failed are changes whose verification failed and that could not be
 	// rolled back: a person must look.
 	Failed []Outcome `json:"failed"`
+	// State is the ledger as the run left it (nil when it could not be
+	// read): omen serve shows it on /metrics (Ledger.Series).
+	State *Ledger `json:"-"`
 }
 
 // Outcome is what happened to one proposal or ledger entry.
@@ -197,6 +200,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	if err != nil {
 		return rep, err
 	}
+	rep.State = l
 	r := &runner{opt: opt, p: p, d: d, rep: rep, log: opt.Logger}
 	if opt.Verify {
 		if err := r.verifyDue(ctx, l); err != nil {

@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/omenhq/omen/internal/apply"
+	"github.com/omenhq/omen/internal/engine"
 	"github.com/omenhq/omen/internal/testrig"
 	"github.com/omenhq/omen/series"
 )
@@ -170,6 +174,25 @@ apply:
 	require.Equal(t, `error_ratio{service="checkout"} > 0.06`, served())
 	l := ledger()
 	require.Equal(t, apply.StateVerified, l.Entries[1].State)
+
+	t.Run("omen serve's job shows the ledger as metrics", func(t *testing.T) {
+		cfg, err := engine.LoadConfig(config)
+		require.NoError(t, err)
+		cfg.Proposals = good // already in effect: nothing more is applied
+		var stdout, stderr bytes.Buffer
+		g := &globalOptions{At: at(24 * time.Hour), stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
+			getenv: func(string) string { return "" }, now: func() time.Time { return applyStart.Add(24 * time.Hour) },
+			logger: slog.New(slog.DiscardHandler)}
+		out, err := serveJob(g, &viewOptions{Sort: "risk", MinRisk: "ok"})(context.Background(), cfg)
+		require.NoError(t, err, stderr.String())
+		got := map[string]float64{}
+		for _, s := range out.Series {
+			got[s.Labels.String()] = s.Values[0]
+		}
+		require.Equal(t, 1.0, got[`omen_apply_rollbacks_total`], "%v", got)
+		require.Equal(t, 1.0, got[`omen_apply_verifications_total{result="passed"}`], "%v", got)
+		require.Equal(t, 1.0, got[`omen_apply_changes{state="verified"}`], "%v", got)
+	})
 
 	t.Run("the table says what was done", func(t *testing.T) {
 		code, stdout, stderr := run(t, nil, "apply", "--config", config, "--proposals", good, "--at", at(24*time.Hour), "--format", "table", "--dry-run")

@@ -57,9 +57,11 @@ type jobSummary struct {
 	WriteBack   *writeBackSummary   `json:"write_back,omitempty"`
 
 	// report and detections are the predictions and anomaly detections
-	// themselves, for omen serve's metrics and accuracy checks.
+	// themselves, for omen serve's metrics and accuracy checks; ledger is
+	// the apply stage's ledger as it left it, for omen serve's metrics.
 	report     *engine.Report
 	detections []engine.Detection
+	ledger     *apply.Ledger
 }
 
 type predictionsSummary struct {
@@ -580,6 +582,7 @@ func (j *job) apply(ctx context.Context) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
+	j.sum.ledger = rep.State
 	c := &applyCounts{len(rep.Applied), len(rep.Verified), len(rep.RolledBack), len(rep.Superseded), len(rep.Approval), len(rep.Skipped), len(rep.Pending), len(rep.Failed)}
 	j.sum.Apply = c
 	summary := fmt.Sprintf("%d applied, %d verified, %d rolled back, %d need approval, %d pending, %d failed", c.Applied, c.Verified, c.RolledBack, c.Approval, c.Pending, c.Failed)

@@ -109,27 +109,7 @@ is abandoned after that (nothing half-written), and omen exits 0.`,
 }
 
 func runServe(ctx context.Context, g *globalOptions, o serveOptions, view *viewOptions) error {
-	job := serve.JobFunc(func(ctx context.Context, cfg *engine.Config) (*serve.Outcome, error) {
-		rg := g.forRun()
-		sum, err := executeJob(ctx, rg, cfg, view, "")
-		var findings findingsError
-		if sum == nil || (err != nil && !errors.As(err, &findings)) {
-			// A failed stage fails the run; targets at risk (findings)
-			// are what the run is for.
-			return nil, err
-		}
-		out := &serve.Outcome{Report: sum.report, Detections: sum.detections}
-		if sum.report != nil {
-			var buf bytes.Buffer
-			if err := renderPredictions(&buf, "json", display{}, view.show(sum.report)); err != nil {
-				return nil, err
-			}
-			out.JSON = buf.Bytes()
-		} else if out.JSON, err = json.Marshal(sum); err != nil {
-			return nil, err
-		}
-		return out, nil
-	})
+	job := serveJob(g, view)
 	s, err := serve.New(serve.Options{
 		Listen:           o.Listen,
 		StateDir:         o.StateDir,
@@ -176,4 +156,33 @@ func (g *globalOptions) forRun() *globalOptions {
 		TLSCAFile: g.TLSCAFile, TLSCertFile: g.TLSCertFile, TLSKeyFile: g.TLSKeyFile, TLSServerName: g.TLSServerName, TLSInsecure: g.TLSInsecure,
 		stdin: g.stdin, stdout: g.stdout, stderr: g.stderr, getenv: g.getenv, termOf: g.termOf, now: g.now, logger: g.logger,
 	}
+}
+
+// serveJob is omen serve's job: one omen run of the config, its
+// predictions, detections and apply ledger as the server shows them.
+func serveJob(g *globalOptions, view *viewOptions) serve.JobFunc {
+	return serve.JobFunc(func(ctx context.Context, cfg *engine.Config) (*serve.Outcome, error) {
+		rg := g.forRun()
+		sum, err := executeJob(ctx, rg, cfg, view, "")
+		var findings findingsError
+		if sum == nil || (err != nil && !errors.As(err, &findings)) {
+			// A failed stage fails the run; targets at risk (findings)
+			// are what the run is for.
+			return nil, err
+		}
+		out := &serve.Outcome{Report: sum.report, Detections: sum.detections}
+		if sum.ledger != nil {
+			out.Series = sum.ledger.Series(g.now().UnixMilli())
+		}
+		if sum.report != nil {
+			var buf bytes.Buffer
+			if err := renderPredictions(&buf, "json", display{}, view.show(sum.report)); err != nil {
+				return nil, err
+			}
+			out.JSON = buf.Bytes()
+		} else if out.JSON, err = json.Marshal(sum); err != nil {
+			return nil, err
+		}
+		return out, nil
+	})
 }

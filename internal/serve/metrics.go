@@ -4,11 +4,13 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/omenhq/omen/internal/apply"
 	"github.com/omenhq/omen/internal/engine"
 	"github.com/omenhq/omen/internal/sink"
 	"github.com/omenhq/omen/series"
@@ -138,6 +140,7 @@ func resultSamples(out *Outcome) []sample {
 		ss = engine.WriteBackSeries(out.Report)
 	}
 	ss = append(ss, engine.AnomalyWriteBackSeries(out.Detections)...)
+	ss = append(ss, out.Series...)
 	res := make([]sample, 0, len(ss))
 	for _, s := range ss {
 		n := s.Len()
@@ -157,6 +160,11 @@ var sampleHelp = map[string]string{
 	sink.MetricAt:             "Predicted instant of exhaustion (Unix seconds), by quantile (absent: not within the horizon); a prediction, not observations: _count and _sum are 0.",
 	sink.MetricRisk:           "Risk of the target in the last run: 0 ok, 1 info, 2 warning, 3 critical.",
 	engine.MetricAnomalyScore: "Last anomaly score of the series in the last run, in [0, 1].",
+	apply.MetricChanges:       "Changes in the apply ledger by state, as the last run left it.",
+	apply.MetricRollbacks:     "Changes the apply policy has rolled back (verification failed, reload rejected, health err), as the ledger keeps them.",
+	apply.MetricVerifications: "Verifications of applied changes by result, passed or failed, as the ledger keeps them.",
+	apply.MetricChange:        "1 for each change in the apply ledger, with its rule and state.",
+	apply.MetricVerifyDue:     "When an applied change's verification is due (Unix seconds).",
 }
 
 // stateCollector emits the last results' prediction series and the
@@ -229,7 +237,11 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		if g.quantiles != nil {
 			m, err = prometheus.NewConstSummary(desc, 0, 0, g.quantiles, values...)
 		} else {
-			m, err = prometheus.NewConstMetric(desc, prometheus.GaugeValue, g.s.Value, values...)
+			kind := prometheus.GaugeValue
+			if strings.HasSuffix(g.s.Name, "_total") {
+				kind = prometheus.CounterValue
+			}
+			m, err = prometheus.NewConstMetric(desc, kind, g.s.Value, values...)
 		}
 		if err == nil {
 			ch <- m

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/omenhq/omen/internal/engine"
+	"github.com/omenhq/omen/series"
 )
 
 // Outcome is what one run of the job produced.
@@ -30,6 +31,11 @@ type Outcome struct {
 	// JSON is the results as omen run writes them with format json,
 	// served by /api/v1/results.
 	JSON json.RawMessage
+	// Series are further series of the run shown on /metrics with their
+	// last value until the next run (and kept through a restart), such as
+	// the apply ledger's omen_apply_*: a name ending in _total is a
+	// counter, any other a gauge.
+	Series []series.Series
 }
 
 // Job is one run of the job of a config: what omen run does.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,7 +16,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/omenhq/omen/internal/apply"
 	"github.com/omenhq/omen/internal/engine"
+	"github.com/omenhq/omen/internal/testrig"
 	"github.com/omenhq/omen/series"
 )
 
@@ -246,4 +249,57 @@ func TestTheAlertHistoryIsCompactedToItsRetentionAtStart(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, notification("Recent", "b", "2026-11-20T00:00:00Z", "")+"\n", string(b))
 	})
+}
+
+func TestTheApplyLedgerIsShownOnMetricsAndKeptThroughARestart(t *testing.T) {
+	promtool := testrig.RequireBinary(t, "promtool")
+	golden, err := os.ReadFile("../apply/testdata/ledger.golden.yaml")
+	require.NoError(t, err)
+	l, err := apply.ParseLedger(golden, "ledger.yaml")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	opts := Options{
+		Listen: "127.0.0.1:0", StateDir: dir, NoInitialRun: true,
+		LoadConfig: func() (*engine.Config, error) { return &engine.Config{Presets: []string{"disk"}}, nil },
+		Job: JobFunc(func(context.Context, *engine.Config) (*Outcome, error) {
+			return &Outcome{Report: &engine.Report{AsOf: time.Now()}, JSON: []byte(`{"results":[]}`), Series: l.Series(time.Now().UnixMilli())}, nil
+		}),
+	}
+	s, err := New(opts)
+	require.NoError(t, err)
+	s.runOnce(context.Background(), s.Config())
+	body := scrape(t, s)
+	s.ln.Close()
+	s.alerts.Close()
+
+	rolled := 0
+	for _, e := range l.Entries {
+		for _, h := range e.History {
+			if h.State == apply.StateRolledBack {
+				rolled++
+				break
+			}
+		}
+	}
+	require.Positive(t, rolled, "the golden ledger has a rollback")
+	require.Contains(t, body, "# TYPE omen_apply_rollbacks_total counter")
+	require.Equal(t, strconv.Itoa(rolled), value(body, apply.MetricRollbacks))
+	require.Contains(t, body, "# TYPE omen_apply_changes gauge")
+	applied := 0
+	for _, e := range l.Entries {
+		if e.State == apply.StateApplied {
+			applied++
+		}
+	}
+	require.Equal(t, strconv.Itoa(applied), value(body, apply.MetricChanges+`{state="applied"}`))
+	cmd := exec.Command(promtool, "check", "metrics")
+	cmd.Stdin = strings.NewReader(body)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "promtool check metrics: %s", out)
+
+	again, err := New(opts)
+	require.NoError(t, err)
+	defer again.ln.Close()
+	defer again.alerts.Close()
+	require.Equal(t, strconv.Itoa(rolled), value(scrape(t, again), apply.MetricRollbacks), "kept through a restart, before the next run")
 }
