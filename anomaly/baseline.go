@@ -3,6 +3,8 @@ package anomaly
 import (
 	"math"
 	"slices"
+
+	"github.com/omenhq/omen/stats"
 )
 
 // BaselineConfig configures a Baseline. The zero value uses the documented
@@ -286,7 +288,7 @@ func (s *seasonalProfile) expect(p int, work []float64) (float64, float64, int) 
 		return math.NaN(), 0, 0
 	}
 	slices.Sort(w)
-	med := quantileSorted(w, 0.5)
+	med := stats.QuantileSorted(w, 0.5)
 	spread := 0.0
 	if n >= 3 {
 		spread = 1.4826 * madSorted(w, med)

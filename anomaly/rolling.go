@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"sort"
+
+	"github.com/omenhq/omen/stats"
 )
 
 // Rolling keeps the last n finite values pushed and answers order
@@ -75,11 +77,11 @@ func (r *Rolling) Push(v float64) {
 // between order statistics (type 7 of Hyndman and Fan, R's default), or
 // NaN when the window is empty.
 func (r *Rolling) Quantile(q float64) float64 {
-	return quantileSorted(r.sorted, q)
+	return stats.QuantileSorted(r.sorted, q)
 }
 
 // Median returns the median, or NaN when empty.
-func (r *Rolling) Median() float64 { return quantileSorted(r.sorted, 0.5) }
+func (r *Rolling) Median() float64 { return stats.QuantileSorted(r.sorted, 0.5) }
 
 // Min returns the smallest value held, or NaN when empty.
 func (r *Rolling) Min() float64 {
@@ -102,28 +104,7 @@ func (r *Rolling) Max() float64 {
 // empty. It walks outward from the median merging the two sorted sides,
 // O(n).
 func (r *Rolling) MAD() float64 {
-	return madSorted(r.sorted, quantileSorted(r.sorted, 0.5))
-}
-
-// quantileSorted is the type-7 quantile of sorted s; NaN for empty s.
-func quantileSorted(s []float64, q float64) float64 {
-	n := len(s)
-	if n == 0 {
-		return math.NaN()
-	}
-	if q <= 0 {
-		return s[0]
-	}
-	if q >= 1 {
-		return s[n-1]
-	}
-	h := q * float64(n-1)
-	i := int(h)
-	if i+1 >= n {
-		return s[n-1]
-	}
-	f := h - float64(i)
-	return s[i] + f*(s[i+1]-s[i])
+	return madSorted(r.sorted, stats.QuantileSorted(r.sorted, 0.5))
 }
 
 // madSorted returns the median of |s_i − m| for sorted s: the k-th

@@ -8,13 +8,14 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/omenhq/omen/stats"
 )
 
-// naive order statistics of a window, for comparison.
+// naiveQuantile is the quantile of a window by selection on a copy
+// (stats.Quantile), to compare the rolling window's sorted one with.
 func naiveQuantile(x []float64, q float64) float64 {
-	s := slices.Clone(x)
-	slices.Sort(s)
-	return quantileSorted(s, q)
+	return stats.Quantile(slices.Clone(x), q)
 }
 
 func naiveMAD(x []float64) float64 {

@@ -3,6 +3,8 @@ package anomaly
 import (
 	"math"
 	"sort"
+
+	"github.com/omenhq/omen/stats"
 )
 
 // TailConfig configures a Tail. The zero value uses the documented
@@ -197,7 +199,7 @@ func (t *Tail) refit() {
 	s := t.hist.sorted
 	n := len(s)
 	m := min(n-1, max(10, int(math.Ceil(t.cfg.Fraction*float64(n)))))
-	med := quantileSorted(s, 0.5)
+	med := stats.QuantileSorted(s, 0.5)
 	u, l := s[n-1-m], s[m] // the (m+1)-th largest and smallest
 	// The median of the m excesses over u is the excess of the value
 	// ranked m/2 from the top.
@@ -206,6 +208,6 @@ func (t *Tail) refit() {
 	// about 1.44/√m, and a scale taken too small makes every value beyond
 	// the extreme look impossible.
 	c := 1 + 2/math.Sqrt(float64(m))
-	t.up = math.Max(t.cfg.MinScale, math.Max((u-med)/10, c*(quantileSorted(s[n-m:], 0.5)-u)/math.Ln2))
-	t.lo = math.Max(t.cfg.MinScale, math.Max((med-l)/10, c*(l-quantileSorted(s[:m], 0.5))/math.Ln2))
+	t.up = math.Max(t.cfg.MinScale, math.Max((u-med)/10, c*(stats.QuantileSorted(s[n-m:], 0.5)-u)/math.Ln2))
+	t.lo = math.Max(t.cfg.MinScale, math.Max((med-l)/10, c*(l-stats.QuantileSorted(s[:m], 0.5))/math.Ln2))
 }

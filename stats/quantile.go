@@ -77,6 +77,30 @@ func Quantile(v []float64, q float64) float64 {
 	return lo + (h-float64(k))*(hi-lo)
 }
 
+// QuantileSorted returns the q-quantile of the ascending s by the same
+// type-7 interpolation as Quantile, without reordering s or allocating:
+// h = q(n−1), Q = s[⌊h⌋] + (h−⌊h⌋)(s[⌊h⌋+1] − s[⌊h⌋]). q below 0 is the
+// minimum and above 1 the maximum; NaN for an empty s. s must be sorted
+// and NaN-free.
+func QuantileSorted(s []float64, q float64) float64 {
+	n := len(s)
+	if n == 0 {
+		return math.NaN()
+	}
+	if q <= 0 {
+		return s[0]
+	}
+	if q >= 1 {
+		return s[n-1]
+	}
+	h := q * float64(n-1)
+	i := int(h)
+	if i+1 >= n {
+		return s[n-1]
+	}
+	return s[i] + (h-float64(i))*(s[i+1]-s[i])
+}
+
 // Median returns the median of v: the middle value, or the mean of the two
 // middle values for an even length. It reorders v, returns NaN for an
 // empty v, and needs a NaN-free v.

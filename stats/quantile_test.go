@@ -69,3 +69,32 @@ func BenchmarkMedian(b *testing.B) {
 		stats.Median(w)
 	}
 }
+
+func TestQuantileSortedAgreesWithQuantile(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for n := 1; n < 40; n++ {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = math.Round(r.NormFloat64() * 4) // ties too
+		}
+		s := slices.Clone(v)
+		slices.Sort(s)
+		for _, q := range []float64{0, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.999, 1} {
+			require.Equal(t, stats.Quantile(slices.Clone(v), q), stats.QuantileSorted(s, q), "n=%d q=%g", n, q)
+		}
+	}
+	require.True(t, math.IsNaN(stats.QuantileSorted(nil, 0.5)), "empty")
+	require.Equal(t, 1.0, stats.QuantileSorted([]float64{1, 2}, -1), "below 0 is the minimum")
+	require.Equal(t, 2.0, stats.QuantileSorted([]float64{1, 2}, 2), "above 1 is the maximum")
+}
+
+func BenchmarkQuantileSorted(b *testing.B) {
+	s := make([]float64, 1024)
+	for i := range s {
+		s[i] = float64(i)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = stats.QuantileSorted(s, 0.9)
+	}
+}

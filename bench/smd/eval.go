@@ -3,6 +3,8 @@ package smd
 import (
 	"math"
 	"slices"
+
+	"github.com/omenhq/omen/stats"
 )
 
 // Counts is an event-level evaluation.
@@ -149,17 +151,9 @@ func bestThreshold(scores []float64, events []Segment, mergeGap int) (float64, C
 	return best, bestC
 }
 
-// quantile is the type-7 quantile of the finite values of x.
+// quantile is the type-7 quantile of the finite values of x (stats.Quantile
+// on a copy without NaN and ±Inf).
 func quantile(x []float64, q float64) float64 {
 	s := slices.DeleteFunc(slices.Clone(x), func(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) })
-	if len(s) == 0 {
-		return math.NaN()
-	}
-	slices.Sort(s)
-	h := q * float64(len(s)-1)
-	i := int(h)
-	if i+1 >= len(s) {
-		return s[len(s)-1]
-	}
-	return s[i] + (h-float64(i))*(s[i+1]-s[i])
+	return stats.Quantile(s, q)
 }
