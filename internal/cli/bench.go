@@ -27,7 +27,7 @@ benchmarks' authors do, so every accuracy claim can be checked on your own machi
   omen bench smd --data ../shared/data/smd`,
 		Args: noArgs,
 	}
-	cmd.AddCommand(newBenchM4Cmd(g), newBenchNABCmd(g), newBenchSMDCmd(g), newBenchCapacityCmd(g), newBenchScaleCmd(g))
+	cmd.AddCommand(newBenchM4Cmd(g), newBenchNABCmd(g), newBenchSMDCmd(g), newBenchCapacityCmd(g), newBenchScaleCmd(g), newBenchFleetImportCmd(g))
 	return asGroup(cmd)
 }
 

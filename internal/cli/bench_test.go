@@ -1,11 +1,17 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"net"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/omenhq/omen/internal/testrig"
 )
 
 // The bench commands carry the flags the development harnesses had (one row
@@ -49,5 +55,36 @@ func TestBenchCommandsReportWhatTheHarnessesDid(t *testing.T) {
 		code, _, stderr := run(t, nil, "bench", "nab", "--data", nabdir, "--split", "train")
 		require.Equal(t, ExitUsage, code)
 		require.Contains(t, stderr, `invalid --split "train"`)
+	})
+}
+
+func TestBenchFleetImportFillsARealVictoriaMetrics(t *testing.T) {
+	vm := testrig.VictoriaMetrics(t, nil)
+	code, stdout, stderr := run(t, nil, "bench", "fleet-import", "--url", vm.URL, "--size", "20", "--seed", "3")
+	require.Equal(t, ExitOK, code, stderr)
+	require.Contains(t, stdout, "imported 20 resources: ")
+	ctx := context.Background()
+	require.NoError(t, testrig.FlushVictoriaMetrics(ctx, vm.URL))
+	ss, err := testrig.ExportVictoriaMetrics(ctx, vm.URL, `{__name__=~".+"}`)
+	require.NoError(t, err)
+	var want int
+	_, err = fmt.Sscanf(stdout[strings.Index(stdout, ": ")+2:], "%d series", &want)
+	require.NoError(t, err, stdout)
+	require.Positive(t, want)
+	require.Len(t, ss, want, "every series sent is stored")
+
+	t.Run("a size that is not positive is a usage error", func(t *testing.T) {
+		code, _, stderr := run(t, nil, "bench", "fleet-import", "--url", vm.URL, "--size", "0")
+		require.Equal(t, ExitUsage, code)
+		require.Contains(t, stderr, "--size must be positive")
+	})
+	t.Run("a server that is not there is named", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		url := "http://" + l.Addr().String()
+		require.NoError(t, l.Close())
+		code, _, stderr := run(t, nil, "bench", "fleet-import", "--url", url, "--size", "2")
+		require.NotEqual(t, ExitOK, code)
+		require.Contains(t, stderr, "fleet-import into "+url)
 	})
 }
