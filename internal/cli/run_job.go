@@ -582,7 +582,9 @@ func (j *job) apply(ctx context.Context) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	j.sum.ledger = rep.State
+	if !rep.DryRun {
+		j.sum.ledger = rep.State // a dry run's is what would have been
+	}
 	c := &applyCounts{len(rep.Applied), len(rep.Verified), len(rep.RolledBack), len(rep.Superseded), len(rep.Approval), len(rep.Skipped), len(rep.Pending), len(rep.Failed)}
 	j.sum.Apply = c
 	summary := fmt.Sprintf("%d applied, %d verified, %d rolled back, %d need approval, %d pending, %d failed", c.Applied, c.Verified, c.RolledBack, c.Approval, c.Pending, c.Failed)
