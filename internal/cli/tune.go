@@ -60,17 +60,18 @@ func newTuneCmd(g *globalOptions) *cobra.Command {
 		Long: `tune replays every alerting rule of --rules over [--start, --end] with many thresholds and
 for durations, scores each against the incidents, and proposes, per rule, the one that serves
 the objective best. The objective, for each rule: stay within --max-pages-per-week (the paging
-budget, with a margin of 1.65 standard deviations of the weeks to come, the false pages
-counted as at least Poisson; also --min-precision and --min-lead when given),
-then catch the most incidents with a page (an incident only a warning caught woke nobody),
-then catch the most incidents at all, then warn the earliest, then page the least. The choice is not made on one lucky week: the
-range is cut into weekly folds, and the candidates are narrowed level by level — incidents
-paged, caught, lead, pages — to those within noise of the best on that level (the difference
-smaller than its standard error over the weeks, or for the lead over the incidents); of those
-left, the one closest to the rule as written wins; each choice is then checked forward — the choice made on the weeks before
-each week is judged on that week — and a proposal that did worse there than the rule as
-written is not made. Every proposal shows its figures on the whole range and on those
-validation weeks, with their spread.
+budget; also --min-precision and --min-lead when given), then catch the most incidents with a
+page (an incident only a warning caught woke nobody), then catch the most incidents at all,
+then warn the earliest, then page the least. The budget must hold with a margin for the weeks
+to come: 1.65 standard deviations of the weekly pages, the false pages taken as at least as
+variable as a Poisson count. The choice is not made on one lucky week: the range is cut into
+weekly folds, and the candidates are narrowed level by level — incidents paged, caught, lead,
+pages — to those within noise of the best on that level (the difference smaller than its
+standard error over the weeks, or for the lead over the incidents); of those left, the one
+closest to the rule as written wins. Each choice is then checked forward — the choice made on
+the weeks before each week is judged on that week — and a proposal that did worse there than
+the rule as written is not made. Every proposal shows its figures on the whole range and on
+those validation weeks, with their spread.
 
 Guardrails: a threshold moves at most a factor of --max-factor (2) in its distance from the
 signal's typical level (its median), and stays within the values the signal took; for stays
