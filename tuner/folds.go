@@ -2,6 +2,7 @@ package tuner
 
 import (
 	"math"
+	"slices"
 	"time"
 )
 
@@ -229,19 +230,29 @@ func leadTerms(fs []foldScore, leadWindow time.Duration) map[string]float64 {
 }
 
 // pairedLeads appends to dst, for each incident a or b caught, a's lead
-// term minus b's, a missed incident counting −1.
+// term minus b's, a missed incident counting −1, in incident id order (so
+// that the sums are the same on every run).
 func pairedLeads(dst []float64, a, b map[string]float64) []float64 {
-	for id, x := range a {
+	ids := make([]string, 0, len(a)+len(b))
+	for id := range a {
+		ids = append(ids, id)
+	}
+	for id := range b {
+		if _, ok := a[id]; !ok {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		x, ok := a[id]
+		if !ok {
+			x = -1
+		}
 		y, ok := b[id]
 		if !ok {
 			y = -1
 		}
 		dst = append(dst, x-y)
-	}
-	for id, y := range b {
-		if _, ok := a[id]; !ok {
-			dst = append(dst, -1-y)
-		}
 	}
 	return dst
 }
