@@ -1,7 +1,6 @@
 package tuner
 
 import (
-	"math"
 	"slices"
 	"time"
 
@@ -81,7 +80,7 @@ type foldScore struct {
 func (f *foldScore) score(leadWindow time.Duration) float64 {
 	s := weightPaged*float64(f.Paged) + weightCaught*float64(f.Caught) - weightPage*float64(f.Pages)
 	for _, l := range f.Leads {
-		s += math.Max(-1, math.Min(1, l/leadWindow.Seconds()))
+		s += leadTerm(l, leadWindow)
 	}
 	return s
 }
