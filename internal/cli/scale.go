@@ -29,13 +29,15 @@ type scaleOptions struct {
 	StartupDelay time.Duration
 	Saturation   float64
 	Write        string
+	Schedule     string
+	KubectlImage string
 	CPUQuery     string
 	MemoryQuery  string
 	RequestRate  string
 }
 
 func newScaleCmd(g *globalOptions) *cobra.Command {
-	o := &scaleOptions{Range: 28 * 24 * time.Hour, Step: time.Minute, StartupDelay: time.Minute, Saturation: 100}
+	o := &scaleOptions{Range: 28 * 24 * time.Hour, Step: time.Minute, StartupDelay: time.Minute, Saturation: 100, Schedule: "forecast-only"}
 	cmd := &cobra.Command{
 		Use:   "scale --manifests PATH",
 		Short: "Propose HPA policies and container requests from forecasts, proven on a replay of the HPA",
@@ -52,8 +54,9 @@ optional request rate. It proposes:
              tolerance, behaviour policies and windows, a 30s metrics delay, pods serving
              only after --startup-delay) and chosen by saturation first within a
              replica-hours budget, then cost;
-  schedule   a minimum of replicas by hour of the week (KEDA cron triggers), forecast-only:
-             reported, never written;
+  schedule   a minimum of replicas by hour of the week (KEDA cron triggers) for the
+             recurring rises no HPA setting within the budget absorbs; forecast-only
+             (reported, not written) unless --schedule write;
   resources  requests and limits: krr's simple strategy (CPU p95, memory max + 15%) as the
              baseline beside omen's, scaled by the forecast's growth; a leaking container
              gets the OOM ETAs at its limit and at a bigger one, never a bigger limit alone.
@@ -66,7 +69,11 @@ cannot feed back into its own input (krr#169).
 
 --write DIR writes the edited manifests under DIR (paths as under --manifests) with the
 minimal editor: only the changed values' bytes differ, and every file written is read back
-and decoded strictly. JSON: {"proposals": [{"workload", "kind", "object", "changes":
+and decoded strictly. With --schedule write it writes the schedules too: a ScaledObject gets
+the cron triggers appended to spec.triggers (named omen-schedule-N); an HPA gets a file of its
+own beside its manifest, NAME.omen-schedule.yaml: a ServiceAccount allowed to patch that HPA
+and CronJobs (UTC) running kubectl patch on its minReplicas at each change of the schedule,
+with comments saying what GitOps controllers must ignore and how to remove it. JSON: {"proposals": [{"workload", "kind", "object", "changes":
 [{"field", "container", "from", "to"}], "before", "after", "window", "why", …}],
 "skipped": [{"workload", "reason"}]}.`,
 		Example: `  omen scale --prometheus http://prometheus:9090 --manifests deploy/ --range 28d
@@ -87,6 +94,8 @@ and decoded strictly. JSON: {"proposals": [{"workload", "kind", "object", "chang
 	f.Var(durationValue{d: &o.StartupDelay}, "startup-delay", "time from a pod's creation to its readiness")
 	f.Float64Var(&o.Saturation, "saturation", o.Saturation, "percent of a pod's request above which it counts as saturated")
 	f.StringVar(&o.Write, "write", "", "write the edited manifests under `DIR`")
+	f.StringVar(&o.Schedule, "schedule", o.Schedule, "predictive schedules: forecast-only (reported) or write (written with --write)")
+	f.StringVar(&o.KubectlImage, "kubectl-image", scale.DefaultKubectlImage, "`IMAGE` of the CronJobs of a written HPA schedule")
 	f.StringVar(&o.CPUQuery, "cpu-query", "", "CPU per container as cores (a recording rule) instead of rating "+engine.ScalePreset().CPU)
 	f.StringVar(&o.MemoryQuery, "memory-query", "", "memory per container instead of "+engine.ScalePreset().Memory)
 	f.StringVar(&o.RequestRate, "request-rate", "", "the workload's request rate: a query in which $namespace and $name are replaced")
@@ -107,6 +116,12 @@ type scaleReport struct {
 func runScale(ctx context.Context, g *globalOptions, o *scaleOptions) error {
 	if err := g.checkFormat("table", "json", "yaml", "markdown"); err != nil {
 		return err
+	}
+	if o.Schedule != "forecast-only" && o.Schedule != "write" {
+		return usagef("invalid --schedule %q: want forecast-only or write", o.Schedule)
+	}
+	if o.Schedule == "write" && o.Write == "" {
+		return usagef("--schedule write needs --write DIR")
 	}
 	if !(o.Saturation > 0) {
 		return usagef("invalid --saturation %g: want a positive percentage", o.Saturation)
@@ -165,7 +180,7 @@ func runScale(ctx context.Context, g *globalOptions, o *scaleOptions) error {
 		rep.Skipped = append(rep.Skipped, r.Skipped...)
 	}
 	if o.Write != "" {
-		written, err := writeScaled(o.Manifests, o.Write, rep.Proposals)
+		written, err := writeScaled(o.Manifests, o.Write, rep.Proposals, o.Schedule == "write", scale.ScheduleOptions{Image: o.KubectlImage}, g)
 		if err != nil {
 			return err
 		}
@@ -183,28 +198,51 @@ func runScale(ctx context.Context, g *globalOptions, o *scaleOptions) error {
 	return writeTable(g.stdout, "table", g.display(""), scaleTable(rep))
 }
 
-// writeScaled applies the proposals' changes (forecast-only ones aside) to
-// their files and writes them under dir, as each is under its --manifests
-// root. Every file is edited and checked in memory first, and read back
-// strictly once written; nothing is written when any fails.
-func writeScaled(roots []string, dir string, ps []scale.Proposal) ([]string, error) {
-	byFile := map[string][]scale.Proposal{}
+// writeScaled applies the proposals' changes to their files and writes
+// them under dir, as each is under its --manifests root; with schedules,
+// the schedule proposals too (a ScaledObject's triggers appended, an HPA's
+// CronJob patch as a file of its own beside it), which are then no longer
+// forecast-only. Every file is made and checked in memory first, and read
+// back strictly once written; nothing is written when any fails.
+func writeScaled(roots []string, dir string, ps []scale.Proposal, schedules bool, so scale.ScheduleOptions, g *globalOptions) ([]string, error) {
+	byFile := map[string][]int{}
 	var files []string
-	for _, p := range ps {
-		if p.ForecastOnly || len(p.Changes) == 0 {
+	type out struct {
+		path     string
+		data     []byte
+		mode     os.FileMode
+		schedule bool
+	}
+	var outs []out
+	for i, p := range ps {
+		isSchedule := p.Kind == scale.KindScheduleProposal
+		switch {
+		case isSchedule && !schedules, !isSchedule && (p.ForecastOnly || len(p.Changes) == 0):
+			continue
+		case isSchedule && p.Object.Kind == scale.KindHPA:
+			data, err := scale.ScheduleManifest(p, so)
+			if err != nil {
+				return nil, fmt.Errorf("--write: %w", err)
+			}
+			rel, err := relativeTo(roots, p.Object.File)
+			if err != nil {
+				return nil, err
+			}
+			outs = append(outs, out{filepath.Join(dir, scale.ScheduleFile(rel, p)), data, 0o644, true})
+			ps[i].ForecastOnly = false
+			if so.Image != scale.DefaultKubectlImage {
+				ps[i].KubectlImage = so.Image
+			}
+			continue
+		case isSchedule && p.Object.Kind != scale.KindScaledObject:
+			g.logger.Warn("schedule not written", "workload", p.Workload, "reason", "the chart's templates make the HPA from "+p.Object.File+": add the triggers or a CronJob by hand")
 			continue
 		}
 		if _, ok := byFile[p.Object.File]; !ok {
 			files = append(files, p.Object.File)
 		}
-		byFile[p.Object.File] = append(byFile[p.Object.File], p)
+		byFile[p.Object.File] = append(byFile[p.Object.File], i)
 	}
-	type out struct {
-		path string
-		data []byte
-		mode os.FileMode
-	}
-	var outs []out
 	for _, file := range files {
 		src, err := os.ReadFile(file)
 		if err != nil {
@@ -215,18 +253,21 @@ func writeScaled(roots []string, dir string, ps []scale.Proposal) ([]string, err
 			return nil, err
 		}
 		data := src
-		for _, p := range byFile[file] {
-			next, err := scale.Edit(data, p.Object, p.Changes)
+		for _, i := range byFile[file] {
+			next, err := scale.ApplyProposal(data, ps[i])
 			if err != nil {
-				return nil, fmt.Errorf("--write: %s: %w", p.Workload, err)
+				return nil, fmt.Errorf("--write: %s: %w", ps[i].Workload, err)
 			}
 			data = next
+			if ps[i].Kind == scale.KindScheduleProposal {
+				ps[i].ForecastOnly = false
+			}
 		}
 		rel, err := relativeTo(roots, file)
 		if err != nil {
 			return nil, err
 		}
-		outs = append(outs, out{filepath.Join(dir, rel), data, fi.Mode().Perm()})
+		outs = append(outs, out{path: filepath.Join(dir, rel), data: data, mode: fi.Mode().Perm()})
 	}
 	var written []string
 	for _, o := range outs {
@@ -238,8 +279,22 @@ func writeScaled(roots []string, dir string, ps []scale.Proposal) ([]string, err
 		}
 		written = append(written, o.path)
 	}
-	if len(written) > 0 {
-		if _, err := scale.Read(written, scale.ReadOptions{}); err != nil {
+	var manifests []string
+	for i, o := range outs {
+		if !o.schedule {
+			manifests = append(manifests, written[i])
+			continue
+		}
+		back, err := os.ReadFile(o.path)
+		if err == nil {
+			err = scale.CheckScheduleManifest(back)
+		}
+		if err != nil {
+			return written, fmt.Errorf("--write: %s does not read back: %w", o.path, err)
+		}
+	}
+	if len(manifests) > 0 {
+		if _, err := scale.Read(manifests, scale.ReadOptions{}); err != nil {
 			return written, fmt.Errorf("--write: a written file does not read back: %w", err)
 		}
 	}

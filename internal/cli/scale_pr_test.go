@@ -82,3 +82,54 @@ func TestScaleJSONBecomesABranchThroughPR(t *testing.T) {
 	require.False(t, again.Updated)
 	require.Equal(t, pr.Commit, again.Commit, "the same proposals again change nothing")
 }
+
+// A schedule written by omen scale --schedule write becomes part of the
+// branch omen pr makes: the HPA's CronJob patch, the file omen scale
+// wrote, beside the edited HPA.
+func TestAWrittenScheduleBecomesPartOfTheBranch(t *testing.T) {
+	const weeks = 3
+	dir := t.TempDir()
+	w, err := autoscale.Generate(1, 11, weeks) // recurring bursts
+	require.NoError(t, err)
+	files := map[string]string{"deploy/" + w.Name + ".yaml": string(w.Manifest)}
+	bare := testrig.BareRepo(t, dir, "deploy", files)
+	work := filepath.Join(dir, "work")
+	testrig.Git(t, "", "clone", "--quiet", bare, work)
+	export := filepath.Join(dir, "history.om")
+	f, err := os.Create(export)
+	require.NoError(t, err)
+	require.NoError(t, seriesio.WriteOpenMetrics(f, autoscale.Series(w, 5*time.Minute)))
+	require.NoError(t, f.Close())
+
+	end := autoscale.Start.Add(weeks * 7 * 24 * time.Hour).Format(time.RFC3339)
+	out := filepath.Join(dir, "out")
+	code, stdout, stderr := run(t, nil, "scale", "--manifests", filepath.Join(work, "deploy"), "--range", "21d", "--step", "5m", "--hold-out", "7d",
+		"--startup-delay", "90s", "--at", end, "--format", "json", "--input", export, "--schedule", "write", "--write", out, "--kubectl-image", "example.org/kubectl:2")
+	require.Equal(t, ExitOK, code, stderr)
+	proposals := filepath.Join(dir, "scale.json")
+	require.NoError(t, os.WriteFile(proposals, []byte(stdout), 0o644))
+	var rep scaleReport
+	require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
+	var file string
+	for _, p := range rep.Proposals {
+		if p.Kind == scale.KindScheduleProposal {
+			file = "deploy/" + p.Object.Name + ".omen-schedule.yaml"
+		}
+	}
+	require.NotEmpty(t, file, "a schedule proposal: %s", stdout)
+
+	code, o, stderr := run(t, nil, "pr", "--repo", work, "--proposals", proposals)
+	require.Equal(t, ExitOK, code, stderr)
+	pr := decodePR(t, o)
+	require.Contains(t, pr.ChangedFiles, file)
+	onBranch := testrig.Git(t, work, "show", pr.Branch+":"+file)
+	written, err := os.ReadFile(filepath.Join(out, filepath.Base(file)))
+	require.NoError(t, err)
+	require.Equal(t, string(written), onBranch, "omen pr writes the file omen scale wrote")
+	require.Contains(t, onBranch, "image: example.org/kubectl:2")
+	require.NoError(t, scale.CheckScheduleManifest([]byte(onBranch)))
+
+	code, o, stderr = run(t, nil, "pr", "--repo", work, "--proposals", proposals)
+	require.Equal(t, ExitOK, code, stderr)
+	require.Equal(t, pr.Branch, decodePR(t, o).Branch, "the same proposals again make the same branch")
+}

@@ -129,7 +129,7 @@ func DeliverManifests(ctx context.Context, opt ManifestOptions) (Outcome, error)
 	}
 	var ps []scale.Proposal
 	for _, p := range opt.Proposals.Proposals {
-		if p.ForecastOnly || len(p.Changes) == 0 {
+		if p.ForecastOnly || len(p.Changes) == 0 && p.Kind != scale.KindScheduleProposal {
 			log.Info("not applied", "workload", p.Workload, "kind", p.Kind, "reason", "forecast-only or no change")
 			continue
 		}
@@ -270,6 +270,29 @@ func applyManifests(ctx context.Context, repo *gitops.Repo, base string, ps []sc
 	var changes []gitops.Change
 	var applied []scale.Proposal
 	for _, file := range files {
+		var edits []scale.Proposal
+		for _, p := range byFile[file] {
+			if p.Kind != scale.KindScheduleProposal || p.Object.Kind == scale.KindScaledObject {
+				edits = append(edits, p)
+				continue
+			}
+			// An HPA's schedule is a file of its own beside the HPA's.
+			data, err := scale.ScheduleManifest(p, scale.ScheduleOptions{})
+			if err != nil {
+				return nil, nil, fmt.Errorf("delivery: %s (%s): %w", p.Workload, p.Kind, err)
+			}
+			dst := filepath.ToSlash(scale.ScheduleFile(file, p))
+			if old, err := repo.ReadFile(ctx, base, dst); err == nil && bytes.Equal(old, data) {
+				log.Info("already applied", "workload", p.Workload, "kind", p.Kind)
+				continue
+			}
+			changes = append(changes, gitops.Change{Path: dst, Content: data})
+			applied = append(applied, p)
+		}
+		byFile[file] = edits
+		if len(edits) == 0 {
+			continue
+		}
 		src, err := repo.ReadFile(ctx, base, file)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil, fmt.Errorf("delivery: %s is not in the repository on %s (object paths are relative to the repository root)", file, base)
@@ -279,7 +302,7 @@ func applyManifests(ctx context.Context, repo *gitops.Repo, base string, ps []sc
 		}
 		cur := src
 		for _, p := range byFile[file] {
-			next, err := scale.Edit(cur, p.Object, p.Changes)
+			next, err := scale.ApplyProposal(cur, p)
 			switch {
 			case errors.Is(err, scale.ErrApplied):
 				log.Info("already applied", "workload", p.Workload, "kind", p.Kind)
@@ -311,6 +334,16 @@ func ValidateManifests(_ context.Context, dir string, paths []string) error {
 		}
 		f := filepath.Join(dir, filepath.FromSlash(p))
 		if _, err := os.Stat(f); errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if strings.HasSuffix(p, ".omen-schedule.yaml") {
+			data, err := os.ReadFile(f)
+			if err == nil {
+				err = scale.CheckScheduleManifest(data)
+			}
+			if err != nil {
+				return fmt.Errorf("delivery: %s: %w", p, err)
+			}
 			continue
 		}
 		files = append(files, f)
@@ -379,8 +412,27 @@ func scaleMessage(ps []scale.Proposal) string {
 		for _, c := range p.Changes {
 			fmt.Fprintf(&b, "  %s%s: %v → %v\n", containerOf(c), c.Field, shownValue(c.From), shownValue(c.To))
 		}
+		for _, t := range p.Triggers {
+			fmt.Fprintf(&b, "  minimum %s replicas from %q to %q (UTC)\n", t.Metadata["desiredReplicas"], t.Metadata["start"], t.Metadata["end"])
+		}
 	}
 	b.WriteString("\nOmen-Proposal: " + ScaleBranch(ps) + "\n")
+	return b.String()
+}
+
+// scheduleTable lists a schedule proposal's minimum of replicas: where it
+// is written and each trigger's times and replicas.
+func scheduleTable(p scale.Proposal) string {
+	var b strings.Builder
+	if p.Object.Kind == scale.KindHPA {
+		fmt.Fprintf(&b, "A CronJob patch of the HPA's `minReplicas` (`%s`), %d outside the times below:\n\n", filepath.ToSlash(scale.ScheduleFile(p.Object.File, p)), p.MinReplicas)
+	} else {
+		b.WriteString("Cron triggers appended to the ScaledObject's `spec.triggers`:\n\n")
+	}
+	b.WriteString("| from (cron, UTC) | to (cron, UTC) | minimum replicas |\n|---|---|---|\n")
+	for _, t := range p.Triggers {
+		fmt.Fprintf(&b, "| `%s` | `%s` | %s |\n", t.Metadata["start"], t.Metadata["end"], t.Metadata["desiredReplicas"])
+	}
 	return b.String()
 }
 
@@ -408,9 +460,14 @@ func ScaleBody(f *ScaleFile, applied []scale.Proposal) string {
 	var b strings.Builder
 	b.WriteString("omen proposes these changes of scaling policies and container sizes. Each was made on the history before a held-out window and is judged on that window by a replay of the HPA controller (15 s sync, 10% tolerance, behaviour, stabilisation windows, pod start-up) over the workload's total load.\n\n")
 	for _, p := range applied {
-		fmt.Fprintf(&b, "### %s — %s\n\n`%s` %s/%s\n\n| field | from | to |\n|---|---|---|\n", p.Workload, p.Kind, p.Object.File, p.Object.Kind, p.Object.Name)
-		for _, c := range p.Changes {
-			fmt.Fprintf(&b, "| %s`%s` | %s | %s |\n", containerOf(c), c.Field, shownValue(c.From), shownValue(c.To))
+		fmt.Fprintf(&b, "### %s — %s\n\n`%s` %s/%s\n\n", p.Workload, p.Kind, p.Object.File, p.Object.Kind, p.Object.Name)
+		if p.Kind == scale.KindScheduleProposal {
+			b.WriteString(scheduleTable(p))
+		} else {
+			b.WriteString("| field | from | to |\n|---|---|---|\n")
+			for _, c := range p.Changes {
+				fmt.Fprintf(&b, "| %s`%s` | %s | %s |\n", containerOf(c), c.Field, shownValue(c.From), shownValue(c.To))
+			}
 		}
 		if p.Before != nil && p.After != nil && p.Before.Result != nil && p.After.Result != nil {
 			bf, af := p.Before.Result, p.After.Result

@@ -48,6 +48,13 @@ type Proposal struct {
 	Leaks []Leak `json:"leaks,omitempty"`
 	// Triggers are the KEDA cron triggers of a schedule proposal.
 	Triggers []CronTrigger `json:"triggers,omitempty"`
+	// MinReplicas is, for a schedule proposal, the minReplicas the HPA
+	// has outside its triggers: the proposed policy's.
+	MinReplicas int32 `json:"min_replicas,omitempty"`
+	// KubectlImage is, for an HPA's schedule written as a CronJob patch,
+	// the image its CronJobs run (ScheduleOptions.Image), so that omen pr
+	// writes the file omen scale wrote.
+	KubectlImage string `json:"kubectl_image,omitempty"`
 	// Observed compares the simulator's replay of the current policy with
 	// what the cluster ran on the held-out window (hpa).
 	Observed *Observed `json:"observed,omitempty"`

@@ -82,8 +82,8 @@ func proposeSchedule(w *Workload, h History, p Policy, profile [168]float64, tra
 	return &Proposal{
 		Workload: w.ID(), Kind: KindScheduleProposal, Object: w.Autoscaler.Object, Changes: []Change{},
 		Before: &Figures{Result: &before}, After: &Figures{Result: &after}, Window: win, ForecastOnly: true,
-		Triggers: cronTriggers(*best.p.Floor, p.MinReplicas),
-		Why: fmt.Sprintf("Forecast-only: a minimum of replicas by hour of the week for the recurring rises the HPA cannot follow (each hour's P90 peak over the training weeks, %s ahead so the pods are ready), as KEDA cron triggers (UTC). On the training weeks: %.0f → %.0f saturated minutes, %.0f → %.0f replica-hours; on the held-out window beside the proposed HPA alone: %.0f → %.0f saturated minutes, %.0f → %.0f replica-hours. Not written by --write.",
+		Triggers: cronTriggers(*best.p.Floor, p.MinReplicas), MinReplicas: p.MinReplicas,
+		Why: fmt.Sprintf("A minimum of replicas by hour of the week for the recurring rises the HPA cannot follow (each hour's P90 peak over the training weeks, %s ahead so the pods are ready), as KEDA cron triggers (UTC). On the training weeks: %.0f → %.0f saturated minutes, %.0f → %.0f replica-hours; on the held-out window beside the proposed HPA alone: %.0f → %.0f saturated minutes, %.0f → %.0f replica-hours.",
 			lead, base.SaturatedMinutes, best.res.SaturatedMinutes, base.ReplicaHours, best.res.ReplicaHours, before.SaturatedMinutes, after.SaturatedMinutes, before.ReplicaHours, after.ReplicaHours),
 	}
 }

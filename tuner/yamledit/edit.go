@@ -36,6 +36,9 @@ type edit struct {
 	mapping *yaml.Node // a mapping a pair is inserted into
 	after   int        // index of the pair it follows in mapping.Content/2; -1 first
 	pair    Pair
+
+	sequence *yaml.Node // a sequence an item is appended to
+	item     []Pair     // the appended item's pairs
 }
 
 // SetScalar queues replacing scalar n's value with value. The scalar keeps
@@ -190,25 +193,9 @@ func (f *File) Insert(m *yaml.Node, after string, p Pair) error {
 			return fmt.Errorf("%w: key %q in the mapping at line %d", ErrNotFound, after, m.Line)
 		}
 	}
-	end, err := f.nodeEnd(m.Content[2*idx+1])
+	at, eol, broken, err := f.after(m.Content[2*idx+1])
 	if err != nil {
 		return err
-	}
-	at, eol, broken := f.lineEnd(end)
-	if end > 0 && (f.src[end-1] == '\n' || f.src[end-1] == '\r') {
-		// A block scalar ends with its last line's break: insert right there.
-		at, eol, broken = end, string(f.src[end-1:end]), true
-		if end > 1 && f.src[end-2] == '\r' && f.src[end-1] == '\n' {
-			eol = "\r\n"
-		}
-	}
-	last := m.Content[2*idx+1]
-	for (last.Kind == yaml.MappingNode || last.Kind == yaml.SequenceNode) && last.Style&yaml.FlowStyle == 0 && len(last.Content) > 0 {
-		last = last.Content[len(last.Content)-1]
-	}
-	if !broken && last.Kind == yaml.ScalarNode && last.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
-		// A line break after the block's last line would join its value.
-		return fmt.Errorf("%w: the block scalar at line %d ends the file without a line break", ErrNotExact, last.Line)
 	}
 	indent := strings.Repeat(" ", m.Content[0].Column-1)
 	text := f.renderPair(m, p, indent, eol)
@@ -218,6 +205,89 @@ func (f *File) Insert(m *yaml.Node, after string, p Pair) error {
 		text = eol + strings.TrimSuffix(text, eol)
 	}
 	return f.queue(edit{start: at, end: at, text: text, mapping: m, after: idx, pair: p})
+}
+
+// after returns where lines inserted after node n go: the offset past the
+// line break ending n's last line, that line break, and false when the
+// file ends there without one.
+func (f *File) after(n *yaml.Node) (at int, eol string, broken bool, err error) {
+	end, err := f.nodeEnd(n)
+	if err != nil {
+		return 0, "", false, err
+	}
+	at, eol, broken = f.lineEnd(end)
+	if end > 0 && (f.src[end-1] == '\n' || f.src[end-1] == '\r') {
+		// A block scalar ends with its last line's break: insert right there.
+		at, eol, broken = end, string(f.src[end-1:end]), true
+		if end > 1 && f.src[end-2] == '\r' && f.src[end-1] == '\n' {
+			eol = "\r\n"
+		}
+	}
+	last := n
+	for (last.Kind == yaml.MappingNode || last.Kind == yaml.SequenceNode) && last.Style&yaml.FlowStyle == 0 && len(last.Content) > 0 {
+		last = last.Content[len(last.Content)-1]
+	}
+	if !broken && last.Kind == yaml.ScalarNode && last.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		// A line break after the block's last line would join its value.
+		return 0, "", false, fmt.Errorf("%w: the block scalar at line %d ends the file without a line break", ErrNotExact, last.Line)
+	}
+	return at, eol, broken, nil
+}
+
+// Append queues appending a mapping of the pairs item as the last item of
+// block sequence seq, on lines of its own: its dash in the column of the
+// sequence's dashes, its keys as far after the dash as the last item's
+// are, quoted as the last item's keys and values are (see Insert).
+// Flow sequences, empty sequences and items with no pairs are refused.
+func (f *File) Append(seq *yaml.Node, item []Pair) error {
+	if seq == nil || seq.Kind != yaml.SequenceNode {
+		return fmt.Errorf("%w: not a sequence", ErrNotFound)
+	}
+	if seq.Style&yaml.FlowStyle != 0 {
+		return fmt.Errorf("%w: line %d", ErrFlow, seq.Line)
+	}
+	if err := f.CheckEditable(seq); err != nil {
+		return err
+	}
+	if len(seq.Content) == 0 {
+		return fmt.Errorf("%w: empty sequence at line %d", ErrFlow, seq.Line)
+	}
+	if len(item) == 0 {
+		return fmt.Errorf("yamledit: line %d: an item with no pairs", seq.Line)
+	}
+	for _, p := range item {
+		if err := checkTags(p); err != nil {
+			return fmt.Errorf("yamledit: line %d: %w", seq.Line, err)
+		}
+	}
+	last := seq.Content[len(seq.Content)-1]
+	at, eol, broken, err := f.after(last)
+	if err != nil {
+		return err
+	}
+	style := &yaml.Node{Kind: yaml.MappingNode}
+	gap := 2
+	if last.Kind == yaml.MappingNode && last.Style&yaml.FlowStyle == 0 {
+		style = last
+		if d := last.Column - seq.Column; d > 0 {
+			gap = d
+		}
+	}
+	dash := strings.Repeat(" ", seq.Column-1)
+	indent := dash + strings.Repeat(" ", gap)
+	var b strings.Builder
+	for i, p := range item {
+		line := f.renderPair(style, p, indent, eol)
+		if i == 0 {
+			line = dash + "-" + strings.Repeat(" ", gap-1) + strings.TrimPrefix(line, indent)
+		}
+		b.WriteString(line)
+	}
+	text := b.String()
+	if !broken {
+		text = eol + strings.TrimSuffix(text, eol)
+	}
+	return f.queue(edit{start: at, end: at, text: text, sequence: seq, item: item})
 }
 
 // renderPair renders p as lines at indent.
@@ -435,9 +505,12 @@ func (f *File) verify(out []byte) error {
 	values := map[*yaml.Node]string{}
 	inserts := map[*yaml.Node][]edit{}
 	for _, e := range f.edits {
-		if e.mapping != nil {
+		switch {
+		case e.mapping != nil:
 			inserts[e.mapping] = append(inserts[e.mapping], e)
-		} else {
+		case e.sequence != nil:
+			inserts[e.sequence] = append(inserts[e.sequence], e)
+		default:
 			values[e.node] = e.value
 		}
 	}
@@ -470,6 +543,9 @@ func same(o, n *yaml.Node, values map[*yaml.Node]string, inserts map[*yaml.Node]
 		return fmt.Errorf("line %d: %q changed to %q", o.Line, o.Value, n.Value)
 	}
 	ins := inserts[o]
+	if o.Kind == yaml.SequenceNode {
+		return sameSequence(o, n, ins, values, inserts)
+	}
 	if len(n.Content) != len(o.Content)+2*len(ins) {
 		return fmt.Errorf("line %d: %d children instead of %d", o.Line, len(n.Content), len(o.Content)+2*len(ins))
 	}
@@ -496,6 +572,32 @@ func same(o, n *yaml.Node, values map[*yaml.Node]string, inserts map[*yaml.Node]
 		k++
 		if o.Kind == yaml.MappingNode && i%2 == 1 {
 			if err := insertAfter(i / 2); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// sameSequence compares original sequence o with edited sequence n: the
+// original items, then the appended ones.
+func sameSequence(o, n *yaml.Node, apps []edit, values map[*yaml.Node]string, inserts map[*yaml.Node][]edit) error {
+	if len(n.Content) != len(o.Content)+len(apps) {
+		return fmt.Errorf("line %d: %d items instead of %d", o.Line, len(n.Content), len(o.Content)+len(apps))
+	}
+	for i, c := range o.Content {
+		if err := same(c, n.Content[i], values, inserts); err != nil {
+			return err
+		}
+	}
+	slices.SortStableFunc(apps, func(a, b edit) int { return a.seq - b.seq })
+	for i, e := range apps {
+		v := n.Content[len(o.Content)+i]
+		if v.Kind != yaml.MappingNode || len(v.Content) != 2*len(e.item) {
+			return fmt.Errorf("line %d: appended item does not read back", v.Line)
+		}
+		for j, p := range e.item {
+			if err := samePair(p, v.Content[2*j], v.Content[2*j+1]); err != nil {
 				return err
 			}
 		}

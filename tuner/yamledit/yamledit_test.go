@@ -222,3 +222,95 @@ func TestInsertWritesTypedValuesPlain(t *testing.T) {
 	require.Equal(t, "spec:\n  scaleTargetRef: {kind: Deployment, name: web}\n  minReplicas: 2\n  maxReplicas: 4\n  behavior:\n    scaleDown:\n      stabilizationWindowSeconds: 600\n", string(out))
 	require.Error(t, f.Insert(spec, "", Pair{Key: "x", Value: "two", Tag: "!!int"}), "a value that is not an int")
 }
+
+func TestAppend(t *testing.T) {
+	cron := []Pair{{Key: "type", Value: "cron"}, {Key: "metadata", Pairs: []Pair{{Key: "start", Value: "45 8 * * 1"}, {Key: "desiredReplicas", Value: "12"}}}}
+	cases := []struct {
+		name, src string
+		item      []Pair
+		want      string
+	}{
+		{"after the last item, its keys as far from the dash", "r:\n  - type: cpu\n    metadata:\n      value: \"50\"\nz: 1\n", cron,
+			"r:\n  - type: cpu\n    metadata:\n      value: \"50\"\n  - type: cron\n    metadata:\n      start: 45 8 * * 1\n      desiredReplicas: \"12\"\nz: 1\n"},
+		{"an indentless sequence", "r:\n- a: 1\nz: 1\n", []Pair{{Key: "a", Value: "2"}}, "r:\n- a: 1\n- a: \"2\"\nz: 1\n"},
+		{"a wide gap after the dash", "r:\n  -   a: x\n      b: y\n", []Pair{{Key: "a", Value: "p"}, {Key: "b", Value: "q"}}, "r:\n  -   a: x\n      b: y\n  -   a: p\n      b: q\n"},
+		{"quoted like the last item", "r:\n  - \"a\": \"x\"\n", []Pair{{Key: "a", Value: "p"}}, "r:\n  - \"a\": \"x\"\n  - \"a\": \"p\"\n"},
+		{"after scalar items", "r:\n  - one\n  - two\n", []Pair{{Key: "a", Value: "p"}}, "r:\n  - one\n  - two\n  - a: p\n"},
+		{"CRLF", "r:\r\n  - a: 1\r\n", []Pair{{Key: "a", Value: "x"}}, "r:\r\n  - a: 1\r\n  - a: x\r\n"},
+		{"no final line break", "r:\n  - a: 1", []Pair{{Key: "a", Value: "x"}}, "r:\n  - a: 1\n  - a: x"},
+		{"after a comment on the last line", "r:\n  - a: 1 # one\n# end\n", []Pair{{Key: "a", Value: "x"}}, "r:\n  - a: 1 # one\n  - a: x\n# end\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f, err := Parse([]byte(c.src))
+			require.NoError(t, err)
+			require.NoError(t, f.Append(value(t, f, "r"), c.item))
+			out, err := f.Bytes()
+			require.NoError(t, err)
+			require.Equal(t, c.want, string(out))
+		})
+	}
+	t.Run("two items appended to one sequence keep their order", func(t *testing.T) {
+		f, err := Parse([]byte("r:\n  - a: 1\n"))
+		require.NoError(t, err)
+		require.NoError(t, f.Append(value(t, f, "r"), []Pair{{Key: "a", Value: "x"}}))
+		require.NoError(t, f.Append(value(t, f, "r"), []Pair{{Key: "a", Value: "y"}}))
+		out, err := f.Bytes()
+		require.NoError(t, err)
+		require.Equal(t, "r:\n  - a: 1\n  - a: x\n  - a: y\n", string(out))
+	})
+	t.Run("flow sequences, mappings and empty items are refused", func(t *testing.T) {
+		f, err := Parse([]byte("r: [1, 2]\nm:\n  a: 1\ns:\n  - a: 1\n"))
+		require.NoError(t, err)
+		require.ErrorIs(t, f.Append(value(t, f, "r"), []Pair{{Key: "a", Value: "x"}}), ErrFlow)
+		require.ErrorIs(t, f.Append(value(t, f, "m"), []Pair{{Key: "a", Value: "x"}}), ErrNotFound)
+		require.Error(t, f.Append(value(t, f, "s"), nil))
+	})
+	t.Run("a sequence under an anchor is refused", func(t *testing.T) {
+		f, err := Parse([]byte("r: &x\n  - a: 1\n"))
+		require.NoError(t, err)
+		require.Error(t, f.Append(value(t, f, "r"), []Pair{{Key: "a", Value: "x"}}))
+	})
+}
+
+func FuzzAppend(f *testing.F) {
+	f.Add("r:\n  - a: 1\n", "b", "x")
+	f.Add("r:\n- a: |\n    t\n", "c", "45 8 * * 1")
+	f.Add("r:\n  - 'a': 'q'\r\n", "k", "12")
+	f.Fuzz(func(t *testing.T, src, key, val string) {
+		y, err := Parse([]byte(src))
+		if err != nil || len(y.Docs()) == 0 || len(y.Docs()[0].Content) == 0 || y.Docs()[0].Content[0].Kind != yaml.MappingNode {
+			return
+		}
+		seq, _ := Get(y.Docs()[0].Content[0], "r")
+		if seq == nil || key == "" {
+			return
+		}
+		if y.Append(seq, []Pair{{Key: key, Value: val}}) != nil {
+			return
+		}
+		out, err := y.Bytes()
+		if err != nil {
+			return // refused by the read-back check, nothing written
+		}
+		// What Bytes returns reads back as the original plus the item.
+		g, err := Parse(out)
+		require.NoError(t, err)
+		s2, _ := Get(g.Docs()[0].Content[0], "r")
+		require.Len(t, s2.Content, len(seq.Content)+1)
+		last := s2.Content[len(s2.Content)-1]
+		require.Equal(t, yaml.MappingNode, last.Kind)
+		require.Equal(t, key, last.Content[0].Value)
+		require.Equal(t, val, last.Content[1].Value)
+		// The original bytes are all there, around one inserted run.
+		pre := 0
+		for pre < len(src) && out[pre] == src[pre] {
+			pre++
+		}
+		suf := 0
+		for suf < len(src)-pre && out[len(out)-1-suf] == src[len(src)-1-suf] {
+			suf++
+		}
+		require.Equal(t, len(src), pre+suf, "the original bytes changed")
+	})
+}
