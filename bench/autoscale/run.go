@@ -85,6 +85,9 @@ type Row struct {
 	Sizing *SizingRow `json:"sizing,omitempty"`
 	// Written counts the manifests written and read back strictly.
 	Written int `json:"written"`
+	// Schedules counts the schedules written as CronJob patches
+	// (scale.ScheduleManifest) and decoded strictly.
+	Schedules int `json:"schedules"`
 }
 
 // SizingRow is krr's simple strategy beside omen's for one container.
@@ -106,6 +109,8 @@ type Report struct {
 	LeakOK, Leaks              int
 	// Written is the number of manifests written; all decoded strictly.
 	Written int
+	// Schedules is the number of schedules written as CronJob patches.
+	Schedules int
 	Elapsed time.Duration
 	// CPU is the process CPU time of the run.
 	CPU time.Duration
@@ -172,6 +177,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		rep.Rows = append(rep.Rows, r)
 		rep.Written += r.Written
+		rep.Schedules += r.Schedules
 		switch {
 		case r.Verdict == "kept":
 			rep.Kept++
@@ -221,6 +227,19 @@ func one(o Options, i int, dir string) (Row, error) {
 	// Write what omen proposes, then read it back strictly.
 	src := w.Manifest
 	for _, p := range rep.Proposals {
+		if p.Kind == scale.KindScheduleProposal {
+			// As omen scale --schedule write writes it: a CronJob patch of
+			// the HPA's minReplicas, decoded strictly.
+			data, err := scale.ScheduleManifest(p, scale.ScheduleOptions{})
+			if err != nil {
+				return row, fmt.Errorf("schedule: %w", err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, scale.ScheduleFile(w.Name+".yaml", p)), data, 0o644); err != nil {
+				return row, err
+			}
+			row.Schedules++
+			continue
+		}
 		if p.ForecastOnly || len(p.Changes) == 0 {
 			continue
 		}
@@ -396,7 +415,7 @@ func (r *Report) Markdown() string {
 		set = "the independent suite (never tuned on; pods ready 30 s to 3 min after creation; judge with a 15 s metrics delay)"
 	}
 	fmt.Fprintf(&b, "Seed %d, %d workloads of %s, %d weeks each, the last %s held out.\n\n", r.Options.Seed, len(r.Rows), set, r.Options.Weeks, r.Options.HoldOut)
-	fmt.Fprintf(&b, "| workload | current | proposed | saturated min before → after | replica-hours before → after | verdict | with the forecast-only schedule |\n|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| workload | current | proposed | saturated min before → after | replica-hours before → after | verdict | with the schedule (--schedule write) |\n|---|---|---|---|---|---|---|\n")
 	var sb, sa, rb, ra float64
 	for _, row := range r.Rows {
 		sched := "–"
@@ -419,7 +438,7 @@ func (r *Report) Markdown() string {
 		}
 		fmt.Fprintf(&b, "| %s | %s / %s / %s | %s / %s / %s | %s |\n", row.Workload, s.KrrCPU, s.KrrMemoryRequest, s.KrrMemoryLimit, s.OmenCPU, s.OmenMemoryRequest, s.OmenMemoryLimit, s.Note)
 	}
-	fmt.Fprintf(&b, "\nLeaking containers: %d, of which %d got no proposal of a bigger memory limit alone. Manifests written: %d, every one read back and decoded strictly, and differing from the original only in the changed values' bytes (scale.CheckDiff). Wall %s, CPU %s.\n",
-		r.Leaks, r.LeakOK, r.Written, r.Elapsed.Round(time.Second), r.CPU.Round(time.Second))
+	fmt.Fprintf(&b, "\nLeaking containers: %d, of which %d got no proposal of a bigger memory limit alone. Manifests written: %d, every one read back and decoded strictly, and differing from the original only in the changed values' bytes (scale.CheckDiff); schedules written as CronJob patches of minReplicas (--schedule write): %d, every one decoded strictly. Wall %s, CPU %s.\n",
+		r.Leaks, r.LeakOK, r.Written, r.Schedules, r.Elapsed.Round(time.Second), r.CPU.Round(time.Second))
 	return b.String()
 }
