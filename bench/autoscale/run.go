@@ -111,7 +111,7 @@ type Report struct {
 	Written int
 	// Schedules is the number of schedules written as CronJob patches.
 	Schedules int
-	Elapsed time.Duration
+	Elapsed   time.Duration
 	// CPU is the process CPU time of the run.
 	CPU time.Duration
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,6 +86,43 @@ func TestScaleWritesTheScheduleOnlyWhenAsked(t *testing.T) {
 				require.NoError(t, err)
 			}
 		}
+	})
+	t.Run("with --schedule write a ScaledObject gets the cron triggers appended", func(t *testing.T) {
+		src := string(w.Manifest)
+		i := strings.Index(src, "apiVersion: autoscaling/v2")
+		require.Positive(t, i)
+		keda := src[:i] + "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata:\n  name: " + w.Name + "\n  namespace: bench\nspec:\n" +
+			"  scaleTargetRef:\n    name: " + w.Name + "\n  minReplicaCount: 3\n  maxReplicaCount: 17\n  triggers:\n    - type: cpu\n      metricType: Utilization\n      metadata:\n        value: \"70\"\n"
+		kdir := filepath.Join(dir, "keda")
+		require.NoError(t, os.MkdirAll(kdir, 0o755))
+		orig := filepath.Join(kdir, w.Name+".yaml")
+		require.NoError(t, os.WriteFile(orig, []byte(keda), 0o644))
+		out := filepath.Join(dir, "keda-out")
+		kargs := slices.Clone(args)
+		kargs[slices.Index(kargs, manifests)] = kdir
+		code, stdout, stderr := run(t, nil, append(kargs, "--write", out, "--schedule", "write")...)
+		require.Equal(t, ExitOK, code, stderr)
+		var rep scaleReport
+		require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
+		p := schedule(rep)
+		require.False(t, p.ForecastOnly)
+		require.Equal(t, scale.KindScaledObject, p.Object.Kind)
+		edited, err := os.ReadFile(filepath.Join(out, w.Name+".yaml"))
+		require.NoError(t, err)
+		require.Contains(t, string(edited), "name: omen-schedule-1")
+		require.Equal(t, len(p.Triggers), strings.Count(string(edited), "- type: cron"))
+		// The proposals' changes and the triggers appended, in order:
+		// nothing else.
+		want := []byte(keda)
+		for _, q := range rep.Proposals {
+			if q.Kind == scale.KindScheduleProposal || len(q.Changes) > 0 {
+				want, err = scale.ApplyProposal(want, q)
+				require.NoError(t, err)
+			}
+		}
+		require.Equal(t, string(want), string(edited))
+		_, err = scale.Read([]string{filepath.Join(out, w.Name+".yaml")}, scale.ReadOptions{})
+		require.NoError(t, err)
 	})
 	t.Run("--schedule write without --write is a usage error", func(t *testing.T) {
 		code, _, stderr := run(t, nil, append(args, "--schedule", "write")...)
