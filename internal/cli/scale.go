@@ -73,12 +73,14 @@ and decoded strictly. With --schedule write it writes the schedules too: a Scale
 the cron triggers appended to spec.triggers (named omen-schedule-N); an HPA gets a file of its
 own beside its manifest, NAME.omen-schedule.yaml: a ServiceAccount allowed to patch that HPA
 and CronJobs (UTC) running kubectl patch on its minReplicas at each change of the schedule,
-with comments saying what GitOps controllers must ignore and how to remove it. JSON: {"proposals": [{"workload", "kind", "object", "changes":
-[{"field", "container", "from", "to"}], "before", "after", "window", "why", …}],
-"skipped": [{"workload", "reason"}]}.`,
+with comments saying what GitOps controllers must ignore and how to remove it.
+
+JSON: {"proposals": [{"workload", "kind", "object", "changes": [{"field", "container", "from",
+"to"}], "before", "after", "window", "why", …}], "skipped": [{"workload", "reason"}]}.`,
 		Example: `  omen scale --prometheus http://prometheus:9090 --manifests deploy/ --range 28d
   omen scale --prometheus http://vm:8428 --manifests deploy/ --workload shop/web --write out/ --format json
-  omen scale --input history.om --manifests deploy/ --at 2026-11-01T00:00:00Z --format markdown`,
+  omen scale --input history.om --manifests deploy/ --at 2026-11-01T00:00:00Z --format markdown
+  omen scale --prometheus http://vm:8428 --manifests deploy/ --schedule write --write out/`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runScale(cmd.Context(), g, o)
