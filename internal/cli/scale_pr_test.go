@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/omenhq/omen/bench/autoscale"
-	"github.com/omenhq/omen/internal/seriesio"
 	"github.com/omenhq/omen/internal/testrig"
 	"github.com/omenhq/omen/series"
 	"github.com/omenhq/omen/tuner/scale"
@@ -38,10 +37,7 @@ func TestScaleJSONBecomesABranchThroughPR(t *testing.T) {
 	work := filepath.Join(dir, "work")
 	testrig.Git(t, "", "clone", "--quiet", bare, work)
 	export := filepath.Join(dir, "history.om")
-	f, err := os.Create(export)
-	require.NoError(t, err)
-	require.NoError(t, seriesio.WriteOpenMetrics(f, ss))
-	require.NoError(t, f.Close())
+	writeOpenMetricsFile(t, export, ss)
 
 	end := autoscale.Start.Add(weeks * 7 * 24 * time.Hour).Format(time.RFC3339)
 	code, stdout, stderr := run(t, nil, "scale", "--manifests", filepath.Join(work, "deploy"), "--range", "21d", "--step", "5m", "--hold-out", "7d",
@@ -96,10 +92,7 @@ func TestAWrittenScheduleBecomesPartOfTheBranch(t *testing.T) {
 	work := filepath.Join(dir, "work")
 	testrig.Git(t, "", "clone", "--quiet", bare, work)
 	export := filepath.Join(dir, "history.om")
-	f, err := os.Create(export)
-	require.NoError(t, err)
-	require.NoError(t, seriesio.WriteOpenMetrics(f, autoscale.Series(w, 5*time.Minute)))
-	require.NoError(t, f.Close())
+	writeOpenMetricsFile(t, export, autoscale.Series(w, 5*time.Minute))
 
 	end := autoscale.Start.Add(weeks * 7 * 24 * time.Hour).Format(time.RFC3339)
 	out := filepath.Join(dir, "out")

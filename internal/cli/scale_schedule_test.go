@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/omenhq/omen/bench/autoscale"
-	"github.com/omenhq/omen/internal/seriesio"
 	"github.com/omenhq/omen/tuner/scale"
 )
 
@@ -31,10 +30,7 @@ func TestScaleWritesTheScheduleOnlyWhenAsked(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(manifests, w.Name+".yaml"), w.Manifest, 0o644))
 	export := filepath.Join(dir, "history.om")
-	f, err := os.Create(export)
-	require.NoError(t, err)
-	require.NoError(t, seriesio.WriteOpenMetrics(f, autoscale.Series(w, 5*time.Minute)))
-	require.NoError(t, f.Close())
+	writeOpenMetricsFile(t, export, autoscale.Series(w, 5*time.Minute))
 	end := autoscale.Start.Add(weeks * 7 * 24 * time.Hour).Format(time.RFC3339)
 	args := []string{"scale", "--input", export, "--manifests", manifests, "--range", "21d", "--step", "5m", "--hold-out", "7d", "--startup-delay", "90s", "--at", end, "--format", "json"}
 

@@ -43,10 +43,7 @@ func TestScaleOnVictoriaMetrics(t *testing.T) {
 	vm := testrig.VictoriaMetrics(t, ss)
 	waitForSeries(t, vm.URL, len(ss), autoscale.Start, autoscale.Start.Add(weeks*7*24*time.Hour))
 	export := filepath.Join(dir, "history.om")
-	f, err := os.Create(export)
-	require.NoError(t, err)
-	require.NoError(t, seriesio.WriteOpenMetrics(f, ss))
-	require.NoError(t, f.Close())
+	writeOpenMetricsFile(t, export, ss)
 
 	end := autoscale.Start.Add(weeks * 7 * 24 * time.Hour).Format(time.RFC3339)
 	args := []string{"scale", "--manifests", manifests, "--range", "21d", "--step", "5m", "--hold-out", "7d", "--startup-delay", "90s", "--at", end, "--format", "json"}
@@ -114,6 +111,16 @@ func TestScaleOnVictoriaMetrics(t *testing.T) {
 	a, _ := json.Marshal(rep)
 	b, _ := json.Marshal(rep2)
 	require.JSONEq(t, string(a), string(b))
+}
+
+// writeOpenMetricsFile writes ss to path as OpenMetrics text, as omen
+// reads it with --input.
+func writeOpenMetricsFile(t *testing.T, path string, ss []series.Series) {
+	t.Helper()
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	require.NoError(t, seriesio.WriteOpenMetrics(f, ss))
+	require.NoError(t, f.Close())
 }
 
 // waitForSeries waits until VictoriaMetrics lists n series: on a loaded

@@ -223,11 +223,7 @@ func findDoc(f *yamledit.File, obj Ref) (int, *yaml.Node, error) {
 // a values file), and decoded, it must equal the original decoded with
 // the changes made — nothing else may differ.
 func Edit(src []byte, obj Ref, changes []Change) ([]byte, error) {
-	f, err := yamledit.Parse(src)
-	if err != nil {
-		return nil, fmt.Errorf("scale: %s: %w", obj.File, err)
-	}
-	doc, root, err := findDoc(f, obj)
+	f, doc, root, err := openObject(src, obj)
 	if err != nil {
 		return nil, err
 	}
@@ -260,15 +256,11 @@ func Edit(src []byte, obj Ref, changes []Change) ([]byte, error) {
 	if len(edits) == 0 {
 		return nil, fmt.Errorf("%w: %s %s in %s", ErrApplied, obj.Kind, obj.Name, obj.File)
 	}
-	out, err := f.Bytes()
+	out, g, err := edited(f, obj)
 	if err != nil {
-		return nil, fmt.Errorf("scale: %s: %w", obj.File, err)
+		return nil, err
 	}
 	// The check: strict decoding, and nothing but the changes differs.
-	g, err := yamledit.Parse(out)
-	if err != nil {
-		return nil, fmt.Errorf("scale: %s: the edited file does not parse: %w", obj.File, err)
-	}
 	before, err := decodedMap(f.Docs()[doc], obj.Kind)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s %s: %w", obj.File, obj.Kind, obj.Name, err)
@@ -290,6 +282,34 @@ func Edit(src []byte, obj Ref, changes []Change) ([]byte, error) {
 		return nil, fmt.Errorf("%s %s: the edited file would not be accepted: %w", obj.Kind, obj.Name, err)
 	}
 	return out, nil
+}
+
+// openObject parses src and finds the document of obj in it (its index
+// and root mapping).
+func openObject(src []byte, obj Ref) (*yamledit.File, int, *yaml.Node, error) {
+	f, err := yamledit.Parse(src)
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("scale: %s: %w", obj.File, err)
+	}
+	doc, root, err := findDoc(f, obj)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	return f, doc, root, nil
+}
+
+// edited returns the bytes of f with its queued edits and those bytes
+// parsed again, for the checks that follow an edit.
+func edited(f *yamledit.File, obj Ref) ([]byte, *yamledit.File, error) {
+	out, err := f.Bytes()
+	if err != nil {
+		return nil, nil, fmt.Errorf("scale: %s: %w", obj.File, err)
+	}
+	g, err := yamledit.Parse(out)
+	if err != nil {
+		return nil, nil, fmt.Errorf("scale: %s: the edited file does not parse: %w", obj.File, err)
+	}
+	return out, g, nil
 }
 
 func line(n, root *yaml.Node) int {

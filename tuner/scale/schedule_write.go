@@ -422,11 +422,7 @@ func EditSchedule(src []byte, p Proposal) ([]byte, error) {
 	if len(p.Triggers) == 0 {
 		return nil, fmt.Errorf("%w: %s: no triggers", ErrSchedule, p.Workload)
 	}
-	f, err := yamledit.Parse(src)
-	if err != nil {
-		return nil, fmt.Errorf("scale: %s: %w", obj.File, err)
-	}
-	doc, root, err := findDoc(f, obj)
+	f, doc, root, err := openObject(src, obj)
 	if err != nil {
 		return nil, err
 	}
@@ -471,13 +467,9 @@ func EditSchedule(src []byte, p Proposal) ([]byte, error) {
 		}
 		added = append(added, ScaleTrigger{Type: "cron", Name: name, Metadata: maps.Clone(t.Metadata)})
 	}
-	out, err := f.Bytes()
+	out, g, err := edited(f, obj)
 	if err != nil {
-		return nil, fmt.Errorf("scale: %s: %w", obj.File, err)
-	}
-	g, err := yamledit.Parse(out)
-	if err != nil {
-		return nil, fmt.Errorf("scale: %s: the edited file does not parse: %w", obj.File, err)
+		return nil, err
 	}
 	decode := func(d *yaml.Node) (*ScaledObject, error) {
 		b, err := docBytes(d)
