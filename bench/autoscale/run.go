@@ -306,34 +306,29 @@ func one(o Options, i int, dir string) (Row, error) {
 
 // scheduleOf reads a schedule proposal's KEDA cron triggers back into a
 // minimum of replicas by hour of the week, as the judge applies them: each
-// trigger's replicas from its start to its end (minute resolution is
-// rounded to the hours it covers, the start's hour included).
+// trigger's replicas over each of its spans (scale.TriggerSpans; minute
+// resolution is rounded to the hours it covers, the start's hour
+// included).
 func scheduleOf(p scale.Proposal) *scale.Schedule {
 	var s scale.Schedule
 	for _, t := range p.Triggers {
-		var sm, sh, sd, em, eh, ed int
-		if _, err := fmt.Sscanf(t.Metadata["start"], "%d %d * * %d", &sm, &sh, &sd); err != nil {
-			continue
-		}
-		if _, err := fmt.Sscanf(t.Metadata["end"], "%d %d * * %d", &em, &eh, &ed); err != nil {
+		spans, err := scale.TriggerSpans(t)
+		if err != nil {
 			continue
 		}
 		var n int32
 		fmt.Sscan(t.Metadata["desiredReplicas"], &n)
-		// Cron days: 0 is Sunday; hours of the week: Monday 00:00 is 0.
-		from := ((sd+6)%7)*24*60 + sh*60 + sm
-		to := ((ed+6)%7)*24*60 + eh*60 + em
-		if to <= from {
-			to += 7 * 24 * 60
-		}
-		lead := 0
-		if from%60 != 0 {
-			lead = 60 - from%60
-		}
-		s.Lead = max(s.Lead, time.Duration(lead)*time.Minute)
-		for m := from + lead; m < to; m += 60 {
-			h := (m / 60) % 168
-			s.Min[h] = max(s.Min[h], n)
+		for _, sp := range spans {
+			from, to := sp[0], sp[1]
+			lead := 0
+			if from%60 != 0 {
+				lead = 60 - from%60
+			}
+			s.Lead = max(s.Lead, time.Duration(lead)*time.Minute)
+			for m := from + lead; m < to; m += 60 {
+				h := (m / 60) % 168
+				s.Min[h] = max(s.Min[h], n)
+			}
 		}
 	}
 	return &s

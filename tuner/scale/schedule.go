@@ -118,11 +118,17 @@ func hourLevels(load []float64, start time.Time, step time.Duration) [168]float6
 	return out
 }
 
-// cronTriggers turns a schedule into KEDA cron triggers: one per run of
-// hours of one day whose floors differ by at most one (the run's largest),
-// starting s.Lead before the run's first hour.
+// cronTriggers turns a schedule into KEDA cron triggers: a run of hours
+// of one day whose floors differ by at most one (the run's largest) is
+// active from s.Lead before its first hour to the end of its last, and the
+// runs of different days at the same times with the same replicas are one
+// trigger with a list of weekdays ("1-5").
 func cronTriggers(s Schedule, minR int32) []CronTrigger {
-	var out []CronTrigger
+	type run struct {
+		from, to int // minutes of the week, to > from
+		n        int32
+	}
+	var runs []run
 	lead := int(s.Lead / time.Minute)
 	for d := range 7 {
 		h := 0
@@ -141,18 +147,42 @@ func cronTriggers(s Schedule, minR int32) []CronTrigger {
 				top = max(top, u)
 				end++
 			}
-			dow := (d + 1) % 7 // cron: 0 is Sunday; d 0 is Monday
-			endSpec := fmt.Sprintf("0 %d * * %d", end, dow)
-			if end == 24 {
-				endSpec = fmt.Sprintf("59 23 * * %d", dow)
-			}
-			m := ((d*24+h)*60 - lead + 7*1440) % (7 * 1440)
-			sd, sh, sm := m/1440, (m%1440)/60, m%60
-			out = append(out, CronTrigger{Type: "cron", Metadata: map[string]string{
-				"timezone": "UTC", "start": fmt.Sprintf("%d %d * * %d", sm, sh, (sd+1)%7), "end": endSpec, "desiredReplicas": fmt.Sprint(top),
-			}})
+			runs = append(runs, run{from: (d*24+h)*60 - lead, to: (d*24 + end) * 60, n: top})
 			h = end
 		}
+	}
+	// Group by the times of day, the day the run ends after its start and
+	// the replicas; each group is one trigger over its days.
+	type key struct {
+		start, end, span int
+		n                int32
+	}
+	var keys []key
+	days := map[key][]int{}
+	for _, r := range runs {
+		from := (r.from + minutesPerWeek) % minutesPerWeek
+		k := key{start: from % 1440, end: r.to % 1440, span: r.to/1440 - r.from/1440, n: r.n}
+		if r.from < 0 {
+			k.span = r.to/1440 + 1
+		}
+		if _, ok := days[k]; !ok {
+			keys = append(keys, k)
+		}
+		days[k] = append(days[k], from/1440)
+	}
+	out := make([]CronTrigger, 0, len(keys))
+	for _, k := range keys {
+		ds := days[k]
+		ends := make([]int, len(ds))
+		for i, d := range ds {
+			ends[i] = (d + k.span) % 7
+		}
+		out = append(out, CronTrigger{Type: "cron", Metadata: map[string]string{
+			"timezone":        "UTC",
+			"start":           fmt.Sprintf("%d %d * * %s", k.start%60, k.start/60, cronDays(ds)),
+			"end":             fmt.Sprintf("%d %d * * %s", k.end%60, k.end/60, cronDays(ends)),
+			"desiredReplicas": fmt.Sprint(k.n),
+		}})
 	}
 	return out
 }

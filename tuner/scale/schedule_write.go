@@ -51,38 +51,30 @@ const minutesPerWeek = 7 * 24 * 60
 // ScheduleSteps returns the changes of the minimum of replicas the
 // triggers of a schedule proposal make over a week, in minute order: at
 // each minute m the minimum is max(base, the desiredReplicas of every
-// trigger whose [start, end) holds m), as KEDA applies cron triggers
+// trigger active at m; see TriggerSpans), as KEDA applies cron triggers
 // beside an HPA whose minReplicas is base. Replaying the steps from any
 // minute gives the same minimum at every minute of the week. It fails on
-// a trigger whose start or end is not "M H * * D" or whose desiredReplicas
-// is not a positive integer.
+// a trigger TriggerSpans refuses or whose desiredReplicas is not a
+// positive integer.
 func ScheduleSteps(triggers []CronTrigger, base int32) ([]Step, error) {
 	var week [minutesPerWeek]int32
 	for i := range week {
 		week[i] = base
 	}
 	for i, t := range triggers {
-		from, err := weekMinute(t.Metadata["start"])
-		if err != nil {
-			return nil, fmt.Errorf("%w: trigger %d: start: %v", ErrSchedule, i+1, err)
-		}
-		to, err := weekMinute(t.Metadata["end"])
-		if err != nil {
-			return nil, fmt.Errorf("%w: trigger %d: end: %v", ErrSchedule, i+1, err)
-		}
 		n, err := strconv.ParseInt(t.Metadata["desiredReplicas"], 10, 32)
 		if err != nil || n < 1 {
 			return nil, fmt.Errorf("%w: trigger %d: desiredReplicas %q: want a positive integer", ErrSchedule, i+1, t.Metadata["desiredReplicas"])
 		}
-		if tz := t.Metadata["timezone"]; tz != "" && tz != "UTC" && tz != "Etc/UTC" {
-			return nil, fmt.Errorf("%w: trigger %d: timezone %q: want UTC", ErrSchedule, i+1, tz)
+		spans, err := TriggerSpans(t)
+		if err != nil {
+			return nil, fmt.Errorf("%w: trigger %d: %v", ErrSchedule, i+1, err)
 		}
-		if to <= from {
-			to += minutesPerWeek
-		}
-		for m := from; m < to; m++ {
-			k := m % minutesPerWeek
-			week[k] = max(week[k], int32(n))
+		for _, sp := range spans {
+			for m := sp[0]; m < sp[1]; m++ {
+				k := m % minutesPerWeek
+				week[k] = max(week[k], int32(n))
+			}
 		}
 	}
 	var out []Step
@@ -95,22 +87,82 @@ func ScheduleSteps(triggers []CronTrigger, base int32) ([]Step, error) {
 	return out, nil
 }
 
-var cronSpec = regexp.MustCompile(`^(\d{1,2}) (\d{1,2}) \* \* (\d)$`)
+// TriggerSpans returns the minutes of the week (UTC; Monday 00:00 is 0)
+// a KEDA cron trigger is active: from each instant its start expression
+// names to the first instant its end expression names after it, as
+// [from, to) with to > from (to may pass the week's end: it wraps). Start
+// and end are "M H * * D" with D a weekday (0 is Sunday, 7 too), a list
+// and ranges of them ("1-5", "0,6") or *; the timezone must be UTC.
+func TriggerSpans(t CronTrigger) ([][2]int, error) {
+	if tz := t.Metadata["timezone"]; tz != "" && tz != "UTC" && tz != "Etc/UTC" {
+		return nil, fmt.Errorf("timezone %q: want UTC", tz)
+	}
+	starts, err := weekMinutes(t.Metadata["start"])
+	if err != nil {
+		return nil, fmt.Errorf("start: %v", err)
+	}
+	ends, err := weekMinutes(t.Metadata["end"])
+	if err != nil {
+		return nil, fmt.Errorf("end: %v", err)
+	}
+	var out [][2]int
+	for _, from := range starts {
+		to := -1
+		for _, e := range ends {
+			if e <= from {
+				e += minutesPerWeek
+			}
+			if to < 0 || e < to {
+				to = e
+			}
+		}
+		out = append(out, [2]int{from, to})
+	}
+	return out, nil
+}
 
-// weekMinute reads "M H * * D" (cron: D 0 is Sunday) as a minute of the
-// week from Monday 00:00.
-func weekMinute(s string) (int, error) {
+var cronSpec = regexp.MustCompile(`^(\d{1,2}) (\d{1,2}) \* \* ([0-7*](?:[-,][0-7])*)$`)
+
+// weekMinutes reads "M H * * D" (cron: D 0 or 7 is Sunday; a list, ranges
+// or *) as the minutes of the week from Monday 00:00 it names, sorted.
+func weekMinutes(s string) ([]int, error) {
 	m := cronSpec.FindStringSubmatch(s)
 	if m == nil {
-		return 0, fmt.Errorf("%q: want \"minute hour * * weekday\"", s)
+		return nil, fmt.Errorf("%q: want \"minute hour * * weekdays\"", s)
 	}
 	mi, _ := strconv.Atoi(m[1])
 	h, _ := strconv.Atoi(m[2])
-	d, _ := strconv.Atoi(m[3])
-	if mi > 59 || h > 23 || d > 6 {
-		return 0, fmt.Errorf("%q: out of range", s)
+	if mi > 59 || h > 23 {
+		return nil, fmt.Errorf("%q: out of range", s)
 	}
-	return ((d+6)%7)*1440 + h*60 + mi, nil
+	var days [7]bool
+	if m[3] == "*" {
+		days = [7]bool{true, true, true, true, true, true, true}
+	} else {
+		for _, part := range strings.Split(m[3], ",") {
+			lo, hi, isRange := strings.Cut(part, "-")
+			a, err1 := strconv.Atoi(lo)
+			b := a
+			var err2 error
+			if isRange {
+				b, err2 = strconv.Atoi(hi)
+			}
+			if err1 != nil || err2 != nil || a > 7 || b > 7 || b < a {
+				return nil, fmt.Errorf("%q: weekdays %q", s, m[3])
+			}
+			for d := a; d <= b; d++ {
+				days[d%7] = true
+			}
+		}
+	}
+	var out []int
+	for d, on := range days {
+		if on {
+			out = append(out, ((d+6)%7)*1440+h*60+mi)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 // ScheduleFile returns where a schedule proposal for an HPA is written,

@@ -32,6 +32,19 @@ func TestScheduleSteps(t *testing.T) {
 			[]scale.Step{{Minute: tue + 8*60, Replicas: 5}, {Minute: tue + 9*60, Replicas: 9}, {Minute: tue + 11*60, Replicas: 2}}},
 		{"a trigger below the base changes nothing",
 			[]scale.CronTrigger{cron("0 8 * * 2", "0 10 * * 2", "3")}, 4, nil},
+		{"a trigger over a list of days is active on each of them",
+			[]scale.CronTrigger{cron("0 8 * * 1,3-4", "30 8 * * 1,3-4", "4")}, 2,
+			[]scale.Step{{Minute: mon + 8*60, Replicas: 4}, {Minute: mon + 8*60 + 30, Replicas: 2},
+				{Minute: 2*1440 + 8*60, Replicas: 4}, {Minute: 2*1440 + 8*60 + 30, Replicas: 2},
+				{Minute: 3*1440 + 8*60, Replicas: 4}, {Minute: 3*1440 + 8*60 + 30, Replicas: 2}}},
+		{"every day is *",
+			[]scale.CronTrigger{cron("0 12 * * *", "0 13 * * *", "3")}, 2, func() []scale.Step {
+				var out []scale.Step
+				for d := range 7 {
+					out = append(out, scale.Step{Minute: d*1440 + 12*60, Replicas: 3}, scale.Step{Minute: d*1440 + 13*60, Replicas: 2})
+				}
+				return out
+			}()},
 		{"a trigger across Sunday midnight wraps to Monday",
 			[]scale.CronTrigger{cron("30 23 * * 0", "0 1 * * 1", "7")}, 2,
 			[]scale.Step{{Minute: mon + 60, Replicas: 2}, {Minute: sun + 23*60 + 30, Replicas: 7}}},

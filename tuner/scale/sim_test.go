@@ -286,8 +286,46 @@ func TestCronTriggersGroupTheHoursOfADay(t *testing.T) {
 	got := cronTriggers(s, 2)
 	require.Equal(t, []CronTrigger{
 		{Type: "cron", Metadata: map[string]string{"timezone": "UTC", "start": "0 8 * * 1", "end": "0 12 * * 1", "desiredReplicas": "6"}},
-		{Type: "cron", Metadata: map[string]string{"timezone": "UTC", "start": "0 23 * * 0", "end": "59 23 * * 0", "desiredReplicas": "3"}},
+		{Type: "cron", Metadata: map[string]string{"timezone": "UTC", "start": "0 23 * * 0", "end": "0 0 * * 1", "desiredReplicas": "3"}},
 	}, got)
+}
+
+func TestCronTriggersShareTheDaysOfTheSameTimes(t *testing.T) {
+	var s Schedule
+	s.Lead = 3 * time.Minute
+	for d := range 5 { // Monday to Friday 09:00–10:00 at 8, and midnight–01:00 at 4
+		s.Min[d*24+9] = 8
+		s.Min[d*24] = 4
+	}
+	s.Min[5*24+9] = 7 // Saturday 09:00 at 7
+	got := cronTriggers(s, 2)
+	require.Equal(t, []CronTrigger{
+		{Type: "cron", Metadata: map[string]string{"timezone": "UTC", "start": "57 23 * * 0-4", "end": "0 1 * * 1-5", "desiredReplicas": "4"}},
+		{Type: "cron", Metadata: map[string]string{"timezone": "UTC", "start": "57 8 * * 1-5", "end": "0 10 * * 1-5", "desiredReplicas": "8"}},
+		{Type: "cron", Metadata: map[string]string{"timezone": "UTC", "start": "57 8 * * 6", "end": "0 10 * * 6", "desiredReplicas": "7"}},
+	}, got)
+	// Read back, the triggers are the schedule: each hour's minimum from
+	// the lead before it.
+	steps, err := ScheduleSteps(got, 2)
+	require.NoError(t, err)
+	var week [minutesPerWeek]int32
+	cur := steps[len(steps)-1].Replicas
+	j := 0
+	for m := range minutesPerWeek {
+		if j < len(steps) && steps[j].Minute == m {
+			cur = steps[j].Replicas
+			j++
+		}
+		week[m] = cur
+	}
+	for h := range 168 {
+		want := max(s.Min[h], 2)
+		at := (h*60 + 30) % minutesPerWeek // the middle of the hour
+		require.Equal(t, want, week[at], "hour %d", h)
+		if s.Min[h] > 2 {
+			require.Equal(t, s.Min[h], week[(h*60-3+minutesPerWeek)%minutesPerWeek], "hour %d from 3 minutes before", h)
+		}
+	}
 }
 
 func TestQuantitiesAreRoundedUpAndWrittenAsKubernetesWrites(t *testing.T) {
