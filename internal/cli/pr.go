@@ -65,7 +65,9 @@ request's body.
 The JSON of omen scale is delivered the same way (branch omen/scale-<hash of the objects and
 fields>): each proposal's manifest or values file, its path relative to the repository root
 (run omen scale at the root with relative --manifests), edited with the minimal editor and
-read back strictly into the Kubernetes types; forecast-only proposals are never applied.`,
+read back strictly into the Kubernetes types; forecast-only proposals are never applied. A
+schedule omen scale wrote (--schedule write) is delivered as it wrote it: a ScaledObject's
+appended cron triggers, or an HPA's CronJob patch, NAME.omen-schedule.yaml beside it.`,
 		Example: `  omen tune --prometheus http://prometheus:9090 --rules rules/ --incidents pirs/ --start -12w --end now > proposals.json
   omen pr --repo . --proposals proposals.json --dry-run
   omen pr --repo https://github.com/acme/rules.git --proposals proposals.json --forge github --token-file /run/secrets/github

@@ -17,6 +17,14 @@
 // applies a proposal's changes to a file with the minimal editor
 // (tuner/yamledit) and checks the result by strict decoding.
 //
+// A schedule proposal is written on request: EditSchedule appends its cron
+// triggers to a ScaledObject (ApplyProposal chooses Edit or EditSchedule),
+// and ScheduleManifest writes an HPA's as a documented CronJob patch of its
+// minReplicas, a file of its own (ScheduleFile) whose every document
+// decodes strictly (CheckScheduleManifest). ScheduleSteps and TriggerSpans
+// read the triggers back as the minimum they make at each minute of the
+// week.
+//
 // # Delivery
 //
 // A Proposal is data — the object (file, document, kind, name), the fields
@@ -25,8 +33,8 @@
 // the same ErrApplied and ErrStale. `omen pr` delivers the JSON of omen
 // scale (internal/delivery's DeliverManifests): Edit per proposal, Read as
 // the check of an edited file, a branch omen/scale-<hash of the objects
-// and fields>; forecast-only proposals and proposals without changes are
-// never applied. CheckDiff is the byte-level check of a written manifest:
+// and fields>; forecast-only proposals and proposals without changes
+// (schedules aside) are never applied. CheckDiff is the byte-level check of a written manifest:
 // only the changed values' bytes differ.
 //
 // The package is a library: it never prints and imports nothing of

@@ -58,8 +58,9 @@ type Proposal struct {
 	// Observed compares the simulator's replay of the current policy with
 	// what the cluster ran on the held-out window (hpa).
 	Observed *Observed `json:"observed,omitempty"`
-	// ForecastOnly marks a proposal that is reported and never written
-	// (the predictive schedule, until it has proved itself).
+	// ForecastOnly marks a proposal that is reported and not written: the
+	// predictive schedule, until it is asked for (omen scale --schedule
+	// write clears it on the schedules it writes).
 	ForecastOnly bool `json:"forecast_only,omitempty"`
 }
 
