@@ -51,7 +51,18 @@
 //     standard deviations apart at the break; the trend is then refitted
 //     on the data after the break (after a day, or after 12 hours when the
 //     new slope differs significantly), otherwise the window's slope is
-//     kept from the new level. Growth is accelerating when the quadratic
+//     kept from the new level. Without a shift, a change of rate is looked
+//     for on the same hourly medians: a broken line a + b·x + c·(x−x_j)₊
+//     at every hour j leaving 12 hours after it, accepted when it fits
+//     better than the quadratic (as many parameters: a bend of the whole
+//     window is the quadratic's, a rate that changed at one instant the
+//     broken line's) and beats the straight line at F > 40 after the F
+//     statistic is deflated by (1+ρ)/(1−ρ), ρ the lag-1 autocorrelation
+//     of its residuals, with at most 4 times the mean square after the
+//     break as before it (an import written and deleted is not a new
+//     rate); the trend is then refitted on the data after the break, and
+//     a bend in them is still acceleration (the history is short only
+//     when the window is). Growth is accelerating when the quadratic
 //     term has a HAC t statistic above 4 and adds at least 5% to the
 //     linear projection over the horizon: the better of the quadratic and
 //     a + b·e^{ρx} (ρ refined) is used; significant deceleration uses the

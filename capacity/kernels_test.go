@@ -128,6 +128,43 @@ func TestAnalyzeFindsAStep(t *testing.T) {
 	require.InDelta(t, 0, an.slope, 1)
 }
 
+func TestAnalyzeFindsAChangeOfRate(t *testing.T) {
+	// 14 days growing 1/day, then 3/day for the last 4 days, with AR(1)
+	// noise: the trend is refitted after the break, not bent into a
+	// quadratic over the window.
+	n := 14 * 288
+	y := make([]float64, n)
+	r := rand.New(rand.NewPCG(7, 8))
+	brk := n - 4*288
+	e := 0.0
+	for i := range y {
+		d := float64(i) / 288
+		v := 100 + d
+		if i >= brk {
+			v += 2 * float64(i-brk) / 288
+		}
+		e = 0.9*e + 0.2*r.NormFloat64()
+		y[i] = v + e
+	}
+	w := newTestWork(y)
+	an := w.analyze(false, 500, 7)
+	require.Equal(t, PatternSteadyGrowth, an.pattern)
+	require.InDelta(t, brk, an.kinkAt, 6*12)
+	require.InDelta(t, 3, an.slope, 0.2)
+	require.Contains(t, an.model, "change of rate")
+
+	// A straight line under the same noise has no change of rate.
+	e = 0
+	for i := range y {
+		e = 0.9*e + 0.2*r.NormFloat64()
+		y[i] = 100 + float64(i)/288 + e
+	}
+	w = newTestWork(y)
+	an = w.analyze(false, 500, 7)
+	require.Equal(t, -1, an.kinkAt)
+	require.InDelta(t, 1, an.slope, 0.05)
+}
+
 func TestAnalyzeFitsAnExponential(t *testing.T) {
 	n := 14 * 288
 	y := make([]float64, n)
