@@ -39,8 +39,10 @@
 //     kill of the current run. A current run younger than a day with no
 //     complete run before it takes the slope of the end of the run before
 //     (its own last hour gives only the level: a warm-up seen for a few
-//     hours is not a leak), and without a material slope only its P10 is
-//     given.
+//     hours is not a leak) — from the data after 3τ when a warm-up
+//     b·(1−e^{−age/τ}), τ at most a third of the run seen, fits the run
+//     before better than a line (it levelled off; its ramp is not the
+//     rate) — and without a material slope only its P10 is given.
 //
 //  3. Continuous series. A straight line and a daily profile (288 bins at
 //     5 minutes; separate Saturday–Sunday bins when they differ, UTC) are

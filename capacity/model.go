@@ -685,9 +685,36 @@ func (w *work) analyzeSegments(an *analysis) {
 			}
 		}
 		an.fitLo = from
+		an.youngRun = true
+		// The run before levelled off when a warm-up b·(1−e^{−age/τ})
+		// (age from the window's start), τ at most plateauFrac of its
+		// visible part, fits it better than a line: its end slope is then
+		// that of the data after 3τ, within 5% of the plateau, when at
+		// least 2 hours of them are left — not the rate of its ramp.
+		w.setZ(from)
+		bestTau, bestSSE := 0.0, math.Inf(1)
+		if sse, _, ok := w.fitSSE(shape{kind: shLinear}, from, 2); ok {
+			bestSSE = sse
+		}
+		for _, tau := range satTaus {
+			if tau > plateauFrac*float64(first-from)*w.stepD {
+				break
+			}
+			if sse, beta, ok := w.fitSSE(shape{kind: shSat, p: tau}, from, 2); ok && beta > 0 && sse < bestSSE {
+				bestTau, bestSSE = tau, sse
+			}
+		}
+		if bestTau > 0 {
+			if lv := int(3 * bestTau / w.stepD); lv > from && first-lv >= max(minRows, int(2*hourMs/w.step)) {
+				for i := from; i < lv; i++ {
+					w.seg[i] = -1
+				}
+				from = lv
+				an.fitLo = from
+			}
+		}
 		an.fit = w.backfit(shape{kind: shLinear}, from, 2, &an.prof, 0)
 		an.model = "linear, previous run"
-		an.youngRun = true
 		an.ageNow = 0
 		return
 	}
