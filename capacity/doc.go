@@ -71,7 +71,9 @@
 //     line of the recent half.
 //
 //  4. Level and envelope. The median residual of the last 3 days corrects
-//     the level. Their distribution is split into a uniform part of width
+//     the level — of the last day or 6 hours instead when the residuals
+//     are not part of the signal and the backtests of step 6 erred less
+//     with that window (the level of a wandering series moves). Their distribution is split into a uniform part of width
 //     A — a ramp sampled at random phases, the signature of a fast
 //     sawtooth — and Gaussian measurement noise σ, from the ratio of the
 //     central 95% range to the interquartile range (2.906 for a Gaussian,

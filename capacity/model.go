@@ -66,6 +66,10 @@ const (
 )
 
 var (
+	// levelWindows are the recent histories (days) whose median residual
+	// may correct the level; the first is envelopeDays, the others are
+	// chosen by the backtests (calibrate) when the residuals wander.
+	levelWindows = [...]float64{envelopeDays, 1, 0.25}
 	expRates = []float64{0.02, 0.04, 0.07, 0.1, 0.14, 0.2, 0.28, 0.4, 0.55, 0.75, 1}
 	powers   = []float64{1, 1.25, 1.5, 2, 2.5, 3}
 	satTaus  = []float64{1.0 / 24, 2.0 / 24, 4.0 / 24, 8.0 / 24, 16.0 / 24, 32.0 / 24}
@@ -823,10 +827,12 @@ func (w *work) shapeUncertainty(an *analysis) {
 	an.pVar = 2 * f.sigma2 * f.pathHAC() / curv
 }
 
-// envelope sets the level correction and the envelope of a fast sawtooth
-// from the residuals of the last envelopeDays of the current segment.
-func (w *work) envelope(an *analysis) {
-	from := max(an.fitLo, an.curStart, w.n-1-int(envelopeDays/w.stepD))
+// levelCorrection sets an.offset to the median residual of the fitted
+// rows of the current segment in the last days, and an.levelVar to its
+// variance; it leaves w.tmp holding those residuals and reports false
+// (changing nothing) when there are fewer than 20.
+func (w *work) levelCorrection(an *analysis, days float64) bool {
+	from := max(an.fitLo, an.curStart, w.n-1-int(days/w.stepD))
 	w.tmp = w.tmp[:0]
 	for i := from; i < w.n; i++ {
 		if r := w.res[i]; !math.IsNaN(r) && w.seg[i] >= 0 && w.seg[i] == w.seg[w.n-1] {
@@ -834,7 +840,7 @@ func (w *work) envelope(an *analysis) {
 		}
 	}
 	if len(w.tmp) < 20 {
-		return
+		return false
 	}
 	q50 := median(w.tmp)
 	var ss float64
@@ -844,6 +850,15 @@ func (w *work) envelope(an *analysis) {
 	// Variance of a median of AR(1) values: π/2 · σ² · HAC / n.
 	an.offset = q50
 	an.levelVar = math.Pi / 2 * ss / float64(len(w.tmp)) * an.fit.pathHAC() / float64(len(w.tmp))
+	return true
+}
+
+// envelope sets the level correction and the envelope of a fast sawtooth
+// from the residuals of the last envelopeDays of the current segment.
+func (w *work) envelope(an *analysis) {
+	if !w.levelCorrection(an, envelopeDays) {
+		return
+	}
 	// The quantile ratio needs independent residuals: without frequent
 	// drops (the falls of a slow sawtooth, whose ramps are correlated by
 	// nature) count them with the effective sample size n·(1−φ)/(1+φ) of

@@ -66,7 +66,7 @@ type work struct {
 	mean, lo, hi []float64
 	// Backtest scratch (calibrate).
 	bt   []float64
-	calZ [len(calBins)][]float64
+	calZ [len(levelWindows)][len(calBins)][]float64
 	sd   []float64
 	fbin []int32
 }
