@@ -70,9 +70,9 @@ var (
 	// may correct the level; the first is envelopeDays, the others are
 	// chosen by the backtests (calibrate) when the residuals wander.
 	levelWindows = [...]float64{envelopeDays, 1, 0.25}
-	expRates = []float64{0.02, 0.04, 0.07, 0.1, 0.14, 0.2, 0.28, 0.4, 0.55, 0.75, 1}
-	powers   = []float64{1, 1.25, 1.5, 2, 2.5, 3}
-	satTaus  = []float64{1.0 / 24, 2.0 / 24, 4.0 / 24, 8.0 / 24, 16.0 / 24, 32.0 / 24}
+	expRates     = []float64{0.02, 0.04, 0.07, 0.1, 0.14, 0.2, 0.28, 0.4, 0.55, 0.75, 1}
+	powers       = []float64{1, 1.25, 1.5, 2, 2.5, 3}
+	satTaus      = []float64{1.0 / 24, 2.0 / 24, 4.0 / 24, 8.0 / 24, 16.0 / 24, 32.0 / 24}
 )
 
 // analysis is what analyze found: the fitted model of the current
