@@ -102,7 +102,11 @@
 //     hours more than between weeks, F > 4, from 8 days of history) make
 //     the series structured too, and each simulated day then takes the
 //     residuals of the same weekday of a past week: the weekly envelope,
-//     so that a disk filling during a weekly import is caught.
+//     so that a disk filling during a weekly import is caught. A job seen
+//     once — a window of 7 days or more whose hourly residual means rise 8
+//     robust standard deviations above their median for 2 hours or more —
+//     is simulated so as well (a seasonal naive forecast of the residuals:
+//     last week's job comes back at its time of week).
 //     A quantile beyond Config.Horizon (default 7 days) is nil.
 //
 //  6. Calibration (calibrate.go). The model's variance is right only for
