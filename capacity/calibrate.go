@@ -201,11 +201,9 @@ func (w *work) calibrate(an *analysis) {
 			hsum[b] += h
 		}
 	}
-	for v := range zsv {
-		w.calZ[v] = zsv[v]
-	}
-	// The level window: envelopeDays unless the residuals are part of
-	// the signal, else the one whose backtests erred least.
+	w.calZ = zsv // keep the buffers
+	// The level window: envelopeDays when the residuals are part of the
+	// signal, else the one whose backtests erred least.
 	lv := 0
 	if !an.structured && an.envA == 0 {
 		for v := range levelWindows {
