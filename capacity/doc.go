@@ -28,7 +28,11 @@
 //     absolute first difference — unless drops (counted from half that
 //     size, never below 8·σ) come more than 0.75 times a day and at least
 //     twice: then they are a sawtooth (log rotation, garbage collection,
-//     a nightly clean-up), not restarts.
+//     a nightly clean-up), not restarts. So are two or more large drops
+//     without a restart counter whose peaks (the highest value of the hour
+//     before each) lie below the limit by more than 3 times their spread
+//     plus 8·σ: a resource reset when it runs out peaks at the limit each
+//     time, a clean-up deletes at a level of its own.
 //
 //  2. Runs. A series cut into runs is fitted with one intercept per run and
 //     a shape of the run's age shared by all complete runs and the current

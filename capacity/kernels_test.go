@@ -165,6 +165,33 @@ func TestAnalyzeFindsAChangeOfRate(t *testing.T) {
 	require.InDelta(t, 1, an.slope, 0.05)
 }
 
+func TestAnalyzeTellsCleanUpsFromResets(t *testing.T) {
+	// Logs rotated every 2 days at 90 of a limit of 100 (no restart
+	// counter): clean-ups, a sawtooth, not runs killed at the limit.
+	n := 14 * 288
+	y := make([]float64, n)
+	r := rand.New(rand.NewPCG(9, 10))
+	for i := range y {
+		x := math.Mod(float64(i)/288, 2) / 2
+		y[i] = 60 + 30*x + 0.2*r.NormFloat64()
+	}
+	w := newTestWork(y)
+	an := w.analyze(false, 100-y[n-1], 7)
+	require.True(t, an.frequent)
+	require.Equal(t, 1, an.nseg)
+
+	// The same runs reset at the limit (an OOM kill seen without its
+	// counter) stay runs.
+	for i := range y {
+		x := math.Mod(float64(i)/288, 2) / 2
+		y[i] = 60 + 40*x + 0.2*r.NormFloat64()
+	}
+	w = newTestWork(y)
+	an = w.analyze(false, 100-y[n-1], 7)
+	require.False(t, an.frequent)
+	require.Greater(t, an.nseg, 1)
+}
+
 func TestAnalyzeFitsAnExponential(t *testing.T) {
 	n := 14 * 288
 	y := make([]float64, n)

@@ -131,7 +131,17 @@ func (w *work) analyze(hasCounter bool, scale float64, horizonDays float64) anal
 		scale = an.rng
 		w.scale = scale
 	}
-	an.segs = w.segment(an.sigma, an.rng, hasCounter)
+	// The limit in the oriented values: the last value plus the headroom.
+	limY := math.NaN()
+	if scale > 0 && w.scale == scale {
+		for i := n - 1; i >= 0; i-- {
+			if !math.IsNaN(w.y[i]) {
+				limY = w.y[i] + scale
+				break
+			}
+		}
+	}
+	an.segs = w.segment(an.sigma, an.rng, hasCounter, limY)
 	an.frequent = an.segs.frequent
 	w.xs = stats.Grow(w.xs, n)
 	w.age = stats.Grow(w.age, n)
