@@ -125,11 +125,16 @@ func (w *work) calibrate(an *analysis) {
 	if first >= n-blk {
 		return
 	}
-	var zs [len(calBins)][]float64
-	for k := range zs {
-		zs[k] = w.calZ[k][:0]
+	// Scores per level window (levelWindows): the level correction of an
+	// origin is the median residual of its last levelWindows[v] days.
+	var zsv [len(levelWindows)][len(calBins)][]float64
+	for v := range zsv {
+		for k := range zsv[v] {
+			zsv[v][k] = w.calZ[v][k][:0]
+		}
 	}
 	var hsum [len(calBins)]float64
+	var abse [len(levelWindows)]float64
 	lvlRows := int(calLevelDays / w.stepD)
 	for k := range calOrigins {
 		o := first + (n-blk-first)*k/calOrigins
@@ -151,9 +156,17 @@ func (w *work) calibrate(an *analysis) {
 				w.bt = append(w.bt, w.z[i]-fo.value(w.xs[i], w.age[i]))
 			}
 		}
-		off := 0.0
-		if len(w.bt) >= 12 {
-			off = median(w.bt)
+		// w.bt runs forward in time, so the last k of it are the last
+		// rows before the origin.
+		var off [len(levelWindows)]float64
+		for v, d := range levelWindows {
+			k := min(len(w.bt), int(d/w.stepD))
+			if k >= 12 {
+				w.tmp2 = append(w.tmp2[:0], w.bt[len(w.bt)-k:]...)
+				off[v] = median(w.tmp2)
+			} else {
+				off[v] = off[max(v-1, 0)]
+			}
 		}
 		for j := o; j+blk <= n; j += blk {
 			var se, c float64
@@ -164,7 +177,7 @@ func (w *work) calibrate(an *analysis) {
 					break
 				}
 				if z := w.z[i]; !math.IsNaN(z) {
-					se += z - fo.value(w.xs[i], w.age[i]) - off
+					se += z - fo.value(w.xs[i], w.age[i])
 					c++
 				}
 			}
@@ -174,17 +187,35 @@ func (w *work) calibrate(an *analysis) {
 			if 2*c < float64(blk) {
 				continue
 			}
-			e := se / c
 			mid := j + blk/2
 			h := float64(mid-(o-1)) * w.stepD
 			b := 0
 			for b < len(calBins)-1 && h > calBins[b] {
 				b++
 			}
-			zs[b] = append(zs[b], e)
+			for v := range levelWindows {
+				e := se/c - off[v]
+				zsv[v][b] = append(zsv[v][b], e)
+				abse[v] += math.Abs(e)
+			}
 			hsum[b] += h
 		}
 	}
+	w.calZ = zsv // keep the buffers
+	// The level window: envelopeDays when the residuals are part of the
+	// signal, else the one whose backtests erred least.
+	lv := 0
+	if !an.structured && an.envA == 0 {
+		for v := range levelWindows {
+			if abse[v] < abse[lv] {
+				lv = v
+			}
+		}
+		if lv > 0 {
+			w.levelCorrection(an, levelWindows[lv])
+		}
+	}
+	zs := zsv[lv]
 	c := &an.cal
 	prevLo, prevHi := 0.0, 0.0
 	found := false
@@ -209,7 +240,6 @@ func (w *work) calibrate(an *analysis) {
 			hLast = hsum[b] / float64(len(zs[b]))
 		}
 		c.lo[b], c.hi[b] = prevLo, prevHi
-		w.calZ[b] = zs[b]
 	}
 	if !found {
 		return

@@ -28,7 +28,11 @@
 //     absolute first difference — unless drops (counted from half that
 //     size, never below 8·σ) come more than 0.75 times a day and at least
 //     twice: then they are a sawtooth (log rotation, garbage collection,
-//     a nightly clean-up), not restarts.
+//     a nightly clean-up), not restarts. So are two or more large drops
+//     without a restart counter whose peaks (the highest value of the hour
+//     before each) lie below the limit by more than 3 times their spread
+//     plus 8·σ: a resource reset when it runs out peaks at the limit each
+//     time, a clean-up deletes at a level of its own.
 //
 //  2. Runs. A series cut into runs is fitted with one intercept per run and
 //     a shape of the run's age shared by all complete runs and the current
@@ -39,8 +43,10 @@
 //     kill of the current run. A current run younger than a day with no
 //     complete run before it takes the slope of the end of the run before
 //     (its own last hour gives only the level: a warm-up seen for a few
-//     hours is not a leak), and without a material slope only its P10 is
-//     given.
+//     hours is not a leak) — from the data after 3τ when a warm-up
+//     b·(1−e^{−age/τ}), τ at most a third of the run seen, fits the run
+//     before better than a line (it levelled off; its ramp is not the
+//     rate) — and without a material slope only its P10 is given.
 //
 //  3. Continuous series. A straight line and a daily profile (288 bins at
 //     5 minutes; separate Saturday–Sunday bins when they differ, UTC) are
@@ -51,14 +57,27 @@
 //     standard deviations apart at the break; the trend is then refitted
 //     on the data after the break (after a day, or after 12 hours when the
 //     new slope differs significantly), otherwise the window's slope is
-//     kept from the new level. Growth is accelerating when the quadratic
+//     kept from the new level. Without a shift, a change of rate is looked
+//     for on the same hourly medians: a broken line a + b·x + c·(x−x_j)₊
+//     at every hour j leaving 12 hours after it, accepted when it fits
+//     better than the quadratic (as many parameters: a bend of the whole
+//     window is the quadratic's, a rate that changed at one instant the
+//     broken line's) and beats the straight line at F > 40 after the F
+//     statistic is deflated by (1+ρ)/(1−ρ), ρ the lag-1 autocorrelation
+//     of its residuals, with at most 4 times the mean square after the
+//     break as before it (an import written and deleted is not a new
+//     rate); the trend is then refitted on the data after the break, and
+//     a bend in them is still acceleration (the history is short only
+//     when the window is). Growth is accelerating when the quadratic
 //     term has a HAC t statistic above 4 and adds at least 5% to the
 //     linear projection over the horizon: the better of the quadratic and
 //     a + b·e^{ρx} (ρ refined) is used; significant deceleration uses the
 //     line of the recent half.
 //
 //  4. Level and envelope. The median residual of the last 3 days corrects
-//     the level. Their distribution is split into a uniform part of width
+//     the level — of the last day or 6 hours instead when the residuals
+//     are not part of the signal and the backtests of step 6 erred less
+//     with that window (the level of a wandering series moves). Their distribution is split into a uniform part of width
 //     A — a ramp sampled at random phases, the signature of a fast
 //     sawtooth — and Gaussian measurement noise σ, from the ratio of the
 //     central 95% range to the interquartile range (2.906 for a Gaussian,
@@ -87,7 +106,11 @@
 //     hours more than between weeks, F > 4, from 8 days of history) make
 //     the series structured too, and each simulated day then takes the
 //     residuals of the same weekday of a past week: the weekly envelope,
-//     so that a disk filling during a weekly import is caught.
+//     so that a disk filling during a weekly import is caught. A job seen
+//     once — a window of 7 days or more whose hourly residual means rise 8
+//     robust standard deviations above their median for 2 hours or more —
+//     is simulated so as well (a seasonal naive forecast of the residuals:
+//     last week's job comes back at its time of week).
 //     A quantile beyond Config.Horizon (default 7 days) is nil.
 //
 //  6. Calibration (calibrate.go). The model's variance is right only for

@@ -128,6 +128,70 @@ func TestAnalyzeFindsAStep(t *testing.T) {
 	require.InDelta(t, 0, an.slope, 1)
 }
 
+func TestAnalyzeFindsAChangeOfRate(t *testing.T) {
+	// 14 days growing 1/day, then 3/day for the last 4 days, with AR(1)
+	// noise: the trend is refitted after the break, not bent into a
+	// quadratic over the window.
+	n := 14 * 288
+	y := make([]float64, n)
+	r := rand.New(rand.NewPCG(7, 8))
+	brk := n - 4*288
+	e := 0.0
+	for i := range y {
+		d := float64(i) / 288
+		v := 100 + d
+		if i >= brk {
+			v += 2 * float64(i-brk) / 288
+		}
+		e = 0.9*e + 0.2*r.NormFloat64()
+		y[i] = v + e
+	}
+	w := newTestWork(y)
+	an := w.analyze(false, 500, 7)
+	require.Equal(t, PatternSteadyGrowth, an.pattern)
+	require.InDelta(t, brk, an.kinkAt, 6*12)
+	require.InDelta(t, 3, an.slope, 0.2)
+	require.Contains(t, an.model, "change of rate")
+
+	// A straight line under the same noise has no change of rate.
+	e = 0
+	for i := range y {
+		e = 0.9*e + 0.2*r.NormFloat64()
+		y[i] = 100 + float64(i)/288 + e
+	}
+	w = newTestWork(y)
+	an = w.analyze(false, 500, 7)
+	require.Equal(t, -1, an.kinkAt)
+	require.InDelta(t, 1, an.slope, 0.05)
+}
+
+func TestAnalyzeTellsCleanUpsFromResets(t *testing.T) {
+	// Logs rotated every 2 days at 90 of a limit of 100 (no restart
+	// counter): clean-ups, a sawtooth, not runs killed at the limit.
+	n := 14 * 288
+	y := make([]float64, n)
+	r := rand.New(rand.NewPCG(9, 10))
+	for i := range y {
+		x := math.Mod(float64(i)/288, 2) / 2
+		y[i] = 60 + 30*x + 0.2*r.NormFloat64()
+	}
+	w := newTestWork(y)
+	an := w.analyze(false, 100-y[n-1], 7)
+	require.True(t, an.frequent)
+	require.Equal(t, 1, an.nseg)
+
+	// The same runs reset at the limit (an OOM kill seen without its
+	// counter) stay runs.
+	for i := range y {
+		x := math.Mod(float64(i)/288, 2) / 2
+		y[i] = 60 + 40*x + 0.2*r.NormFloat64()
+	}
+	w = newTestWork(y)
+	an = w.analyze(false, 100-y[n-1], 7)
+	require.False(t, an.frequent)
+	require.Greater(t, an.nseg, 1)
+}
+
 func TestAnalyzeFitsAnExponential(t *testing.T) {
 	n := 14 * 288
 	y := make([]float64, n)

@@ -42,6 +42,13 @@ const (
 	// stepMinRefitDays: a new slope after the step that differs
 	// significantly from the old one is used from this much data on.
 	stepMinRefitDays = 0.5
+	// kinkMinPostDays: a change of rate (detectKink) is looked for only
+	// where it leaves this much data after it, which the trend is then
+	// refitted on.
+	kinkMinPostDays = 0.5
+	// kinkVarRatio: the residuals after a change of rate may have at most
+	// this many times the mean square of those before it.
+	kinkVarRatio = 4.0
 	// youngSegmentDays: a current segment younger than this with no
 	// complete earlier segment takes its slope from the segment before.
 	youngSegmentDays = 1.0
@@ -59,9 +66,13 @@ const (
 )
 
 var (
-	expRates = []float64{0.02, 0.04, 0.07, 0.1, 0.14, 0.2, 0.28, 0.4, 0.55, 0.75, 1}
-	powers   = []float64{1, 1.25, 1.5, 2, 2.5, 3}
-	satTaus  = []float64{1.0 / 24, 2.0 / 24, 4.0 / 24, 8.0 / 24, 16.0 / 24, 32.0 / 24}
+	// levelWindows are the recent histories (days) whose median residual
+	// may correct the level; the first is envelopeDays, the others are
+	// chosen by the backtests (calibrate) when the residuals wander.
+	levelWindows = [...]float64{envelopeDays, 1, 0.25}
+	expRates     = []float64{0.02, 0.04, 0.07, 0.1, 0.14, 0.2, 0.28, 0.4, 0.55, 0.75, 1}
+	powers       = []float64{1, 1.25, 1.5, 2, 2.5, 3}
+	satTaus      = []float64{1.0 / 24, 2.0 / 24, 4.0 / 24, 8.0 / 24, 16.0 / 24, 32.0 / 24}
 )
 
 // analysis is what analyze found: the fitted model of the current
@@ -90,6 +101,7 @@ type analysis struct {
 	nseg      int // segments cut at restarts and deploys
 	curStart  int // start of the current segment (0 when not cut)
 	stepAt    int // point where a level shift was found, −1
+	kinkAt    int // point where a change of rate was found, −1
 	slope     float64
 	slopeSE   float64
 	frequent  bool
@@ -111,7 +123,7 @@ type analysis struct {
 func (w *work) analyze(hasCounter bool, scale float64, horizonDays float64) analysis {
 	var an analysis
 	w.scale, w.horizonDays = scale, horizonDays
-	an.stepAt = -1
+	an.stepAt, an.kinkAt = -1, -1
 	n := w.n
 	an.sigma, an.rng = w.noiseAndRange()
 	if !(scale > 0) {
@@ -119,7 +131,17 @@ func (w *work) analyze(hasCounter bool, scale float64, horizonDays float64) anal
 		scale = an.rng
 		w.scale = scale
 	}
-	an.segs = w.segment(an.sigma, an.rng, hasCounter)
+	// The limit in the oriented values: the last value plus the headroom.
+	limY := math.NaN()
+	if scale > 0 && w.scale == scale {
+		for i := n - 1; i >= 0; i-- {
+			if !math.IsNaN(w.y[i]) {
+				limY = w.y[i] + scale
+				break
+			}
+		}
+	}
+	an.segs = w.segment(an.sigma, an.rng, hasCounter, limY)
 	an.frequent = an.segs.frequent
 	w.xs = stats.Grow(w.xs, n)
 	w.age = stats.Grow(w.age, n)
@@ -234,6 +256,25 @@ func (w *work) analyzeContinuous(an *analysis, lo int) {
 			return
 		}
 	}
+	// A change of rate without a shift of level: the trend is refitted on
+	// the data after it.
+	lo0 := lo
+	if an.stepAt < 0 {
+		w.setZ(lo)
+		if s, ok := w.detectKink(lo); ok {
+			an.kinkAt = s
+			lo = s
+			an.fitLo = s
+			for i := range n {
+				if i < s {
+					w.seg[i] = -1
+					w.prof[i] = 0
+				}
+				w.age[i] = float64(i-s) * w.stepD
+			}
+			an.fit = w.backfit(lin, lo, 1, &an.prof, 2)
+		}
+	}
 	// Curvature.
 	w.setZ(lo)
 	q := w.fit(shape{kind: shQuad}, lo, 1, false)
@@ -241,7 +282,10 @@ func (w *work) analyzeContinuous(an *analysis, lo int) {
 		c, vc := q.beta[1], q.hac()*q.sigma2*q.winv[1][1]
 		t := c / math.Sqrt(vc)
 		slopeEnd := q.beta[0] // derivative at x = 0
-		span := float64(n-1-lo) * w.stepD
+		// The history is short when the whole window is, not when a
+		// change of rate left little data after it: a bend after a
+		// lasting change of rate in a long window is acceleration.
+		span := float64(n-1-lo0) * w.stepD
 		accel := t > curvatureT && slopeEnd > 0 && c*w.horizonDays*w.horizonDays > curvatureMaterial*math.Max(slopeEnd*w.horizonDays, materialFrac*w.scale)
 		switch {
 		case accel && span < shortHistoryDays:
@@ -298,23 +342,21 @@ type stepResult struct {
 	slopeChanged bool // the slopes before and after differ significantly
 }
 
-// detectStep looks for one lasting shift of level in w.z from lo: the
-// hourly medians are fitted with two independent lines broken at block j
-// (for every j leaving at least 3 blocks on each side), and the best break
-// is accepted when it beats a single quadratic (F statistic above stepF)
-// and the lines are apart at the break by stepSigma residual standard
-// deviations. A curved trend is absorbed by the quadratic; a shift of
-// level, with or without a new slope, is not.
-func (w *work) detectStep(lo int) (stepResult, bool) {
-	var st stepResult
-	bl := max(1, int(hourMs/w.step))
+// hourlyMedians sets m and xk (in w.tmp) to the medians of w.z and the
+// centre times of the hourly blocks from lo that end at the last point,
+// the values less the first median (for accurate sums of squares); a block
+// with less than half its points is NaN. It returns the first point of the
+// first block and the block length in points; nb < 12 blocks is not
+// enough for either test and returns nb 0.
+func (w *work) hourlyMedians(lo int) (m, xk []float64, start, bl int) {
+	bl = max(1, int(hourMs/w.step))
 	nb := (w.n - lo) / bl
 	if nb < 12 {
-		return st, false
+		return nil, nil, 0, bl
 	}
-	start := w.n - nb*bl // blocks end at the last point
+	start = w.n - nb*bl // blocks end at the last point
 	w.tmp = stats.Grow(w.tmp, 2*nb)
-	m, xk := w.tmp[:nb], w.tmp[nb:2*nb]
+	m, xk = w.tmp[:nb], w.tmp[nb:2*nb]
 	w.tmp2 = stats.Grow(w.tmp2, bl)
 	for k := range nb {
 		buf := w.tmp2[:0]
@@ -339,6 +381,23 @@ func (w *work) detectStep(lo int) (stepResult, bool) {
 			}
 			m[k] -= ref
 		}
+	}
+	return m, xk, start, bl
+}
+
+// detectStep looks for one lasting shift of level in w.z from lo: the
+// hourly medians are fitted with two independent lines broken at block j
+// (for every j leaving at least 3 blocks on each side), and the best break
+// is accepted when it beats a single quadratic (F statistic above stepF)
+// and the lines are apart at the break by stepSigma residual standard
+// deviations. A curved trend is absorbed by the quadratic; a shift of
+// level, with or without a new slope, is not.
+func (w *work) detectStep(lo int) (stepResult, bool) {
+	var st stepResult
+	m, xk, start, bl := w.hourlyMedians(lo)
+	nb := len(m)
+	if nb < 12 {
+		return st, false
 	}
 	// Sums for the quadratic null model.
 	var s [5]float64 // Σx^0..x^4
@@ -439,6 +498,146 @@ func (w *work) detectStep(lo int) (stepResult, bool) {
 	return st, true
 }
 
+// detectKink looks for one lasting change of rate without a shift of level
+// in w.z from lo: the hourly medians m_k at times x_k are fitted with the
+// broken line (a hinge at x_j)
+//
+//	m_k = a + b·x_k + c·max(0, x_k − x_j)
+//
+// for every j leaving at least 3 blocks before the break and
+// kinkMinPostDays of blocks after it, by least squares on running sums of
+// the blocks after the break (Σh = Σx − n·x_j, Σh² = Σx² − 2x_jΣx + n·x_j²,
+// Σxh = Σx² − x_jΣx, Σhy = Σxy − x_jΣy). The best break is accepted when
+// it beats the straight line with an F statistic
+// (SSE_line − SSE_kink)/(SSE_kink/(n − 4)) above stepF and fits better
+// than the quadratic a + b·x + q·x², which has as many parameters: a
+// smooth bend of the whole window (an accelerating fill) is the
+// quadratic's, a rate that changed at one instant (a new workload, a
+// retention change) the broken line's. It returns the first point after
+// the break.
+func (w *work) detectKink(lo int) (int, bool) {
+	m, xk, start, bl := w.hourlyMedians(lo)
+	nb := len(m)
+	minPost := int(kinkMinPostDays * 24)
+	if nb < 12 || nb < minPost+3 {
+		return 0, false
+	}
+	var s [5]float64 // Σx^0..x^4
+	var sy [3]float64
+	var syy float64
+	for k := range nb {
+		if math.IsNaN(m[k]) {
+			continue
+		}
+		x := xk[k]
+		p := 1.0
+		for e := range 5 {
+			s[e] += p
+			if e < 3 {
+				sy[e] += p * m[k]
+			}
+			p *= x
+		}
+		syy += m[k] * m[k]
+	}
+	cnt := s[0]
+	if cnt < 12 {
+		return 0, false
+	}
+	var a [4][4]float64
+	var b [4]float64
+	var inv [4][4]float64
+	for i := range 3 {
+		for j := range 3 {
+			a[i][j] = s[i+j]
+		}
+		b[i] = sy[i]
+	}
+	bq := b
+	if !solveSym(&a, &bq, 3, &inv) {
+		return 0, false
+	}
+	sseQuad := syy - (bq[0]*b[0] + bq[1]*b[1] + bq[2]*b[2])
+	// The straight line.
+	sxx := s[2] - s[1]*s[1]/cnt
+	sxy := sy[1] - s[1]*sy[0]/cnt
+	if !(sxx > 0) {
+		return 0, false
+	}
+	sseLine := syy - sy[0]*sy[0]/cnt - sxy*sxy/sxx
+	bestJ, bestSSE := -1, math.Inf(1)
+	var best [4]float64
+	var rn, rx, rxx, ry, rxy float64 // sums over the blocks after the break
+	for j := nb - 1; j >= 3; j-- {
+		if y := m[j]; !math.IsNaN(y) {
+			x := xk[j]
+			rn++
+			rx += x
+			rxx += x * x
+			ry += y
+			rxy += x * y
+		}
+		if nb-1-j < minPost || rn < 3 || cnt-rn < 3 {
+			continue
+		}
+		xj := xk[j]
+		sh := rx - rn*xj
+		shh := rxx - 2*xj*rx + rn*xj*xj
+		sxh := rxx - xj*rx
+		shy := rxy - xj*ry
+		a = [4][4]float64{{s[0], s[1], sh}, {s[1], s[2], sxh}, {sh, sxh, shh}}
+		b = [4]float64{sy[0], sy[1], shy}
+		bk := b
+		if !solveSym(&a, &bk, 3, &inv) {
+			continue
+		}
+		if sse := syy - (bk[0]*b[0] + bk[1]*b[1] + bk[2]*b[2]); sse < bestSSE {
+			bestJ, bestSSE, best = j, sse, bk
+		}
+	}
+	if bestJ < 0 || !(bestSSE > 0) || bestSSE >= sseQuad {
+		return 0, false
+	}
+	// Residuals of the broken line: their lag-1 autocorrelation ρ deflates
+	// the F statistic by (1+ρ)/(1−ρ) (wandering noise makes many breaks
+	// look significant), and the mean square after the break must not
+	// exceed kinkVarRatio times the one before it (a lasting new rate
+	// leaves noise as before; a weekly import written and deleted after
+	// the break does not).
+	xj := xk[bestJ]
+	var r0, r1, pre, post, npre, npost float64
+	prev := math.NaN()
+	for k := range nb {
+		if math.IsNaN(m[k]) {
+			prev = math.NaN()
+			continue
+		}
+		fit := best[0] + best[1]*xk[k]
+		if k > bestJ {
+			fit += best[2] * (xk[k] - xj)
+		}
+		e := m[k] - fit
+		r0 += e * e
+		if !math.IsNaN(prev) {
+			r1 += e * prev
+		}
+		prev = e
+		if k > bestJ {
+			post += e * e
+			npost++
+		} else {
+			pre += e * e
+			npre++
+		}
+	}
+	rho := max(0, min(r1/r0, 0.95))
+	f := (sseLine - bestSSE) / (bestSSE / (cnt - 4)) * (1 - rho) / (1 + rho)
+	if f < stepF || post/npost > kinkVarRatio*pre/npre {
+		return 0, false
+	}
+	return start + bestJ*bl, true
+}
+
 // analyzeSegments fits a series cut at restarts or deploys.
 func (w *work) analyzeSegments(an *analysis) {
 	n := w.n
@@ -500,9 +699,36 @@ func (w *work) analyzeSegments(an *analysis) {
 			}
 		}
 		an.fitLo = from
+		an.youngRun = true
+		// The run before levelled off when a warm-up b·(1−e^{−age/τ})
+		// (age from the window's start), τ at most plateauFrac of its
+		// visible part, fits it better than a line: its end slope is then
+		// that of the data after 3τ, within 5% of the plateau, when at
+		// least 2 hours of them are left — not the rate of its ramp.
+		w.setZ(from)
+		bestTau, bestSSE := 0.0, math.Inf(1)
+		if sse, _, ok := w.fitSSE(shape{kind: shLinear}, from, 2); ok {
+			bestSSE = sse
+		}
+		for _, tau := range satTaus {
+			if tau > plateauFrac*float64(first-from)*w.stepD {
+				break
+			}
+			if sse, beta, ok := w.fitSSE(shape{kind: shSat, p: tau}, from, 2); ok && beta > 0 && sse < bestSSE {
+				bestTau, bestSSE = tau, sse
+			}
+		}
+		if bestTau > 0 {
+			if lv := int(3 * bestTau / w.stepD); lv > from && first-lv >= max(minRows, int(2*hourMs/w.step)) {
+				for i := from; i < lv; i++ {
+					w.seg[i] = -1
+				}
+				from = lv
+				an.fitLo = from
+			}
+		}
 		an.fit = w.backfit(shape{kind: shLinear}, from, 2, &an.prof, 0)
 		an.model = "linear, previous run"
-		an.youngRun = true
 		an.ageNow = 0
 		return
 	}
@@ -611,10 +837,12 @@ func (w *work) shapeUncertainty(an *analysis) {
 	an.pVar = 2 * f.sigma2 * f.pathHAC() / curv
 }
 
-// envelope sets the level correction and the envelope of a fast sawtooth
-// from the residuals of the last envelopeDays of the current segment.
-func (w *work) envelope(an *analysis) {
-	from := max(an.fitLo, an.curStart, w.n-1-int(envelopeDays/w.stepD))
+// levelCorrection sets an.offset to the median residual of the fitted
+// rows of the current segment in the last days, and an.levelVar to its
+// variance; it leaves w.tmp holding those residuals and reports false
+// (changing nothing) when there are fewer than 20.
+func (w *work) levelCorrection(an *analysis, days float64) bool {
+	from := max(an.fitLo, an.curStart, w.n-1-int(days/w.stepD))
 	w.tmp = w.tmp[:0]
 	for i := from; i < w.n; i++ {
 		if r := w.res[i]; !math.IsNaN(r) && w.seg[i] >= 0 && w.seg[i] == w.seg[w.n-1] {
@@ -622,7 +850,7 @@ func (w *work) envelope(an *analysis) {
 		}
 	}
 	if len(w.tmp) < 20 {
-		return
+		return false
 	}
 	q50 := median(w.tmp)
 	var ss float64
@@ -632,6 +860,15 @@ func (w *work) envelope(an *analysis) {
 	// Variance of a median of AR(1) values: π/2 · σ² · HAC / n.
 	an.offset = q50
 	an.levelVar = math.Pi / 2 * ss / float64(len(w.tmp)) * an.fit.pathHAC() / float64(len(w.tmp))
+	return true
+}
+
+// envelope sets the level correction and the envelope of a fast sawtooth
+// from the residuals of the last envelopeDays of the current segment.
+func (w *work) envelope(an *analysis) {
+	if !w.levelCorrection(an, envelopeDays) {
+		return
+	}
 	// The quantile ratio needs independent residuals: without frequent
 	// drops (the falls of a slow sawtooth, whose ramps are correlated by
 	// nature) count them with the effective sample size n·(1−φ)/(1+φ) of
@@ -717,6 +954,9 @@ func (w *work) classify(an *analysis, scale, horizonDays float64) Pattern {
 	}
 	if an.envA > 0 {
 		name += "+envelope"
+	}
+	if an.kinkAt >= 0 {
+		name += " since a change of rate"
 	}
 	if an.model == "" {
 		an.model = name

@@ -43,6 +43,7 @@ type work struct {
 	res   []float64 // residual of the current fit
 	tmp   []float64 // scratch
 	tmp2  []float64 // scratch
+	hm    []float64 // hourly residual means (detectWeekly)
 	ts    []int64   // scratch
 
 	// Per segment sums of the regression.
@@ -66,7 +67,7 @@ type work struct {
 	mean, lo, hi []float64
 	// Backtest scratch (calibrate).
 	bt   []float64
-	calZ [len(calBins)][]float64
+	calZ [len(levelWindows)][len(calBins)][]float64
 	sd   []float64
 	fbin []int32
 }

@@ -62,6 +62,9 @@ func (w *work) describe(an *analysis, t Target) string {
 	case PatternSeasonal:
 		return fmt.Sprintf("daily cycle of %s, trend %s", fmtValue(an.prof.amp, b), rate(an.slope))
 	case PatternSteadyGrowth:
+		if an.kinkAt >= 0 {
+			return fmt.Sprintf("growth rate changed at %s, now %s", when(an.kinkAt), rate(an.slope))
+		}
 		return "steady growth of " + rate(an.slope)
 	case PatternDecreasing:
 		return "moving away from the limit at " + rate(-an.slope)

@@ -20,6 +20,11 @@ const (
 	// counterSnap is how many points a counter increment may be moved to
 	// coincide with the drop it records.
 	counterSnap = 3
+	// cleanUpSpread and cleanUpNoise: drops are clean-ups when their
+	// peaks lie below the limit by more than cleanUpSpread times the
+	// spread of the peaks plus cleanUpNoise noise scales (cleanUps).
+	cleanUpSpread = 3.0
+	cleanUpNoise  = 8.0
 )
 
 // segmentation is the result of segment.
@@ -35,7 +40,7 @@ type segmentation struct {
 // counter, and every large persistent drop unless drops are frequent. It
 // fills w.bounds with the start index of each segment (w.bounds[0] = 0)
 // and w.counter with whether each boundary came from the counter.
-func (w *work) segment(sigma, rng float64, hasCounter bool) segmentation {
+func (w *work) segment(sigma, rng float64, hasCounter bool, limY float64) segmentation {
 	var sg segmentation
 	w.bounds = append(w.bounds[:0], 0)
 	w.counter = append(w.counter[:0], false)
@@ -67,6 +72,9 @@ func (w *work) segment(sigma, rng float64, hasCounter bool) segmentation {
 	sg.drops = len(w.ts)
 	spanDays := float64(w.n-1) * w.stepD
 	if small >= minSawtoothDrops && float64(small) > maxSegmentDropsPerDay*math.Max(spanDays, 1) {
+		sg.frequent = true
+	}
+	if !hasCounter && !sg.frequent && len(w.ts) >= minSawtoothDrops && w.cleanUps(limY, sigma) {
 		sg.frequent = true
 	}
 	// Counter changes.
@@ -150,4 +158,36 @@ func (w *work) persistentDrop(i int, before, d float64) bool {
 		m = math.Max(math.Min(v[0], v[1]), math.Min(math.Max(v[0], v[1]), v[2]))
 	}
 	return m <= before-d/2
+}
+
+// cleanUps reports whether the large drops at w.ts (at least two, no
+// restart counter) are clean-ups rather than resets at the limit limY
+// (oriented; NaN without a limit): the highest value of the hour before
+// each drop — its peak — lies below the limit by more than
+// cleanUpSpread times the spread of the peaks plus cleanUpNoise·σ. A
+// resource reset when it runs out (an OOM kill seen without its restart
+// counter) peaks at the limit every time; log rotation, retention or a
+// nightly clean-up deletes at a level of its own, and the series is then
+// a sawtooth whose peaks say where it goes (a sawtooth whose peaks rise
+// towards the limit spreads its peaks and stays cut into runs).
+func (w *work) cleanUps(limY, sigma float64) bool {
+	if math.IsNaN(limY) {
+		return false
+	}
+	bl := max(1, int(hourMs/w.step))
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, t := range w.ts {
+		i := int(t)
+		pk := math.Inf(-1)
+		for j := max(0, i-bl); j < i; j++ {
+			if v := w.y[j]; v > pk {
+				pk = v
+			}
+		}
+		if math.IsInf(pk, -1) {
+			return false
+		}
+		lo, hi = math.Min(lo, pk), math.Max(hi, pk)
+	}
+	return limY-hi > cleanUpSpread*(hi-lo)+cleanUpNoise*sigma
 }

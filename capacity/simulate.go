@@ -18,7 +18,9 @@ const simulations = 200
 // future times the path's standard deviation), plus, for every future UTC
 // day, the residuals of a history day drawn at random, bin by bin of the
 // time of day. The ETA quantiles are those of the first crossings of the
-// simulated futures (none counts as beyond the horizon). It returns false
+// simulated futures (none counts as beyond the horizon). The residuals
+// are taken less their median over the fitted rows, the level the mean
+// path's correction already holds. It returns false
 // when the history has no usable day (a coarse step or too few points).
 func (w *work) simulate(an *analysis, lim float64, steps int, at int64, seed uint64) (ETA, bool) {
 	var e ETA
@@ -35,13 +37,29 @@ func (w *work) simulate(an *analysis, lim float64, steps int, at int64, seed uin
 	for i := range mat {
 		mat[i] = math.NaN()
 	}
+	// The residuals are drawn around the corrected level of the mean path
+	// (the median residual of the last days, envelope), so they are
+	// centred on their own median first: a weekly import or a nightly
+	// batch lifts the fitted line above the baseline, and its spikes
+	// would otherwise count that lift twice, once in the level
+	// correction and once in the residual.
+	w.tmp2 = w.tmp2[:0]
+	for i := lo; i < w.n; i++ {
+		if r := w.res[i]; !math.IsNaN(r) {
+			w.tmp2 = append(w.tmp2, r)
+		}
+	}
+	if len(w.tmp2) == 0 {
+		return e, false
+	}
+	centre := median(w.tmp2)
 	for i := lo; i < w.n; i++ {
 		r := w.res[i]
 		if math.IsNaN(r) {
 			continue
 		}
 		d := int(floorDiv(w.timeOf(i), dayMs) - firstDay)
-		mat[d*nb+int(w.bin[i])] = r
+		mat[d*nb+int(w.bin[i])] = r - centre
 	}
 	// Usable days: at least half of their bins known.
 	days := w.ts[:0]

@@ -261,7 +261,8 @@ feed:
 		return nil, err
 	}
 	rep := &Report{Seed: o.Seed, Scenarios: len(scs), AsOfs: len(asofs), Within: o.Within, Horizon: horizon}
-	if o.Scenarios != nil {
+	if o.Scenarios != nil && o.ScenarioAsOfs == nil {
+		// Given scenarios have no seed; draws (DrawOptions) keep theirs.
 		rep.Seed = 0
 	}
 	var predTime time.Duration

@@ -15,6 +15,7 @@ import (
 func newBenchCapacityCmd(g *globalOptions) *cobra.Command {
 	var o benchcap.Options
 	var draws string
+	var drawsSeed uint64
 	cmd := &cobra.Command{
 		Use:   "capacity",
 		Short: "Score disk-full and OOM predictions against ground truth, beside predict_linear alerts",
@@ -31,18 +32,31 @@ of "full within 24h" (omen decides on its P50), false alarms per trap series-day
 omen the median and P90 relative ETA error and the P10–P90 coverage.`,
 		Example: `  omen bench capacity
   omen bench capacity --seed 7 --n 320
-  omen bench capacity --draws dev`,
+  omen bench capacity --draws dev
+  omen bench capacity --draws-seed 102`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := g.checkFormat("table", "markdown", "json", "yaml"); err != nil {
 				return err
 			}
+			if cmd.Flags().Changed("draws-seed") {
+				if draws != "" {
+					return usagef("--draws and --draws-seed exclude each other")
+				}
+				if drawsSeed == 0 {
+					return usagef("invalid --draws-seed 0: want a positive seed")
+				}
+				draws = "seed"
+			}
 			switch draws {
 			case "":
-			case "dev", "heldout":
+			case "dev", "heldout", "seed":
 				seed := uint64(fixtures.DrawsDevSeed)
-				if draws == "heldout" {
+				switch draws {
+				case "heldout":
 					seed = fixtures.DrawsHeldOutSeed
+				case "seed":
+					seed = drawsSeed
 				}
 				n := 120
 				if cmd.Flags().Changed("n") {
@@ -78,6 +92,7 @@ omen the median and P90 relative ETA error and the P10–P90 coverage.`,
 	f.IntVar(&o.N, "n", 160, "number of scenarios")
 	f.IntVar(&o.Workers, "workers", 0, "scenarios predicted in parallel (default: number of CPUs)")
 	f.StringVar(&draws, "draws", "", "score the independent draws (fixtures.CapacityDraws: AR(1) noise, wrong shapes, short windows, regime changes) instead of the suite: dev, or heldout (once, at the end); --n draws, default 120")
+	f.Uint64Var(&drawsSeed, "draws-seed", 0, "score the independent draws of this seed (as --draws does for the development and held-out seeds): further development seeds, or a fresh held-out seed that was never run")
 	f.BoolVar(&o.UsageOnly, "usage-only", false, "predict from the usage series and a constant limit only (no restart counters), as omen predict --input does")
 	return cmd
 }
