@@ -230,7 +230,11 @@ func writeScaled(roots []string, dir string, ps []scale.Proposal, schedules bool
 			if err != nil {
 				return nil, err
 			}
-			outs = append(outs, out{filepath.Join(dir, scale.ScheduleFile(rel, p)), data, 0o644, true})
+			dst := filepath.Join(dir, scale.ScheduleFile(rel, p))
+			if slices.ContainsFunc(outs, func(o out) bool { return o.path == dst }) {
+				return nil, fmt.Errorf("--write: %s: two HPAs named %s beside each other have schedules: write them one --workload at a time", p.Workload, p.Object.Name)
+			}
+			outs = append(outs, out{dst, data, 0o644, true})
 			ps[i].ForecastOnly = false
 			if so.Image != scale.DefaultKubectlImage {
 				ps[i].KubectlImage = so.Image

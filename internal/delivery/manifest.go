@@ -282,6 +282,9 @@ func applyManifests(ctx context.Context, repo *gitops.Repo, base string, ps []sc
 				return nil, nil, fmt.Errorf("delivery: %s (%s): %w", p.Workload, p.Kind, err)
 			}
 			dst := filepath.ToSlash(scale.ScheduleFile(file, p))
+			if slices.ContainsFunc(changes, func(c gitops.Change) bool { return c.Path == dst }) {
+				return nil, nil, fmt.Errorf("delivery: %s: two HPAs named %s beside each other have schedules: deliver them one at a time", p.Workload, p.Object.Name)
+			}
 			if old, err := repo.ReadFile(ctx, base, dst); err == nil && bytes.Equal(old, data) {
 				log.Info("already applied", "workload", p.Workload, "kind", p.Kind)
 				continue
