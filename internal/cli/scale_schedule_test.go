@@ -103,6 +103,7 @@ func TestScaleWritesTheScheduleOnlyWhenAsked(t *testing.T) {
 		p := schedule(rep)
 		require.False(t, p.ForecastOnly)
 		require.Equal(t, scale.KindScaledObject, p.Object.Kind)
+		t.Logf("%d cron triggers", len(p.Triggers))
 		edited, err := os.ReadFile(filepath.Join(out, w.Name+".yaml"))
 		require.NoError(t, err)
 		require.Contains(t, string(edited), "name: omen-schedule-1")
