@@ -97,3 +97,7 @@ func (m *shapeMemory) push(v float64) (float64, bool) {
 	}
 	return math.Sqrt(best), true
 }
+
+// reset forgets every value remembered: no distance is measured until 3w
+// values were pushed again.
+func (m *shapeMemory) reset() { m.n, m.head = 0, 0 }

@@ -96,3 +96,23 @@ func BenchmarkShapeMemory(b *testing.B) {
 		})
 	}
 }
+
+func TestShapeMemoryReset(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	m := newShapeMemory(8, 64)
+	for i := 0; i < 500; i++ {
+		m.push(1000 + r.NormFloat64())
+	}
+	m.reset()
+	var xs []float64
+	for i := 0; i < 300; i++ {
+		v := math.Sin(float64(i)/5) + 0.2*r.NormFloat64()
+		xs = append(xs, v)
+		got, ok := m.push(v)
+		want, wantOK := naiveShape(xs, 8, 64)
+		require.Equal(t, wantOK, ok, "value %d", i)
+		if ok {
+			require.InDelta(t, want, got, 1e-9, "value %d: the values before the reset must not be matched", i)
+		}
+	}
+}

@@ -80,7 +80,7 @@ func (c Config) withDefaults() Config {
 //	stuck: log(EWMA(|z_t − z_{t−1}|) + 10⁻³)  lower tail (a flat line)
 //	range: v_t                            both tails
 //	level: EWMA(v)_t                      both tails
-//	shape: d(v_{t−Short+1…t}) / s         upper tail
+//	shape: d(f(v)_{t−Short+1…t}) / s      upper tail
 //
 // (exponential weights 1/Short). The first three are relative to what the
 // baseline expected now (a spike at night, a day that stays flat, a shift
@@ -88,13 +88,16 @@ func (c Config) withDefaults() Config {
 // a value or a sustained level never seen in two weeks counts even where
 // the baseline has adapted (the "spatial anomaly" of Numenta's detector,
 // here calibrated and without a margin to tune). Shape is the Euclidean
-// distance from the last Short values to the nearest earlier stretch of
-// Short values in the same memory (Tail.History), in units of the values'
+// distance from the last Short values f(v) to the nearest earlier stretch
+// of Short values in the same memory (Tail.History), in units of their
 // interquartile spread s: a pattern never seen, even within the range and
-// close to the baseline (the windowed novelty of k-NN and ART detectors);
-// it is judged once its tail holds a day of distances. The smallest of the
-// eight probabilities times eight (Bonferroni) is the sample's tail probability
-// p, and its raw score is LogScore(p) in [0, 1]: 0.25 is p = 3·10⁻³, 0.5
+// close to the baseline (the windowed novelty of k-NN and ART detectors).
+// For counts — while every value is a non-negative integer — the shapes
+// are of f(v) = 2√(v + 3/8), Anscombe's transform, so that the Poisson
+// noise of busy hours is not a new shape (s is then the spread of f(v));
+// otherwise f(v) = v. The shape is judged once its tail holds a day of
+// distances. The smallest of the eight probabilities times eight
+// (Bonferroni) is the sample's tail probability p, and its raw score is LogScore(p) in [0, 1]: 0.25 is p = 3·10⁻³, 0.5
 // is p = 10⁻⁵, 1 is p ≤ 10⁻¹⁰. Because every statistic is judged against
 // the same series, a score means the same on a quiet and on a noisy series,
 // and a threshold is a false-alarm rate rather than a distance.
@@ -143,6 +146,7 @@ type Surprise struct {
 	explain   Explanation
 	anomalous bool
 	shape     *shapeMemory
+	counts    bool // every finite value so far a non-negative integer
 }
 
 // The statistics of a Surprise detector, indices into its tails.
@@ -161,10 +165,11 @@ const (
 func NewSurprise(cfg Config) *Surprise {
 	cfg = cfg.withDefaults()
 	s := &Surprise{
-		cfg:   cfg,
-		base:  NewBaseline(cfg.Baseline),
-		alpha: 1 / float64(cfg.Short),
-		ev:    events{open: cfg.Episode, fire: cfg.Threshold, settle: cfg.Short, quiet: cfg.Quiet},
+		cfg:    cfg,
+		base:   NewBaseline(cfg.Baseline),
+		alpha:  1 / float64(cfg.Short),
+		ev:     events{open: cfg.Episode, fire: cfg.Threshold, settle: cfg.Short, quiet: cfg.Quiet},
+		counts: true,
 	}
 	for k := range s.tails {
 		c := cfg.Tail
@@ -214,6 +219,12 @@ func (s *Surprise) Update(t int64, v float64) float64 {
 func (s *Surprise) raw(t int64, v float64) float64 {
 	s.explain = Explanation{P: 1, Expected: math.NaN()}
 	s.learn = false
+	if finite(v) && s.counts && (v < 0 || v != math.Trunc(v)) {
+		// Not counts after all: the shapes remembered are on the
+		// stabilised scale, so they are forgotten.
+		s.counts = false
+		s.shape.reset()
+	}
 	z, ok := s.base.Update(t, v)
 	if !finite(v) {
 		s.shape.push(math.NaN()) // a gap breaks the shapes across it
@@ -224,7 +235,7 @@ func (s *Surprise) raw(t int64, v float64) float64 {
 	}
 	s.values++
 	s.lv += s.alpha * (v - s.lv)
-	shapeD, shapeOK := s.shape.push(v)
+	shapeD, shapeOK := s.shape.push(s.shapeValue(v))
 	if !ok {
 		// Before the baseline is complete only the range, the level and
 		// the shapes learn.
@@ -243,7 +254,7 @@ func (s *Surprise) raw(t int64, v float64) float64 {
 	s.learn = true
 	tl := &s.tails
 	pShape := 1.0
-	if sc := valueScale(tl[statValue]); shapeOK && sc > 0 {
+	if sc := s.shapeScale(); shapeOK && sc > 0 {
 		s.xs[statShape] = shapeD / sc
 		// The distances have a daily rhythm of their own (peaks and
 		// troughs match differently): they are judged once their tail
@@ -352,6 +363,37 @@ func LogScore(p float64) float64 {
 	s := math.Log(p+1e-10) / math.Log(1e-10)
 	return math.Max(0, math.Min(1, s))
 }
+
+// shapeValue is the value the shape memory holds for v: v itself, or for
+// counts (every value so far a non-negative integer) Anscombe's
+// variance-stabilising transform 2√(v + 3/8), under which Poisson counts of
+// any rate have a standard deviation close to 1. Without it a count series
+// is noisier, in its own units, at its busy hours (the variance of a Poisson
+// count is its mean), so every busy stretch looks like a new shape.
+func (s *Surprise) shapeValue(v float64) float64 {
+	if s.counts {
+		return anscombe(v)
+	}
+	return v
+}
+
+// shapeScale is the spread the shape distances are divided by: that of the
+// values the shape memory holds. The transform of counts is increasing, so
+// their quantiles are the transformed quantiles of the values:
+// (f(q₀.₇₅) − f(q₀.₂₅))/1.349, or the 1%–99% range / 4.65 when that is 0.
+func (s *Surprise) shapeScale() float64 {
+	if !s.counts {
+		return valueScale(s.tails[statValue])
+	}
+	r := s.tails[statValue].hist
+	if sc := (anscombe(r.Quantile(0.75)) - anscombe(r.Quantile(0.25))) / 1.349; sc > 0 {
+		return sc
+	}
+	return (anscombe(r.Quantile(0.99)) - anscombe(r.Quantile(0.01))) / 4.65
+}
+
+// anscombe is 2√(v + 3/8).
+func anscombe(v float64) float64 { return 2 * math.Sqrt(v+0.375) }
 
 // valueScale is a robust spread of the values in t's history: the
 // interquartile range / 1.349, or the 1%–99% range / 4.65 when that is 0.

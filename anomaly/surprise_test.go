@@ -44,6 +44,19 @@ func TestSurpriseFalseAlarms(t *testing.T) {
 		}
 		require.LessOrEqual(t, worst, 1)
 	})
+	t.Run("a daily cycle of counts (Poisson noise): at most one interval per 30 days", func(t *testing.T) {
+		worst := 0
+		for seed := uint64(1); seed <= 4; seed++ {
+			ts, vs := series(days30, 0, 0, 0, seed)
+			r := rand.New(rand.NewPCG(seed, 11))
+			for i := range vs { // quiet nights, busy days
+				lam := 3 + 200*vonMises(i, 2)
+				vs[i] = math.Max(0, math.Round(lam+math.Sqrt(lam)*r.NormFloat64()))
+			}
+			worst = max(worst, len(intervalsOf(ts, vs)))
+		}
+		require.LessOrEqual(t, worst, 1)
+	})
 	t.Run("a 2.3σ blip is not an anomaly", func(t *testing.T) {
 		for seed := uint64(1); seed <= 4; seed++ {
 			ts, vs := series(20*288, 100, 0, 5, seed)
