@@ -385,6 +385,51 @@ func (w *work) hourlyMedians(lo int) (m, xk []float64, start, bl int) {
 	return m, xk, start, bl
 }
 
+// quadratic holds the sums of the hourly medians m_k at times x_k that the
+// step and change-of-rate tests share — s[e] = Σx^e (e ≤ 4, s[0] the count
+// of finite medians), sy[e] = Σx^e·m, syy = Σm² — and the residual sum of
+// squares sse of the least-squares quadratic a + b·x + c·x² (ok false when
+// its normal equations are singular). NaN medians are left out.
+type quadratic struct {
+	s   [5]float64
+	sy  [3]float64
+	syy float64
+	sse float64
+	ok  bool
+}
+
+func quadraticOf(m, xk []float64) quadratic {
+	var q quadratic
+	for k := range m {
+		if math.IsNaN(m[k]) {
+			continue
+		}
+		x := xk[k]
+		p := 1.0
+		for e := range 5 {
+			q.s[e] += p
+			if e < 3 {
+				q.sy[e] += p * m[k]
+			}
+			p *= x
+		}
+		q.syy += m[k] * m[k]
+	}
+	var a, inv [4][4]float64
+	var b [4]float64
+	for i := range 3 {
+		for j := range 3 {
+			a[i][j] = q.s[i+j]
+		}
+		b[i] = q.sy[i]
+	}
+	beta := b
+	if solveSym(&a, &beta, 3, &inv) {
+		q.sse, q.ok = q.syy-(beta[0]*b[0]+beta[1]*b[1]+beta[2]*b[2]), true
+	}
+	return q
+}
+
 // detectStep looks for one lasting shift of level in w.z from lo: the
 // hourly medians are fitted with two independent lines broken at block j
 // (for every j leaving at least 3 blocks on each side), and the best break
@@ -399,43 +444,13 @@ func (w *work) detectStep(lo int) (stepResult, bool) {
 	if nb < 12 {
 		return st, false
 	}
-	// Sums for the quadratic null model.
-	var s [5]float64 // Σx^0..x^4
-	var sy [3]float64
-	var syy, cnt float64
-	for k := range nb {
-		if math.IsNaN(m[k]) {
-			continue
-		}
-		x := xk[k]
-		p := 1.0
-		for e := range 5 {
-			s[e] += p
-			if e < 3 {
-				sy[e] += p * m[k]
-			}
-			p *= x
-		}
-		syy += m[k] * m[k]
-		cnt++
-	}
-	if cnt < 12 {
+	// The quadratic null model.
+	q := quadraticOf(m, xk)
+	s, sy, syy, cnt := q.s, q.sy, q.syy, q.s[0]
+	if cnt < 12 || !q.ok {
 		return st, false
 	}
-	var a0 [4][4]float64
-	var b0 [4]float64
-	for i := range 3 {
-		for j := range 3 {
-			a0[i][j] = s[i+j]
-		}
-		b0[i] = sy[i]
-	}
-	var inv [4][4]float64
-	bq := b0
-	if !solveSym(&a0, &bq, 3, &inv) {
-		return st, false
-	}
-	sse0 := syy - (bq[0]*b0[0] + bq[1]*b0[1] + bq[2]*b0[2])
+	sse0 := q.sse
 	if !(sse0 > 0) {
 		return st, false
 	}
@@ -522,42 +537,15 @@ func (w *work) detectKink(lo int) (int, bool) {
 	if nb < 12 || nb < minPost+3 {
 		return 0, false
 	}
-	var s [5]float64 // Σx^0..x^4
-	var sy [3]float64
-	var syy float64
-	for k := range nb {
-		if math.IsNaN(m[k]) {
-			continue
-		}
-		x := xk[k]
-		p := 1.0
-		for e := range 5 {
-			s[e] += p
-			if e < 3 {
-				sy[e] += p * m[k]
-			}
-			p *= x
-		}
-		syy += m[k] * m[k]
-	}
-	cnt := s[0]
-	if cnt < 12 {
+	q := quadraticOf(m, xk)
+	s, sy, syy, cnt := q.s, q.sy, q.syy, q.s[0]
+	if cnt < 12 || !q.ok {
 		return 0, false
 	}
+	sseQuad := q.sse
 	var a [4][4]float64
 	var b [4]float64
 	var inv [4][4]float64
-	for i := range 3 {
-		for j := range 3 {
-			a[i][j] = s[i+j]
-		}
-		b[i] = sy[i]
-	}
-	bq := b
-	if !solveSym(&a, &bq, 3, &inv) {
-		return 0, false
-	}
-	sseQuad := syy - (bq[0]*b[0] + bq[1]*b[1] + bq[2]*b[2])
 	// The straight line.
 	sxx := s[2] - s[1]*s[1]/cnt
 	sxy := sy[1] - s[1]*sy[0]/cnt
