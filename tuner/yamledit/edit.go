@@ -592,14 +592,8 @@ func sameSequence(o, n *yaml.Node, apps []edit, values map[*yaml.Node]string, in
 	}
 	slices.SortStableFunc(apps, func(a, b edit) int { return a.seq - b.seq })
 	for i, e := range apps {
-		v := n.Content[len(o.Content)+i]
-		if v.Kind != yaml.MappingNode || len(v.Content) != 2*len(e.item) {
-			return fmt.Errorf("line %d: appended item does not read back", v.Line)
-		}
-		for j, p := range e.item {
-			if err := samePair(p, v.Content[2*j], v.Content[2*j+1]); err != nil {
-				return err
-			}
+		if err := sameMapping(e.item, n.Content[len(o.Content)+i], "appended item"); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -641,10 +635,16 @@ func samePair(p Pair, k, v *yaml.Node) error {
 		}
 		return nil
 	}
-	if v.Kind != yaml.MappingNode || len(v.Content) != 2*len(p.Pairs) {
-		return fmt.Errorf("line %d: inserted mapping does not read back", v.Line)
+	return sameMapping(p.Pairs, v, "inserted mapping")
+}
+
+// sameMapping checks a mapping made of pairs (an inserted mapping, an
+// appended item) against them.
+func sameMapping(pairs []Pair, v *yaml.Node, what string) error {
+	if v.Kind != yaml.MappingNode || len(v.Content) != 2*len(pairs) {
+		return fmt.Errorf("line %d: %s does not read back", v.Line, what)
 	}
-	for i, c := range p.Pairs {
+	for i, c := range pairs {
 		if err := samePair(c, v.Content[2*i], v.Content[2*i+1]); err != nil {
 			return err
 		}
