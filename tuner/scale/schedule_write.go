@@ -297,43 +297,34 @@ func cronDays(days []int) string {
 		c[i] = (d + 1) % 7
 	}
 	slices.Sort(c)
-	c = slices.Compact(c)
-	var parts []string
-	for i := 0; i < len(c); {
-		j := i
-		for j+1 < len(c) && c[j+1] == c[j]+1 {
-			j++
-		}
-		if j-i >= 2 {
-			parts = append(parts, fmt.Sprintf("%d-%d", c[i], c[j]))
-		} else {
-			for k := i; k <= j; k++ {
-				parts = append(parts, strconv.Itoa(c[k]))
-			}
-		}
-		i = j + 1
-	}
-	return strings.Join(parts, ",")
+	return joinRuns(slices.Compact(c), strconv.Itoa, "-")
 }
 
 var dayNames = [7]string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
 
+// daysText writes days (Monday 0, sorted) for a reader: "Mon–Fri",
+// "every day".
 func daysText(days []int) string {
 	if len(days) == 7 {
 		return "every day"
 	}
+	return joinRuns(days, func(d int) string { return dayNames[d] }, "–")
+}
+
+// joinRuns writes sorted distinct days separated by commas, a run of
+// three or more consecutive ones as its first and last joined by dash.
+func joinRuns(days []int, name func(int) string, dash string) string {
 	var parts []string
 	for i := 0; i < len(days); {
 		j := i
 		for j+1 < len(days) && days[j+1] == days[j]+1 {
 			j++
 		}
-		switch {
-		case j-i >= 2:
-			parts = append(parts, dayNames[days[i]]+"–"+dayNames[days[j]])
-		default:
+		if j-i >= 2 {
+			parts = append(parts, name(days[i])+dash+name(days[j]))
+		} else {
 			for k := i; k <= j; k++ {
-				parts = append(parts, dayNames[days[k]])
+				parts = append(parts, name(days[k]))
 			}
 		}
 		i = j + 1
