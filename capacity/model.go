@@ -236,15 +236,7 @@ func (w *work) analyzeContinuous(an *analysis, lo int) {
 			// (copying a file), which would tilt a short refit.
 			s = min(s+int(hourMs/w.step), n-2)
 			lo = s
-			an.fitLo = s
-			for i := range n {
-				if i < s {
-					w.seg[i] = -1
-					w.prof[i] = 0
-				}
-				w.age[i] = float64(i-s) * w.stepD
-			}
-			an.fit = w.backfit(lin, lo, 1, &an.prof, 2)
+			w.refitFrom(an, s)
 		} else {
 			// Too little since the shift: keep the slope of the window,
 			// take the level after the shift.
@@ -264,15 +256,7 @@ func (w *work) analyzeContinuous(an *analysis, lo int) {
 		if s, ok := w.detectKink(lo); ok {
 			an.kinkAt = s
 			lo = s
-			an.fitLo = s
-			for i := range n {
-				if i < s {
-					w.seg[i] = -1
-					w.prof[i] = 0
-				}
-				w.age[i] = float64(i-s) * w.stepD
-			}
-			an.fit = w.backfit(lin, lo, 1, &an.prof, 2)
+			w.refitFrom(an, s)
 		}
 	}
 	// Curvature.
@@ -337,6 +321,21 @@ func (w *work) analyzeContinuous(an *analysis, lo int) {
 }
 
 // stepResult is what detectStep found.
+// refitFrom restarts the trend at point s (after a break): the points
+// before it leave the fit, ages count from it, and the line is refitted on
+// the rest.
+func (w *work) refitFrom(an *analysis, s int) {
+	an.fitLo = s
+	for i := range w.n {
+		if i < s {
+			w.seg[i] = -1
+			w.prof[i] = 0
+		}
+		w.age[i] = float64(i-s) * w.stepD
+	}
+	an.fit = w.backfit(shape{kind: shLinear}, s, 1, &an.prof, 2)
+}
+
 type stepResult struct {
 	at           int  // first point after the break
 	slopeChanged bool // the slopes before and after differ significantly
