@@ -55,8 +55,9 @@ optional request rate. It proposes:
              only after --startup-delay) and chosen by saturation first within a
              replica-hours budget, then cost;
   schedule   a minimum of replicas by hour of the week (KEDA cron triggers) for the
-             recurring rises no HPA setting within the budget absorbs; forecast-only
-             (reported, not written) unless --schedule write;
+             recurring rises no HPA setting within the budget absorbs, replayed as the
+             triggers written; forecast-only (reported, not written) unless --schedule
+             write. A ScaledObject's own cron triggers are replayed as part of its policy;
   resources  requests and limits: krr's simple strategy (CPU p95, memory max + 15%) as the
              baseline beside omen's, scaled by the forecast's growth; a leaking container
              gets the OOM ETAs at its limit and at a bigger one, never a bigger limit alone.

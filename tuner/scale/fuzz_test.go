@@ -102,3 +102,40 @@ func FuzzEditRoundTrip(f *testing.F) {
 		require.Equal(t, yaml.ScalarNode, n.Kind)
 	})
 }
+
+// FuzzTriggerSpans checks that any cron trigger is either refused or read
+// as spans inside the week, each shorter than a week, whose floor is the
+// trigger's desiredReplicas exactly where a span is.
+func FuzzTriggerSpans(f *testing.F) {
+	for _, s := range [][2]string{
+		{"0 8 * * 1", "0 10 * * 1"}, {"45 23 ? * MON-FRI", "15 0 * * 2-6"}, {"0 0 * * *", "0 0 * * *"},
+		{"30 23 * * 0", "0 1 * * 1"}, {"*/5 8 * * 1", "0 9 * * 1"}, {"0 8 * * 7", "0 9 * * sun,sat"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, start, end string) {
+		c := CronTrigger{Type: "cron", Metadata: map[string]string{"start": start, "end": end, "desiredReplicas": "3"}}
+		spans, err := TriggerSpans(c)
+		if err != nil {
+			return
+		}
+		on := make([]bool, minutesPerWeek)
+		for _, sp := range spans {
+			if sp[0] < 0 || sp[0] >= minutesPerWeek || sp[1] <= sp[0] || sp[1]-sp[0] > minutesPerWeek {
+				t.Fatalf("%q–%q: span %v", start, end, sp)
+			}
+			for m := sp[0]; m < sp[1]; m++ {
+				on[m%minutesPerWeek] = true
+			}
+		}
+		fl, err := TriggerFloor([]CronTrigger{c})
+		if err != nil {
+			t.Fatalf("%q–%q: spans read but the floor is refused: %v", start, end, err)
+		}
+		for m, o := range on {
+			if want := map[bool]int32{true: 3, false: 0}[o]; fl.ByMinute[m] != want {
+				t.Fatalf("%q–%q: minute %d: floor %d, want %d", start, end, m, fl.ByMinute[m], want)
+			}
+		}
+	})
+}

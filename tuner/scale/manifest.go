@@ -89,6 +89,10 @@ type Autoscaler struct {
 	// Fields are the current values of the fields a proposal may change,
 	// by field name (see Fields in edit.go); absent fields are nil.
 	Fields map[string]any
+	// Unreplayable, when set, says why the policy cannot be replayed as
+	// it is (a KEDA cron trigger omen cannot read): no HPA proposal is
+	// made for it, the reason is given instead.
+	Unreplayable string
 }
 
 // ReadOptions configure Read.
@@ -583,8 +587,9 @@ func fromHPAv1(h *autoscalingv1.HorizontalPodAutoscaler, ref Ref) (*Autoscaler, 
 }
 
 // fromScaledObject reads a ScaledObject's HPA: KEDA's defaults (1–100
-// replicas), its cpu and memory triggers as resource metrics, other
-// triggers as External metrics named by their type (or name).
+// replicas), its cpu and memory triggers as resource metrics, its cron
+// triggers as the floor they make (see TriggerFloor), other triggers as
+// External metrics named by their type (or name).
 func fromScaledObject(o *ScaledObject, ref Ref) (*Autoscaler, error) {
 	a := &Autoscaler{Object: ref, Enabled: true, Fields: map[string]any{}}
 	p := Policy{MinReplicas: 1, MaxReplicas: 100, ScaleUp: DefaultScaleUp(), ScaleDown: DefaultScaleDown()}
@@ -601,6 +606,7 @@ func fromScaledObject(o *ScaledObject, ref Ref) (*Autoscaler, error) {
 	if err := checkBounds(ref, "minReplicaCount", "maxReplicaCount", p.MinReplicas, p.MaxReplicas); err != nil {
 		return nil, err
 	}
+	var crons []CronTrigger
 	for i, t := range o.Spec.Triggers {
 		switch t.Type {
 		case "cpu", "memory":
@@ -621,8 +627,7 @@ func fromScaledObject(o *ScaledObject, ref Ref) (*Autoscaler, error) {
 			}
 			p.Metrics = append(p.Metrics, m)
 		case "cron":
-			// A cron trigger is a floor by hour; omen proposes them but
-			// does not simulate written ones.
+			crons = append(crons, CronTrigger{Type: t.Type, Metadata: t.Metadata})
 		default:
 			name := t.Name
 			if name == "" {
@@ -653,6 +658,13 @@ func fromScaledObject(o *ScaledObject, ref Ref) (*Autoscaler, error) {
 			a.Fields["advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.stabilizationWindowSeconds"] = int(*b.ScaleDown.StabilizationWindowSeconds)
 		}
 		scaleUpFields(a.Fields, "advanced.horizontalPodAutoscalerConfig.behavior.scaleUp.", b.ScaleUp)
+	}
+	if len(crons) > 0 {
+		f, err := TriggerFloor(crons)
+		if err != nil {
+			a.Unreplayable = fmt.Sprintf("%s:%d: ScaledObject %s: its cron triggers cannot be replayed: %v", ref.File, ref.Line, o.Name, err)
+		}
+		p.Floor = f
 	}
 	a.Policy = p
 	return a, nil

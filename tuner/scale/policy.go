@@ -166,8 +166,9 @@ type Policy struct {
 	// ScaleUp and ScaleDown are the behaviour; see DefaultScaleUp and
 	// DefaultScaleDown for what Kubernetes fills in.
 	ScaleUp, ScaleDown Rules
-	// Floor, when set, is a predictive minimum of replicas by hour of the
-	// week, applied as KEDA applies a cron trigger (one more metric whose
+	// Floor, when set, is a minimum of replicas by hour or by minute of the
+	// week — a predictive schedule, or a ScaledObject's cron triggers —
+	// applied as KEDA applies a cron trigger (one more metric whose
 	// recommendation is the floor).
 	Floor *Schedule
 }
@@ -190,7 +191,10 @@ func (p Policy) String() string {
 		}
 		s += fmt.Sprintf(", scale-up window %s, %s", fmtSeconds(up.Window), strings.Join(qs, " or "))
 	}
-	if p.Floor != nil {
+	switch {
+	case p.Floor != nil && p.Floor.ByMinute != nil:
+		s += ", cron floor"
+	case p.Floor != nil:
 		s += ", predictive floor"
 	}
 	return s
@@ -207,6 +211,8 @@ func (p Policy) Validate() error {
 		return fmt.Errorf("scale: minReplicas %d is above maxReplicas %d", p.MinReplicas, p.MaxReplicas)
 	case len(p.Metrics) == 0 && p.Floor == nil:
 		return fmt.Errorf("scale: no metric to scale on")
+	case p.Floor != nil && p.Floor.ByMinute != nil && len(p.Floor.ByMinute) != minutesPerWeek:
+		return fmt.Errorf("scale: a floor by minute has %d values: want %d, one for each minute of the week", len(p.Floor.ByMinute), minutesPerWeek)
 	}
 	for _, m := range p.Metrics {
 		if !(m.Target > 0) || math.IsInf(m.Target, 0) {
@@ -227,13 +233,34 @@ func (p Policy) Validate() error {
 }
 
 // Schedule is a minimum of replicas for each hour of the week (UTC,
-// Monday 00:00 first).
+// Monday 00:00 first), or for each minute of the week in a time zone:
+// the floor a set of KEDA cron triggers makes (see TriggerFloor).
 type Schedule struct {
 	// Min[h] is the minimum for hour h of the week, 0 ≤ h < 168.
 	Min [168]int32
 	// Lead is how long before its hour a minimum holds, so that the pods
 	// it adds are ready when the hour begins; 0 means from the hour.
 	Lead time.Duration
+	// ByMinute, when set, holds the minimum for each minute of the week
+	// (minutesPerWeek values, Monday 00:00 first) in Location, and Min
+	// and Lead are not used.
+	ByMinute []int32
+	// Location is the time zone of ByMinute; nil means UTC.
+	Location *time.Location
+}
+
+// at returns the minimum at t, Unix milliseconds.
+func (s *Schedule) at(t int64) int32 {
+	switch {
+	case s.ByMinute == nil:
+		return s.Min[hourOfWeek(t+s.Lead.Milliseconds())]
+	case s.Location == nil || s.Location == time.UTC:
+		const minute, week = 60_000, minutesPerWeek * 60_000
+		// The epoch was a Thursday 00:00: Monday 00:00 was 3 days before.
+		return s.ByMinute[int(((t+3*1440*minute)%week+week)%week)/minute]
+	}
+	lt := time.UnixMilli(t).In(s.Location)
+	return s.ByMinute[((int(lt.Weekday())+6)%7)*1440+lt.Hour()*60+lt.Minute()]
 }
 
 // HourOfWeek returns the hour of the week of t (UTC), Monday 00:00 being 0.

@@ -1,6 +1,7 @@
 package scale
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -224,6 +225,9 @@ func podRequest(w *Workload, res string) float64 {
 
 // current returns the workload's policy with the requests filled in.
 func currentPolicy(w *Workload, cfg Config) (Policy, error) {
+	if w.Autoscaler.Unreplayable != "" {
+		return Policy{}, errors.New(w.Autoscaler.Unreplayable)
+	}
 	p := w.Autoscaler.Policy
 	p.Metrics = slices.Clone(p.Metrics)
 	for i, m := range p.Metrics {

@@ -3,6 +3,7 @@ package scale
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"time"
 )
@@ -26,6 +27,11 @@ type CronTrigger struct {
 // there by a quarter at least, and it is reported with the policy alone
 // and with it on the held-out window (sim).
 func proposeSchedule(w *Workload, h History, p Policy, profile [168]float64, train Demand, win *Window, reaction time.Duration, ci int, ssim, sim SimConfig) *Proposal {
+	if p.Floor != nil {
+		// Cron triggers of its own already: a schedule beside them would
+		// be judged with them, which is not done.
+		return nil
+	}
 	base, err := Simulate(p, train, ssim)
 	if err != nil || base.SaturatedMinutes == 0 {
 		return nil
@@ -47,6 +53,7 @@ func proposeSchedule(w *Workload, h History, p Policy, profile [168]float64, tra
 		capacity = p.Metrics[ci].Request
 	}
 	tried := []candidate{{p: p, res: base}}
+	triggers := [][]CronTrigger{nil}
 	for _, div := range []float64{perPod, capacity / (1 + tol)} {
 		for _, every := range []bool{false, true} {
 			s := Schedule{Lead: lead}
@@ -63,15 +70,24 @@ func proposeSchedule(w *Workload, h History, p Policy, profile [168]float64, tra
 			if !any {
 				continue
 			}
+			// What is replayed is what would be written: the triggers,
+			// minute by minute.
+			ts := cronTriggers(s, p.MinReplicas)
+			floor, err := TriggerFloor(ts)
+			if err != nil {
+				continue
+			}
 			with := p
-			with.Floor = &s
+			with.Floor = floor
 			if r, err := Simulate(with, train, ssim); err == nil {
 				tried = append(tried, candidate{p: with, res: r})
+				triggers = append(triggers, ts)
 			}
 		}
 	}
 	best := choose(tried, tried[0])
-	if best.p.Floor == nil || best.res.SaturatedMinutes > 0.75*base.SaturatedMinutes {
+	bi := slices.IndexFunc(tried, func(c candidate) bool { return c.p.Floor == best.p.Floor })
+	if best.p.Floor == nil || bi < 0 || best.res.SaturatedMinutes > 0.75*base.SaturatedMinutes {
 		return nil
 	}
 	before, err1 := Simulate(p, h.Demand, withWindow(sim, win))
@@ -82,7 +98,7 @@ func proposeSchedule(w *Workload, h History, p Policy, profile [168]float64, tra
 	return &Proposal{
 		Workload: w.ID(), Kind: KindScheduleProposal, Object: w.Autoscaler.Object, Changes: []Change{},
 		Before: &Figures{Result: &before}, After: &Figures{Result: &after}, Window: win, ForecastOnly: true,
-		Triggers: cronTriggers(*best.p.Floor, p.MinReplicas), MinReplicas: p.MinReplicas,
+		Triggers: triggers[bi], MinReplicas: p.MinReplicas,
 		Why: fmt.Sprintf("A minimum of replicas by hour of the week for the recurring rises the HPA cannot follow (each hour's P90 peak over the training weeks, %s ahead so the pods are ready), as KEDA cron triggers (UTC). On the training weeks: %.0f → %.0f saturated minutes, %.0f → %.0f replica-hours; on the held-out window beside the proposed HPA alone: %.0f → %.0f saturated minutes, %.0f → %.0f replica-hours.",
 			lead, base.SaturatedMinutes, best.res.SaturatedMinutes, base.ReplicaHours, best.res.ReplicaHours, before.SaturatedMinutes, after.SaturatedMinutes, before.ReplicaHours, after.ReplicaHours),
 	}

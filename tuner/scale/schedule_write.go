@@ -9,10 +9,10 @@ import (
 	"maps"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 	batchv1 "k8s.io/api/batch/v1"
@@ -54,28 +54,17 @@ const minutesPerWeek = 7 * 24 * 60
 // trigger active at m; see TriggerSpans), as KEDA applies cron triggers
 // beside an HPA whose minReplicas is base. Replaying the steps from any
 // minute gives the same minimum at every minute of the week. It fails on
-// a trigger TriggerSpans refuses or whose desiredReplicas is not a
-// positive integer.
+// a trigger TriggerSpans refuses, one whose time zone is not UTC, or one
+// whose desiredReplicas is not a positive integer.
 func ScheduleSteps(triggers []CronTrigger, base int32) ([]Step, error) {
-	var week [minutesPerWeek]int32
-	for i := range week {
-		week[i] = base
-	}
 	for i, t := range triggers {
-		n, err := strconv.ParseInt(t.Metadata["desiredReplicas"], 10, 32)
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("%w: trigger %d: desiredReplicas %q: want a positive integer", ErrSchedule, i+1, t.Metadata["desiredReplicas"])
+		if tz := t.Metadata["timezone"]; !isUTC(tz) {
+			return nil, fmt.Errorf("%w: trigger %d: timezone %q: want UTC", ErrSchedule, i+1, tz)
 		}
-		spans, err := TriggerSpans(t)
-		if err != nil {
-			return nil, fmt.Errorf("%w: trigger %d: %v", ErrSchedule, i+1, err)
-		}
-		for _, sp := range spans {
-			for m := sp[0]; m < sp[1]; m++ {
-				k := m % minutesPerWeek
-				week[k] = max(week[k], int32(n))
-			}
-		}
+	}
+	week, err := triggerWeek(triggers, base)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrSchedule, err)
 	}
 	var out []Step
 	for m := range minutesPerWeek {
@@ -87,16 +76,87 @@ func ScheduleSteps(triggers []CronTrigger, base int32) ([]Step, error) {
 	return out, nil
 }
 
-// TriggerSpans returns the minutes of the week (UTC; Monday 00:00 is 0)
-// a KEDA cron trigger is active: from each instant its start expression
-// names to the first instant its end expression names after it, as
-// [from, to) with to > from (to may pass the week's end: it wraps). Start
-// and end are "M H * * D" with D a weekday (0 is Sunday, 7 too), a list
-// and ranges of them ("1-5", "0,6") or *; the timezone must be UTC.
-func TriggerSpans(t CronTrigger) ([][2]int, error) {
-	if tz := t.Metadata["timezone"]; tz != "" && tz != "UTC" && tz != "Etc/UTC" {
-		return nil, fmt.Errorf("timezone %q: want UTC", tz)
+// TriggerFloor returns the floor KEDA cron triggers put under a
+// ScaledObject's replicas, minute by minute in their time zone (one for
+// all of them), for the simulator to replay: at each minute the largest
+// desiredReplicas of the triggers active then (see TriggerSpans), 0 when
+// none is. It fails on a trigger TriggerSpans refuses, an unknown time
+// zone, triggers in different time zones, or a desiredReplicas that is
+// not a positive integer.
+func TriggerFloor(triggers []CronTrigger) (*Schedule, error) {
+	var loc *time.Location
+	for i, t := range triggers {
+		l, err := triggerLocation(t)
+		if err != nil {
+			return nil, fmt.Errorf("trigger %d: %v", i+1, err)
+		}
+		if loc != nil && l.String() != loc.String() {
+			return nil, fmt.Errorf("trigger %d: timezone %q, trigger 1's is %q: want one time zone for all", i+1, l, loc)
+		}
+		loc = l
 	}
+	week, err := triggerWeek(triggers, 0)
+	if err != nil {
+		return nil, err
+	}
+	return &Schedule{ByMinute: week, Location: loc}, nil
+}
+
+// triggerWeek returns the minimum of replicas at each minute of the week
+// (Monday 00:00 first, in the triggers' time zone): max(base, the
+// desiredReplicas of every trigger active then).
+func triggerWeek(triggers []CronTrigger, base int32) ([]int32, error) {
+	week := make([]int32, minutesPerWeek)
+	for i := range week {
+		week[i] = base
+	}
+	for i, t := range triggers {
+		n, err := strconv.ParseInt(t.Metadata["desiredReplicas"], 10, 32)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("trigger %d: desiredReplicas %q: want a positive integer", i+1, t.Metadata["desiredReplicas"])
+		}
+		spans, err := TriggerSpans(t)
+		if err != nil {
+			return nil, fmt.Errorf("trigger %d: %v", i+1, err)
+		}
+		for _, sp := range spans {
+			for m := sp[0]; m < sp[1]; m++ {
+				k := m % minutesPerWeek
+				week[k] = max(week[k], int32(n))
+			}
+		}
+	}
+	return week, nil
+}
+
+// isUTC reports whether a cron trigger's timezone names UTC ("" is UTC).
+func isUTC(tz string) bool {
+	return tz == "" || tz == "UTC" || tz == "Etc/UTC"
+}
+
+// triggerLocation returns the time zone of a cron trigger
+// (metadata.timezone, an IANA name; UTC when empty).
+func triggerLocation(t CronTrigger) (*time.Location, error) {
+	tz := t.Metadata["timezone"]
+	if isUTC(tz) {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return nil, fmt.Errorf("timezone %q: want an IANA time zone name: %v", tz, err)
+	}
+	return loc, nil
+}
+
+// TriggerSpans returns the minutes of the week (Monday 00:00 is 0, in the
+// trigger's time zone) a KEDA cron trigger is active: from each instant
+// its start expression names to the first instant its end expression
+// names after it, as [from, to) with to > from (to may pass the week's
+// end: it wraps). Start and end are "M H * * D": one minute, one hour,
+// any day of the month and month (* or ?), and D a weekday — 0 to 7 (0
+// and 7 are Sunday) or SUN to SAT — a list and ranges of them ("1-5",
+// "MON-FRI", "0,6") or * or ?.
+func TriggerSpans(t CronTrigger) ([][2]int, error) {
 	starts, err := weekMinutes(t.Metadata["start"])
 	if err != nil {
 		return nil, fmt.Errorf("start: %v", err)
@@ -121,34 +181,35 @@ func TriggerSpans(t CronTrigger) ([][2]int, error) {
 	return out, nil
 }
 
-var cronSpec = regexp.MustCompile(`^(\d{1,2}) (\d{1,2}) \* \* ([0-7*](?:[-,][0-7])*)$`)
+// weekdayNames are cron's names of the days, Sunday first.
+var weekdayNames = [7]string{"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}
 
-// weekMinutes reads "M H * * D" (cron: D 0 or 7 is Sunday; a list, ranges
-// or *) as the minutes of the week from Monday 00:00 it names, sorted.
+// weekMinutes reads "M H * * D" (see TriggerSpans) as the minutes of the
+// week from Monday 00:00 it names, sorted.
 func weekMinutes(s string) ([]int, error) {
-	m := cronSpec.FindStringSubmatch(s)
-	if m == nil {
-		return nil, fmt.Errorf("%q: want \"minute hour * * weekdays\"", s)
+	want := fmt.Errorf("%q: want \"minute hour * * weekdays\" (one minute and one hour; weekdays 0-7 or SUN-SAT, lists, ranges or *)", s)
+	f := strings.Fields(s)
+	if len(f) != 5 || !anyField(f[2]) || !anyField(f[3]) {
+		return nil, want
 	}
-	mi, _ := strconv.Atoi(m[1])
-	h, _ := strconv.Atoi(m[2])
-	if mi > 59 || h > 23 {
-		return nil, fmt.Errorf("%q: out of range", s)
+	mi, err1 := strconv.Atoi(f[0])
+	h, err2 := strconv.Atoi(f[1])
+	if err1 != nil || err2 != nil || mi < 0 || mi > 59 || h < 0 || h > 23 {
+		return nil, want
 	}
 	var days [7]bool
-	if m[3] == "*" {
+	if anyField(f[4]) {
 		days = [7]bool{true, true, true, true, true, true, true}
 	} else {
-		for _, part := range strings.Split(m[3], ",") {
+		for _, part := range strings.Split(f[4], ",") {
 			lo, hi, isRange := strings.Cut(part, "-")
-			a, err1 := strconv.Atoi(lo)
-			b := a
-			var err2 error
+			a, ok1 := weekday(lo)
+			b, ok2 := a, true
 			if isRange {
-				b, err2 = strconv.Atoi(hi)
+				b, ok2 = weekday(hi)
 			}
-			if err1 != nil || err2 != nil || a > 7 || b > 7 || b < a {
-				return nil, fmt.Errorf("%q: weekdays %q", s, m[3])
+			if !ok1 || !ok2 || b < a {
+				return nil, fmt.Errorf("%q: weekdays %q: want 0-7 or SUN-SAT, lists and ascending ranges of them", s, f[4])
 			}
 			for d := a; d <= b; d++ {
 				days[d%7] = true
@@ -163,6 +224,22 @@ func weekMinutes(s string) ([]int, error) {
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// anyField reports whether a cron field means every value.
+func anyField(s string) bool { return s == "*" || s == "?" }
+
+// weekday reads a cron weekday, 0–7 (0 and 7 are Sunday) or a name.
+func weekday(s string) (int, bool) {
+	if n, err := strconv.Atoi(s); err == nil {
+		return n, n >= 0 && n <= 7
+	}
+	for i, name := range weekdayNames {
+		if strings.EqualFold(s, name) {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 // ScheduleFile returns where a schedule proposal for an HPA is written,

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -183,7 +184,13 @@ func TestEditSchedule(t *testing.T) {
 		require.NoError(t, err)
 		w2, err := back.Find("shop/worker")
 		require.NoError(t, err)
-		require.Equal(t, w.Autoscaler.Policy.String(), w2.Autoscaler.Policy.String())
+		// Read back, the triggers are part of the policy replayed: the
+		// floor they make, and nothing else changed.
+		require.Equal(t, w.Autoscaler.Policy.String()+", cron floor", w2.Autoscaler.Policy.String())
+		want2, err := scale.TriggerFloor(p.Triggers)
+		require.NoError(t, err)
+		require.Equal(t, want2.ByMinute, w2.Autoscaler.Policy.Floor.ByMinute)
+		require.Empty(t, w2.Autoscaler.Unreplayable)
 	})
 	t.Run("the same schedule again is already applied", func(t *testing.T) {
 		out, err := scale.EditSchedule(src, p)
@@ -202,5 +209,125 @@ func TestEditSchedule(t *testing.T) {
 	t.Run("an HPA's schedule is not appended to a manifest", func(t *testing.T) {
 		_, err := scale.EditSchedule(src, scheduleProposal())
 		require.ErrorIs(t, err, scale.ErrSchedule)
+	})
+}
+
+func TestTriggerFloor(t *testing.T) {
+	at := func(f *scale.Schedule, minute int) int32 { return f.ByMinute[minute] }
+	t.Run("the floor is the largest desiredReplicas active at each minute, 0 elsewhere", func(t *testing.T) {
+		f, err := scale.TriggerFloor([]scale.CronTrigger{cron("0 8 * * 2", "0 10 * * 2", "5"), cron("0 9 * * 2", "0 11 * * 2", "9")})
+		require.NoError(t, err)
+		require.Len(t, f.ByMinute, 7*1440)
+		tue := 1440
+		require.Equal(t, int32(0), at(f, tue+8*60-1))
+		require.Equal(t, int32(5), at(f, tue+8*60))
+		require.Equal(t, int32(9), at(f, tue+9*60))
+		require.Equal(t, int32(9), at(f, tue+11*60-1))
+		require.Equal(t, int32(0), at(f, tue+11*60))
+		require.Equal(t, "UTC", f.Location.String())
+	})
+	t.Run("weekday names and ? are read as cron reads them", func(t *testing.T) {
+		f, err := scale.TriggerFloor([]scale.CronTrigger{cron("0 8 ? * MON-FRI", "0 18 ? * mon-fri", "4")})
+		require.NoError(t, err)
+		for d := range 7 {
+			want := int32(4)
+			if d >= 5 {
+				want = 0
+			}
+			require.Equal(t, want, at(f, d*1440+12*60), "day %d", d)
+		}
+	})
+	t.Run("a time zone is kept for the simulator", func(t *testing.T) {
+		c := cron("0 8 * * 1-5", "0 18 * * 1-5", "4")
+		c.Metadata["timezone"] = "Europe/Berlin"
+		f, err := scale.TriggerFloor([]scale.CronTrigger{c})
+		require.NoError(t, err)
+		require.Equal(t, "Europe/Berlin", f.Location.String())
+	})
+	for _, tc := range []struct {
+		name, want string
+		mod        func(c scale.CronTrigger) []scale.CronTrigger
+	}{
+		{"an unknown time zone is refused", `trigger 1: timezone "Mars/Olympus"`, func(c scale.CronTrigger) []scale.CronTrigger {
+			c.Metadata["timezone"] = "Mars/Olympus"
+			return []scale.CronTrigger{c}
+		}},
+		{"triggers in two time zones are refused", "trigger 2: timezone", func(c scale.CronTrigger) []scale.CronTrigger {
+			d := cron("0 9 * * 1", "0 10 * * 1", "3")
+			d.Metadata["timezone"] = "America/New_York"
+			return []scale.CronTrigger{c, d}
+		}},
+		{"a step in the minutes is refused, with what is read", `trigger 1: start: "*/15 8 * * 1": want "minute hour * * weekdays"`, func(c scale.CronTrigger) []scale.CronTrigger {
+			c.Metadata["start"] = "*/15 8 * * 1"
+			return []scale.CronTrigger{c}
+		}},
+		{"a day of the month is refused", "trigger 1: end", func(c scale.CronTrigger) []scale.CronTrigger {
+			c.Metadata["end"] = "0 10 1 * *"
+			return []scale.CronTrigger{c}
+		}},
+		{"a descending weekday range is refused", `weekdays "FRI-MON"`, func(c scale.CronTrigger) []scale.CronTrigger {
+			c.Metadata["start"] = "0 8 * * FRI-MON"
+			return []scale.CronTrigger{c}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := scale.TriggerFloor(tc.mod(cron("0 8 * * 1", "0 10 * * 1", "4")))
+			require.ErrorContains(t, err, tc.want)
+		})
+	}
+}
+
+func TestReadReplaysAScaledObjectsCronTriggers(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("testdata", "manifests", "shop", "worker.yaml"))
+	require.NoError(t, err)
+	write := func(t *testing.T, triggers string) *scale.Workload {
+		t.Helper()
+		s := strings.Replace(string(src), "        value: \"65\"\n", "        value: \"65\"\n"+triggers, 1)
+		f := filepath.Join(t.TempDir(), "worker.yaml")
+		require.NoError(t, os.WriteFile(f, []byte(s), 0o644))
+		set, err := scale.Read([]string{f}, scale.ReadOptions{})
+		require.NoError(t, err)
+		w, err := set.Find("shop/worker")
+		require.NoError(t, err)
+		return w
+	}
+	t.Run("a ScaledObject's own cron triggers are part of the policy replayed", func(t *testing.T) {
+		w := write(t, `    - type: cron
+      metadata:
+        timezone: Europe/Berlin
+        start: "0 8 * * MON-FRI"
+        end: "0 18 * * MON-FRI"
+        desiredReplicas: "6"
+`)
+		require.Empty(t, w.Autoscaler.Unreplayable)
+		f := w.Autoscaler.Policy.Floor
+		require.NotNil(t, f)
+		require.Equal(t, "Europe/Berlin", f.Location.String())
+		require.Equal(t, int32(6), f.ByMinute[12*60])
+		require.Contains(t, w.Autoscaler.Policy.String(), "cron floor")
+	})
+	t.Run("cron triggers omen cannot read make the policy unreplayable, with the reason", func(t *testing.T) {
+		w := write(t, `    - type: cron
+      metadata:
+        timezone: UTC
+        start: "*/30 8 * * *"
+        end: "0 18 * * *"
+        desiredReplicas: "6"
+`)
+		require.Contains(t, w.Autoscaler.Unreplayable, "worker.yaml:23: ScaledObject worker: its cron triggers cannot be replayed: trigger 1: start")
+		// No HPA proposal is made against a policy omen cannot replay.
+		load := make([]float64, 5*24*60)
+		for i := range load {
+			load[i] = 0.5
+		}
+		start := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+		rep := scale.Propose(w, scale.History{Demand: scale.Demand{Start: start, Step: time.Minute, Load: map[string][]float64{"cpu": load}}},
+			scale.Config{HoldOut: 24 * time.Hour})
+		for _, p := range rep.Proposals {
+			require.NotEqual(t, scale.KindHPAProposal, p.Kind)
+		}
+		require.NotEmpty(t, rep.Skipped)
+		require.Contains(t, rep.Skipped[0].Reason, "HPA: ")
+		require.Contains(t, rep.Skipped[0].Reason, "cannot be replayed")
 	})
 }

@@ -294,7 +294,7 @@ func (s *sim) start(t int64, initial int32, load []float64) {
 			}
 		}
 		if s.p.Floor != nil {
-			n = max(n, s.p.Floor.Min[hourOfWeek(t+s.p.Floor.Lead.Milliseconds())])
+			n = max(n, s.p.Floor.at(t))
 		}
 	}
 	n = min(max(n, s.p.MinReplicas), s.p.MaxReplicas)
@@ -428,7 +428,7 @@ func (s *sim) step(t int64, load []float64, ready int32) (int32, bool) {
 		if p.Floor != nil {
 			// A KEDA cron trigger: an External metric whose total is the
 			// floor, with an average-value target of 1.
-			if f := p.Floor.Min[hourOfWeek(t+p.Floor.Lead.Milliseconds())]; f > 0 {
+			if f := p.Floor.at(t); f > 0 {
 				r, _ := s.recommend(Metric{Name: "floor", Type: AverageValue, Target: 1, Source: SourceExternal}, float64(f), current, ready)
 				raw = max(raw, r)
 				valid = true

@@ -219,6 +219,23 @@ func TestSimulateCountsTheWindow(t *testing.T) {
 		require.Equal(t, int32(6), replicasAt(t, r, 124*time.Minute), "the scale-down window holds it 5 minutes more")
 		require.Equal(t, int32(1), replicasAt(t, r, 126*time.Minute))
 	})
+	t.Run("a cron floor holds the replicas up in its minutes, in its time zone", func(t *testing.T) {
+		berlin, err := time.LoadLocation("Europe/Berlin")
+		require.NoError(t, err)
+		p := cpuPolicy(1, 10, 0.5)
+		// 01:30–02:00 in Berlin on Mondays; t0 is a Monday in November,
+		// when Berlin is UTC+1: 00:30–01:00 UTC.
+		p.Floor = &Schedule{ByMinute: make([]int32, minutesPerWeek), Location: berlin}
+		for m := 90; m < 120; m++ {
+			p.Floor.ByMinute[m] = 4
+		}
+		r, err := Simulate(p, constant(0.5, 180, time.Minute), SimConfig{Trace: true})
+		require.NoError(t, err)
+		require.Equal(t, int32(1), replicasAt(t, r, 29*time.Minute))
+		require.Equal(t, int32(4), replicasAt(t, r, 31*time.Minute))
+		require.Equal(t, int32(4), replicasAt(t, r, 64*time.Minute), "the scale-down window holds it 5 minutes more")
+		require.Equal(t, int32(1), replicasAt(t, r, 66*time.Minute))
+	})
 	t.Run("missing samples hold the last value", func(t *testing.T) {
 		d := constant(2, 10, time.Minute)
 		for i := 3; i < 10; i++ {
@@ -238,6 +255,34 @@ func BenchmarkSimulate4Weeks(b *testing.B) {
 	}
 	d := Demand{Start: t0, Step: time.Minute, Load: map[string][]float64{"cpu": l}}
 	p := cpuPolicy(2, 30, 0.6)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Simulate(p, d, SimConfig{StartupDelay: time.Minute}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSimulate4WeeksCronFloor is BenchmarkSimulate4Weeks with a
+// ScaledObject's cron triggers in a time zone of their own (the floor
+// looked up in local time at each sync).
+func BenchmarkSimulate4WeeksCronFloor(b *testing.B) {
+	n := 28 * 24 * 60
+	l := make([]float64, n)
+	for i := range l {
+		l[i] = 5 + 4*math.Sin(2*math.Pi*float64(i)/1440)
+	}
+	d := Demand{Start: t0, Step: time.Minute, Load: map[string][]float64{"cpu": l}}
+	p := cpuPolicy(2, 30, 0.6)
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		b.Skip(err)
+	}
+	floor, err := TriggerFloor([]CronTrigger{{Type: "cron", Metadata: map[string]string{"timezone": berlin.String(), "start": "0 8 * * MON-FRI", "end": "0 18 * * MON-FRI", "desiredReplicas": "12"}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p.Floor = floor
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Simulate(p, d, SimConfig{StartupDelay: time.Minute}); err != nil {
