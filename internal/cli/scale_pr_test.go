@@ -125,4 +125,13 @@ func TestAWrittenScheduleBecomesPartOfTheBranch(t *testing.T) {
 	code, o, stderr = run(t, nil, "pr", "--repo", work, "--proposals", proposals)
 	require.Equal(t, ExitOK, code, stderr)
 	require.Equal(t, pr.Branch, decodePR(t, o).Branch, "the same proposals again make the same branch")
+
+	// The HPA gone from the repository, its schedule is not delivered.
+	testrig.Git(t, work, "checkout", "--quiet", "main")
+	testrig.Git(t, work, "rm", "--quiet", "deploy/"+w.Name+".yaml")
+	testrig.Git(t, work, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "--quiet", "-m", "remove the workload")
+	testrig.Git(t, work, "push", "--quiet", "origin", "main")
+	code, _, stderr = run(t, nil, "pr", "--repo", work, "--proposals", proposals)
+	require.NotEqual(t, ExitOK, code)
+	require.Contains(t, stderr, "the schedule patches the HPA of deploy/"+w.Name+".yaml, which is not in the repository on main")
 }

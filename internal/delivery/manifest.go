@@ -276,7 +276,18 @@ func applyManifests(ctx context.Context, repo *gitops.Repo, base string, ps []sc
 				edits = append(edits, p)
 				continue
 			}
-			// An HPA's schedule is a file of its own beside the HPA's.
+			// An HPA's schedule is a file of its own beside the HPA's,
+			// which must be there to be patched.
+			src, err := repo.ReadFile(ctx, base, file)
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, nil, fmt.Errorf("delivery: %s: the schedule patches the HPA of %s, which is not in the repository on %s (object paths are relative to the repository root)", p.Workload, file, base)
+			}
+			if err != nil {
+				return nil, nil, err
+			}
+			if err := scale.HasObject(src, p.Object); err != nil {
+				return nil, nil, fmt.Errorf("delivery: %s: the schedule patches an HPA that is no longer there on %s: %w", p.Workload, base, err)
+			}
 			data, err := scale.ScheduleManifest(p, scale.ScheduleOptions{})
 			if err != nil {
 				return nil, nil, fmt.Errorf("delivery: %s (%s): %w", p.Workload, p.Kind, err)

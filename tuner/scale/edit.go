@@ -286,6 +286,15 @@ func Edit(src []byte, obj Ref, changes []Change) ([]byte, error) {
 
 // openObject parses src and finds the document of obj in it (its index
 // and root mapping).
+// HasObject reports, with an error saying why not, whether src holds the
+// object obj names (its kind, name and apiVersion; once): the check that a
+// file written beside a manifest, such as an HPA's schedule, still has its
+// object to act on.
+func HasObject(src []byte, obj Ref) error {
+	_, _, _, err := openObject(src, obj)
+	return err
+}
+
 func openObject(src []byte, obj Ref) (*yamledit.File, int, *yaml.Node, error) {
 	f, err := yamledit.Parse(src)
 	if err != nil {

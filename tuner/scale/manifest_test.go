@@ -189,3 +189,16 @@ func TestEditChangesOnlyTheValues(t *testing.T) {
 		require.ErrorIs(t, err, ErrField)
 	})
 }
+
+func TestHasObjectFindsTheObjectARefNames(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("testdata", "manifests", "shop", "worker.yaml"))
+	require.NoError(t, err)
+	ref := Ref{File: "worker.yaml", Doc: 1, APIVersion: "keda.sh/v1alpha1", Kind: KindScaledObject, Name: "worker"}
+	require.NoError(t, HasObject(src, ref))
+	ref.Doc = 0
+	require.NoError(t, HasObject(src, ref), "found in another document")
+	ref.Name = "web"
+	err = HasObject(src, ref)
+	require.ErrorIs(t, err, ErrField)
+	require.ErrorContains(t, err, "worker.yaml: no ScaledObject web")
+}
