@@ -247,14 +247,14 @@ func TestSimulateCountsTheWindow(t *testing.T) {
 	})
 }
 
-func BenchmarkSimulate4Weeks(b *testing.B) {
-	n := 28 * 24 * 60
-	l := make([]float64, n)
+// benchSimulate4Weeks replays 4 weeks at 1m of a daily cycle of 1–9
+// cores under p.
+func benchSimulate4Weeks(b *testing.B, p Policy) {
+	l := make([]float64, 28*24*60)
 	for i := range l {
 		l[i] = 5 + 4*math.Sin(2*math.Pi*float64(i)/1440)
 	}
 	d := Demand{Start: t0, Step: time.Minute, Load: map[string][]float64{"cpu": l}}
-	p := cpuPolicy(2, 30, 0.6)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Simulate(p, d, SimConfig{StartupDelay: time.Minute}); err != nil {
@@ -263,16 +263,14 @@ func BenchmarkSimulate4Weeks(b *testing.B) {
 	}
 }
 
+func BenchmarkSimulate4Weeks(b *testing.B) {
+	benchSimulate4Weeks(b, cpuPolicy(2, 30, 0.6))
+}
+
 // BenchmarkSimulate4WeeksCronFloor is BenchmarkSimulate4Weeks with a
 // ScaledObject's cron triggers in a time zone of their own (the floor
 // looked up in local time at each sync).
 func BenchmarkSimulate4WeeksCronFloor(b *testing.B) {
-	n := 28 * 24 * 60
-	l := make([]float64, n)
-	for i := range l {
-		l[i] = 5 + 4*math.Sin(2*math.Pi*float64(i)/1440)
-	}
-	d := Demand{Start: t0, Step: time.Minute, Load: map[string][]float64{"cpu": l}}
 	p := cpuPolicy(2, 30, 0.6)
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
@@ -283,12 +281,7 @@ func BenchmarkSimulate4WeeksCronFloor(b *testing.B) {
 		b.Fatal(err)
 	}
 	p.Floor = floor
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Simulate(p, d, SimConfig{StartupDelay: time.Minute}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchSimulate4Weeks(b, p)
 }
 
 func TestHourOfWeekCountsFromMondayMidnightUTC(t *testing.T) {
