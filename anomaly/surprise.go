@@ -107,7 +107,13 @@ func (c Config) withDefaults() Config {
 // is reported once: at its first sample scoring at least Threshold, or
 // else after Short samples, with the highest score of the episode so far;
 // it is reported again if it reaches Threshold later. Every other sample of
-// an episode reports min(score, Episode/2). An episode is an event — its
+// an episode reports min(score, Episode/2). An episode that opens within a
+// daily period (Baseline.Period samples) of the last report is an
+// aftershock of that incident: its samples report min(score, Episode/2)
+// until one scores above the last reported score or reaches Threshold, and
+// from then on it is an episode like any other (so events at Threshold are
+// the same with or without the rule; only the weaker repeats of an
+// incident below it are not reported again). An episode is an event — its
 // samples are anomalous (Anomalous) — from the sample whose reported score
 // reaches Threshold on. So one incident yields one high score (what an
 // alert and NAB's scorer want), the per-sample scores and the flags come
@@ -196,6 +202,7 @@ func NewDefault(cfg Config) Detector { return NewSurprise(cfg) }
 // (see Surprise for episodes).
 func (s *Surprise) Update(t int64, v float64) float64 {
 	raw := s.raw(t, v)
+	s.ev.hold = s.base.Period()
 	out, on := s.ev.step(raw)
 	s.explain.Score, s.explain.Unsuppressed = out, raw
 	s.anomalous = on
@@ -323,16 +330,33 @@ type events struct {
 	reported   bool
 	calm, n    int
 	peak       float64
+	// hold is the number of samples after a report within which a new
+	// episode is an aftershock (0: none); since counts the samples since
+	// the last report and last is the score it reported.
+	hold, since int
+	last        float64
+	after       bool // the current episode is an aftershock not yet stronger than last
 }
 
 // step returns the reported score of a sample with raw score s and whether
 // the sample belongs to an event.
+//
+// An aftershock (an episode opening at most hold samples after the last
+// report) is followed without reporting — min(s, open/2), no event — until
+// a sample scores above the last report or at least fire; from that sample
+// on it is an ordinary episode (its samples so far count towards settle and
+// its peak).
 func (e *events) step(s float64) (float64, bool) {
+	e.since++
 	if !e.on {
 		if s < e.open {
 			return s, false
 		}
 		e.on, e.calm, e.n, e.peak, e.reported, e.event = true, 0, 0, 0, false, false
+		e.after = e.since <= e.hold
+	}
+	if e.after && (s > e.last || s >= e.fire) {
+		e.after = false
 	}
 	e.n++
 	e.peak = math.Max(e.peak, s)
@@ -346,11 +370,14 @@ func (e *events) step(s float64) (float64, bool) {
 		return s, false
 	}
 	switch {
+	case e.after:
 	case !e.reported && (s >= e.fire || e.n >= e.settle):
 		e.reported, e.event = true, e.peak >= e.fire
+		e.since, e.last = 0, e.peak
 		return e.peak, e.event
 	case e.reported && !e.event && s >= e.fire:
 		e.event = true
+		e.since, e.last = 0, s
 		return s, true
 	}
 	return math.Min(s, e.open/2), e.event

@@ -239,3 +239,69 @@ func BenchmarkDetect30Days(b *testing.B) {
 	}
 	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N*len(vs)), "cpu-ns/sample")
 }
+
+func TestEventsAftershocks(t *testing.T) {
+	// run steps raw scores through events holding aftershocks for hold
+	// samples and returns the reported scores.
+	run := func(hold int, raw []float64) []float64 {
+		e := events{open: 0.25, fire: 0.5, settle: 8, quiet: 12, hold: hold}
+		out := make([]float64, len(raw))
+		for i, s := range raw {
+			out[i], _ = e.step(s)
+		}
+		return out
+	}
+	// burst writes n samples of score s from i on.
+	burst := func(raw []float64, i, n int, s float64) {
+		for k := range n {
+			raw[i+k] = s
+		}
+	}
+	reported := func(out []float64, from, to int) float64 {
+		m := 0.0
+		for _, s := range out[from:to] {
+			m = math.Max(m, s)
+		}
+		return m
+	}
+	raw := make([]float64, 1000)
+	burst(raw, 100, 10, 0.40) // an incident reported at 0.40 (below Threshold)
+	burst(raw, 200, 10, 0.35) // a weaker repeat 100 samples later
+	burst(raw, 300, 10, 0.45) // a stronger one
+	burst(raw, 600, 10, 0.30) // a weak one long after
+	t.Run("without a hold every episode is reported", func(t *testing.T) {
+		out := run(0, raw)
+		require.Equal(t, 0.35, reported(out, 190, 290))
+	})
+	out := run(288, raw)
+	t.Run("an incident is reported at its strength after settle samples", func(t *testing.T) {
+		require.Equal(t, 0.40, out[107])
+		require.Equal(t, 0.40, reported(out, 90, 190))
+	})
+	t.Run("a weaker repeat within a day is not reported", func(t *testing.T) {
+		require.Less(t, reported(out, 190, 290), 0.25)
+	})
+	t.Run("a stronger one is an episode like any other", func(t *testing.T) {
+		require.Equal(t, 0.45, out[307])
+		require.Equal(t, 0.45, reported(out, 290, 390))
+	})
+	t.Run("an episode more than a day after the last report is reported", func(t *testing.T) {
+		require.Equal(t, 0.30, reported(out, 590, 690))
+	})
+	t.Run("a repeat reaching Threshold is reported and flagged", func(t *testing.T) {
+		raw := make([]float64, 1000)
+		burst(raw, 100, 10, 0.9)
+		burst(raw, 200, 10, 0.6)
+		e := events{open: 0.25, fire: 0.5, settle: 8, quiet: 12, hold: 288}
+		var got float64
+		var flagged bool
+		for i, s := range raw {
+			o, on := e.step(s)
+			if i >= 190 && i < 290 && o > got {
+				got, flagged = o, on
+			}
+		}
+		require.Equal(t, 0.6, got)
+		require.True(t, flagged)
+	})
+}
