@@ -269,13 +269,17 @@ const HorizonWeeks = 4
 const MarginZ = 1.65
 
 // pagesMargin returns the budget's margin: MarginZ standard deviations of
-// the difference between the mean weekly pages over the folds and the
-// mean over the next HorizonWeeks, i.e. sd × √(1/folds + 1/HorizonWeeks),
-// where sd is the weekly pages' sample standard deviation, but at least
-// √m, the standard deviation of a Poisson count of mean m, the false pages
-// per week (a few quiet weeks do not make a noisy rule's false alarms
-// certain; the pages of incidents are the incidents', not the rule's
-// noise); 0 for one fold.
+// the difference between the mean weekly notices (pages, or a warning's
+// firings) over the folds and the mean over the next HorizonWeeks, i.e.
+// sd × √(1/folds + 1/HorizonWeeks), where sd is the weekly notices'
+// sample standard deviation, but at least √m, the standard deviation of a
+// Poisson count of mean m, the false notices per week (a few quiet weeks
+// do not make a noisy rule's false alarms certain). The notices of
+// incidents are in it: weeks that bring more incidents bring more pages,
+// and the budget holds for those weeks too — so a rule whose incidents
+// alone page near the budget may be made to miss some to meet it (the
+// proposal then says which candidate would still catch them); 0 for one
+// fold.
 func pagesMargin(fs []foldScore) float64 {
 	if len(fs) < 2 {
 		return 0
@@ -283,9 +287,9 @@ func pagesMargin(fs []foldScore) float64 {
 	d := make([]float64, len(fs))
 	falseMean := 0.0
 	for i := range fs {
-		d[i] = fs[i].pagesPerWeek()
+		d[i] = fs[i].noticesPerWeek()
 		if fs[i].Weeks > 0 {
-			falseMean += float64(fs[i].FalsePages) / fs[i].Weeks
+			falseMean += float64(fs[i].FalseNotices) / fs[i].Weeks
 		}
 	}
 	n := float64(len(fs))

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/omenhq/omen/pir"
+	"github.com/omenhq/omen/series"
 	"github.com/omenhq/omen/stats"
 )
 
@@ -23,7 +24,8 @@ type Objective struct {
 	// over the weeks to come (MarginZ standard deviations of the
 	// difference between the weekly mean judged and that of the next
 	// HorizonWeeks, the false pages' at least a Poisson count's), must not
-	// exceed it. 0 means no budget.
+	// exceed it. A rule that does not page (a warning) is held to it in
+	// firings: they are its notifications. 0 means no budget.
 	MaxPagesPerWeek float64
 	// MaxPagesPerWeekTotal is the paging budget of the whole rule set
 	// tuned; 0 means none. When the rules' choices exceed it, the rules
@@ -66,9 +68,13 @@ type foldScore struct {
 	// Leads are the lead times in seconds of the caught incidents.
 	Leads []float64
 	// Firings, Pages and Matching count the firings that began in the
-	// fold, those that page and those matching an incident; FalsePages
-	// the pages matching none.
-	Firings, Pages, Matching, FalsePages int
+	// fold, those that page and those matching an incident.
+	Firings, Pages, Matching int
+	// Notices counts the firings the budget counts: the pages, or every
+	// firing of a rule that does not page (a warning: its firings are its
+	// notifications, and a budget on pages alone would let it fire all
+	// day); FalseNotices those matching no incident.
+	Notices, FalseNotices int
 	// Weeks is the fold's length in weeks.
 	Weeks float64
 	// CaughtIDs are the caught incidents' ids, MissedIDs the others.
@@ -97,7 +103,8 @@ func aggregate(fs []foldScore) foldScore {
 		out.Firings += f.Firings
 		out.Pages += f.Pages
 		out.Matching += f.Matching
-		out.FalsePages += f.FalsePages
+		out.Notices += f.Notices
+		out.FalseNotices += f.FalseNotices
 		out.Weeks += f.Weeks
 		out.CaughtIDs = append(out.CaughtIDs, f.CaughtIDs...)
 		out.MissedIDs = append(out.MissedIDs, f.MissedIDs...)
@@ -111,6 +118,15 @@ func (f *foldScore) pagesPerWeek() float64 {
 		return 0
 	}
 	return float64(f.Pages) / f.Weeks
+}
+
+// noticesPerWeek returns Notices per week of the folds: what the budget
+// holds.
+func (f *foldScore) noticesPerWeek() float64 {
+	if f.Weeks <= 0 {
+		return 0
+	}
+	return float64(f.Notices) / f.Weeks
 }
 
 // precision returns Matching / Firings, nil without firings.
@@ -138,7 +154,7 @@ func (f *foldScore) medianLead() *float64 {
 func (o Objective) violation(f *foldScore, margin float64) float64 {
 	v := 0.0
 	if o.MaxPagesPerWeek > 0 {
-		if over := f.pagesPerWeek() + margin - o.MaxPagesPerWeek; over > 1e-9 {
+		if over := f.noticesPerWeek() + margin - o.MaxPagesPerWeek; over > 1e-9 {
 			v += over
 		}
 	}
@@ -159,10 +175,14 @@ type scorer struct {
 	incFold    []int // fold of each incident, -1 outside every fold
 	leadWindow time.Duration
 	severities []string
+	// pages reports whether the rule pages (its severity, or none, is a
+	// paging one): when it does not, the budget counts its firings.
+	pages bool
 }
 
 func newScorer(r Rule, incs []pir.Incident, folds []fold, leadWindow time.Duration, severities []string) *scorer {
 	s := &scorer{rule: r, incidents: incs, folds: folds, leadWindow: leadWindow, severities: severities}
+	s.pages = pir.Pages(&pir.Firing{Labels: series.FromMap(r.Labels)}, r.Labels, severities)
 	s.incFold = make([]int, len(incs))
 	for i := range incs {
 		s.incFold[i] = foldOf(folds, incs[i].StartedAt)
@@ -186,6 +206,7 @@ func (s *scorer) score(fs []pir.Firing, keep func(pir.Firing) bool, keepIncident
 		}
 		k := foldOf(s.folds, f.FiringAt)
 		page := pir.Pages(f, s.rule.Labels, s.severities)
+		notice := page || !s.pages
 		matched := false
 		for j := range s.incidents {
 			in := &s.incidents[j]
@@ -209,8 +230,11 @@ func (s *scorer) score(fs []pir.Firing, keep func(pir.Firing) bool, keepIncident
 		out[k].Firings++
 		if page {
 			out[k].Pages++
+		}
+		if notice {
+			out[k].Notices++
 			if !matched {
-				out[k].FalsePages++
+				out[k].FalseNotices++
 			}
 		}
 		if matched {

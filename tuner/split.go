@@ -159,7 +159,7 @@ func (o *ruleOutcome) findSplit(sc *scorer, cfg TuneConfig) *SplitProposal {
 // firings and pages add up; an incident caught by either is caught once,
 // with the earlier lead.
 func mergeFolds(a, b foldScore) foldScore {
-	out := foldScore{Weeks: a.Weeks, Incidents: a.Incidents, Firings: a.Firings + b.Firings, Pages: a.Pages + b.Pages, Matching: a.Matching + b.Matching, FalsePages: a.FalsePages + b.FalsePages}
+	out := foldScore{Weeks: a.Weeks, Incidents: a.Incidents, Firings: a.Firings + b.Firings, Pages: a.Pages + b.Pages, Matching: a.Matching + b.Matching, Notices: a.Notices + b.Notices, FalseNotices: a.FalseNotices + b.FalseNotices}
 	lead := map[string]float64{}
 	for i, id := range a.CaughtIDs {
 		lead[id] = a.Leads[i]

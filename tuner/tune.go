@@ -281,7 +281,10 @@ type ruleOutcome struct {
 	leadWindow     time.Duration
 	thresholdNote  string
 	quieterForRest bool
-	split          *SplitProposal
+	// warning reports whether the rule does not page: its firings are
+	// then what the budget holds.
+	warning bool
+	split   *SplitProposal
 	// groups are the signal's groups by label value ("label\x00value")
 	// and groupOnly the variants outside the rule's guardrails that a
 	// group's own may allow (with Split only).
@@ -350,6 +353,7 @@ func tuneRule(ctx context.Context, q Querier, r Rule, incs []pir.Incident, folds
 	}
 	o.warnings = wi.Warnings
 	sc := newScorer(r, incs, folds, cfg.LeadWindow, cfg.Measure.PageSeverities)
+	o.warning = !sc.pages
 	o.orig = -1
 	for _, v := range wi.After {
 		if v.Threshold != nil && r.Threshold != nil && !g.allowedThreshold(*v.Threshold, r.Threshold.Value, o.stats) {
@@ -435,8 +439,12 @@ func (o *ruleOutcome) judge(cfg TuneConfig) string {
 		}
 		vOrig, vAfter := cfg.Objective.violation(&vb, 0), cfg.Objective.violation(&va, 0)
 		if vAfter > vOrig+1e-9 || vAfter >= vOrig-1e-9 && as < bs-1e-9 {
-			return fmt.Sprintf("no change: the choice did not hold on the %d validation folds (caught %d → %d, pages %.1f → %.1f/week)",
+			why := fmt.Sprintf("no change: the choice did not hold on the %d validation folds (caught %d → %d, pages %.1f → %.1f/week",
 				len(o.valid.folds), vb.Caught, va.Caught, vb.pagesPerWeek(), va.pagesPerWeek())
+			if mb, ma := vb.medianLead(), va.medianLead(); mb != nil && ma != nil {
+				why += fmt.Sprintf(", median lead %s → %s", fmtLead(*mb), fmtLead(*ma))
+			}
+			return why + ")"
 		}
 	}
 	return ""

@@ -155,7 +155,11 @@ func rangeOf(xs []float64) Range {
 // and the validation's verdict.
 func (o *ruleOutcome) why(cfg TuneConfig, b, a *foldScore) string {
 	var parts []string
-	parts = append(parts, fmt.Sprintf("pages %s/week → %s/week", fmtRate(b.pagesPerWeek()), fmtRate(a.pagesPerWeek())))
+	if o.warning {
+		parts = append(parts, fmt.Sprintf("firings %s/week → %s/week (it does not page: its firings are held to the budget)", fmtRate(b.noticesPerWeek()), fmtRate(a.noticesPerWeek())))
+	} else {
+		parts = append(parts, fmt.Sprintf("pages %s/week → %s/week", fmtRate(b.pagesPerWeek()), fmtRate(a.pagesPerWeek())))
+	}
 	var kept, gained, lost []string
 	for _, id := range a.CaughtIDs {
 		if slices.Contains(b.CaughtIDs, id) {
@@ -202,8 +206,11 @@ func (o *ruleOutcome) why(cfg TuneConfig, b, a *foldScore) string {
 	} else if mb, ma := b.medianLead(), a.medianLead(); mb != nil && ma != nil {
 		parts = append(parts, fmt.Sprintf("median lead %s → %s", fmtLead(*mb), fmtLead(*ma)))
 	}
-	if obj := cfg.Objective; obj.MaxPagesPerWeek > 0 && b.pagesPerWeek() > obj.MaxPagesPerWeek {
+	if obj := cfg.Objective; obj.MaxPagesPerWeek > 0 && b.noticesPerWeek() > obj.MaxPagesPerWeek {
 		parts = append(parts, fmt.Sprintf("the budget is %s/week", fmtRate(obj.MaxPagesPerWeek)))
+	}
+	if note := o.marginCost(cfg, a, lost); note != "" {
+		parts = append(parts, note)
 	}
 	if o.quieterForRest {
 		parts = append(parts, fmt.Sprintf("made quieter for the rule set's budget of %s/week", fmtRate(cfg.Objective.MaxPagesPerWeekTotal)))
@@ -217,6 +224,71 @@ func (o *ruleOutcome) why(cfg TuneConfig, b, a *foldScore) string {
 		parts = append(parts, o.thresholdNote)
 	}
 	return strings.Join(parts, "; ")
+}
+
+// marginCost says, when the proposal no longer catches incidents that
+// another candidate still catches within the budget itself (over the
+// weeks tuned on, without the margin kept for the weeks to come), which
+// candidate that is and what it pages: the choice between the margin and
+// those incidents is then the on-call's to make (a higher budget, or a
+// rule paging once per incident rather than once per series). Empty when
+// no candidate within the budget catches any of lost besides what a does.
+func (o *ruleOutcome) marginCost(cfg TuneConfig, a *foldScore, lost []string) string {
+	budget := cfg.Objective.MaxPagesPerWeek
+	if budget <= 0 || len(lost) == 0 {
+		return ""
+	}
+	best, bestGain := -1, 0
+	var bestPages float64
+	var bestIDs []string
+	for i := range o.cands {
+		c := aggregate(o.cands[i].folds)
+		if c.noticesPerWeek() > budget+1e-9 || !containsAll(c.CaughtIDs, a.CaughtIDs) {
+			continue
+		}
+		var ids []string
+		for _, id := range lost {
+			if slices.Contains(c.CaughtIDs, id) {
+				ids = append(ids, id)
+			}
+		}
+		p := c.noticesPerWeek()
+		if len(ids) > bestGain || len(ids) == bestGain && best >= 0 && (p < bestPages || p == bestPages && o.cands[i].distance < o.cands[best].distance) {
+			best, bestGain, bestPages, bestIDs = i, len(ids), p, ids
+		}
+	}
+	if best < 0 {
+		return ""
+	}
+	what := "pages"
+	if o.warning {
+		what = "firings"
+	}
+	return fmt.Sprintf("%s would still catch %s at %s %s/week, within the budget on the weeks tuned on but not with its margin for the weeks to come",
+		variantText(o.cands[best].variant), listIDs(bestIDs), fmtRate(bestPages), what)
+}
+
+// containsAll reports whether every id of sub is in set.
+func containsAll(set, sub []string) bool {
+	for _, id := range sub {
+		if !slices.Contains(set, id) {
+			return false
+		}
+	}
+	return true
+}
+
+// variantText names a candidate by its values: "threshold 0.03, for 10m".
+func variantText(v Variant) string {
+	var parts []string
+	if v.Threshold != nil {
+		parts = append(parts, "threshold "+FormatNumber(*v.Threshold))
+	}
+	parts = append(parts, "for "+FormatDuration(v.For))
+	if v.KeepFiringFor > 0 {
+		parts = append(parts, "keep_firing_for "+FormatDuration(v.KeepFiringFor))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func fmtRate(x float64) string {

@@ -264,8 +264,8 @@ func TestChooseJudgesTheLeadIncidentByIncident(t *testing.T) {
 }
 
 func TestChooseMeetsTheBudget(t *testing.T) {
-	loud := candidate{distance: 0, folds: []foldScore{{Paged: 1, Caught: 1, Pages: 10, Weeks: 1}, {Paged: 1, Caught: 1, Pages: 10, Weeks: 1}}}
-	quiet := candidate{distance: 1, folds: []foldScore{{Paged: 0, Caught: 1, Pages: 1, Weeks: 1}, {Paged: 1, Caught: 1, Pages: 1, Weeks: 1}}}
+	loud := candidate{distance: 0, folds: []foldScore{{Paged: 1, Caught: 1, Pages: 10, Notices: 10, Weeks: 1}, {Paged: 1, Caught: 1, Pages: 10, Notices: 10, Weeks: 1}}}
+	quiet := candidate{distance: 1, folds: []foldScore{{Paged: 0, Caught: 1, Pages: 1, Notices: 1, Weeks: 1}, {Paged: 1, Caught: 1, Pages: 1, Notices: 1, Weeks: 1}}}
 	sel := choose([]candidate{loud, quiet}, 0, 2, Objective{MaxPagesPerWeek: 2}, time.Hour)
 	require.Equal(t, 1, sel.chosen, "the loud one misses the budget, however much it catches")
 	require.True(t, sel.feasible)
@@ -320,5 +320,80 @@ func TestTuneSplit(t *testing.T) {
 		n0, _ := sp.Validation.Before.Caught.Count()
 		n1, _ := sp.Validation.After.Caught.Count()
 		require.Greater(t, n1, n0)
+	})
+}
+
+func TestPagesMargin(t *testing.T) {
+	weeks := func(notices, falses []int) []foldScore {
+		var fs []foldScore
+		for i := range notices {
+			fs = append(fs, foldScore{Pages: notices[i], Notices: notices[i], FalseNotices: falses[i], Weeks: 1})
+		}
+		return fs
+	}
+	z := MarginZ * math.Sqrt(1.0/8+1.0/4) // one standard deviation a week, over 8 folds and 4 weeks ahead
+	t.Run("incidents paged the same every week add no margin", func(t *testing.T) {
+		require.Zero(t, pagesMargin(weeks([]int{2, 2, 2, 2, 2, 2, 2, 2}, []int{0, 0, 0, 0, 0, 0, 0, 0})))
+	})
+	t.Run("weeks bringing more incidents than others do", func(t *testing.T) {
+		require.InDelta(t, z*math.Sqrt(2), pagesMargin(weeks([]int{0, 2, 0, 2, 0, 2, 4, 2}, []int{0, 0, 0, 0, 0, 0, 0, 0})), 1e-12)
+	})
+	t.Run("false pages get at least a Poisson count's margin", func(t *testing.T) {
+		require.InDelta(t, z, pagesMargin(weeks([]int{1, 1, 1, 1, 1, 1, 1, 1}, []int{1, 1, 1, 1, 1, 1, 1, 1})), 1e-12)
+	})
+	t.Run("one fold has no margin", func(t *testing.T) {
+		require.Zero(t, pagesMargin(weeks([]int{9}, []int{9})))
+	})
+}
+
+func TestScorerCountsWhatTheBudgetHolds(t *testing.T) {
+	folds := []fold{{Start: tuneStart, End: tuneStart.Add(7 * 24 * time.Hour)}}
+	in := pir.Incident{ID: "INC-1", StartedAt: tuneStart.Add(time.Hour), ResolvedAt: tuneStart.Add(2 * time.Hour)}
+	firing := func(instance string, atMin int, severity string) pir.Firing {
+		at := tuneStart.Add(time.Duration(atMin) * time.Minute)
+		return pir.Firing{Alert: "A", Labels: series.New("alertname", "A", "instance", instance, "severity", severity), ActiveAt: at, FiringAt: at, ResolvedAt: at.Add(time.Minute)}
+	}
+	t.Run("a paging rule's budget holds its pages", func(t *testing.T) {
+		r := Rule{Alert: "A", Labels: map[string]string{"severity": "critical"}}
+		sc := newScorer(r, []pir.Incident{in}, folds, time.Hour, []string{"critical"})
+		fs := sc.score([]pir.Firing{firing("a", 50, "critical"), firing("a", 70, "critical"), firing("b", 75, "critical"), firing("a", 300, "critical")}, nil, nil)
+		require.Equal(t, 4, fs[0].Pages)
+		require.Equal(t, 4, fs[0].Notices)
+		require.Equal(t, 1, fs[0].FalseNotices, "the page at 05:00, after INC-1 ended")
+	})
+	t.Run("a warning's firings are what its budget holds", func(t *testing.T) {
+		r := Rule{Alert: "A", Labels: map[string]string{"severity": "warning"}}
+		sc := newScorer(r, []pir.Incident{in}, folds, time.Hour, []string{"critical"})
+		fs := sc.score([]pir.Firing{firing("a", 50, "warning"), firing("a", 300, "warning")}, nil, nil)
+		require.Zero(t, fs[0].Pages)
+		require.Equal(t, 2, fs[0].Notices)
+		require.Equal(t, 1, fs[0].FalseNotices)
+		require.Equal(t, 1, fs[0].Caught)
+		require.Zero(t, fs[0].Paged)
+	})
+}
+
+func TestMarginCostNamesTheCandidateThatStillCatches(t *testing.T) {
+	th := func(x float64) *float64 { return &x }
+	mk := func(x float64, f time.Duration, notices int, caught ...string) candidate {
+		return candidate{variant: Variant{Threshold: th(x), For: f}, folds: []foldScore{{Notices: notices, Pages: notices, Weeks: 4, Caught: len(caught), CaughtIDs: caught}}}
+	}
+	cfg := TuneConfig{Objective: Objective{MaxPagesPerWeek: 2}}
+	o := ruleOutcome{cands: []candidate{
+		mk(0.02, 0, 40, "INC-1", "INC-2", "INC-3"),             // as written: loud
+		mk(0.02, time.Hour, 4, "INC-1"),                        // chosen: within the margin
+		mk(0.03, 6*time.Minute, 6, "INC-1", "INC-2"),           // within the budget itself
+		mk(0.02, 10*time.Minute, 9, "INC-1", "INC-2", "INC-3"), // over it
+	}}
+	a := aggregate(o.cands[1].folds)
+	t.Run("the candidate within the budget catching most of the lost is named", func(t *testing.T) {
+		require.Equal(t, "threshold 0.03, for 6m would still catch INC-2 at 1.5 pages/week, within the budget on the weeks tuned on but not with its margin for the weeks to come",
+			o.marginCost(cfg, &a, []string{"INC-2", "INC-3"}))
+	})
+	t.Run("nothing is said when no candidate within the budget catches what was lost", func(t *testing.T) {
+		require.Empty(t, o.marginCost(cfg, &a, []string{"INC-3"}))
+	})
+	t.Run("nothing is said without a budget", func(t *testing.T) {
+		require.Empty(t, o.marginCost(TuneConfig{}, &a, []string{"INC-2"}))
 	})
 }

@@ -64,7 +64,9 @@ budget; also --min-precision and --min-lead when given), then catch the most inc
 page (an incident only a warning caught woke nobody), then catch the most incidents at all,
 then warn the earliest, then page the least. The budget must hold with a margin for the weeks
 to come: 1.65 standard deviations of the weekly pages, the false pages taken as at least as
-variable as a Poisson count. The choice is not made on one lucky week: the range is cut into
+variable as a Poisson count. A rule that does not page (a warning) is held to the budget in
+firings, its notifications. When the margin costs incidents a rule catches, the proposal names
+the candidate that would still catch them within the budget itself. The choice is not made on one lucky week: the range is cut into
 weekly folds, and the candidates are narrowed level by level — incidents paged, caught, lead,
 pages — to those within noise of the best on that level (the difference smaller than its
 standard error over the weeks, or for the lead over the incidents); of those left, the one
@@ -115,7 +117,7 @@ outcome is then the output, and --output keeps the proposals.`,
 	f.StringArrayVar(&o.Incidents, "incidents", nil, "the incidents: `PATH` of a file or a directory of reviews and exports (repeatable; required)")
 	f.Var(durationValue{d: &o.LeadWindow}, "lead-window", "how long before an incident's start a firing still matches it (default 6h)")
 	f.BoolVar(&o.IncludeDrills, "include-drills", false, "count drills, tests and game days as incidents")
-	f.Float64Var(&o.MaxPages, "max-pages-per-week", 0, "paging budget of each rule, pages per week (0: none)")
+	f.Float64Var(&o.MaxPages, "max-pages-per-week", 0, "paging budget of each rule, pages per week; firings for a rule that does not page (0: none)")
 	f.Float64Var(&o.MaxPagesTotal, "max-pages-per-week-total", 0, "paging budget of all the rules tuned together, pages per week (0: none)")
 	f.Float64Var(&o.MinPrecision, "min-precision", 0, "smallest share of firings that must match an incident (0: none)")
 	f.Var(durationValue{d: &o.MinLead, zeroOK: true}, "min-lead", "smallest median warning before an incident's start, e.g. 0 or 5m (default: none)")
