@@ -257,8 +257,12 @@ func TestTuneTunesRulesOnCountersAndHistograms(t *testing.T) {
 				}
 			}
 		}) {
+			// VictoriaMetrics sums in no fixed order: a sum exactly at a
+			// threshold (rates of counters are multiples of 1/300 s) can
+			// come out a hair either side from one query to the next, and
+			// split or join a firing. Seen once, on a traffic floor at 65.
 			p := byAlert[alert]
-			require.Equal(t, int(*p.After.Firings), firings[alert], "%s: firings claimed by the proposal against vmalert's replay of the written rule", alert)
+			require.InDelta(t, *p.After.Firings, firings[alert], 1, "%s: firings claimed by the proposal against vmalert's replay of the written rule", alert)
 		}
 	})
 }
