@@ -88,7 +88,9 @@ type selection struct {
 // rule as written among those within noise of the best, the noise judged
 // level by level of the objective (a lexicographic one-standard-error
 // rule). The candidates meeting the objective's constraints over those
-// folds are the feasible ones (when none is, those missing them least).
+// folds are the feasible ones (when none is, those missing them least);
+// the budget's margin is not held against a candidate that notifies no
+// more than the rule as written when that is within the budget as seen.
 // Then, for each level in turn — incidents paged, incidents caught, lead
 // time, fewer pages — the candidates left are kept when the best of them
 // on that level exceeds their own total by less than the standard error
@@ -105,9 +107,27 @@ func choose(cs []candidate, from, to int, obj Objective, leadWindow time.Duratio
 	n := to - from
 	viol := make([]float64, len(cs))
 	minViol := math.Inf(1)
+	// The rule as written, when it is within the budget as seen, bounds
+	// what the margin may ask: a candidate no louder than it is no more
+	// likely to break the budget than leaving the rule alone, so the
+	// margin is not held against it (a rule paging for its incidents
+	// within the budget is never made to miss some for the margin's
+	// sake).
+	quiet := -1
+	for i := range cs {
+		if cs[i].original {
+			if agg := aggregate(cs[i].folds[from:to]); agg.noticesPerWeek() <= obj.MaxPagesPerWeek+1e-9 {
+				quiet = agg.Notices
+			}
+		}
+	}
 	for i := range cs {
 		agg := aggregate(cs[i].folds[from:to])
-		viol[i] = obj.violation(&agg, pagesMargin(cs[i].folds[from:to]))
+		margin := pagesMargin(cs[i].folds[from:to])
+		if quiet >= 0 && agg.Notices <= quiet {
+			margin = 0
+		}
+		viol[i] = obj.violation(&agg, margin)
 		minViol = math.Min(minViol, viol[i])
 	}
 	var set []int

@@ -397,3 +397,29 @@ func TestMarginCostNamesTheCandidateThatStillCatches(t *testing.T) {
 		require.Empty(t, o.marginCost(TuneConfig{}, &a, []string{"INC-2"}))
 	})
 }
+
+func TestTheMarginNeverMakesARuleWithinTheBudgetMissIncidents(t *testing.T) {
+	// Eight weeks; the rule as written pages twice (once a series) for each
+	// of its three incidents, two of which came in one week: 0.75 pages a
+	// week, within a budget of 2, but the weekly SD (1.5) puts it over with
+	// the margin. The quieter candidate misses an incident to get under it.
+	week := func(pages, caught int, ids ...string) foldScore {
+		return foldScore{Pages: pages, Notices: pages, Paged: caught, Caught: caught, Weeks: 1, CaughtIDs: ids, Leads: make([]float64, caught)}
+	}
+	asWritten := candidate{original: true, folds: []foldScore{week(4, 2, "INC-1", "INC-2"), week(0, 0), week(0, 0), week(2, 1, "INC-3"), week(0, 0), week(0, 0), week(0, 0), week(0, 0)}}
+	quieter := candidate{distance: 1, folds: []foldScore{week(2, 1, "INC-1"), week(0, 0), week(0, 0), week(2, 1, "INC-3"), week(0, 0), week(0, 0), week(0, 0), week(0, 0)}}
+	obj := Objective{MaxPagesPerWeek: 2}
+	agg := aggregate(asWritten.folds)
+	require.Greater(t, agg.noticesPerWeek()+pagesMargin(asWritten.folds), 2.0, "the case: over the budget with the margin")
+	sel := choose([]candidate{asWritten, quieter}, 0, 8, obj, time.Hour)
+	require.Equal(t, 0, sel.chosen, "the rule as written keeps its incidents")
+	require.True(t, sel.feasible)
+
+	t.Run("a rule over the budget as seen still has the margin held against it", func(t *testing.T) {
+		loud := asWritten
+		loud.folds = append([]foldScore(nil), asWritten.folds...)
+		loud.folds[5] = week(12, 0)
+		sel := choose([]candidate{loud, quieter}, 0, 8, obj, time.Hour)
+		require.Equal(t, 1, sel.chosen)
+	})
+}
