@@ -64,8 +64,9 @@ budget; also --min-precision and --min-lead when given), then catch the most inc
 page (an incident only a warning caught woke nobody), then catch the most incidents at all,
 then warn the earliest, then page the least. The budget must hold with a margin for the weeks
 to come: 1.65 standard deviations of the weekly pages, the false pages taken as at least as
-variable as a Poisson count. A rule that does not page (a warning) is held to the budget in
-firings, its notifications. When the margin costs incidents a rule catches, the proposal names
+variable as a Poisson count — except for a candidate paging no more than the rule as written
+when that is within the budget: it is no riskier than leaving the rule alone. A rule that does
+not page (a warning) is held to the budget in firings, its notifications. When the margin costs incidents a rule catches, the proposal names
 the candidate that would still catch them within the budget itself. The choice is not made on one lucky week: the range is cut into
 weekly folds, and the candidates are narrowed level by level — incidents paged, caught, lead,
 pages — to those within noise of the best on that level (the difference smaller than its
