@@ -96,7 +96,11 @@ func (c Config) withDefaults() Config {
 // are of f(v) = 2√(v + 3/8), Anscombe's transform, so that the Poisson
 // noise of busy hours is not a new shape (s is then the spread of f(v));
 // otherwise f(v) = v. The shape is judged once its tail holds a day of
-// distances. The smallest of the eight probabilities times eight
+// distances. A count of zero following a zero is not judged by the stuck
+// statistic and does not move its average: a count of nothing has no noise
+// to lose (the noise of a Poisson count vanishes with its rate), so an
+// idle stretch of zeros — a quiet night, however long — is not a flat
+// line, while a counter frozen at any other value still is. The smallest of the eight probabilities times eight
 // (Bonferroni) is the sample's tail probability p, and its raw score is LogScore(p) in [0, 1]: 0.25 is p = 3·10⁻³, 0.5
 // is p = 10⁻⁵, 1 is p ≤ 10⁻¹⁰. Because every statistic is judged against
 // the same series, a score means the same on a quiet and on a noisy series,
@@ -152,7 +156,8 @@ type Surprise struct {
 	explain   Explanation
 	anomalous bool
 	shape     *shapeMemory
-	counts    bool // every finite value so far a non-negative integer
+	counts    bool    // every finite value so far a non-negative integer
+	lastV     float64 // the last finite value
 }
 
 // The statistics of a Surprise detector, indices into its tails.
@@ -238,8 +243,11 @@ func (s *Surprise) raw(t int64, v float64) float64 {
 		return 0
 	}
 	if s.values == 0 {
-		s.lv = v
+		s.lv, s.lastV = v, v
 	}
+	// A count of zero after a zero has no noise to lose: see Surprise.
+	idle := s.counts && v == 0 && s.lastV == 0
+	s.lastV = v
 	s.values++
 	s.lv += s.alpha * (v - s.lv)
 	shapeD, shapeOK := s.shape.push(s.shapeValue(v))
@@ -254,10 +262,17 @@ func (s *Surprise) raw(t int64, v float64) float64 {
 		s.m, s.a, s.lastZ = z, 1, z
 	}
 	s.m += s.alpha * (z - s.m)
-	s.a += s.alpha * (math.Abs(z-s.lastZ) - s.a)
+	if !idle {
+		s.a += s.alpha * (math.Abs(z-s.lastZ) - s.a)
+	}
 	s.lastZ = z
 	s.explain.Expected, s.explain.Z = s.base.Expected(), z
 	s.xs = [nstats]float64{math.Abs(z), math.Abs(s.m), math.Log(s.a + 1e-3), v, s.lv, math.NaN()}
+	if idle {
+		// Neither judged nor learnt by the stuck statistic (a NaN has
+		// probability 1 and is not added to a tail).
+		s.xs[statSpread] = math.NaN()
+	}
 	s.learn = true
 	tl := &s.tails
 	pShape := 1.0

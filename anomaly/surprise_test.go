@@ -57,6 +57,31 @@ func TestSurpriseFalseAlarms(t *testing.T) {
 		}
 		require.LessOrEqual(t, worst, 1)
 	})
+	t.Run("a counter idle at night (runs of zeros, longer every night) is not a stuck sensor", func(t *testing.T) {
+		for seed := uint64(1); seed <= 4; seed++ {
+			ts, vs := series(days30, 0, 0, 0, seed)
+			r := rand.New(rand.NewPCG(seed, 13))
+			for i := range vs {
+				if night := 24 + 2*(i/288); i%288 < night || i%288 >= 288-night {
+					continue // idle: 4 hours of zeros the first night, 20 minutes more every night
+				}
+				lam := 2 + 200*vonMises(i, 2)
+				vs[i] = math.Max(0, math.Round(lam+math.Sqrt(lam)*r.NormFloat64()))
+			}
+			// Each night's run of zeros is the longest yet: judged as a
+			// flat line, about 500 samples a series scored at least
+			// Episode on the stuck evidence.
+			s := NewSurprise(Config{})
+			stuck := 0
+			for i := range vs {
+				s.Update(ts[i], vs[i])
+				if e := s.Explain(); e.Unsuppressed >= 0.25 && e.Evidence == EvidenceStuck {
+					stuck++
+				}
+			}
+			require.LessOrEqual(t, stuck, 1, "seed %d", seed)
+		}
+	})
 	t.Run("a 2.3σ blip is not an anomaly", func(t *testing.T) {
 		for seed := uint64(1); seed <= 4; seed++ {
 			ts, vs := series(20*288, 100, 0, 5, seed)
@@ -94,6 +119,10 @@ func TestSurpriseCatches(t *testing.T) {
 		{"a stuck sensor", func(i int, r *rand.Rand) float64 {
 			return 100 + 40*vonMises(i, 2) + 2*r.NormFloat64()
 		}, 72},
+		{"a stuck counter", func(i int, r *rand.Rand) float64 {
+			lam := 20 + 200*vonMises(i+144, 2) // busy at the onset
+			return math.Max(0, math.Round(lam+math.Sqrt(lam)*r.NormFloat64()))
+		}, 72},
 		{"a value flapping by ±4σ for two hours, each sample within the day's range", func(i int, r *rand.Rand) float64 {
 			v := 100 + 40*vonMises(i, 2) + 2*r.NormFloat64()
 			if i >= at && i < at+24 {
@@ -117,7 +146,7 @@ func TestSurpriseCatches(t *testing.T) {
 				ts[i] = int64(i) * fiveMin
 				vs[i] = tc.make(i, r)
 			}
-			if tc.name == "a stuck sensor" {
+			if tc.name == "a stuck sensor" || tc.name == "a stuck counter" {
 				for i := at; i < at+288; i++ {
 					vs[i] = vs[at-1]
 				}
