@@ -301,6 +301,12 @@ func (w *work) analyzeContinuous(an *analysis, lo int) {
 					best = w.fit(shape{kind: shExp, p: r}, lo, 1, false)
 				}
 			}
+			// A power of the time since an origin before the window, when
+			// its fourth parameter pays for itself (power.go).
+			if pf, ok := w.fitPowerCurve(lo, best, an.fit.sse); ok {
+				best = pf
+				an.ageNow = w.age[n-1]
+			}
 			an.fit = w.backfit(best.sh, lo, 1, &an.prof, 1)
 			return
 		case t < -curvatureT:
@@ -932,6 +938,8 @@ func (w *work) classify(an *analysis, scale, horizonDays float64) Pattern {
 		name = "quadratic"
 	case shExp:
 		name = "exponential"
+	case shPow:
+		name = "power"
 	}
 	if an.prof.on {
 		name += "+daily"
@@ -951,7 +959,7 @@ func (w *work) classify(an *analysis, scale, horizonDays float64) Pattern {
 	switch {
 	case an.stepAt >= 0:
 		return PatternStep
-	case f.sh.kind == shQuad || f.sh.kind == shExp:
+	case f.sh.kind == shQuad || f.sh.kind == shExp || f.sh.kind == shPow:
 		return PatternAccelerating
 	case shrinking:
 		return PatternDecreasing
