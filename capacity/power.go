@@ -39,6 +39,16 @@ import (
 // SSE₃ the residual sum of squares of the better three-parameter model,
 // SSE₄ the power curve's, φ the lag-1 autocorrelation of its residuals
 // (Schwarz 1978; the deflation is the one the curvature test uses).
+//
+// The same curve, fitted to the hourly medians, is the smooth alternative
+// of a change of rate (detectKink): with as many parameters as the broken
+// line, the one with the smaller sum of squares wins. Without it a convex
+// curve under strongly autocorrelated noise was cut at a "change of rate"
+// and the line after it was late.
+//
+// The shape variance of the chosen curve is that of p and a₀ together
+// (originUncertainty): they lie on a ridge, and the variance of p given
+// a₀ is far too small.
 
 // Power curve settings (global, documented above).
 const (
@@ -231,13 +241,31 @@ func (w *work) fitPowerCurve(lo int, best fitResult, scale float64) (fitResult, 
 	if len(m) == 0 || !best.ok {
 		return fitResult{}, false
 	}
-	// Pool the medians into at most powerPoints means of k blocks.
+	pc := w.powerCurveOf(w.xs[lo], m, xk)
+	if !pc.ok {
+		return fitResult{}, false
+	}
+	w.setPowerOrigin(lo, pc.a0)
+	pf := w.fit(shape{kind: shPow, p: pc.p}, lo, 1, false)
+	if pf.ok && pf.beta[0] > 0 && bicPrefers(best.sse, pf.sse, float64(pf.rows)/pf.hac(), scale) {
+		return pf, true
+	}
+	for i := range w.n {
+		w.age[i] = float64(i-lo) * w.stepD
+	}
+	return fitResult{}, false
+}
+
+// powerCurveOf runs powerCurveSearch (origin before first) on the hourly
+// medians m at times xk pooled into at most powerPoints means of
+// consecutive blocks (NaN medians left out), in scratch space of w.
+func (w *work) powerCurveOf(first float64, m, xk []float64) powerCurve {
 	k := (len(m) + powerPoints - 1) / powerPoints
 	np := (len(m) + k - 1) / k
 	w.pwX = stats.Grow(w.pwX, np)
 	w.pwM = stats.Grow(w.pwM, np)
-	w.pwLg = stats.Grow(w.pwLg, np)
-	w.pwG = stats.Grow(w.pwG, np)
+	w.pwLg = stats.Grow(w.pwLg, max(np, len(m)))
+	w.pwG = stats.Grow(w.pwG, max(np, len(m)))
 	px, pm := w.pwX[:0], w.pwM[:0]
 	for j := 0; j < len(m); j += k {
 		var sx, sm, c float64
@@ -253,17 +281,22 @@ func (w *work) fitPowerCurve(lo int, best fitResult, scale float64) (fitResult, 
 		}
 	}
 	w.pwX, w.pwM = px, pm
-	pc := powerCurveSearch(w.xs[lo], px, pm, w.pwLg[:len(px)], w.pwG[:len(px)])
-	if !pc.ok {
-		return fitResult{}, false
+	return powerCurveSearch(first, px, pm, w.pwLg[:len(px)], w.pwG[:len(px)])
+}
+
+// powerCurveSSEAt returns the residual sum of squares of the power curve
+// with origin a0 before first and exponent p, refitted (a, b) on the
+// hourly medians m at times xk; +Inf when it does not fit or b ≤ 0.
+func (w *work) powerCurveSSEAt(first, a0, p float64, m, xk []float64) float64 {
+	w.pwLg = stats.Grow(w.pwLg, len(m))
+	w.pwG = stats.Grow(w.pwG, len(m))
+	lg := w.pwLg[:len(m)]
+	for k, x := range xk {
+		lg[k] = math.Log(x - (first - a0))
 	}
-	w.setPowerOrigin(lo, pc.a0)
-	pf := w.fit(shape{kind: shPow, p: pc.p}, lo, 1, false)
-	if pf.ok && pf.beta[0] > 0 && bicPrefers(best.sse, pf.sse, float64(pf.rows)/pf.hac(), scale) {
-		return pf, true
+	sse, b, ok := powerCurveSSE(lg, m, w.pwG[:len(m)], p)
+	if !ok || !(b > 0) {
+		return math.Inf(1)
 	}
-	for i := range w.n {
-		w.age[i] = float64(i-lo) * w.stepD
-	}
-	return fitResult{}, false
+	return sse
 }

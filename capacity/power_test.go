@@ -178,3 +178,50 @@ func BenchmarkPowerCurveSearch(b *testing.B) {
 		powerCurveSearch(x[0], x, m, lg, g)
 	}
 }
+
+func TestAnalyzeBandReachesTheQuadratic(t *testing.T) {
+	// An exponential under AR(1) noise: the P50 is the exponential's, the
+	// late side of the band at least the quadratic's path.
+	n := 14 * 288
+	y := make([]float64, n)
+	r := rand.New(rand.NewPCG(15, 16))
+	e := 0.0
+	for i := range y {
+		e = 0.9*e + 0.5*math.Sqrt(1-0.81)*r.NormFloat64()
+		y[i] = 100 + 10*math.Exp(0.25*float64(i)/288) + e
+	}
+	w := newTestWork(y)
+	an := w.analyze(false, 1000, 7)
+	require.Equal(t, shExp, an.fit.sh.kind)
+	require.True(t, an.quad.ok)
+	steps := 7 * 288
+	w.pstep, w.pstepD = w.step, w.stepD
+	w.paths(&an, steps)
+	q := &an.quad
+	for _, h := range []int{288, 3 * 288, steps} {
+		x := float64(h) * w.stepD
+		require.LessOrEqual(t, w.lo[h], w.mean[h]+(q.value(x, 0)-q.value(0, 0))-(an.fit.value(x, 0)-an.fit.value(0, 0))+1e-9, "h=%d", h)
+		require.Less(t, w.lo[h], w.mean[h])
+	}
+}
+
+func TestAnalyzeTellsAPowerCurveFromAChangeOfRate(t *testing.T) {
+	// A power 1.8 of age under strongly autocorrelated noise that the
+	// change-of-rate test alone cuts at a break (this noise draw; 8 of 39
+	// draws are cut so, 7 of them still — the broken line fits them
+	// better) is a smooth bend: the power curve fits it better than the
+	// broken line. A rate that trebles at one instant stays a change of
+	// rate (TestAnalyzeFindsAChangeOfRate).
+	n := 10 * 288
+	y := make([]float64, n)
+	r := rand.New(rand.NewPCG(39, 18))
+	e := 0.0
+	for i := range y {
+		e = 0.98*e + 4*math.Sqrt(1-0.98*0.98)*r.NormFloat64()
+		y[i] = 100 + 2*math.Pow(float64(i)/288+1, 1.8) + e
+	}
+	w := newTestWork(y)
+	an := w.analyze(false, 1000, 7)
+	require.Equal(t, -1, an.kinkAt)
+	require.Equal(t, PatternAccelerating, an.pattern)
+}
