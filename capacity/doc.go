@@ -135,7 +135,10 @@
 //     model's, and beyond the longest horizon checked they grow as the
 //     errors did between the last two groups (as h to h², clamped) — so a
 //     short window, which backtests only a few hours ahead, widens its
-//     interval. Split-conformal prediction with rolling origins (Lei et
+//     interval. A curve steeper than the quadratic keeps its shape
+//     parameters (ρ, or p and x₀) from the whole window in the backtests,
+//     which flatters it: its band is at least the quadratic's backtest
+//     band. Split-conformal prediction with rolling origins (Lei et
 //     al. 2018; Tashman 2000).
 //
 //  7. Risk. Critical when P50 < Config.Critical (default 24h) or the

@@ -192,6 +192,9 @@ func (w *work) analyze(hasCounter bool, scale float64, horizonDays float64) anal
 		an.weekly, an.structured = true, true
 	}
 	w.calibrate(&an)
+	if an.quad.ok {
+		w.calibrateFloor(&an)
+	}
 	f := &an.fit
 	an.slope = f.slopeAt(0, an.ageNow)
 	// Standard error of the current slope from the path variance.

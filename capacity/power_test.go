@@ -225,3 +225,30 @@ func TestAnalyzeTellsAPowerCurveFromAChangeOfRate(t *testing.T) {
 	require.Equal(t, -1, an.kinkAt)
 	require.Equal(t, PatternAccelerating, an.pattern)
 }
+
+func TestCalibrateFloorIsAtLeastTheQuadratics(t *testing.T) {
+	// An exponential under AR(1) noise: the band's distances per horizon
+	// group are at least those of the quadratic's own backtests.
+	n := 10 * 288
+	y := make([]float64, n)
+	r := rand.New(rand.NewPCG(19, 20))
+	e := 0.0
+	for i := range y {
+		e = 0.95*e + 1.0*math.Sqrt(1-0.95*0.95)*r.NormFloat64()
+		y[i] = 100 + 10*math.Exp(0.25*float64(i)/288) + e
+	}
+	w := newTestWork(y)
+	an := w.analyze(false, 1000, 7)
+	require.True(t, an.quad.ok)
+	require.True(t, an.cal.ok)
+	q := an
+	q.fit = an.quad
+	q.fit.lrv = an.fit.lrv
+	w.calibrate(&q)
+	require.True(t, q.cal.ok)
+	for b := range calBins {
+		require.GreaterOrEqual(t, an.cal.lo[b], q.cal.lo[b], "group %d", b)
+		require.GreaterOrEqual(t, an.cal.hi[b], q.cal.hi[b], "group %d", b)
+	}
+	require.GreaterOrEqual(t, an.cal.growth, q.cal.growth)
+}
