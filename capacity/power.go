@@ -25,10 +25,10 @@ import (
 // logarithm within a factor of 4 of the best, p optimal for each (the two
 // lie on a ridge: curves of the same local growth look alike, and a
 // search by turns crawls along it). The search runs on the hourly medians
-// of the deseasonalised series pooled into at most powerPoints means, whose
-// logarithms ln(x_k − x₀) are computed once per origin. The final fit on every point
-// is a power of age (shape shPow) with the ages counted from x₀
-// (setPowerOrigin).
+// of the deseasonalised series pooled into at most powerPoints means,
+// whose logarithms ln(x_k − x₀) are computed once per origin. The final
+// fit on every point is a power of age (shape shPow) with the ages
+// counted from x₀ (setPowerOrigin).
 //
 // It replaces the better of the quadratic and the exponential only when
 // its one more parameter pays for itself by the Schwarz criterion (BIC)
