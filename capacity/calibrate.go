@@ -252,3 +252,35 @@ func (w *work) calibrate(an *analysis) {
 		c.growth = math.Min(math.Max(math.Log(eLast/ePrev)/math.Log(hLast/hPrev), 1), 2)
 	}
 }
+
+// calibrateFloor widens the band of a curve steeper than the quadratic
+// (an.quad set, analyzeContinuous) to the quadratic's backtest errors: the
+// backtests refit a model's linear coefficients at every origin but keep
+// its shape parameters (ρ, or p and x₀) from the whole window, which makes
+// a non-linear curve's errors look smaller than a model refitted in full
+// would have made them. The distances per horizon group are the larger of
+// the two, the growth beyond the last group the faster, from the earlier
+// reach; the level correction stays the chosen model's.
+func (w *work) calibrateFloor(an *analysis) {
+	keep := *an
+	q := an.quad
+	q.lrv = an.fit.lrv
+	an.fit = q
+	w.calibrate(an)
+	qc := an.cal
+	*an = keep
+	c := &an.cal
+	switch {
+	case !qc.ok:
+		return
+	case !c.ok:
+		*c = qc
+		return
+	}
+	for b := range calBins {
+		c.lo[b] = math.Max(c.lo[b], qc.lo[b])
+		c.hi[b] = math.Max(c.hi[b], qc.hi[b])
+	}
+	c.reach = math.Min(c.reach, qc.reach)
+	c.growth = math.Max(c.growth, qc.growth)
+}

@@ -66,13 +66,24 @@
 //     statistic is deflated by (1+ρ)/(1−ρ), ρ the lag-1 autocorrelation
 //     of its residuals, with at most 4 times the mean square after the
 //     break as before it (an import written and deleted is not a new
-//     rate); the trend is then refitted on the data after the break, and
+//     rate), and fits better than the power curve below (as many
+//     parameters again: a convex curve of exponent 1.5–3 under wandering
+//     noise passes the other tests); the trend is then refitted on the
+//     data after the break, and
 //     a bend in them is still acceleration (the history is short only
 //     when the window is). Growth is accelerating when the quadratic
 //     term has a HAC t statistic above 4 and adds at least 5% to the
 //     linear projection over the horizon: the better of the quadratic and
-//     a + b·e^{ρx} (ρ refined) is used; significant deceleration uses the
-//     line of the recent half.
+//     a + b·e^{ρx} (ρ refined) is used — or the power curve
+//     a + b·(x − x₀)^p, x₀ an origin before the window (p from 1 to 8 and
+//     x₀ searched on the pooled hourly medians, power.go), which contains
+//     both, when its fourth parameter pays for itself by the Schwarz
+//     criterion on the effective sample size n·(1−φ)/(1+φ). The ETA of a
+//     curve steeper than the quadratic is an extrapolation the data can
+//     hardly check, so the late side of its band (step 5) reaches the
+//     quadratic's path; in a short history, where the line of the recent
+//     half is used, the early side reaches the quadratic's. Significant
+//     deceleration uses the line of the recent half.
 //
 //  4. Level and envelope. The median residual of the last 3 days corrects
 //     the level — of the last day or 6 hours instead when the residuals
@@ -96,7 +107,9 @@
 //     parameter (from the curvature of the residual sum of squares). P10,
 //     P50 and P90 are the first crossings of the limit by the paths mean ±
 //     1.2816 standard deviations — or, when wider, the band the backtests
-//     of step 6 give. When the residuals are part of the
+//     of step 6 give, or the quadratic's path of step 3. For a power curve
+//     the shape variance is that of p and x₀ together (the two lie on a
+//     ridge: given x₀, p is far too sure). When the residuals are part of the
 //     signal (a significant sawtooth, or frequent drops under a daily
 //     profile), 200 futures are simulated instead — a draw of the trend
 //     plus, for each future UTC day, the residuals of a random history day
@@ -122,7 +135,10 @@
 //     model's, and beyond the longest horizon checked they grow as the
 //     errors did between the last two groups (as h to h², clamped) — so a
 //     short window, which backtests only a few hours ahead, widens its
-//     interval. Split-conformal prediction with rolling origins (Lei et
+//     interval. A curve steeper than the quadratic keeps its shape
+//     parameters (ρ, or p and x₀) from the whole window in the backtests,
+//     which flatters it: its band is at least the quadratic's backtest
+//     band. Split-conformal prediction with rolling origins (Lei et
 //     al. 2018; Tashman 2000).
 //
 //  7. Risk. Critical when P50 < Config.Critical (default 24h) or the

@@ -2,6 +2,7 @@ package capacity
 
 import (
 	"math"
+	"strconv"
 
 	"github.com/omenhq/omen/stats"
 )
@@ -90,9 +91,18 @@ type analysis struct {
 	// alt is the fit with the shape parameter moved by altDelta, and
 	// pVar the variance of the parameter: the trend's uncertainty from
 	// the parameter is ((alt − fit)/altDelta)²·pVar.
-	alt       fitResult
-	altDelta  float64
-	pVar      float64
+	alt      fitResult
+	altDelta float64
+	pVar     float64
+	// For a power curve with a free origin (power.go) the origin a₀ is a
+	// second shape parameter: alt2 is the fit with the ages moved by
+	// alt2Delta, pCov the covariance of p and a₀ and aVar the variance of
+	// a₀; the trend's uncertainty is then JΣJᵀ with J the two
+	// differences.
+	alt2      fitResult
+	alt2Delta float64
+	pCov      float64
+	aVar      float64
 	ageNow    float64 // age in days of the current segment at the last point
 	pattern   Pattern
 	model     string
@@ -117,6 +127,16 @@ type analysis struct {
 	youngRun bool
 	// cal holds the interval band from the backtests (calibrate.go).
 	cal calibration
+	// bend is the quadratic of a short history whose significant bend
+	// was not extrapolated (ok false otherwise): the upper path (the
+	// early crossing) is at least the mean path with the line's increase
+	// from now replaced by the quadratic's.
+	bend fitResult
+	// quad is the quadratic of an accelerating series fitted with a
+	// steeper curve (exponential, power; ok false otherwise): the lower
+	// path (the late crossing) is at most the mean path with the curve's
+	// increase from now replaced by the quadratic's.
+	quad fitResult
 }
 
 // analyze fits the history in w (oriented values on the grid).
@@ -172,6 +192,9 @@ func (w *work) analyze(hasCounter bool, scale float64, horizonDays float64) anal
 		an.weekly, an.structured = true, true
 	}
 	w.calibrate(&an)
+	if an.quad.ok {
+		w.calibrateFloor(&an)
+	}
 	f := &an.fit
 	an.slope = f.slopeAt(0, an.ageNow)
 	// Standard error of the current slope from the path variance.
@@ -284,6 +307,9 @@ func (w *work) analyzeContinuous(an *analysis, lo int) {
 			an.fitLo = mid
 			an.fit = w.backfit(lin, mid, 1, &an.prof, 1)
 			an.model = "linear, recent half of a short history"
+			// The bend may be real: the early side of the band reaches
+			// the quadratic's path (paths).
+			an.bend = q
 			return
 		case accel:
 			// The exponential's fit is sharp in ρ: refine around the best
@@ -300,6 +326,18 @@ func (w *work) analyzeContinuous(an *analysis, lo int) {
 				if sse < q.sse {
 					best = w.fit(shape{kind: shExp, p: r}, lo, 1, false)
 				}
+			}
+			// A power of the time since an origin before the window, when
+			// its fourth parameter pays for itself (power.go).
+			if pf, ok := w.fitPowerCurve(lo, best, an.fit.sse); ok {
+				best = pf
+				an.ageNow = w.age[n-1]
+			}
+			// The data fit a steeper curve better, but it is an
+			// extrapolation: the late side of the band reaches the
+			// quadratic's path (paths).
+			if best.sh.kind != shQuad {
+				an.quad = q
 			}
 			an.fit = w.backfit(best.sh, lo, 1, &an.prof, 1)
 			return
@@ -527,8 +565,11 @@ func (w *work) detectStep(lo int) (stepResult, bool) {
 // than the quadratic a + b·x + q·x², which has as many parameters: a
 // smooth bend of the whole window (an accelerating fill) is the
 // quadratic's, a rate that changed at one instant (a new workload, a
-// retention change) the broken line's. It returns the first point after
-// the break.
+// retention change) the broken line's. A convex bend steeper than the
+// quadratic is the power curve's (power.go): the break is refused when
+// the power curve, fitted to the same medians, has a residual sum of
+// squares at most the broken line's (both have four parameters). It
+// returns the first point after the break.
 func (w *work) detectKink(lo int) (int, bool) {
 	m, xk, start, bl := w.hourlyMedians(lo)
 	nb := len(m)
@@ -621,6 +662,15 @@ func (w *work) detectKink(lo int) (int, bool) {
 	f := (sseLine - bestSSE) / (bestSSE / (cnt - 4)) * (1 - rho) / (1 + rho)
 	if f < stepF || post/npost > kinkVarRatio*pre/npre {
 		return 0, false
+	}
+	// A smooth bend steeper than the quadratic (a power of the time since
+	// an origin, as many parameters as the broken line) that fits better
+	// is acceleration, not a change of rate.
+	if pc := w.powerCurveOf(w.xs[lo], m, xk); pc.ok {
+		// m and xk are the medians less the first; the intercept takes it.
+		if w.powerCurveSSEAt(w.xs[lo], pc.a0, pc.p, m, xk) <= bestSSE {
+			return 0, false
+		}
 	}
 	return start + bestJ*bl, true
 }
@@ -822,6 +872,51 @@ func (w *work) shapeUncertainty(an *analysis) {
 	}
 	an.alt, an.altDelta = up, d
 	an.pVar = 2 * f.sigma2 * f.pathHAC() / curv
+	if f.sh.kind == shPow && an.nseg <= 1 && an.ageNow > 0 {
+		w.originUncertainty(an, d, curv, up.sse, dn.sse)
+	}
+}
+
+// originUncertainty sets the joint variance of the exponent p and the
+// origin a₀ of a power curve with a free origin (power.go): the Hessian H
+// of the residual sum of squares in (p, a₀) by central differences (steps
+// d in p, e = 2% of a₀ in the ages), Σ = 2·σ²·HAC·H⁻¹. The two lie on a
+// ridge, so the variance of p alone, given a₀, is far too small. It
+// leaves the one-parameter variance when H is not positive definite.
+func (w *work) originUncertainty(an *analysis, d, hpp, sseUp, sseDn float64) {
+	f := &an.fit
+	a0 := w.age[f.lo]
+	e := 0.02 * a0
+	if !(e > 0) {
+		return
+	}
+	shift := func(by float64) {
+		for i := f.lo; i < w.n; i++ {
+			w.age[i] += by
+		}
+	}
+	sh := f.sh
+	up := shape{kind: shPow, p: sh.p + d}
+	dn := shape{kind: shPow, p: sh.p - d}
+	shift(e)
+	fa := w.fit(sh, f.lo, f.nseg, false)
+	fpa := w.fit(up, f.lo, f.nseg, false)
+	shift(-2 * e)
+	fb := w.fit(sh, f.lo, f.nseg, false)
+	fmm := w.fit(dn, f.lo, f.nseg, false)
+	shift(e)
+	if !fa.ok || !fb.ok || !fpa.ok || !fmm.ok {
+		return
+	}
+	haa := (fa.sse - 2*f.sse + fb.sse) / (e * e)
+	hpa := (fpa.sse + fmm.sse - sseUp - sseDn - fa.sse - fb.sse + 2*f.sse) / (2 * d * e)
+	det := hpp*haa - hpa*hpa
+	if !(haa > 0) || !(det > 0) {
+		return
+	}
+	k := 2 * f.sigma2 * f.pathHAC() / det
+	an.pVar, an.pCov, an.aVar = k*haa, -k*hpa, k*hpp
+	an.alt2, an.alt2Delta = fa, e
 }
 
 // levelCorrection sets an.offset to the median residual of the fitted
@@ -932,6 +1027,8 @@ func (w *work) classify(an *analysis, scale, horizonDays float64) Pattern {
 		name = "quadratic"
 	case shExp:
 		name = "exponential"
+	case shPow:
+		name = "power " + strconv.FormatFloat(f.sh.p, 'g', 2, 64)
 	}
 	if an.prof.on {
 		name += "+daily"
@@ -951,7 +1048,7 @@ func (w *work) classify(an *analysis, scale, horizonDays float64) Pattern {
 	switch {
 	case an.stepAt >= 0:
 		return PatternStep
-	case f.sh.kind == shQuad || f.sh.kind == shExp:
+	case f.sh.kind == shQuad || f.sh.kind == shExp || f.sh.kind == shPow:
 		return PatternAccelerating
 	case shrinking:
 		return PatternDecreasing

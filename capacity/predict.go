@@ -268,12 +268,29 @@ func (w *work) paths(an *analysis, steps int) {
 		if an.pVar > 0 {
 			d := (an.alt.value(x, age) - f.value(x, age)) / an.altDelta
 			v += d * d * an.pVar
+			if an.aVar > 0 {
+				// The origin of a power curve (originUncertainty).
+				da := (an.alt2.value(x, age+an.alt2Delta) - f.value(x, age)) / an.alt2Delta
+				v += 2*d*da*an.pCov + da*da*an.aVar
+			}
 		}
 		sd := math.Sqrt(v)
 		bl, bh := an.cal.band(x, sd)
 		w.mean[h] = m
 		w.lo[h] = m - bl
 		w.hi[h] = m + bh
+		if an.bend.ok && !an.structured {
+			// A bend of a short history that may be real (analyzeContinuous):
+			// the early side reaches the quadratic's increase from now.
+			b := &an.bend
+			w.hi[h] = math.Max(w.hi[h], m+(b.value(x, 0)-b.value(0, 0))-(f.value(x, age)-f.value(0, an.ageNow)))
+		}
+		if an.quad.ok {
+			// A curve steeper than the quadratic (analyzeContinuous): the
+			// late side reaches the quadratic's increase from now.
+			q := &an.quad
+			w.lo[h] = math.Min(w.lo[h], m+(q.value(x, 0)-q.value(0, 0))-(f.value(x, age)-f.value(0, an.ageNow)))
+		}
 	}
 }
 

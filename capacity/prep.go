@@ -45,6 +45,10 @@ type work struct {
 	tmp2  []float64 // scratch
 	hm    []float64 // hourly residual means (detectWeekly)
 	ts    []int64   // scratch
+	pwX   []float64 // pooled hourly medians' times (fitPowerCurve)
+	pwM   []float64 // pooled hourly medians (fitPowerCurve)
+	pwLg  []float64 // scratch of powerCurveSearch: ln(x − x₀) of the medians
+	pwG   []float64 // scratch of powerCurveSearch: (x − x₀)^p
 
 	// Per segment sums of the regression.
 	segN    []float64
