@@ -164,16 +164,14 @@ func powerCurveSearch(first float64, x, m, lg, g []float64) powerCurve {
 	}
 	// a₀ and p lie on a ridge (curves of the same local growth look
 	// alike): the origin is refined on the profile, p optimal for each.
-	var pAt float64
-	la, sse := goldenMin(func(la float64) float64 {
+	la, _ := goldenMin(func(la float64) float64 {
 		setOrigin(math.Exp(la))
-		var s float64
-		pAt, s = goldenMin(at, 1, powerMaxP)
+		_, s := goldenMin(at, 1, powerMaxP)
 		return s
 	}, math.Log(best.a0/4), math.Log(best.a0*4))
 	a0 := math.Exp(la)
 	setOrigin(a0)
-	pAt, sse = goldenMin(at, 1, powerMaxP)
+	pAt, sse := goldenMin(at, 1, powerMaxP)
 	try(a0, pAt, sse)
 	setOrigin(best.a0)
 	_, best.b, _ = powerCurveSSE(lg, m, g, best.p)
