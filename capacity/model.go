@@ -812,7 +812,6 @@ func (w *work) analyzeSegments(an *analysis) {
 // positive coefficient.
 func (w *work) refine(kind shapeKind, p, sse float64, from, nseg int, lo, hi float64) (float64, float64) {
 	a, b := math.Max(lo, p/1.5), math.Min(hi, p*1.5)
-	const g = 0.6180339887498949
 	at := func(x float64) float64 {
 		s, beta, ok := w.fitSSE(shape{kind: kind, p: x}, from, nseg)
 		if !ok || (kind != shPow && beta <= 0) {
@@ -820,24 +819,8 @@ func (w *work) refine(kind shapeKind, p, sse float64, from, nseg int, lo, hi flo
 		}
 		return s
 	}
-	c, d := b-g*(b-a), a+g*(b-a)
-	fc, fd := at(c), at(d)
-	for range 10 {
-		if fc < fd {
-			b, d, fd = d, c, fc
-			c = b - g*(b-a)
-			fc = at(c)
-		} else {
-			a, c, fc = c, d, fd
-			d = a + g*(b-a)
-			fd = at(d)
-		}
-	}
-	if fc < sse {
-		p, sse = c, fc
-	}
-	if fd < sse {
-		p, sse = d, fd
+	if q, s := goldenMin(at, a, b, 10); s < sse {
+		p, sse = q, s
 	}
 	return p, sse
 }

@@ -156,7 +156,7 @@ func powerCurveSearch(first float64, x, m, lg, g []float64) powerCurve {
 	for _, f := range powerOrigins {
 		a0 := f * span
 		setOrigin(a0)
-		p, sse := goldenMin(at, 1, powerMaxP)
+		p, sse := goldenMin(at, 1, powerMaxP, powerGolden)
 		try(a0, p, sse)
 	}
 	if !best.ok {
@@ -166,12 +166,12 @@ func powerCurveSearch(first float64, x, m, lg, g []float64) powerCurve {
 	// alike): the origin is refined on the profile, p optimal for each.
 	la, _ := goldenMin(func(la float64) float64 {
 		setOrigin(math.Exp(la))
-		_, s := goldenMin(at, 1, powerMaxP)
+		_, s := goldenMin(at, 1, powerMaxP, powerGolden)
 		return s
-	}, math.Log(best.a0/4), math.Log(best.a0*4))
+	}, math.Log(best.a0/4), math.Log(best.a0*4), powerGolden)
 	a0 := math.Exp(la)
 	setOrigin(a0)
-	pAt, sse := goldenMin(at, 1, powerMaxP)
+	pAt, sse := goldenMin(at, 1, powerMaxP, powerGolden)
 	try(a0, pAt, sse)
 	setOrigin(best.a0)
 	_, best.b, _ = powerCurveSSE(lg, m, g, best.p)
@@ -179,13 +179,13 @@ func powerCurveSearch(first float64, x, m, lg, g []float64) powerCurve {
 }
 
 // goldenMin returns the minimiser on [a, b] of f (assumed unimodal) after
-// powerGolden golden-section steps, and its value; the better of the two
-// last interior points. f may return +Inf (no fit there).
-func goldenMin(f func(float64) float64, a, b float64) (float64, float64) {
+// steps golden-section steps, and its value; the better of the two last
+// interior points (d on a tie). f may return +Inf (no fit there).
+func goldenMin(f func(float64) float64, a, b float64, steps int) (float64, float64) {
 	const g = 0.6180339887498949
 	c, d := b-g*(b-a), a+g*(b-a)
 	fc, fd := f(c), f(d)
-	for range powerGolden {
+	for range steps {
 		if fc < fd {
 			b, d, fd = d, c, fc
 			c = b - g*(b-a)
