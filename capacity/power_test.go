@@ -107,12 +107,7 @@ func TestAnalyzeFitsAPowerCurve(t *testing.T) {
 		{"AR(1) noise, exponent 2.6", 0.3, 2.6},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			e := 0.0
-			for i := range y {
-				d := float64(i) / 288
-				e = 0.9*e + c.noise*math.Sqrt(1-0.81)*r.NormFloat64()
-				y[i] = 100 + 0.05*math.Pow(d+1, c.p) + e
-			}
+			ar1Onto(y, r, 0.9, c.noise*math.Sqrt(1-0.81), func(d float64) float64 { return 100 + 0.05*math.Pow(d+1, c.p) })
 			w := newTestWork(y)
 			an := w.analyze(false, 1000, 7)
 			require.Equal(t, PatternAccelerating, an.pattern)
@@ -139,11 +134,7 @@ func TestAnalyzeKeepsTheSimplerCurve(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			e := 0.0
-			for i := range y {
-				e = 0.9*e + 0.5*math.Sqrt(1-0.81)*r.NormFloat64()
-				y[i] = c.f(float64(i)/288) + e
-			}
+			ar1Onto(y, r, 0.9, 0.5*math.Sqrt(1-0.81), c.f)
 			w := newTestWork(y)
 			an := w.analyze(false, 1000, 7)
 			require.Equal(t, c.kind, an.fit.sh.kind)
@@ -185,11 +176,7 @@ func TestAnalyzeBandReachesTheQuadratic(t *testing.T) {
 	n := 14 * 288
 	y := make([]float64, n)
 	r := rand.New(rand.NewPCG(15, 16))
-	e := 0.0
-	for i := range y {
-		e = 0.9*e + 0.5*math.Sqrt(1-0.81)*r.NormFloat64()
-		y[i] = 100 + 10*math.Exp(0.25*float64(i)/288) + e
-	}
+	ar1Onto(y, r, 0.9, 0.5*math.Sqrt(1-0.81), func(d float64) float64 { return 100 + 10*math.Exp(0.25*d) })
 	w := newTestWork(y)
 	an := w.analyze(false, 1000, 7)
 	require.Equal(t, shExp, an.fit.sh.kind)
@@ -215,11 +202,7 @@ func TestAnalyzeTellsAPowerCurveFromAChangeOfRate(t *testing.T) {
 	n := 10 * 288
 	y := make([]float64, n)
 	r := rand.New(rand.NewPCG(39, 18))
-	e := 0.0
-	for i := range y {
-		e = 0.98*e + 4*math.Sqrt(1-0.98*0.98)*r.NormFloat64()
-		y[i] = 100 + 2*math.Pow(float64(i)/288+1, 1.8) + e
-	}
+	ar1Onto(y, r, 0.98, 4*math.Sqrt(1-0.98*0.98), func(d float64) float64 { return 100 + 2*math.Pow(d+1, 1.8) })
 	w := newTestWork(y)
 	an := w.analyze(false, 1000, 7)
 	require.Equal(t, -1, an.kinkAt)
@@ -232,11 +215,7 @@ func TestCalibrateFloorIsAtLeastTheQuadratics(t *testing.T) {
 	n := 10 * 288
 	y := make([]float64, n)
 	r := rand.New(rand.NewPCG(19, 20))
-	e := 0.0
-	for i := range y {
-		e = 0.95*e + 1.0*math.Sqrt(1-0.95*0.95)*r.NormFloat64()
-		y[i] = 100 + 10*math.Exp(0.25*float64(i)/288) + e
-	}
+	ar1Onto(y, r, 0.95, 1.0*math.Sqrt(1-0.95*0.95), func(d float64) float64 { return 100 + 10*math.Exp(0.25*d) })
 	w := newTestWork(y)
 	an := w.analyze(false, 1000, 7)
 	require.True(t, an.quad.ok)
@@ -251,4 +230,15 @@ func TestCalibrateFloorIsAtLeastTheQuadratics(t *testing.T) {
 		require.GreaterOrEqual(t, an.cal.hi[b], q.cal.hi[b], "group %d", b)
 	}
 	require.GreaterOrEqual(t, an.cal.growth, q.cal.growth)
+}
+
+// ar1Onto fills y with f of each sample's age in days (5-minute samples)
+// plus AR(1) noise e[i] = phi·e[i−1] + s·N(0, 1) drawn from r, e starting
+// at 0.
+func ar1Onto(y []float64, r *rand.Rand, phi, s float64, f func(day float64) float64) {
+	e := 0.0
+	for i := range y {
+		e = phi*e + s*r.NormFloat64()
+		y[i] = f(float64(i)/288) + e
+	}
 }
