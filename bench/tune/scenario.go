@@ -3,6 +3,7 @@ package tune
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -142,8 +143,7 @@ func Generate(cfg Config) (*Scenario, error) {
 			in.Kind, in.Peak = "latency", 1.1+0.9*r.Float64()
 		}
 		sc.Incidents = append(sc.Incidents, in)
-		fmt.Fprintf(&y, "  - id: %s\n    start: %s\n    end: %s\n    title: %s %s\n    labels:\n      service: %s\n",
-			in.ID, in.From.Format(time.RFC3339), in.To.Format(time.RFC3339), in.Service, map[string]string{"errors": "errors up", "latency": "slow"}[in.Kind], in.Service)
+		writeIncident(&y, in.ID, in.From, in.To, in.Service+" "+map[string]string{"errors": "errors up", "latency": "slow"}[in.Kind], in.Service)
 	}
 	sc.IncidentsYAML = y.String()
 	var rf strings.Builder
@@ -156,6 +156,13 @@ func Generate(cfg Config) (*Scenario, error) {
 	}
 	sc.RuleFile = rf.String()
 	return sc, nil
+}
+
+// writeIncident appends one incident of an incidents file (the list under
+// "incidents:") to w: its id, start, end, title and service label.
+func writeIncident(w io.Writer, id string, from, to time.Time, title, service string) {
+	fmt.Fprintf(w, "  - id: %s\n    start: %s\n    end: %s\n    title: %s\n    labels:\n      service: %s\n",
+		id, from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), title, service)
 }
 
 // Title turns a service name into the start of an alert name.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -182,8 +183,7 @@ func TestTuneTunesRulesOnCountersAndHistograms(t *testing.T) {
 	for i, in := range incs {
 		at := Start.Add(time.Duration(in.at) * time.Minute)
 		id := fmt.Sprintf("INC-%d", i)
-		fmt.Fprintf(&y, "  - id: %s\n    start: %s\n    end: %s\n    title: %s %s\n    labels:\n      service: %s\n",
-			id, rfc(at), rfc(at.Add(time.Duration(in.dur)*time.Minute)), in.service, in.kind, in.service)
+		writeIncident(&y, id, at, at.Add(time.Duration(in.dur)*time.Minute), in.service+" "+in.kind, in.service)
 		if in.kind == "errors" {
 			errorIDs = append(errorIDs, id)
 		}
@@ -250,13 +250,7 @@ func TestTuneTunesRulesOnCountersAndHistograms(t *testing.T) {
 		for _, fi := range pir.FiringsFromAlerts(alerts, time.Minute, end) {
 			firings[fi.Alert]++
 		}
-		for _, alert := range slices.Sorted(func(yield func(string) bool) {
-			for a := range byAlert {
-				if !yield(a) {
-					return
-				}
-			}
-		}) {
+		for _, alert := range slices.Sorted(maps.Keys(byAlert)) {
 			// VictoriaMetrics sums in no fixed order: a sum exactly at a
 			// threshold (rates of counters are multiples of 1/300 s) can
 			// come out a hair either side from one query to the next, and
