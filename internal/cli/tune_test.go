@@ -149,3 +149,38 @@ func TestTuneProposesWritesAndDelivers(t *testing.T) {
 		require.Contains(t, *out.Diff, "+        for: 2m")
 	})
 }
+
+// TestTuneOnPrometheusProposesWhatVictoriaMetricsDoes runs omen tune on the
+// same five weeks from a real Prometheus (backfilled with promtool) and a
+// real VictoriaMetrics: on a gauge compared with a number, where the two
+// servers' rollups cannot differ, the proposals, their evidence and the
+// written file are the same byte for byte.
+func TestTuneOnPrometheusProposesWhatVictoriaMetricsDoes(t *testing.T) {
+	ss, incidents := tuneHistory()
+	prom := testrig.Prometheus(t, ss)
+	vm := testrig.VictoriaMetrics(t, ss)
+	dir := t.TempDir()
+	rules := filepath.Join(dir, "app.yml")
+	require.NoError(t, os.WriteFile(rules, []byte(tuneRules), 0o644))
+	incFile := filepath.Join(dir, "incidents.yml")
+	require.NoError(t, os.WriteFile(incFile, []byte(incidents), 0o644))
+	end := replayT0.Add(5*7*24*time.Hour - time.Minute)
+	outputs := map[string]string{}
+	written := map[string]string{}
+	for name, url := range map[string]string{"prometheus": prom.URL, "victoriametrics": vm.URL} {
+		out := filepath.Join(dir, name)
+		code, stdout, stderr := run(t, nil, "tune", "--prometheus", url, "--rules", rules, "--incidents", incFile, "--start", rfc3339(replayT0), "--end", rfc3339(end),
+			"--max-pages-per-week", "2", "--lead-window", "1h", "--for", "0,1m,2m,3m,5m", "--write", out, "--format", "json")
+		require.Equal(t, ExitOK, code, "%s: %s", name, stderr)
+		outputs[name] = stdout
+		b, err := os.ReadFile(filepath.Join(out, "app.yml"))
+		require.NoError(t, err, name)
+		written[name] = string(b)
+	}
+	f, err := tuner.DecodeProposals(strings.NewReader(outputs["prometheus"]), "prometheus")
+	require.NoError(t, err)
+	require.Len(t, f.Proposals, 1, outputs["prometheus"])
+	// The written file's path names the server; everything else is the same.
+	require.Equal(t, outputs["victoriametrics"], strings.ReplaceAll(outputs["prometheus"], string(filepath.Separator)+"prometheus"+string(filepath.Separator), string(filepath.Separator)+"victoriametrics"+string(filepath.Separator)))
+	require.Equal(t, written["victoriametrics"], written["prometheus"])
+}
