@@ -21,8 +21,8 @@ import (
 
 // TestScaleOnVictoriaMetrics runs omen scale on two generated workloads
 // loaded into a real VictoriaMetrics (an HPA far too loose, a leaking
-// container), and on the same history exported to a file: both give the
-// same proposals, the HPA one cheaper on the held-out week, the leak one
+// container), on the same history exported to a file and on it in a real
+// Prometheus: all three give the same proposals, the HPA one cheaper on the held-out week, the leak one
 // without a bigger memory limit, and --write writes manifests that decode
 // strictly and differ from the originals only in the changed values.
 func TestScaleOnVictoriaMetrics(t *testing.T) {
@@ -111,6 +111,17 @@ func TestScaleOnVictoriaMetrics(t *testing.T) {
 	a, _ := json.Marshal(rep)
 	b, _ := json.Marshal(rep2)
 	require.JSONEq(t, string(a), string(b))
+
+	// And from a real Prometheus holding the same history (backfilled
+	// with promtool): the counters are fetched raw and turned into cores
+	// by omen, so the two servers' rate() cannot make them differ.
+	prom := testrig.Prometheus(t, ss)
+	code, fromProm, stderr := run(t, nil, append(args, "--prometheus", prom.URL)...)
+	require.Equal(t, ExitOK, code, stderr)
+	var rep3 scaleReport
+	require.NoError(t, json.Unmarshal([]byte(fromProm), &rep3))
+	c, _ := json.Marshal(rep3)
+	require.JSONEq(t, string(a), string(c))
 }
 
 // writeOpenMetricsFile writes ss to path as OpenMetrics text, as omen
