@@ -59,22 +59,26 @@ func newTuneCmd(g *globalOptions) *cobra.Command {
 		Short: "Propose thresholds and for durations chosen from the incidents and the alert history",
 		Long: `tune replays every alerting rule of --rules over [--start, --end] with many thresholds and
 for durations, scores each against the incidents, and proposes, per rule, the one that serves
-the objective best. The objective, for each rule: stay within --max-pages-per-week (the paging
-budget; also --min-precision and --min-lead when given), then catch the most incidents with a
-page (an incident only a warning caught woke nobody), then catch the most incidents at all,
-then warn the earliest, then page the least. The budget must hold with a margin for the weeks
-to come: 1.65 standard deviations of the weekly pages, the false pages taken as at least as
-variable as a Poisson count — except for a candidate paging no more than the rule as written
-when that is within the budget: it is no riskier than leaving the rule alone. A rule that does
-not page (a warning) is held to the budget in firings, its notifications. When the margin costs incidents a rule catches, the proposal names
-the candidate that would still catch them within the budget itself. The choice is not made on one lucky week: the range is cut into
-weekly folds, and the candidates are narrowed level by level — incidents paged, caught, lead,
-pages — to those within noise of the best on that level (the difference smaller than its
-standard error over the weeks, or for the lead over the incidents); of those left, the one
-closest to the rule as written wins. Each choice is then checked forward — the choice made on
-the weeks before each week is judged on that week — and a proposal that did worse there than
-the rule as written is not made. Every proposal shows its figures on the whole range and on
-those validation weeks, with their spread.
+the objective best.
+
+The objective, for each rule, in this order: (1) page no more than --max-pages-per-week, and
+meet --min-precision and --min-lead when given; (2) catch the most incidents with a page (an
+incident only a warning caught woke nobody); (3) catch the most incidents at all; (4) warn the
+earliest; (5) page the least. A rule that does not page (a warning) is held to the budget in
+firings. The budget is kept with a margin for the weeks to come (1.65 standard deviations of
+the weekly pages, false pages at least as variable as a Poisson count), except for a candidate
+that pages no more than the rule as written when that is within the budget: it is no riskier
+than leaving the rule alone. When the margin costs incidents, the proposal names the candidate
+that would still catch them.
+
+How the choice is made: not on one lucky week. The range is cut into weekly folds, and the
+candidates are narrowed level by level (incidents paged, caught, lead, pages) to those within
+noise of the best on that level: the difference smaller than its standard error over the
+weeks, or for the lead over the incidents. Of those left, the one closest to the rule as
+written wins. Each choice is then checked forward (the choice made on the weeks before each
+week is judged on that week), and a proposal that did worse there than the rule as written is
+not made. Every proposal shows its figures on the whole range and on those validation weeks,
+with their spread.
 
 Guardrails: a threshold moves at most a factor of --max-factor (2) in its distance from the
 signal's typical level (its median), and stays within the values the signal took; for stays
