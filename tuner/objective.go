@@ -73,8 +73,11 @@ type foldScore struct {
 	// Notices counts the firings the budget counts: the pages, or every
 	// firing of a rule that does not page (a warning: its firings are its
 	// notifications, and a budget on pages alone would let it fire all
-	// day); FalseNotices those matching no incident.
-	Notices, FalseNotices int
+	// day); FalseNotices those matching no incident; RepeatNotices those
+	// matching only incidents an earlier notice of the same series
+	// matched (a series firing again within one incident: what
+	// keep_firing_for would merge).
+	Notices, FalseNotices, RepeatNotices int
 	// Weeks is the fold's length in weeks.
 	Weeks float64
 	// CaughtIDs are the caught incidents' ids, MissedIDs the others.
@@ -105,6 +108,7 @@ func aggregate(fs []foldScore) foldScore {
 		out.Matching += f.Matching
 		out.Notices += f.Notices
 		out.FalseNotices += f.FalseNotices
+		out.RepeatNotices += f.RepeatNotices
 		out.Weeks += f.Weeks
 		out.CaughtIDs = append(out.CaughtIDs, f.CaughtIDs...)
 		out.MissedIDs = append(out.MissedIDs, f.MissedIDs...)
@@ -199,6 +203,13 @@ func (s *scorer) score(fs []pir.Firing, keep func(pir.Firing) bool, keepIncident
 	}
 	earliest := make([]time.Time, len(s.incidents))
 	paged := make([]bool, len(s.incidents))
+	// noticed holds the (incident, series) pairs a notice matched, for
+	// the repeats; made at the first match.
+	type pair struct {
+		incident int
+		series   string
+	}
+	var noticed map[pair]bool
 	for i := range fs {
 		f := &fs[i]
 		if keep != nil && !keep(*f) {
@@ -207,7 +218,7 @@ func (s *scorer) score(fs []pir.Firing, keep func(pir.Firing) bool, keepIncident
 		k := foldOf(s.folds, f.FiringAt)
 		page := pir.Pages(f, s.rule.Labels, s.severities)
 		notice := page || !s.pages
-		matched := false
+		matched, repeat := false, true
 		for j := range s.incidents {
 			in := &s.incidents[j]
 			if s.incFold[j] < 0 || (keepIncident != nil && !keepIncident(in)) {
@@ -217,6 +228,14 @@ func (s *scorer) score(fs []pir.Firing, keep func(pir.Firing) bool, keepIncident
 				continue
 			}
 			matched = true
+			if notice {
+				if noticed == nil {
+					noticed = map[pair]bool{}
+				}
+				key := pair{j, f.Labels.String()}
+				repeat = repeat && noticed[key]
+				noticed[key] = true
+			}
 			if earliest[j].IsZero() || f.FiringAt.Before(earliest[j]) {
 				earliest[j] = f.FiringAt
 			}
@@ -235,6 +254,8 @@ func (s *scorer) score(fs []pir.Firing, keep func(pir.Firing) bool, keepIncident
 			out[k].Notices++
 			if !matched {
 				out[k].FalseNotices++
+			} else if repeat {
+				out[k].RepeatNotices++
 			}
 		}
 		if matched {

@@ -212,6 +212,9 @@ func (o *ruleOutcome) why(cfg TuneConfig, b, a *foldScore) string {
 	if note := o.marginCost(cfg, a, lost); note != "" {
 		parts = append(parts, note)
 	}
+	if note := repeatNote(cfg, a, o.warning); note != "" {
+		parts = append(parts, note)
+	}
 	if o.quieterForRest {
 		parts = append(parts, fmt.Sprintf("made quieter for the rule set's budget of %s/week", fmtRate(cfg.Objective.MaxPagesPerWeekTotal)))
 	}
@@ -266,6 +269,23 @@ func (o *ruleOutcome) marginCost(cfg TuneConfig, a *foldScore, lost []string) st
 	}
 	return fmt.Sprintf("%s would still catch %s at %s %s/week, within the budget on the weeks tuned on but not with its margin for the weeks to come",
 		variantText(o.cands[best].variant), listIDs(bestIDs), fmtRate(bestPages), what)
+}
+
+// repeatNote says, when a quarter or more of the proposal's notices (and
+// at least 2) are a series firing again within an incident it already
+// notified, that keep_firing_for would merge them, unless keep_firing_for
+// is searched already. The tuner does not search it by default: not every
+// rule engine reads it (vmalert before 1.91 refuses the rule file).
+func repeatNote(cfg TuneConfig, a *foldScore, warning bool) string {
+	if cfg.KeepFiringFors != nil || a.RepeatNotices < 2 || 4*a.RepeatNotices < a.Notices {
+		return ""
+	}
+	what := "pages"
+	if warning {
+		what = "firings"
+	}
+	return fmt.Sprintf("%d of its %d %s are a series firing again within an incident it already notified: keep_firing_for would merge them where the rule engine reads it (Prometheus 2.42+, vmalert 1.91+; --keep-firing-for 5m,10m,15m searches it)",
+		a.RepeatNotices, a.Notices, what)
 }
 
 // containsAll reports whether every id of sub is in set.

@@ -360,6 +360,7 @@ func TestScorerCountsWhatTheBudgetHolds(t *testing.T) {
 		require.Equal(t, 4, fs[0].Pages)
 		require.Equal(t, 4, fs[0].Notices)
 		require.Equal(t, 1, fs[0].FalseNotices, "the page at 05:00, after INC-1 ended")
+		require.Equal(t, 1, fs[0].RepeatNotices, "series a again at 01:10 for INC-1; b's first page is not a repeat")
 	})
 	t.Run("a warning's firings are what its budget holds", func(t *testing.T) {
 		r := Rule{Alert: "A", Labels: map[string]string{"severity": "warning"}}
@@ -371,6 +372,18 @@ func TestScorerCountsWhatTheBudgetHolds(t *testing.T) {
 		require.Equal(t, 1, fs[0].Caught)
 		require.Zero(t, fs[0].Paged)
 	})
+}
+
+func TestRepeatNoteSaysWhenKeepFiringForWouldMergePages(t *testing.T) {
+	a := foldScore{Notices: 9, RepeatNotices: 4}
+	require.Equal(t, "4 of its 9 pages are a series firing again within an incident it already notified: keep_firing_for would merge them where the rule engine reads it (Prometheus 2.42+, vmalert 1.91+; --keep-firing-for 5m,10m,15m searches it)",
+		repeatNote(TuneConfig{}, &a, false))
+	require.Contains(t, repeatNote(TuneConfig{}, &a, true), "4 of its 9 firings")
+	require.Empty(t, repeatNote(TuneConfig{KeepFiringFors: []time.Duration{0, 5 * time.Minute}}, &a, false), "keep_firing_for searched already")
+	few := foldScore{Notices: 9, RepeatNotices: 2}
+	require.Empty(t, repeatNote(TuneConfig{}, &few, false), "under a quarter of the pages")
+	one := foldScore{Notices: 2, RepeatNotices: 1}
+	require.Empty(t, repeatNote(TuneConfig{}, &one, false), "a single repeat")
 }
 
 func TestMarginCostNamesTheCandidateThatStillCatches(t *testing.T) {
