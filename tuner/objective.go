@@ -207,7 +207,7 @@ func (s *scorer) score(fs []pir.Firing, keep func(pir.Firing) bool, keepIncident
 	// the repeats; made at the first match.
 	type pair struct {
 		incident int
-		series   string
+		series   uint64
 	}
 	var noticed map[pair]bool
 	for i := range fs {
@@ -232,7 +232,7 @@ func (s *scorer) score(fs []pir.Firing, keep func(pir.Firing) bool, keepIncident
 				if noticed == nil {
 					noticed = map[pair]bool{}
 				}
-				key := pair{j, f.Labels.String()}
+				key := pair{j, f.Labels.Fingerprint()}
 				repeat = repeat && noticed[key]
 				noticed[key] = true
 			}

@@ -436,3 +436,24 @@ func TestTheMarginNeverMakesARuleWithinTheBudgetMissIncidents(t *testing.T) {
 		require.Equal(t, 1, sel.chosen)
 	})
 }
+
+func BenchmarkScorerScore(b *testing.B) {
+	folds := weeklyFolds(tuneStart, tuneStart.Add(8*7*24*time.Hour), 7*24*time.Hour)
+	var incs []pir.Incident
+	for i := range 24 {
+		at := tuneStart.Add(time.Duration(i)*56*time.Hour + 3*time.Hour)
+		incs = append(incs, pir.Incident{ID: fmt.Sprintf("INC-%d", i), StartedAt: at, ResolvedAt: at.Add(time.Hour)})
+	}
+	var fs []pir.Firing
+	for i := range 960 {
+		at := tuneStart.Add(time.Duration(i) * 56 * time.Hour / 20)
+		inst := []string{"a", "b"}[i%2]
+		fs = append(fs, pir.Firing{Alert: "A", Labels: series.New("alertname", "A", "instance", inst, "severity", "critical"), ActiveAt: at, FiringAt: at, ResolvedAt: at.Add(time.Minute)})
+	}
+	r := Rule{Alert: "A", Labels: map[string]string{"severity": "critical"}}
+	sc := newScorer(r, incs, folds, time.Hour, []string{"critical"})
+	b.ReportAllocs()
+	for b.Loop() {
+		sc.score(fs, nil, nil)
+	}
+}
