@@ -511,6 +511,11 @@ func computeQuality(ctx context.Context, g *globalOptions, o *qualityOptions) (*
 	if len(cfg.PageSeverities) == 0 {
 		cfg.PageSeverities = pir.DefaultPageSeverities
 	}
+	labels := make([]map[string]string, len(scored))
+	for i := range scored {
+		labels[i] = scored[i].Rule.Labels
+	}
+	warnUnpaged(g, labels, cfg.PageSeverities)
 	rep, err := pir.Quality(scored, incs, cfg)
 	if err != nil {
 		return nil, err

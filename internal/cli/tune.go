@@ -240,6 +240,11 @@ func computeTune(ctx context.Context, g *globalOptions, o *tuneOptions) (tuneOut
 		}
 		return tuneOut{}, nil, fmt.Errorf("%s: no alerting rule to tune%s", o.Rules, selectionSuffix(o.Group, nil))
 	}
+	labels := make([]map[string]string, len(selected))
+	for i, r := range selected {
+		labels[i] = r.Labels
+	}
+	warnUnpaged(g, labels, cfg.Measure.PageSeverities)
 	incs, _, err := loadIncidents(g, o.Incidents, "", "", true)
 	if err != nil {
 		return tuneOut{}, nil, err

@@ -184,3 +184,27 @@ func TestTuneOnPrometheusProposesWhatVictoriaMetricsDoes(t *testing.T) {
 	require.Equal(t, outputs["victoriametrics"], strings.ReplaceAll(outputs["prometheus"], string(filepath.Separator)+"prometheus"+string(filepath.Separator), string(filepath.Separator)+"victoriametrics"+string(filepath.Separator)))
 	require.Equal(t, written["victoriametrics"], written["prometheus"])
 }
+
+// TestTuneWarnsWhenNoRuleSeverityPages runs omen tune on rules written
+// with severity: page, which the default --page-severities (critical) do
+// not count as pages: stderr says so and how to set it, and says nothing
+// once page is named.
+func TestTuneWarnsWhenNoRuleSeverityPages(t *testing.T) {
+	ss, incidents := tuneHistory()
+	vm := testrig.VictoriaMetrics(t, ss)
+	dir := t.TempDir()
+	rules := filepath.Join(dir, "app.yml")
+	require.NoError(t, os.WriteFile(rules, []byte(strings.ReplaceAll(tuneRules, "severity: critical", "severity: page")), 0o644))
+	incFile := filepath.Join(dir, "incidents.yml")
+	require.NoError(t, os.WriteFile(incFile, []byte(incidents), 0o644))
+	end := replayT0.Add(5*7*24*time.Hour - time.Minute)
+	args := []string{"tune", "--prometheus", vm.URL, "--rules", rules, "--incidents", incFile, "--start", rfc3339(replayT0), "--end", rfc3339(end),
+		"--max-pages-per-week", "2", "--lead-window", "1h", "--for", "0,2m", "--format", "json"}
+	code, _, stderr := run(t, nil, args...)
+	require.Equal(t, ExitOK, code, stderr)
+	require.Contains(t, stderr, "no rule's severity pages")
+	require.Contains(t, stderr, "severities=page page_severities=critical")
+	code, _, stderr = run(t, nil, append(args, "--page-severities", "critical,page")...)
+	require.Equal(t, ExitOK, code, stderr)
+	require.NotContains(t, stderr, "no rule's severity pages")
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/omenhq/omen/internal/sink"
+	"github.com/omenhq/omen/pir"
 	"github.com/omenhq/omen/tuner"
 )
 
@@ -103,6 +105,35 @@ func splitList(s string) []string {
 	return out
 }
 
+// warnUnpaged logs a warning when some of the rules' labels carry a
+// severity and none of those severities pages under --page-severities:
+// every firing is then a warning's and no incident counts as paged,
+// which is seldom what the rules mean (a set written with severity: page).
+func warnUnpaged(g *globalOptions, ruleLabels []map[string]string, pages []string) {
+	if len(pages) == 0 {
+		pages = pir.DefaultPageSeverities
+	}
+	var seen []string
+	for _, l := range ruleLabels {
+		s, ok := l["severity"]
+		if !ok {
+			continue
+		}
+		if slices.Contains(pages, s) {
+			return
+		}
+		if !slices.Contains(seen, s) {
+			seen = append(seen, s)
+		}
+	}
+	if len(seen) == 0 {
+		return
+	}
+	slices.Sort(seen)
+	g.logger.Warn("no rule's severity pages: every firing counts as a warning's and no incident as paged; set --page-severities to the severities that page",
+		"severities", strings.Join(seen, ","), "page_severities", strings.Join(pages, ","))
+}
+
 func parseDurations(flag, s string) ([]time.Duration, error) {
 	var out []time.Duration
 	for _, p := range splitList(s) {
@@ -164,6 +195,7 @@ func runWhatif(ctx context.Context, g *globalOptions, o *whatifOptions) error {
 	cfg.ReplayConfig = tuner.ReplayConfig{Start: start, End: end, MaxPointsPerQuery: o.MaxPoints, Concurrency: g.MaxConcurrency, Rules: rules}
 	p := g.startProgress("replaying " + r.Alert)
 	defer p.Finish("")
+	warnUnpaged(g, []map[string]string{r.Labels}, cfg.Measure.PageSeverities)
 	res, err := tuner.WhatIf(ctx, querier{src: src, g: g}, r, cfg)
 	if err != nil {
 		return err
