@@ -46,7 +46,12 @@
 //     hours is not a leak) — from the data after 3τ when a warm-up
 //     b·(1−e^{−age/τ}), τ at most a third of the run seen, fits the run
 //     before better than a line (it levelled off; its ramp is not the
-//     rate) — and without a material slope only its P10 is given.
+//     rate) — and without a material slope only its P10 is given; nor
+//     when the run before ended below the limit by more than 3 residual
+//     standard deviations (the highest value of its last hour: a deploy
+//     or a clean-up, not a kill at the limit), as no run in the window was
+//     seen to run out and a warm-up cut by a deploy looks like a leak
+//     there: the late side is unbounded and the median undetermined.
 //
 //  3. Continuous series. A straight line and a daily profile (288 bins at
 //     5 minutes; separate Saturday–Sunday bins when they differ, UTC) are

@@ -304,3 +304,41 @@ func BenchmarkLongRunRatio(b *testing.B) {
 		w.longRunRatio(0)
 	}
 }
+
+func TestAnalyzeYoungRunNeedsARunThatRanOut(t *testing.T) {
+	// Two days at 5 minutes, a restart 6 hours before the end, the run
+	// before growing linearly from 50: when it ended at 80 of a limit of
+	// 100 (a deploy), no run was seen to run out and its rate is not
+	// evidence of a leak; when it ended at the limit (a kill), it is.
+	for _, c := range []struct {
+		name     string
+		end      float64
+		unproven bool
+	}{
+		{"the run before was cut by a deploy below the limit", 80, true},
+		{"the run before was killed at the limit", 100, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			n := 2 * 288
+			brk := n - 72
+			y := make([]float64, n)
+			rc := make([]float64, n)
+			r := rand.New(rand.NewPCG(23, 24))
+			for i := range y {
+				switch {
+				case i < brk:
+					y[i] = 50 + (c.end-50)*float64(i+1)/float64(brk)
+				default:
+					y[i] = 50 + (c.end-50)*float64(i-brk)/float64(brk)
+					rc[i] = 1
+				}
+				y[i] = math.Min(y[i]+0.2*r.NormFloat64(), 100)
+			}
+			w := newTestWork(y)
+			w.rc = rc
+			an := w.analyze(true, 100-y[n-1], 7)
+			require.True(t, an.youngRun)
+			require.Equal(t, c.unproven, an.unproven)
+		})
+	}
+}
