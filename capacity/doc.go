@@ -137,8 +137,22 @@
 //     predict the hourly means after them within their run; the 10% and
 //     90% quantiles of the errors, by horizon (groups doubling from 6
 //     hours, non-decreasing), widen the band where they exceed the
-//     model's, and beyond the longest horizon checked they grow as the
-//     errors did between the last two groups (as h to h², clamped) — so a
+//     model's. The errors are of hourly means of the observed series,
+//     which carry measurement noise the resource's path does not: for a
+//     continuous series whose residuals are not part of the signal, each
+//     quantile's distance from the errors' median is reduced in
+//     quadrature by 1.2816 times the noise of an hourly mean — the
+//     smaller of two estimates, each of which can take some signal for
+//     noise and neither of which misses the noise: the scale of the
+//     hour-to-hour differences of the hourly mean residuals (sees the
+//     steps of a staircase), and the mean of an hour of AR(1) noise whose
+//     variogram at lags of one and two samples is the series' (sees a
+//     random walk). Not for runs cut at restarts: there the backtests see
+//     the current and earlier runs only, and the error of the next kill
+//     (a staircase's step at the limit, a deploy after the as-of instant)
+//     is larger than they show; the noise keeps their band wide enough.
+//     Beyond the longest horizon checked they grow as the errors did
+//     between the last two groups (as h to h², clamped) — so a
 //     short window, which backtests only a few hours ahead, widens its
 //     interval. A curve steeper than the quadratic keeps its shape
 //     parameters (ρ, or p and x₀) from the whole window in the backtests,
