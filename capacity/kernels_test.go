@@ -376,6 +376,34 @@ func TestCalibrateLeavesOutTheHourlyNoise(t *testing.T) {
 	})
 }
 
+func TestCalibrateKeepsTheNoiseOfRuns(t *testing.T) {
+	// A leak killed at the limit every 2 days (restart counter) under
+	// white noise: its band keeps the scores' own spread, noise included
+	// (the next kill errs more than the backtests of the runs show).
+	n := 14 * 288
+	y := make([]float64, n)
+	rc := make([]float64, n)
+	r := rand.New(rand.NewPCG(29, 30))
+	for i := range y {
+		age := math.Mod(float64(i), 2*288)
+		rc[i] = math.Floor(float64(i) / (2 * 288))
+		y[i] = math.Min(50+50*age/(2*288)+r.NormFloat64(), 100)
+	}
+	w := newTestWork(y)
+	w.rc = rc
+	an := w.analyze(true, 100-y[n-1], 7)
+	require.Greater(t, an.nseg, 1)
+	require.True(t, an.cal.ok)
+	found := false
+	for v := range levelWindows {
+		raw := w.calZ[v][0]
+		if len(raw) >= calMinScores && math.Abs(an.cal.hi[0]-math.Max(0, quantile(raw, 0.9))) < 1e-9 {
+			found = true
+		}
+	}
+	require.True(t, found)
+}
+
 func TestArMeanSD(t *testing.T) {
 	// Differences of simulated AR(1) noise of unit variance: the standard
 	// deviation of the mean of m consecutive values, against the formula
