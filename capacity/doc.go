@@ -46,7 +46,12 @@
 //     hours is not a leak) — from the data after 3τ when a warm-up
 //     b·(1−e^{−age/τ}), τ at most a third of the run seen, fits the run
 //     before better than a line (it levelled off; its ramp is not the
-//     rate) — and without a material slope only its P10 is given.
+//     rate) — and without a material slope only its P10 is given; nor
+//     when the run before ended below the limit by more than 3 residual
+//     standard deviations (the highest value of its last hour: a deploy
+//     or a clean-up, not a kill at the limit), as no run in the window was
+//     seen to run out and a warm-up cut by a deploy looks like a leak
+//     there: the late side is unbounded and the median undetermined.
 //
 //  3. Continuous series. A straight line and a daily profile (288 bins at
 //     5 minutes; separate Saturday–Sunday bins when they differ, UTC) are
@@ -132,8 +137,22 @@
 //     predict the hourly means after them within their run; the 10% and
 //     90% quantiles of the errors, by horizon (groups doubling from 6
 //     hours, non-decreasing), widen the band where they exceed the
-//     model's, and beyond the longest horizon checked they grow as the
-//     errors did between the last two groups (as h to h², clamped) — so a
+//     model's. The errors are of hourly means of the observed series,
+//     which carry measurement noise the resource's path does not: for a
+//     continuous series whose residuals are not part of the signal, each
+//     quantile's distance from the errors' median is reduced in
+//     quadrature by 1.2816 times the noise of an hourly mean — the
+//     smaller of two estimates, each of which can take some signal for
+//     noise and neither of which misses the noise: the scale of the
+//     hour-to-hour differences of the hourly mean residuals (sees the
+//     steps of a staircase), and the mean of an hour of AR(1) noise whose
+//     variogram at lags of one and two samples is the series' (sees a
+//     random walk). Not for runs cut at restarts: there the backtests see
+//     the current and earlier runs only, and the error of the next kill
+//     (a staircase's step at the limit, a deploy after the as-of instant)
+//     is larger than they show; the noise keeps their band wide enough.
+//     Beyond the longest horizon checked they grow as the errors did
+//     between the last two groups (as h to h², clamped) — so a
 //     short window, which backtests only a few hours ahead, widens its
 //     interval. A curve steeper than the quadratic keeps its shape
 //     parameters (ρ, or p and x₀) from the whole window in the backtests,

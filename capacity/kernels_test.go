@@ -304,3 +304,202 @@ func BenchmarkLongRunRatio(b *testing.B) {
 		w.longRunRatio(0)
 	}
 }
+
+func TestDeconvolve(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		d, e, w float64
+	}{
+		{"no noise leaves the distance", 3, 0, 3},
+		{"quadrature", 5, 3, 4},
+		{"noise wider than the scores gives zero", 2, 3, 0},
+		{"NaN stays NaN", math.NaN(), 1, math.NaN()},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := deconvolve(c.d, c.e)
+			if math.IsNaN(c.w) {
+				require.True(t, math.IsNaN(got))
+				return
+			}
+			require.InDelta(t, c.w, got, 1e-12)
+		})
+	}
+}
+
+func TestCalibrateLeavesOutTheHourlyNoise(t *testing.T) {
+	// A straight line under white noise: the backtest scores are hourly
+	// means, whose noise (σ/√12) the line does not have. hourlyNoise
+	// measures it, and the band's first group is narrower than the
+	// scores' own 10–90% spread by that noise in quadrature.
+	n := 14 * 288
+	y := make([]float64, n)
+	r := rand.New(rand.NewPCG(21, 22))
+	for i := range y {
+		y[i] = 100 + float64(i)/288 + r.NormFloat64()
+	}
+	w := newTestWork(y)
+	an := w.analyze(false, 50, 7)
+	require.Equal(t, PatternSteadyGrowth, an.pattern)
+	require.True(t, an.cal.ok)
+	f := an.fit
+	blk := int(hourMs / w.step)
+	w.setZ(f.lo)
+	s := w.hourlyNoise(&f, f.lo, blk)
+	require.InDelta(t, 1/math.Sqrt(12), s, 0.05)
+	sl := w.shortLagNoise(f.lo, blk)
+	require.InDelta(t, 1/math.Sqrt(12), sl, 0.05)
+	s = math.Min(s, sl)
+	// The scores of the level window the backtests chose are one of
+	// w.calZ's.
+	found := false
+	for v := range levelWindows {
+		raw := w.calZ[v][0]
+		require.GreaterOrEqual(t, len(raw), calMinScores)
+		med := median(raw)
+		spread := quantile(raw, 0.9) - med
+		if math.Abs(an.cal.hi[0]-math.Max(0, med+deconvolve(spread, normQuantile80*s))) < 1e-9 {
+			require.Less(t, an.cal.hi[0], med+spread)
+			found = true
+		}
+	}
+	require.True(t, found)
+
+	t.Run("a noiseless line has no hourly noise", func(t *testing.T) {
+		for i := range y {
+			y[i] = 100 + float64(i)/288
+		}
+		w := newTestWork(y)
+		an := w.analyze(false, 50, 7)
+		f := an.fit
+		w.setZ(f.lo)
+		require.InDelta(t, 0, w.hourlyNoise(&f, f.lo, int(hourMs/w.step)), 1e-9)
+	})
+}
+
+func TestCalibrateKeepsTheNoiseOfRuns(t *testing.T) {
+	// A leak killed at the limit every 2 days (restart counter) under
+	// white noise: its band keeps the scores' own spread, noise included
+	// (the next kill errs more than the backtests of the runs show).
+	n := 14 * 288
+	y := make([]float64, n)
+	rc := make([]float64, n)
+	r := rand.New(rand.NewPCG(29, 30))
+	for i := range y {
+		age := math.Mod(float64(i), 2*288)
+		rc[i] = math.Floor(float64(i) / (2 * 288))
+		y[i] = math.Min(50+50*age/(2*288)+r.NormFloat64(), 100)
+	}
+	w := newTestWork(y)
+	w.rc = rc
+	an := w.analyze(true, 100-y[n-1], 7)
+	require.Greater(t, an.nseg, 1)
+	require.True(t, an.cal.ok)
+	found := false
+	for v := range levelWindows {
+		raw := w.calZ[v][0]
+		if len(raw) >= calMinScores && math.Abs(an.cal.hi[0]-math.Max(0, quantile(raw, 0.9))) < 1e-9 {
+			found = true
+		}
+	}
+	require.True(t, found)
+}
+
+func TestArMeanSD(t *testing.T) {
+	// Differences of simulated AR(1) noise of unit variance: the standard
+	// deviation of the mean of m consecutive values, against the formula
+	// and (white noise) 1/√m.
+	for _, c := range []struct {
+		name string
+		phi  float64
+		m    int
+	}{
+		{"white noise, 12 to the hour", 0, 12},
+		{"φ 0.9, 12 to the hour", 0.9, 12},
+		{"φ 0.5, 60 to the hour", 0.5, 60},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(25, 26))
+			x := make([]float64, 200000)
+			ar1Onto(x, r, c.phi, math.Sqrt(1-c.phi*c.phi), func(float64) float64 { return 0 })
+			var d1, d2 []float64
+			for i := 2; i < len(x); i++ {
+				d1 = append(d1, x[i]-x[i-1])
+				d2 = append(d2, x[i]-x[i-2])
+			}
+			fm, p := float64(c.m), c.phi
+			want := math.Sqrt(((1+p)/(1-p) - 2*p*(1-math.Pow(p, fm))/(fm*(1-p)*(1-p))) / fm)
+			// φ comes from a ratio of two variances, to which the
+			// factor is sensitive near 1.
+			require.InDelta(t, want, arMeanSD(d1, d2, c.m), 0.12*want)
+			if c.phi == 0 {
+				require.InDelta(t, 1/math.Sqrt(fm), want, 1e-12)
+			}
+		})
+	}
+	t.Run("too few differences", func(t *testing.T) {
+		require.Zero(t, arMeanSD([]float64{1, 2}, []float64{1, 2}, 12))
+	})
+}
+
+func TestShortLagNoiseIgnoresAStaircase(t *testing.T) {
+	// A noiseless staircase (a step of 2 every 1 to 3 hours, at random, so
+	// that no daily profile takes it) fitted as a line: the hour-to-hour
+	// differences of its hourly residual means hold the steps, which are
+	// the signal; the differences of one and two samples do not.
+	n := 14 * 288
+	y := make([]float64, n)
+	r := rand.New(rand.NewPCG(27, 28))
+	v, next := 100.0, 0
+	for i := range y {
+		if i == next {
+			v += 2
+			next += 12 + r.IntN(25)
+		}
+		y[i] = v
+	}
+	w := newTestWork(y)
+	an := w.analyze(false, 500, 7)
+	f := an.fit
+	blk := int(hourMs / w.step)
+	w.setZ(f.lo)
+	require.Greater(t, w.hourlyNoise(&f, f.lo, blk), 0.1)
+	require.Less(t, w.shortLagNoise(f.lo, blk), 1e-9)
+}
+
+func TestAnalyzeYoungRunNeedsARunThatRanOut(t *testing.T) {
+	// Two days at 5 minutes, a restart 6 hours before the end, the run
+	// before growing linearly from 50: when it ended at 80 of a limit of
+	// 100 (a deploy), no run was seen to run out and its rate is not
+	// evidence of a leak; when it ended at the limit (a kill), it is.
+	for _, c := range []struct {
+		name     string
+		end      float64
+		unproven bool
+	}{
+		{"the run before was cut by a deploy below the limit", 80, true},
+		{"the run before was killed at the limit", 100, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			n := 2 * 288
+			brk := n - 72
+			y := make([]float64, n)
+			rc := make([]float64, n)
+			r := rand.New(rand.NewPCG(23, 24))
+			for i := range y {
+				switch {
+				case i < brk:
+					y[i] = 50 + (c.end-50)*float64(i+1)/float64(brk)
+				default:
+					y[i] = 50 + (c.end-50)*float64(i-brk)/float64(brk)
+					rc[i] = 1
+				}
+				y[i] = math.Min(y[i]+0.2*r.NormFloat64(), 100)
+			}
+			w := newTestWork(y)
+			w.rc = rc
+			an := w.analyze(true, 100-y[n-1], 7)
+			require.True(t, an.youngRun)
+			require.Equal(t, c.unproven, an.unproven)
+		})
+	}
+}

@@ -64,6 +64,10 @@ const (
 	// plateauFrac: a saturating (warm-up) shape is accepted only when its
 	// time constant is at most this fraction of the typical segment.
 	plateauFrac = 1.0 / 3
+	// youngKillSD: the run before a young run ran out when its peak (the
+	// highest value of its last hour) came within this many residual
+	// standard deviations of the limit.
+	youngKillSD = 3.0
 )
 
 var (
@@ -125,6 +129,11 @@ type analysis struct {
 	// youngRun is set when the current run is younger than
 	// youngSegmentDays with no complete run before it.
 	youngRun bool
+	// unproven is set for a young run when the run before it ended below
+	// the limit by more than youngKillSD residual standard deviations (a
+	// deploy or a clean-up, not a kill at the limit): no run in the window
+	// was seen to run out, and a leak cannot be told from a warm-up yet.
+	unproven bool
 	// cal holds the interval band from the backtests (calibrate.go).
 	cal calibration
 	// bend is the quadratic of a short history whose significant bend
@@ -182,6 +191,12 @@ func (w *work) analyze(hasCounter bool, scale float64, horizonDays float64) anal
 	an.nseg = len(w.bounds)
 	if an.nseg > 1 {
 		w.analyzeSegments(&an)
+		if an.youngRun && !math.IsNaN(limY) {
+			// A young run's rate is the run before's: evidence of a leak
+			// only when that run ran out (was killed at the limit).
+			pk := w.peakBefore(w.bounds[1])
+			an.unproven = !math.IsInf(pk, -1) && limY-pk > youngKillSD*math.Sqrt(an.fit.sigma2)
+		}
 	} else {
 		w.analyzeContinuous(&an, 0)
 	}

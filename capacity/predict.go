@@ -220,9 +220,12 @@ func predict(t Target, asOf time.Time, cfg Config) (Prediction, error) {
 		return p, nil
 	}
 	eta := w.crossings(&an, lim, steps, at, cfg.Seed^t.Labels.Fingerprint())
-	if an.youngRun && !an.growing {
+	if an.youngRun && (!an.growing || an.unproven) {
 		// A run of a few hours with none complete before it, from a slope
-		// that is not material: only the early crossing is plausible.
+		// that is not material, or from a run that did not run out (a
+		// warm-up cut by a deploy looks like a leak): only the early
+		// crossing is plausible; the late side is unbounded and the
+		// median undetermined until the run shows its shape.
 		eta.P50, eta.P90 = nil, nil
 	}
 	switch {

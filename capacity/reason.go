@@ -111,6 +111,8 @@ func (w *work) reason(an *analysis, t Target, p Prediction, cfg Config, lim, sig
 			hi = fmtDur(*e.P90)
 		}
 		head = fmt.Sprintf("Runs out in about %s (80%% between %s and %s)", fmtDur(*e.P50), fmtDur(*e.P10), hi)
+	case e != nil && e.P10 != nil && an.unproven && an.growing:
+		head = fmt.Sprintf("Too early to tell a leak from a warm-up: the run before ended below the limit (earliest plausible in %s)", fmtDur(*e.P10))
 	case e != nil && e.P10 != nil:
 		head = fmt.Sprintf("Unlikely to run out within %s (earliest plausible in %s)", fmtDur(cfg.Horizon), fmtDur(*e.P10))
 	default:

@@ -174,20 +174,27 @@ func (w *work) cleanUps(limY, sigma float64) bool {
 	if math.IsNaN(limY) {
 		return false
 	}
-	bl := max(1, int(hourMs/w.step))
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, t := range w.ts {
-		i := int(t)
-		pk := math.Inf(-1)
-		for j := max(0, i-bl); j < i; j++ {
-			if v := w.y[j]; v > pk {
-				pk = v
-			}
-		}
+		pk := w.peakBefore(int(t))
 		if math.IsInf(pk, -1) {
 			return false
 		}
 		lo, hi = math.Min(lo, pk), math.Max(hi, pk)
 	}
 	return limY-hi > cleanUpSpread*(hi-lo)+cleanUpNoise*sigma
+}
+
+// peakBefore returns the highest value of w.y in the hour before point i
+// (NaN skipped): the level a run or a sawtooth tooth reached before the
+// drop at i. −Inf when the hour has no value.
+func (w *work) peakBefore(i int) float64 {
+	bl := max(1, int(hourMs/w.step))
+	pk := math.Inf(-1)
+	for j := max(0, i-bl); j < i; j++ {
+		if v := w.y[j]; v > pk {
+			pk = v
+		}
+	}
+	return pk
 }
