@@ -99,3 +99,49 @@ func TestCheckDiffRefusesMoreThanTheValues(t *testing.T) {
 		})
 	}
 }
+
+// TestAnHPAThatSaturatesIsKeptOnlyWithItsReason proposes on workloads
+// of random step bursts (independent suite): where the setting that
+// saturates least flaps and none of its scale-down windows both calms it
+// and stays within 10% more replica-hours, the best setting that flaps
+// no more than the current policy is proposed rather than nothing; where
+// none improves, the HPA is kept and the reason says what it saturates,
+// why the better settings are not taken and what halving it costs.
+func TestAnHPAThatSaturatesIsKeptOnlyWithItsReason(t *testing.T) {
+	if testing.Short() {
+		t.Skip("proposes on generated 5-week histories")
+	}
+	propose := func(t *testing.T, seed uint64, i int) scale.Report {
+		w, err := autoscale.GenerateIndependent(seed, i, 5)
+		require.NoError(t, err)
+		require.Equal(t, "step-bursts", w.Kind)
+		file := filepath.Join(t.TempDir(), "workload.yaml")
+		require.NoError(t, os.WriteFile(file, w.Manifest, 0o644))
+		set, err := scale.Read([]string{file}, scale.ReadOptions{})
+		require.NoError(t, err)
+		wl, err := set.Find("bench/" + w.Name)
+		require.NoError(t, err)
+		return scale.Propose(wl, w.History, scale.Config{Sim: scale.SimConfig{StartupDelay: w.StartupDelay}})
+	}
+	t.Run("the best setting that does not flap is proposed rather than nothing", func(t *testing.T) {
+		t.Parallel()
+		rep := propose(t, 2026, 3)
+		var hpa *scale.Proposal
+		for i := range rep.Proposals {
+			if rep.Proposals[i].Kind == scale.KindHPAProposal {
+				hpa = &rep.Proposals[i]
+			}
+		}
+		require.NotNil(t, hpa, "skipped: %+v", rep.Skipped)
+		require.Regexp(t, `On the training weeks replayed by the HPA simulator: (\d+) → (\d+) saturated minutes`, hpa.Why)
+	})
+	t.Run("a kept HPA says why and what doing better costs", func(t *testing.T) {
+		t.Parallel()
+		rep := propose(t, 2027, 12)
+		for _, p := range rep.Proposals {
+			require.NotEqual(t, scale.KindHPAProposal, p.Kind, "the HPA is kept: %s", p.Why)
+		}
+		require.Len(t, rep.Skipped, 1, "%+v", rep.Skipped)
+		require.Regexp(t, `^HPA kept: on the training weeks \(their last week again at the forecast's growth\) it saturates \d+ minutes; the settings tried within 10% more replica-hours that saturate less \(the least: \d+ minutes\) reverse the replicas more than 2\.0 times a day within 10 minutes, and those that do not saturate no materially less \(the least: \d+ minutes\); the load's P99 rise over the reaction time \(\S+\) is \+\d+%, which only standing headroom absorbs; halving the saturation takes \d+–\d+ replicas, cpu \d+%.* at \+\d+% replica-hours$`, rep.Skipped[0].Reason)
+	})
+}

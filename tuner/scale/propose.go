@@ -383,31 +383,40 @@ func proposeHPA(w *Workload, h History, split time.Time, win *Window, cfg Config
 			try(p)
 		}
 	}
-	best := choose(tried, base)
 	// The scale-down window, from the flapping: a shorter window saves the
 	// replicas kept after a fall; it is taken only while the replicas
 	// reverse no more often than under the current policy (or twice a
 	// day).
-	flaps0 := flapsPerDay(cur, search, ssim)
-	flaps := flapsPerDay(best.p, search, ssim)
-	var windows []candidate
-	for _, wd := range []time.Duration{60 * time.Second, 120 * time.Second, 300 * time.Second, 600 * time.Second, 900 * time.Second} {
-		if wd == best.p.ScaleDown.Window || !windowField(w.Autoscaler) {
-			continue
+	limit := max(flapsPerDay(base.res), 2)
+	refine := func(b candidate) candidate {
+		var windows []candidate
+		for _, wd := range []time.Duration{60 * time.Second, 120 * time.Second, 300 * time.Second, 600 * time.Second, 900 * time.Second} {
+			if wd == b.p.ScaleDown.Window || !windowField(w.Autoscaler) {
+				continue
+			}
+			p := b.p
+			p.ScaleDown.Window = wd
+			if c := try(p); flapsPerDay(c.res) <= limit {
+				windows = append(windows, c)
+			}
 		}
-		p := best.p
-		p.ScaleDown.Window = wd
-		if f := flapsPerDay(p, search, ssim); f <= max(flaps0, 2) {
-			windows = append(windows, try(p))
+		if flapsPerDay(b.res) <= limit {
+			windows = append(windows, b)
 		}
+		if len(windows) == 0 {
+			return b
+		}
+		return choose(append(windows, base), base)
 	}
-	if flaps <= max(flaps0, 2) {
-		windows = append(windows, best)
+	best := refine(choose(tried, base))
+	if sameCandidate(best, base) && base.res.SaturatedMinutes > 0.0005*base.res.Minutes {
+		// The best setting flapped and none of its windows both calms it
+		// and stays within the budget: rather than the current policy,
+		// the best of the settings that reverse no more often than it.
+		calm := slices.DeleteFunc(slices.Clone(tried), func(c candidate) bool { return flapsPerDay(c.res) > limit })
+		best = refine(choose(calm, base))
 	}
-	if len(windows) > 0 {
-		best = choose(append(windows, base), base)
-	}
-	flaps = flapsPerDay(best.p, search, ssim)
+	flaps := flapsPerDay(best.res)
 
 	after := best.p
 	var out []Proposal
@@ -426,13 +435,59 @@ func proposeHPA(w *Workload, h History, split time.Time, win *Window, cfg Config
 		}
 		out = append(out, prop)
 	}
+	reason := ""
+	if len(out) == 0 {
+		reason = keptWhy(tried, base, limit, rises[1], reaction)
+	}
 	// The schedule is proposed beside the policy, changed or kept: the
 	// recurring rises no HPA setting within the budget absorbs are its
 	// reason to be.
 	if s := proposeSchedule(w, h, after, profile, train, win, reaction, ci, ssim, sim); s != nil {
 		out = append(out, *s)
 	}
-	return out, ""
+	return out, reason
+}
+
+// keptWhy says why an HPA that saturates is kept as it is, with the price
+// of doing better: the least saturation the settings tried reach within
+// the budget of choose (10% more replica-hours) — and, when the settings
+// reaching less reverse the replicas more than limit a day, the least of
+// those that do not — and the cheapest setting that halves it, with its
+// replica-hours: what standing headroom against rises faster than the
+// reaction time costs. Empty when the HPA does not saturate (beyond 0.05%
+// of the minutes) on the search weeks.
+func keptWhy(tried []candidate, base candidate, limit, rise99 float64, reaction time.Duration) string {
+	s0, r0 := base.res.SaturatedMinutes, base.res.ReplicaHours
+	if s0 <= 0.0005*base.res.Minutes || r0 <= 0 {
+		return ""
+	}
+	least, calm := s0, s0
+	var halve *candidate
+	for i := range tried {
+		c := &tried[i]
+		if c.res.ReplicaHours <= 1.1*r0 {
+			least = min(least, c.res.SaturatedMinutes)
+			if flapsPerDay(c.res) <= limit {
+				calm = min(calm, c.res.SaturatedMinutes)
+			}
+		}
+		if c.res.SaturatedMinutes <= s0/2 && (halve == nil || c.res.ReplicaHours < halve.res.ReplicaHours) {
+			halve = c
+		}
+	}
+	why := fmt.Sprintf("HPA kept: on the training weeks (their last week again at the forecast's growth) it saturates %.0f minutes; ", s0)
+	if least < calm-max(1, 0.05*s0) {
+		why += fmt.Sprintf("the settings tried within 10%% more replica-hours that saturate less (the least: %.0f minutes) reverse the replicas more than %.1f times a day within 10 minutes, and those that do not saturate no materially less (the least: %.0f minutes)", least, limit, calm)
+	} else {
+		why += fmt.Sprintf("no setting tried within 10%% more replica-hours saturates materially less (the least: %.0f minutes)", least)
+	}
+	why += fmt.Sprintf("; the load's P99 rise over the reaction time (%s) is +%.0f%%, which only standing headroom absorbs", reaction, 100*rise99)
+	if halve != nil {
+		why += fmt.Sprintf("; halving the saturation takes %s at %+.0f%% replica-hours", halve.p, 100*(halve.res.ReplicaHours/r0-1))
+	} else {
+		why += "; no setting tried halves it"
+	}
+	return why
 }
 
 // weekProfile returns, for each hour of the week, the q-quantile over the
@@ -711,32 +766,19 @@ func forecastPeaks(load []float64, step, horizon time.Duration) (*forecast.Forec
 	return fc, hourly, nil
 }
 
-// flapsPerDay counts reversals of direction within 10 minutes per day of
-// the policy's simulation.
-func flapsPerDay(p Policy, d Demand, c SimConfig) float64 {
-	c.Trace = true
-	r, err := Simulate(p, d, c)
-	if err != nil || r.Minutes == 0 {
+// flapsPerDay returns the replicas' reversals (Result.Reversals) per day
+// of the window counted; 0 for an empty one.
+func flapsPerDay(r Result) float64 {
+	if r.Minutes == 0 {
 		return 0
 	}
-	var flaps int
-	var lastT time.Time
-	var lastDir int
-	prev := int32(-1)
-	for _, t := range r.Trace {
-		if prev >= 0 && t.Replicas != prev {
-			dir := 1
-			if t.Replicas < prev {
-				dir = -1
-			}
-			if lastDir != 0 && dir != lastDir && t.T.Sub(lastT) <= 10*time.Minute {
-				flaps++
-			}
-			lastT, lastDir = t.T, dir
-		}
-		prev = t.Replicas
-	}
-	return float64(flaps) / (r.Minutes / 1440)
+	return float64(r.Reversals) / (r.Minutes / 1440)
+}
+
+// sameCandidate reports whether two candidates are the same policy (the
+// same figures of the same metrics, bounds and behaviour).
+func sameCandidate(a, b candidate) bool {
+	return a.p.String() == b.p.String() && a.res.ReplicaHours == b.res.ReplicaHours && a.res.SaturatedMinutes == b.res.SaturatedMinutes
 }
 
 // hpaChanges lists the fields that differ between cur and next, named as

@@ -80,6 +80,9 @@ type Result struct {
 	NearMinutes float64 `json:"minutes_near_saturation"`
 	// ScaleEvents counts the changes of the replicas.
 	ScaleEvents int `json:"scale_events"`
+	// Reversals counts the changes of the replicas in the direction
+	// opposite to the change before, within 10 minutes of it: flapping.
+	Reversals int `json:"reversals"`
 	// MinutesAtMax are the minutes pinned at maxReplicas: at the maximum
 	// while the metrics asked for more.
 	MinutesAtMax float64 `json:"minutes_at_max"`
@@ -179,6 +182,9 @@ func Simulate(p Policy, d Demand, cfg SimConfig) (Result, error) {
 	var res Result
 	sync := s.sync
 	counted := 0
+	// The last change of the replicas counted: its direction and instant,
+	// for the reversals.
+	prevN, lastDir, lastMs := int32(-1), 0, int64(0)
 	var sumReplicas float64
 	start, stepMs, syncMs := d.Start.UnixMilli(), d.Step.Milliseconds(), sync.Milliseconds()
 	fromMs, toMs := from.UnixMilli(), to.UnixMilli()
@@ -225,6 +231,17 @@ func Simulate(p Policy, d Demand, cfg SimConfig) (Result, error) {
 		if s.rescaled {
 			res.ScaleEvents++
 		}
+		if prevN >= 0 && n != prevN {
+			dir := 1
+			if n < prevN {
+				dir = -1
+			}
+			if lastDir != 0 && dir != lastDir && t-lastMs <= (10*time.Minute).Milliseconds() {
+				res.Reversals++
+			}
+			lastDir, lastMs = dir, t
+		}
+		prevN = n
 		if cfg.Trace {
 			res.Trace = append(res.Trace, TracePoint{T: time.UnixMilli(t).UTC(), Replicas: n, Ready: s.ready(t), Desired: desired, Saturated: saturated})
 		}

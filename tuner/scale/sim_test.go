@@ -1,6 +1,7 @@
 package scale
 
 import (
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -201,6 +202,33 @@ func TestSimulateCountsTheWindow(t *testing.T) {
 		require.NoError(t, err)
 		require.InDelta(t, 60, r.MinutesAtMax, 1e-9)
 		require.InDelta(t, 60, r.SaturatedMinutes, 1e-9, "5 cores over 3 pods of 1 core")
+	})
+	t.Run("a change of the replicas against the one before within 10 minutes is a reversal", func(t *testing.T) {
+		// 1 core, then 4 for 3 minutes, then 1 again, every 20 minutes;
+		// no scale-down window: up (in two syncs), then down 3 minutes
+		// later, then up 17 minutes after that (a reversal of a change
+		// more than 10 minutes old does not count).
+		d := constant(1, 120, time.Minute)
+		for _, at := range []int{20, 40, 60, 80, 100} {
+			for i := at; i < at+3; i++ {
+				d.Load["cpu"][i] = 4
+			}
+		}
+		p := cpuPolicy(1, 10, 0.5)
+		p.ScaleDown.Window = 0
+		r, err := Simulate(p, d, SimConfig{Trace: true})
+		require.NoError(t, err)
+		var changes []string
+		prev := r.Trace[0].Replicas
+		for _, tp := range r.Trace[1:] {
+			if tp.Replicas != prev {
+				changes = append(changes, fmt.Sprintf("%s %d", tp.T.Sub(t0), tp.Replicas))
+			}
+			prev = tp.Replicas
+		}
+		require.Equal(t, []string{"20m0s 6", "20m15s 8", "23m0s 2", "40m0s 6", "40m15s 8", "43m0s 2", "1h0m0s 6", "1h0m15s 8", "1h3m0s 2",
+			"1h20m0s 6", "1h20m15s 8", "1h23m0s 2", "1h40m0s 6", "1h40m15s 8", "1h43m0s 2"}, changes)
+		require.Equal(t, 5, r.Reversals, "each fall 3 minutes after its rises; each rise 17 minutes after the fall, too late to count")
 	})
 	t.Run("a policy scaling on a series the demand lacks is an error", func(t *testing.T) {
 		p := cpuPolicy(1, 3, 0.5)
