@@ -2,12 +2,14 @@ package capacity
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	omencap "github.com/omenhq/omen/capacity"
 	"github.com/omenhq/omen/fixtures"
 )
 
@@ -67,4 +69,35 @@ func TestMeaningfulTruth(t *testing.T) {
 	require.True(t, meaningful(disk, disk.FullAt.Add(-time.Minute)))
 	require.False(t, meaningful(disk, disk.FullAt.Add(time.Minute)))
 	require.True(t, meaningful(leak, leak.FullAt.Add(time.Hour)))
+}
+
+// TestPatternsHoldBetween10And14DaysOfTheSameData predicts every scenario
+// of the suite (seed 1) as of its end and 12 hours before, from the last
+// 10 days and from the last 14: issue 16 asks that the pattern, a label
+// written back to the TSDB, not flip with the window. Most do not; the
+// few that do sit at a test's boundary (a log rotation seen as a step in
+// 10 days and as a sawtooth in 14, a GC sawtooth cut into runs as a leak).
+// The bound holds the measured rate (5 of 320 on 2026-12-03).
+func TestPatternsHoldBetween10And14DaysOfTheSameData(t *testing.T) {
+	if testing.Short() {
+		t.Skip("predicts 640 targets")
+	}
+	var flips []string
+	total := 0
+	for _, sc := range fixtures.CapacitySuite(1, 160) {
+		tg := Target(sc)
+		for _, back := range []time.Duration{0, 12 * time.Hour} {
+			at := sc.At.Add(-back)
+			a, err := omencap.Predict(tg, at, omencap.Config{Window: 10 * 24 * time.Hour})
+			require.NoError(t, err, sc.Name)
+			b, err := omencap.Predict(tg, at, omencap.Config{Window: 14 * 24 * time.Hour})
+			require.NoError(t, err, sc.Name)
+			total++
+			if a.Pattern != b.Pattern {
+				flips = append(flips, fmt.Sprintf("%s as of %s: %s over 10 days, %s over 14", sc.Name, at.Format(time.RFC3339), a.Pattern, b.Pattern))
+			}
+		}
+	}
+	t.Logf("%d of %d predictions change pattern between 10 and 14 days: %s", len(flips), total, strings.Join(flips, "; "))
+	require.LessOrEqual(t, len(flips), total/50, "at most 2%%: %s", strings.Join(flips, "; "))
 }
