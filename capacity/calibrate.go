@@ -383,15 +383,23 @@ func arMeanSD(d1, d2 []float64, m int) float64 {
 }
 
 // robustVar returns (1.4826·median|d − median d|)², the variance of a
-// Gaussian with the median absolute deviation of d, reordering d in
-// place (it holds |d − median d| on return).
+// Gaussian with the median absolute deviation of d (madScale), reordering
+// d in place.
 func robustVar(d []float64) float64 {
-	c := median(d)
-	for i, v := range d {
-		d[i] = math.Abs(v - c)
-	}
-	s := 1.4826 * median(d)
+	_, s := madScale(d)
 	return s * s
+}
+
+// madScale returns the median of d and 1.4826·median|d − median d|, the
+// standard deviation of a Gaussian with that median absolute deviation,
+// reordering d in place (it holds |d − median d| on return). NaN must
+// not be in d.
+func madScale(d []float64) (center, scale float64) {
+	center = median(d)
+	for i, v := range d {
+		d[i] = math.Abs(v - center)
+	}
+	return center, 1.4826 * median(d)
 }
 
 // calibrateFloor widens the band of a curve steeper than the quadratic

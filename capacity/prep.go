@@ -201,11 +201,8 @@ func (w *work) noiseAndRange() (sigma, r float64) {
 		prev = v
 	}
 	if len(w.tmp) > 0 {
-		m := median(w.tmp)
-		for i, d := range w.tmp {
-			w.tmp[i] = math.Abs(d - m)
-		}
-		sigma = 1.4826 * median(w.tmp) / math.Sqrt2
+		_, s := madScale(w.tmp)
+		sigma = s / math.Sqrt2
 	}
 	if len(w.tmp2) > 1 {
 		r = quantile(w.tmp2, 0.99) - quantile(w.tmp2, 0.01)

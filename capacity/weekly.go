@@ -94,11 +94,7 @@ func (w *work) spikeOnce() bool {
 		return false
 	}
 	w.tmp = append(w.tmp[:0], w.hm...)
-	med := median(w.tmp)
-	for i, v := range w.hm {
-		w.tmp[i] = math.Abs(v - med)
-	}
-	s := 1.4826 * median(w.tmp)
+	med, s := madScale(w.tmp)
 	if !(s > 0) {
 		return false
 	}
