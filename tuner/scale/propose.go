@@ -408,13 +408,17 @@ func proposeHPA(w *Workload, h History, split time.Time, win *Window, cfg Config
 		}
 		return choose(append(windows, base), base)
 	}
-	best := refine(choose(tried, base))
+	first := choose(tried, base)
+	best := refine(first)
 	if sameCandidate(best, base) && base.res.SaturatedMinutes > 0.0005*base.res.Minutes {
 		// The best setting flapped and none of its windows both calms it
 		// and stays within the budget: rather than the current policy,
-		// the best of the settings that reverse no more often than it.
+		// the best of the settings that reverse no more often than it
+		// (refined unless it is the one just refined).
 		calm := slices.DeleteFunc(slices.Clone(tried), func(c candidate) bool { return flapsPerDay(c.res) > limit })
-		best = refine(choose(calm, base))
+		if c := choose(calm, base); !sameCandidate(c, first) {
+			best = refine(c)
+		}
 	}
 	flaps := flapsPerDay(best.res)
 
