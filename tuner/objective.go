@@ -219,6 +219,7 @@ func (s *scorer) score(fs []pir.Firing, keep func(pir.Firing) bool, keepIncident
 		page := pir.Pages(f, s.rule.Labels, s.severities)
 		notice := page || !s.pages
 		matched, repeat := false, true
+		var fp uint64 // the series' fingerprint, at its first match
 		for j := range s.incidents {
 			in := &s.incidents[j]
 			if s.incFold[j] < 0 || (keepIncident != nil && !keepIncident(in)) {
@@ -227,15 +228,18 @@ func (s *scorer) score(fs []pir.Firing, keep func(pir.Firing) bool, keepIncident
 			if !pir.Matches(in, f.FiringAt, f.Labels, s.leadWindow) {
 				continue
 			}
-			matched = true
 			if notice {
 				if noticed == nil {
 					noticed = map[pair]bool{}
 				}
-				key := pair{j, f.Labels.Fingerprint()}
+				if !matched {
+					fp = f.Labels.Fingerprint()
+				}
+				key := pair{j, fp}
 				repeat = repeat && noticed[key]
 				noticed[key] = true
 			}
+			matched = true
 			if earliest[j].IsZero() || f.FiringAt.Before(earliest[j]) {
 				earliest[j] = f.FiringAt
 			}
