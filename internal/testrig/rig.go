@@ -257,8 +257,9 @@ func ImportVictoriaMetrics(ctx context.Context, url string, ss []series.Series) 
 
 // waitVictoriaMetricsSeries waits (at most a minute) until a
 // VictoriaMetrics at url lists at least as many series over the time range
-// of ss as ss holds: on a loaded machine an import can still be registering
-// new series when the flush returns, and a query at once then sees none.
+// of ss as ss holds, and then counts their samples: on a loaded machine an
+// import can still be registering new series when the flush returns, and a
+// query at once then sees none, or hours missing.
 func waitVictoriaMetricsSeries(ctx context.Context, url string, ss []series.Series) error {
 	first, last := int64(math.MaxInt64), int64(math.MinInt64)
 	for _, s := range ss {
@@ -295,10 +296,79 @@ func waitVictoriaMetricsSeries(ctx context.Context, url string, ss []series.Seri
 			}
 		}
 		if seen >= want {
-			return nil
+			return waitVictoriaMetricsSamples(ctx, url, ss, first, last, deadline)
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("VictoriaMetrics at %s lists %d of the %d series imported after a minute", url, seen, want)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// waitVictoriaMetricsSamples waits (until deadline) until a VictoriaMetrics
+// at url counts at least as many samples between first and last (Unix
+// milliseconds) as the distinct series of ss hold, NaN left out as
+// WriteOpenMetrics leaves it out: a series can be listed while the rest of
+// its samples are still on their way into the storage, and a query then
+// sees hours missing. The count asks with nocache=1 so that no partial
+// answer is kept in VictoriaMetrics' rollup cache.
+func waitVictoriaMetricsSamples(ctx context.Context, url string, ss []series.Series, first, last int64, deadline time.Time) error {
+	distinct := make(map[string]bool, len(ss))
+	want := 0
+	for _, s := range ss {
+		k := s.Labels.String()
+		if distinct[k] {
+			continue
+		}
+		distinct[k] = true
+		for _, v := range s.Values {
+			if !math.IsNaN(v) {
+				want++
+			}
+		}
+	}
+	window := (last-first)/1000 + 2
+	q := neturl.Values{
+		"query":   {fmt.Sprintf(`sum(count_over_time({__name__=~".+"}[%ds]))`, window)},
+		"time":    {strconv.FormatFloat(float64(last)/1000, 'f', 3, 64)},
+		"nocache": {"1"},
+	}
+	for seen := 0; ; {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/api/v1/query?"+q.Encode(), nil)
+		if err != nil {
+			return err
+		}
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			var body struct {
+				Data struct {
+					Result []struct {
+						Value [2]json.RawMessage `json:"value"`
+					} `json:"result"`
+				} `json:"data"`
+			}
+			ok := resp.StatusCode == http.StatusOK
+			if ok && json.NewDecoder(resp.Body).Decode(&body) == nil && len(body.Data.Result) == 1 {
+				var v string
+				if json.Unmarshal(body.Data.Result[0].Value[1], &v) == nil {
+					if f, err := strconv.ParseFloat(v, 64); err == nil {
+						seen = int(f)
+					}
+				}
+			}
+			resp.Body.Close()
+			if !ok {
+				return nil // a server that will not count so many samples: nothing to wait for that it can tell
+			}
+		}
+		if seen >= want {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("VictoriaMetrics at %s counts %d of the %d samples imported after a minute", url, seen, want)
 		}
 		select {
 		case <-ctx.Done():
