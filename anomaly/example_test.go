@@ -49,7 +49,7 @@ func ExampleSurprise_Explain() {
 	x := d.Explain()
 	fmt.Printf("score %.0f, evidence %s, expected about %.0f\n", x.Score, x.Evidence, x.Expected)
 	// Output:
-	// score 1, evidence point, expected about 99
+	// score 1, evidence shape, expected about 99
 }
 
 // Detect scores a series and derives its anomalous intervals from the same

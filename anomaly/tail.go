@@ -33,7 +33,7 @@ type TailConfig struct {
 	// starts from; default 1 (the most extreme value). With Anchor k the
 	// k−1 most extreme values of the history do not widen its range: a
 	// value beyond the k-th most extreme one has probability
-	// k/(n+1)·e^{−(x − x_(k))/σ}.
+	// k/(n+1)·(1 + (x − x_(k))/(m·σ))^{−m}.
 	Anchor int
 }
 
@@ -64,10 +64,11 @@ func (c TailConfig) withDefaults() TailConfig {
 // range of the history it is the empirical frequency, interpolated between
 // order statistics so that it varies continuously; beyond the most extreme
 // value it is the chance of beating all n values, 1/(n+1), times how much
-// rarer an exponential tail makes beating them by that much:
+// rarer an exponential tail of uncertain scale makes beating them by that
+// much:
 //
-//	P(X ≥ x) = (k(x) + 1)/(n + 1)                x ≤ max,  k(x) ≈ #{past > x}
-//	P(X ≥ x) = e^{−(x − max)/σ} / (n + 1)        x > max
+//	P(X ≥ x) = (k(x) + 1)/(n + 1)                     x ≤ max,  k(x) ≈ #{past > x}
+//	P(X ≥ x) = (1 + (x − max)/(m·σ))^{−m} / (n + 1)   x > max
 //
 // and the same on −x for the lower tail. σ is the scale of the excesses
 // over the tail's threshold u (the value with a share Fraction of the
@@ -75,7 +76,12 @@ func (c TailConfig) withDefaults() TailConfig {
 // σ = median/ln 2 — a quantile, so the few extreme values a past anomaly
 // left in the history do not move it (peaks over threshold; Pickands 1975,
 // Balkema and de Haan 1974; Siffer et al. 2017, "Anomaly detection in
-// streams with extreme value theory", KDD). An exponential tail is the
+// streams with extreme value theory", KDD). m = m_exc·(ln 2)² is the
+// information of that median of m_exc excesses (its relative standard
+// error is 1/(ln 2·√m_exc)), and the power law is the exponential's
+// posterior predictive given it: e^{−(x − max)/σ} for a long history,
+// heavier for a young one, whose scale may be too small. An exponential
+// tail is the
 // Gumbel domain of attraction of the normal, gamma, log-normal and most
 // metrics; on heavier tails it makes distant values look rarer than they
 // are.
@@ -92,6 +98,7 @@ type Tail struct {
 	hist   *Rolling
 	since  int
 	up, lo float64 // scales of the upper and lower tails
+	m      float64 // the information of those scales, in excesses
 }
 
 // NewTail returns a Tail with cfg (zero fields take defaults).
@@ -127,7 +134,7 @@ func (t *Tail) Upper(x float64) float64 {
 		return (above(s, x) + 1) / float64(n+1)
 	}
 	t.refit()
-	return float64(k) * beyond(x-s[n-k], t.up, n)
+	return float64(k) * beyond(x-s[n-k], t.up, t.m, n)
 }
 
 // Lower returns P(X ≤ x) under the history, 1 until the history is Ready.
@@ -142,16 +149,24 @@ func (t *Tail) Lower(x float64) float64 {
 		return (below(s, x) + 1) / float64(n+1)
 	}
 	t.refit()
-	return float64(k) * beyond(s[k-1]-x, t.lo, n)
+	return float64(k) * beyond(s[k-1]-x, t.lo, t.m, n)
 }
 
 // beyond is the probability of exceeding all n values of the history by
-// d > 0 under an exponential tail of scale sigma.
-func beyond(d, sigma float64, n int) float64 {
+// d > 0 under an exponential tail whose scale sigma was estimated with the
+// information of m excesses: the posterior predictive under the
+// scale-invariant prior on the exponential's rate, the Lomax
+//
+//	P(excess ≥ d) = (1 + d/(m·σ))^(−m)
+//
+// which is e^(−d/σ) as m grows and heavier for a young tail, whose scale
+// may be taken too small (Bernardo and Smith 1994, §5.2; the exponential–
+// gamma mixture). A non-positive sigma or an infinite d gives 0.
+func beyond(d, sigma, m float64, n int) float64 {
 	if sigma <= 0 || math.IsInf(d, 1) {
 		return 0
 	}
-	return math.Exp(-d/sigma) / float64(n+1)
+	return math.Exp(-m*math.Log1p(d/(m*sigma))) / float64(n+1)
 }
 
 // above returns the number of values of sorted s above x, interpolated
@@ -202,12 +217,12 @@ func (t *Tail) refit() {
 	med := stats.QuantileSorted(s, 0.5)
 	u, l := s[n-1-m], s[m] // the (m+1)-th largest and smallest
 	// The median of the m excesses over u is the excess of the value
-	// ranked m/2 from the top.
-	// An upper confidence bound rather than the estimate itself: the
-	// median of m exponential excesses has a relative standard error of
-	// about 1.44/√m, and a scale taken too small makes every value beyond
-	// the extreme look impossible.
-	c := 1 + 2/math.Sqrt(float64(m))
-	t.up = math.Max(t.cfg.MinScale, math.Max((u-med)/10, c*(stats.QuantileSorted(s[n-m:], 0.5)-u)/math.Ln2))
-	t.lo = math.Max(t.cfg.MinScale, math.Max((med-l)/10, c*(l-stats.QuantileSorted(s[:m], 0.5))/math.Ln2))
+	// ranked m/2 from the top. It has a relative standard error of
+	// 1/(ln 2·√m), the information of m·(ln 2)² excesses whose mean gave
+	// the scale: beyond counts that uncertainty in its predictive tail, so
+	// that a scale taken too small does not make every value beyond the
+	// extreme look impossible.
+	t.m = float64(m) * math.Ln2 * math.Ln2
+	t.up = math.Max(t.cfg.MinScale, math.Max((u-med)/10, (stats.QuantileSorted(s[n-m:], 0.5)-u)/math.Ln2))
+	t.lo = math.Max(t.cfg.MinScale, math.Max((med-l)/10, (l-stats.QuantileSorted(s[:m], 0.5))/math.Ln2))
 }

@@ -122,3 +122,22 @@ func BenchmarkTail(b *testing.B) {
 		tl.Add(x)
 	}
 }
+
+func TestBeyondIsThePosteriorPredictiveOfAnExponential(t *testing.T) {
+	t.Run("it is the Lomax tail over the chance of beating every value", func(t *testing.T) {
+		require.InDelta(t, math.Pow(1+3.0/(4*2), -4)/101, beyond(3, 2, 4, 100), 1e-15)
+	})
+	t.Run("with much information it is the exponential", func(t *testing.T) {
+		require.InEpsilon(t, math.Exp(-3.0/2)/101, beyond(3, 2, 1e7, 100), 1e-6)
+	})
+	t.Run("a young tail is heavier than the exponential with the same scale", func(t *testing.T) {
+		for _, d := range []float64{0.5, 2, 10} {
+			require.Greater(t, beyond(d, 1, 5, 100), beyond(d, 1, 500, 100), "d=%g", d)
+			require.Greater(t, beyond(d, 1, 500, 100), math.Exp(-d)/101, "d=%g", d)
+		}
+	})
+	t.Run("a scale of zero or an infinite excess is impossible", func(t *testing.T) {
+		require.Equal(t, 0.0, beyond(1, 0, 5, 100))
+		require.Equal(t, 0.0, beyond(math.Inf(1), 1, 5, 100))
+	})
+}
