@@ -257,9 +257,11 @@ func ImportVictoriaMetrics(ctx context.Context, url string, ss []series.Series) 
 
 // waitVictoriaMetricsSeries waits (at most a minute) until a
 // VictoriaMetrics at url lists at least as many series over the time range
-// of ss as ss holds, and then counts their samples: on a loaded machine an
-// import can still be registering new series when the flush returns, and a
-// query at once then sees none, or hours missing.
+// of ss as ss holds, and then counts at least as many samples there as the
+// distinct series of ss hold (NaN left out, as WriteOpenMetrics leaves it
+// out): on a loaded machine an import can still be registering new series
+// when the flush returns, or adding the rest of a listed series' samples,
+// and a query at once then sees none, or hours missing.
 func waitVictoriaMetricsSeries(ctx context.Context, url string, ss []series.Series) error {
 	first, last := int64(math.MaxInt64), int64(math.MinInt64)
 	for _, s := range ss {
@@ -271,54 +273,7 @@ func waitVictoriaMetricsSeries(ctx context.Context, url string, ss []series.Seri
 		return nil
 	}
 	distinct := make(map[string]bool, len(ss))
-	for _, s := range ss {
-		distinct[s.Labels.String()] = true
-	}
-	want := len(distinct)
-	q := neturl.Values{"match[]": {`{__name__=~".+"}`}, "start": {strconv.FormatInt(first/1000, 10)}, "end": {strconv.FormatInt(last/1000+1, 10)}}
-	deadline := time.Now().Add(time.Minute)
-	for seen := 0; ; {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/api/v1/series?"+q.Encode(), nil)
-		if err != nil {
-			return err
-		}
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			var body struct {
-				Data []json.RawMessage `json:"data"`
-			}
-			ok := resp.StatusCode == http.StatusOK
-			if ok && json.NewDecoder(resp.Body).Decode(&body) == nil {
-				seen = len(body.Data)
-			}
-			resp.Body.Close()
-			if !ok {
-				return nil // a server that will not list so many series: nothing to wait for that it can tell
-			}
-		}
-		if seen >= want {
-			return waitVictoriaMetricsSamples(ctx, url, ss, first, last, deadline)
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("VictoriaMetrics at %s lists %d of the %d series imported after a minute", url, seen, want)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
-// waitVictoriaMetricsSamples waits (until deadline) until a VictoriaMetrics
-// at url counts at least as many samples between first and last (Unix
-// milliseconds) as the distinct series of ss hold, NaN left out as
-// WriteOpenMetrics leaves it out: a series can be listed while the rest of
-// its samples are still on their way into the storage, and a query then
-// sees hours missing. The count asks with nocache=1 so that no partial
-// answer is kept in VictoriaMetrics' rollup cache.
-func waitVictoriaMetricsSamples(ctx context.Context, url string, ss []series.Series, first, last int64, deadline time.Time) error {
-	distinct := make(map[string]bool, len(ss))
-	want := 0
+	samples := 0
 	for _, s := range ss {
 		k := s.Labels.String()
 		if distinct[k] {
@@ -327,48 +282,75 @@ func waitVictoriaMetricsSamples(ctx context.Context, url string, ss []series.Ser
 		distinct[k] = true
 		for _, v := range s.Values {
 			if !math.IsNaN(v) {
-				want++
+				samples++
 			}
 		}
 	}
-	window := (last-first)/1000 + 2
-	q := neturl.Values{
-		"query":   {fmt.Sprintf(`sum(count_over_time({__name__=~".+"}[%ds]))`, window)},
+	deadline := time.Now().Add(time.Minute)
+	listed := neturl.Values{"match[]": {`{__name__=~".+"}`}, "start": {strconv.FormatInt(first/1000, 10)}, "end": {strconv.FormatInt(last/1000+1, 10)}}
+	err := waitCount(ctx, url+"/api/v1/series?"+listed.Encode(), len(distinct), "series", deadline, func(r io.Reader) (int, error) {
+		var body struct {
+			Data []json.RawMessage `json:"data"`
+		}
+		err := json.NewDecoder(r).Decode(&body)
+		return len(body.Data), err
+	})
+	if err != nil {
+		return err
+	}
+	// nocache=1: no partial answer kept in VictoriaMetrics' rollup cache.
+	counted := neturl.Values{
+		"query":   {fmt.Sprintf(`sum(count_over_time({__name__=~".+"}[%ds]))`, (last-first)/1000+2)},
 		"time":    {strconv.FormatFloat(float64(last)/1000, 'f', 3, 64)},
 		"nocache": {"1"},
 	}
+	return waitCount(ctx, url+"/api/v1/query?"+counted.Encode(), samples, "samples", deadline, func(r io.Reader) (int, error) {
+		var body struct {
+			Data struct {
+				Result []struct {
+					Value [2]json.RawMessage `json:"value"`
+				} `json:"result"`
+			} `json:"data"`
+		}
+		if err := json.NewDecoder(r).Decode(&body); err != nil || len(body.Data.Result) != 1 {
+			return 0, err
+		}
+		var v string
+		if err := json.Unmarshal(body.Data.Result[0].Value[1], &v); err != nil {
+			return 0, err
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		return int(f), err
+	})
+}
+
+// waitCount asks u every 100 ms until count, reading its answer, says at
+// least want (of what, for the error), or deadline passes. A server that
+// answers with another status than 200 (one that will not list or count so
+// much) has nothing to wait for that it can tell: nil.
+func waitCount(ctx context.Context, u string, want int, what string, deadline time.Time, count func(io.Reader) (int, error)) error {
 	for seen := 0; ; {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/api/v1/query?"+q.Encode(), nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		if err != nil {
 			return err
 		}
 		if resp, err := http.DefaultClient.Do(req); err == nil {
-			var body struct {
-				Data struct {
-					Result []struct {
-						Value [2]json.RawMessage `json:"value"`
-					} `json:"result"`
-				} `json:"data"`
-			}
 			ok := resp.StatusCode == http.StatusOK
-			if ok && json.NewDecoder(resp.Body).Decode(&body) == nil && len(body.Data.Result) == 1 {
-				var v string
-				if json.Unmarshal(body.Data.Result[0].Value[1], &v) == nil {
-					if f, err := strconv.ParseFloat(v, 64); err == nil {
-						seen = int(f)
-					}
+			if ok {
+				if n, err := count(resp.Body); err == nil {
+					seen = n
 				}
 			}
 			resp.Body.Close()
 			if !ok {
-				return nil // a server that will not count so many samples: nothing to wait for that it can tell
+				return nil
 			}
 		}
 		if seen >= want {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("VictoriaMetrics at %s counts %d of the %d samples imported after a minute", url, seen, want)
+			return fmt.Errorf("VictoriaMetrics at %s shows %d of the %d %s imported after a minute", u, seen, want, what)
 		}
 		select {
 		case <-ctx.Done():
