@@ -14,7 +14,8 @@
 //     timestamps; nothing is set per series.
 //   - Tail: how unusual a value is against the same stream's recent values
 //     — the empirical frequency within the range seen, an exponential tail
-//     beyond the extreme (peaks over threshold, with a robust scale).
+//     beyond the extreme (peaks over threshold, with a robust scale, taken
+//     as its posterior predictive so that a young tail is not overconfident).
 //   - Surprise: six statistics of the residuals and the values (the
 //     sample, the recent average residual, how flat the recent residuals
 //     are, the value, the recent average value, how far the shape of the

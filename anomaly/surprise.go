@@ -73,7 +73,7 @@ func (c Config) withDefaults() Config {
 // turns each sample into a standardised residual z. Six statistics are
 // each compared with their own recent history by a Tail, which gives the
 // probability of a value at least as extreme — the empirical frequency
-// inside the range seen, an exponential tail beyond it:
+// inside the range seen, an exponential tail of uncertain scale beyond it:
 //
 //	point: |z_t|                          upper tail
 //	shift: |EWMA(z)_t|                    upper tail
