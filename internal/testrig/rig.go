@@ -298,30 +298,40 @@ func waitVictoriaMetricsSeries(ctx context.Context, url string, ss []series.Seri
 	if err != nil {
 		return err
 	}
-	// nocache=1: no partial answer kept in VictoriaMetrics' rollup cache.
-	counted := neturl.Values{
+	return waitCount(ctx, samplesURL(url, first, last), samples, "samples", deadline, countSamples)
+}
+
+// samplesURL is the query of a VictoriaMetrics at url that counts the
+// samples of every series between first and last (Unix milliseconds), with
+// nocache=1 so that no partial answer is kept in its rollup cache.
+func samplesURL(url string, first, last int64) string {
+	q := neturl.Values{
 		"query":   {fmt.Sprintf(`sum(count_over_time({__name__=~".+"}[%ds]))`, (last-first)/1000+2)},
 		"time":    {strconv.FormatFloat(float64(last)/1000, 'f', 3, 64)},
 		"nocache": {"1"},
 	}
-	return waitCount(ctx, url+"/api/v1/query?"+counted.Encode(), samples, "samples", deadline, func(r io.Reader) (int, error) {
-		var body struct {
-			Data struct {
-				Result []struct {
-					Value [2]json.RawMessage `json:"value"`
-				} `json:"result"`
-			} `json:"data"`
-		}
-		if err := json.NewDecoder(r).Decode(&body); err != nil || len(body.Data.Result) != 1 {
-			return 0, err
-		}
-		var v string
-		if err := json.Unmarshal(body.Data.Result[0].Value[1], &v); err != nil {
-			return 0, err
-		}
-		f, err := strconv.ParseFloat(v, 64)
-		return int(f), err
-	})
+	return url + "/api/v1/query?" + q.Encode()
+}
+
+// countSamples reads the answer of a samplesURL query: 0 when there is no
+// sample.
+func countSamples(r io.Reader) (int, error) {
+	var body struct {
+		Data struct {
+			Result []struct {
+				Value [2]json.RawMessage `json:"value"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(r).Decode(&body); err != nil || len(body.Data.Result) != 1 {
+		return 0, err
+	}
+	var v string
+	if err := json.Unmarshal(body.Data.Result[0].Value[1], &v); err != nil {
+		return 0, err
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	return int(f), err
 }
 
 // waitCount asks u every 100 ms until count, reading its answer, says at
@@ -329,24 +339,12 @@ func waitVictoriaMetricsSeries(ctx context.Context, url string, ss []series.Seri
 // answers with another status than 200 (one that will not list or count so
 // much) has nothing to wait for that it can tell: nil.
 func waitCount(ctx context.Context, u string, want int, what string, deadline time.Time, count func(io.Reader) (int, error)) error {
-	for seen := 0; ; {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	for {
+		seen, ok, err := getCount(ctx, u, count)
 		if err != nil {
 			return err
 		}
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			ok := resp.StatusCode == http.StatusOK
-			if ok {
-				if n, err := count(resp.Body); err == nil {
-					seen = n
-				}
-			}
-			resp.Body.Close()
-			if !ok {
-				return nil
-			}
-		}
-		if seen >= want {
+		if !ok || seen >= want {
 			return nil
 		}
 		if time.Now().After(deadline) {
@@ -358,6 +356,28 @@ func waitCount(ctx context.Context, u string, want int, what string, deadline ti
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// getCount asks u once and reads its answer with count: ok is false when
+// the server answered with another status than 200; a request that fails
+// or an answer count cannot read is a count of 0.
+func getCount(ctx context.Context, u string, count func(io.Reader) (int, error)) (n int, ok bool, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return 0, false, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, true, nil
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, false, nil
+	}
+	if n, err := count(resp.Body); err == nil {
+		return n, true, nil
+	}
+	return 0, true, nil
 }
 
 // FlushVictoriaMetrics makes what a VictoriaMetrics at url received

@@ -68,7 +68,9 @@ var importedRE = regexp.MustCompile(`replay finished! Imported (\d+) samples`)
 // one request (-replay.maxDatapointsPerQuery), since vmalert restarts
 // `for` at each request; rules are not delayed (-replay.rulesDelay=0s
 // unless rulesDelay is given); the alertgroup label is left out.
-// It flushes VictoriaMetrics so the ALERTS series can be read at once.
+// It flushes VictoriaMetrics and waits until it counts, over [from, to],
+// the samples vmalert says it wrote on top of those it counted before, so
+// that the ALERTS series can be read at once.
 func RunVMAlertReplay(t testing.TB, vmURL string, ruleFiles []string, from, to time.Time, rulesDelay time.Duration) VMAlertReplay {
 	t.Helper()
 	bin := RequireBinary(t, "vmalert")
@@ -93,6 +95,11 @@ func RunVMAlertReplay(t testing.TB, vmURL string, ruleFiles []string, from, to t
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
+	counted := samplesURL(vmURL, from.UnixMilli(), to.UnixMilli())
+	before, _, err := getCount(ctx, counted, countSamples)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = t.TempDir()
 	out, err := cmd.CombinedOutput()
@@ -105,6 +112,9 @@ func RunVMAlertReplay(t testing.TB, vmURL string, ruleFiles []string, from, to t
 	}
 	n, _ := strconv.Atoi(string(m[1]))
 	if err := FlushVictoriaMetrics(ctx, vmURL); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitCount(ctx, counted, before+n, "samples (with those vmalert wrote)", time.Now().Add(time.Minute), countSamples); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("vmalert (real) replayed %s – %s: imported %d samples", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), n)
