@@ -81,10 +81,9 @@ func (c TailConfig) withDefaults() TailConfig {
 // error is 1/(ln 2·√m_exc)), and the power law is the exponential's
 // posterior predictive given it: e^{−(x − max)/σ} for a long history,
 // heavier for a young one, whose scale may be too small. An exponential
-// tail is the
-// Gumbel domain of attraction of the normal, gamma, log-normal and most
-// metrics; on heavier tails it makes distant values look rarer than they
-// are.
+// tail is the Gumbel domain of attraction of the normal, gamma, log-normal
+// and most metrics; on heavier tails it makes distant values look rarer
+// than they are.
 //
 // The empirical part is a conformal p-value: for exchangeable values it is
 // never too small. The history is a window of the last History values; the
@@ -160,8 +159,8 @@ func (t *Tail) Lower(x float64) float64 {
 //	P(excess ≥ d) = (1 + d/(m·σ))^(−m)
 //
 // which is e^(−d/σ) as m grows and heavier for a young tail, whose scale
-// may be taken too small (Bernardo and Smith 1994, §5.2; the exponential–
-// gamma mixture). A non-positive sigma or an infinite d gives 0.
+// may be taken too small: with the rate's posterior Gamma(m, m·σ), the
+// exponential–gamma mixture. A non-positive sigma or an infinite d gives 0.
 func beyond(d, sigma, m float64, n int) float64 {
 	if sigma <= 0 || math.IsInf(d, 1) {
 		return 0
