@@ -316,21 +316,11 @@ func samplesURL(url string, first, last int64) string {
 // countSamples reads the answer of a samplesURL query: 0 when there is no
 // sample.
 func countSamples(r io.Reader) (int, error) {
-	var body struct {
-		Data struct {
-			Result []struct {
-				Value [2]json.RawMessage `json:"value"`
-			} `json:"result"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(r).Decode(&body); err != nil || len(body.Data.Result) != 1 {
+	v, err := decodeVector(r)
+	if err != nil || len(v) != 1 {
 		return 0, err
 	}
-	var v string
-	if err := json.Unmarshal(body.Data.Result[0].Value[1], &v); err != nil {
-		return 0, err
-	}
-	f, err := strconv.ParseFloat(v, 64)
+	f, err := strconv.ParseFloat(v[0].Value, 64)
 	return int(f), err
 }
 

@@ -3,7 +3,9 @@ package testrig
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -83,6 +85,16 @@ func QueryInstant(ctx context.Context, base, query string) ([]Sample, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
+	out, err := decodeVector(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("query %q: %w", query, err)
+	}
+	return out, nil
+}
+
+// decodeVector reads the answer of an instant query: its vector, or the
+// error the server gave.
+func decodeVector(r io.Reader) ([]Sample, error) {
 	var body struct {
 		Status string `json:"status"`
 		Error  string `json:"error"`
@@ -94,11 +106,11 @@ func QueryInstant(ctx context.Context, base, query string) ([]Sample, error) {
 			} `json:"result"`
 		} `json:"data"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return nil, fmt.Errorf("query %q: %w", query, err)
+	if err := json.NewDecoder(r).Decode(&body); err != nil {
+		return nil, err
 	}
 	if body.Status != "success" {
-		return nil, fmt.Errorf("query %q: %s", query, body.Error)
+		return nil, errors.New(body.Error)
 	}
 	out := make([]Sample, 0, len(body.Data.Result))
 	for _, r := range body.Data.Result {
